@@ -1,0 +1,53 @@
+# ngx_consent_module — see README.md.  `make deps && make && make test`.
+
+SHELL       := /bin/bash
+BUILD       := build
+SRC         := ngx_consent_module
+NGINX_SRC   ?= /usr/share/nginx/src
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+WARN        := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
+               -Wshadow -Wpointer-arith -Wstrict-prototypes
+CORE_LIBS   := -lfyaml -llmdb -lpcre2-8
+
+CORE_SRCS   := $(wildcard $(SRC)/cs_*.c)
+CORE_HDRS   := $(wildcard $(SRC)/cs_*.h)
+CORE_OBJS   := $(patsubst $(SRC)/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+UNIT_SRCS   := $(wildcard $(SRC)/test/test_*.c)
+UNIT_BINS   := $(patsubst $(SRC)/test/%.c,$(BUILD)/%,$(UNIT_SRCS))
+
+DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
+                lmdb-utils libfyaml-dev libcmocka-dev zlib1g-dev libssl-dev \
+                libnginx-mod-http-subs-filter wrk valgrind clang \
+                libclang-rt-14-dev perl pkg-config curl
+
+.PHONY: all deps core unit test clean
+
+all: $(BUILD)/consentctl
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+
+$(BUILD)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BUILD)/libconsentcore.a: $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/consentctl: $(SRC)/consentctl.c $(BUILD)/libconsentcore.a
+	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
+
+$(BUILD)/test_%: $(SRC)/test/test_%.c $(BUILD)/libconsentcore.a
+	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS) -lcmocka
+
+unit: $(UNIT_BINS) $(BUILD)/consentctl
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+test: unit
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,174 @@
+/*
+ * The plain consent list: "google,meta", "analytics|x", "all", "none".
+ * Fails closed: a malformed value grants nothing, unknown items grant
+ * nothing, and only recipients the site declares can ever be granted.
+ */
+
+#include <string.h>
+
+#include "cs_core.h"
+
+static bool
+is_item_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* Length of the separator at v[i] (',' '|' "%2C" "%7C"), or 0. */
+static size_t
+separator_len(const char *v, size_t len, size_t i)
+{
+    if (v[i] == ',' || v[i] == '|') {
+        return 1;
+    }
+    if (v[i] == '%' && i + 2 < len && v[i + 1] == '2'
+        && (v[i + 2] == 'C' || v[i + 2] == 'c'))
+    {
+        return 3;
+    }
+    if (v[i] == '%' && i + 2 < len && v[i + 1] == '7'
+        && (v[i + 2] == 'C' || v[i + 2] == 'c'))
+    {
+        return 3;
+    }
+    return 0;
+}
+
+static bool
+item_is(const char *item, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    if (n != wl) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((item[i] | 0x20) != word[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+grant_declared(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
+    const char *category, size_t catlen)
+{
+    uint32_t n = cs_rules_recipient_count(rules);
+
+    for (uint32_t r = 0; r < n; r++) {
+        if (!cs_rules_site_declares(rules, site, r)) {
+            continue;
+        }
+        if (category != NULL) {
+            const char *c = cs_rules_declared_category(rules, site, r);
+            if (c == NULL || strlen(c) != catlen
+                || memcmp(c, category, catlen) != 0)
+            {
+                continue;
+            }
+        }
+        cs_bitset_set(allowed, r);
+    }
+}
+
+/*
+ * Yields the next item of the list (trimmed of spaces, lowercased into buf)
+ * starting at *pos; returns its length, 0 for an empty or overlong item, and
+ * -1 at the end of the value.
+ */
+static int
+next_item(const char *value, size_t len, size_t *pos, char *buf, size_t buflen)
+{
+    size_t  i, start = *pos, sep = 0;
+
+    if (start > len) {
+        return -1;
+    }
+    for (i = start; i < len; i++) {
+        sep = separator_len(value, len, i);
+        if (sep) {
+            break;
+        }
+    }
+    *pos = (i < len) ? i + sep : len + 1;
+
+    const char *item = value + start;
+    size_t      n = i - start;
+    while (n > 0 && item[0] == ' ') {
+        item++;
+        n--;
+    }
+    while (n > 0 && item[n - 1] == ' ') {
+        n--;
+    }
+    if (n == 0 || n >= buflen) {
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        char c = item[k];
+        buf[k] = (c >= 'A' && c <= 'Z') ? (char) (c | 0x20) : c;
+    }
+    return (int) n;
+}
+
+int
+cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
+    const char *value, size_t len, uint64_t *allowed)
+{
+    char    item[CS_ID_MAX];
+    size_t  i, pos;
+    int     n, granted = 0;
+    bool    all = false;
+
+    if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+        value++;
+        len -= 2;
+    }
+    if (len == 0 || len > CS_CONSENT_VALUE_MAX) {
+        return -1;
+    }
+
+    /* The whole value must be well-formed before any item grants. */
+    for (i = 0; i < len; i++) {
+        size_t sep = separator_len(value, len, i);
+        if (sep) {
+            i += sep - 1;
+            continue;
+        }
+        if (!is_item_char((unsigned char) value[i]) && value[i] != ' ') {
+            return -1;
+        }
+    }
+
+    for (pos = 0; (n = next_item(value, len, &pos, item, sizeof(item))) >= 0;)
+    {
+        if (item_is(item, (size_t) n, "none")) {
+            return 0;   /* "none" beside anything else: fail closed */
+        }
+        all |= item_is(item, (size_t) n, "all");
+    }
+    if (all) {
+        grant_declared(rules, site, allowed, NULL, 0);
+        return 1;
+    }
+
+    for (pos = 0; (n = next_item(value, len, &pos, item, sizeof(item))) >= 0;)
+    {
+        if (n == 0) {
+            continue;
+        }
+        int32_t r = cs_rules_recipient_find(rules, item, (size_t) n);
+        if (r >= 0) {
+            if (cs_rules_site_declares(rules, site, (uint32_t) r)) {
+                cs_bitset_set(allowed, (uint32_t) r);
+                granted++;
+            }
+        } else if (cs_rules_is_category(rules, item, (size_t) n)) {
+            grant_declared(rules, site, allowed, item, (size_t) n);
+            granted++;
+        }
+        /* anything else is unknown and grants nothing */
+    }
+    return granted;
+}

@@ -1,0 +1,124 @@
+/*
+ * The consent gate's pure-C core: URL/host extraction, consent parsing and
+ * the streaming HTML gate. No nginx headers; unit-tested and fuzzed alone.
+ */
+
+#ifndef CS_CORE_H
+#define CS_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cs_rules.h"
+
+/* ---- recipient sets: one bit per recipient index ---- */
+
+static inline size_t
+cs_bitset_words(uint32_t nbits)
+{
+    return ((size_t) nbits + 63) / 64;
+}
+
+static inline bool
+cs_bitset_test(const uint64_t *set, uint32_t bit)
+{
+    return (set[bit / 64] >> (bit % 64)) & 1;
+}
+
+static inline void
+cs_bitset_set(uint64_t *set, uint32_t bit)
+{
+    set[bit / 64] |= (uint64_t) 1 << (bit % 64);
+}
+
+/* ---- URLs ---- */
+
+/*
+ * Decodes HTML character references that can hide URL syntax (numeric ones,
+ * &amp; &colon; &sol; &period; ...) from src into dst (dstlen >= srclen is
+ * always enough: decoding never grows ASCII URLs). Returns the decoded length.
+ */
+size_t cs_decode_entities(const char *src, size_t srclen, char *dst,
+    size_t dstlen);
+
+/*
+ * Extracts the host a browser would contact for this (already entity-decoded)
+ * URL: absolute http(s)/ws(s)/ftp URLs and "//host" scheme-relative ones.
+ * Writes the lowercase host without port, userinfo or trailing dot into host
+ * (NUL-terminated) and returns its length; returns 0 for relative URLs,
+ * other schemes, empty or invalid hosts.
+ */
+size_t cs_url_host(const char *url, size_t len, char *host, size_t hostlen);
+
+/*
+ * Calls cb for every recipient whose registered host suffix appears as a
+ * domain-like token in text (inline script bodies).
+ */
+void cs_scan_text_hosts(const cs_rules_t *rules, const char *text,
+    size_t len, cs_match_cb cb, void *ud);
+
+/* ---- consent ---- */
+
+#define CS_CONSENT_VALUE_MAX  4096
+
+/*
+ * Parses a plain consent list ("google,meta", "analytics|x", "all", "none",
+ * items separated by ',' '|' or "%2C") for the site and ORs the recipients it
+ * grants into allowed (cs_bitset_words(recipient_count) words). Only
+ * recipients the site declares are ever granted. Returns the number of items
+ * that granted something, or -1 when the value is malformed (nothing granted).
+ */
+int cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
+    const char *value, size_t len, uint64_t *allowed);
+
+/* ---- the streaming gate ---- */
+
+typedef struct {
+    void   *(*alloc)(void *ctx, size_t size);
+    void    (*free)(void *ctx, void *p);
+    void     *ctx;
+} cs_allocator_t;
+
+/*
+ * Output callback: bytes to keep, in order. When held is false, p points into
+ * the chunk passed to the current cs_gate_feed() call; when true, it points
+ * into the gate's hold buffer and is valid only during the call. Returns 0,
+ * or -1 to abort (the feed then returns -1).
+ */
+typedef int (*cs_emit_cb)(void *ud, const unsigned char *p, size_t n,
+    bool held);
+
+typedef struct {
+    const cs_rules_t  *rules;
+    const uint64_t    *allowed;      /* recipients allowed for this request */
+    uint64_t          *blocked;      /* out: recipients removed (may be NULL) */
+    size_t             max_element;  /* most bytes held for one element */
+    cs_allocator_t     allocator;
+    cs_emit_cb         emit;
+    void              *emit_ud;
+} cs_gate_conf_t;
+
+typedef struct {
+    uint64_t  elements_removed;
+    uint64_t  bytes_removed;
+    uint64_t  oversize_removed;      /* past max_element, attributed: voided */
+    uint64_t  oversize_passed;       /* past max_element, unattributed */
+} cs_gate_stats_t;
+
+typedef struct cs_gate  cs_gate_t;
+
+/* Size of the gate object, so callers can allocate it from their pools. */
+size_t cs_gate_size(void);
+void cs_gate_init(cs_gate_t *gate, const cs_gate_conf_t *conf);
+/* Feeds the next piece of the body. Returns 0, or -1 (alloc/emit failure). */
+int cs_gate_feed(cs_gate_t *gate, const unsigned char *p, size_t n);
+/* End of body: decides any element still held and emits what stays. */
+int cs_gate_finish(cs_gate_t *gate);
+/* Releases the hold buffer; safe to call more than once. */
+void cs_gate_cleanup(cs_gate_t *gate);
+const cs_gate_stats_t *cs_gate_stats(const cs_gate_t *gate);
+/* True while bytes are held back for an element under decision. */
+bool cs_gate_holding(const cs_gate_t *gate);
+
+#endif /* CS_CORE_H */

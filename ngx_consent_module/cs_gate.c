@@ -1,0 +1,1486 @@
+/*
+ * The streaming gate: a WHATWG-shaped HTML tokenizer that passes every byte
+ * through unchanged except the elements it removes. Only an element under
+ * decision is held back, bounded by max_element; decisions depend only on
+ * the element's bytes (at most its first max_element), never on how the body
+ * was split into chunks.
+ */
+
+#include <string.h>
+
+#include "cs_core.h"
+
+#define CS_URL_MAX        2048
+#define CS_TOKEN_MAX      128
+#define CS_NAME_MAX       15
+#define CS_MIN_ELEMENT    256
+#define CS_HOLD_INITIAL   4096
+
+typedef unsigned char  u_char_t;
+
+enum {
+    S_DATA = 0,
+    S_TAG_OPEN,
+    S_END_TAG_OPEN,
+    S_TAG_NAME,
+    S_BEFORE_ATTR_NAME,
+    S_ATTR_NAME,
+    S_AFTER_ATTR_NAME,
+    S_BEFORE_ATTR_VALUE,
+    S_ATTR_VALUE_DQ,
+    S_ATTR_VALUE_SQ,
+    S_ATTR_VALUE_UNQ,
+    S_AFTER_ATTR_VALUE,
+    S_SELF_CLOSING,
+    S_MD_OPEN,
+    S_MD_DASH,
+    S_COMMENT_START,
+    S_COMMENT_START_DASH,
+    S_COMMENT,
+    S_COMMENT_END_BANG,
+    S_BOGUS_COMMENT,
+    S_RAW,
+    S_RAW_LT,
+    S_END_NAME,
+    S_SCRIPT,
+    S_SCRIPT_LT,
+    S_SCRIPT_ESC_START,
+    S_SCRIPT_ESC_START_DASH,
+    S_ESC,
+    S_ESC_DASH,
+    S_ESC_DASH_DASH,
+    S_ESC_LT,
+    S_DESC_START,
+    S_DESC,
+    S_DESC_DASH,
+    S_DESC_DASH_DASH,
+    S_DESC_LT,
+    S_DESC_END,
+    S_PLAINTEXT
+};
+
+/* Elements the gate decides on. */
+enum {
+    E_NONE = 0,
+    E_PENDING,        /* '<' seen, tag name not complete yet */
+    E_SCRIPT,
+    E_IMG,
+    E_IFRAME,
+    E_LINK,
+    E_NOSCRIPT
+};
+
+enum {
+    M_PASS = 0,       /* bytes flow through */
+    M_HOLD,           /* element under decision: bytes held back */
+    M_VOID            /* element removed: bytes dropped until its end */
+};
+
+enum {
+    A_NONE = 0,
+    A_SRC,
+    A_HREF,
+    A_REL,
+    A_TYPE
+};
+
+typedef struct {
+    char    buf[CS_URL_MAX];
+    size_t  len;
+    bool    seen;
+} cs_attr_url_t;
+
+typedef struct {
+    char    buf[CS_TOKEN_MAX];
+    size_t  len;
+    bool    seen;
+} cs_attr_token_t;
+
+struct cs_gate {
+    cs_gate_conf_t   conf;
+    cs_gate_stats_t  stats;
+
+    int              state;
+    int              fail_state;      /* where a failed end-tag match resumes */
+    int              mode;
+    int              elem;
+    bool             end_tag;         /* the tag being parsed is an end tag */
+    bool             raw_end;         /* ...and it closes the raw element */
+    bool             inner;           /* analysing a <noscript>'s content */
+    bool             replaying;       /* re-scanning an oversize <noscript> */
+    unsigned         comment_dashes;
+
+    char             tag_name[CS_NAME_MAX + 1];
+    size_t           tag_name_len;
+    char             attr_name[CS_NAME_MAX + 1];
+    size_t           attr_name_len;
+    int              capture;         /* A_*: attribute value being captured */
+    const char      *raw_name;        /* end tag that closes the raw text */
+    size_t           raw_name_len;
+    size_t           match_len;
+    size_t           temp_len;        /* script double-escape name buffer */
+    bool             temp_is_script;
+
+    /* the element under decision */
+    cs_attr_url_t    src;
+    cs_attr_url_t    href;
+    cs_attr_token_t  rel;
+    cs_attr_token_t  type;
+    size_t           content_off;     /* element offset after its start tag */
+    size_t           lt_off;          /* element offset of the last '<' */
+    bool             denied;
+    bool             attributed;
+
+    u_char_t        *hold;
+    size_t           hold_len;
+    size_t           hold_cap;
+    bool             elem_in_hold;    /* element bytes so far are in hold */
+};
+
+/* Per-call cursors over one chunk. */
+typedef struct {
+    const u_char_t  *base;
+    const u_char_t  *end;
+    const u_char_t  *out;       /* first byte not yet emitted or dropped */
+    const u_char_t  *elem;      /* element start when it is in this chunk */
+    bool             held;      /* chunk is transient (hold/replay) memory */
+    int              rc;
+} cs_scan_t;
+
+static void gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
+    int *rc);
+
+size_t
+cs_gate_size(void)
+{
+    return sizeof(cs_gate_t);
+}
+
+void
+cs_gate_init(cs_gate_t *g, const cs_gate_conf_t *conf)
+{
+    memset(g, 0, sizeof(*g));
+    g->conf = *conf;
+    if (g->conf.max_element < CS_MIN_ELEMENT) {
+        g->conf.max_element = CS_MIN_ELEMENT;
+    }
+}
+
+const cs_gate_stats_t *
+cs_gate_stats(const cs_gate_t *g)
+{
+    return &g->stats;
+}
+
+bool
+cs_gate_holding(const cs_gate_t *g)
+{
+    return g->mode == M_HOLD;
+}
+
+void
+cs_gate_cleanup(cs_gate_t *g)
+{
+    if (g->hold) {
+        g->conf.allocator.free(g->conf.allocator.ctx, g->hold);
+        g->hold = NULL;
+    }
+    g->hold_len = 0;
+    g->hold_cap = 0;
+}
+
+/* ---- small helpers ---- */
+
+static bool
+is_space(u_char_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+static bool
+is_alpha(u_char_t c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static u_char_t
+lower(u_char_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (u_char_t) (c | 0x20) : c;
+}
+
+static bool
+name_is(const char *name, size_t len, const char *word)
+{
+    return strlen(word) == len && memcmp(name, word, len) == 0;
+}
+
+static void
+emit(cs_gate_t *g, cs_scan_t *sc, const u_char_t *from, const u_char_t *to,
+    bool held)
+{
+    if (to > from && sc->rc == 0
+        && g->conf.emit(g->conf.emit_ud, from, (size_t) (to - from), held) != 0)
+    {
+        sc->rc = -1;
+    }
+}
+
+static bool
+hold_append(cs_gate_t *g, const u_char_t *p, size_t n)
+{
+    if (n == 0) {
+        return true;
+    }
+    if (g->hold_len + n > g->hold_cap) {
+        size_t cap = g->hold_cap ? g->hold_cap : CS_HOLD_INITIAL;
+        while (cap < g->hold_len + n) {
+            cap *= 2;
+        }
+        if (cap > g->conf.max_element) {
+            cap = g->conf.max_element;
+        }
+        if (cap < g->hold_len + n) {
+            return false;       /* the scan limit makes this unreachable */
+        }
+        u_char_t *nb = g->conf.allocator.alloc(g->conf.allocator.ctx, cap);
+        if (nb == NULL) {
+            return false;
+        }
+        if (g->hold_len) {
+            memcpy(nb, g->hold, g->hold_len);
+        }
+        if (g->hold) {
+            g->conf.allocator.free(g->conf.allocator.ctx, g->hold);
+        }
+        g->hold = nb;
+        g->hold_cap = cap;
+    }
+    memcpy(g->hold + g->hold_len, p, n);
+    g->hold_len += n;
+    return true;
+}
+
+/* Bytes of the element that precede ptr (in HOLD mode). */
+static size_t
+elem_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
+{
+    return g->elem_in_hold ? g->hold_len + (size_t) (ptr - sc->out)
+                           : (size_t) (ptr - sc->elem);
+}
+
+static void
+elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
+{
+    g->mode = M_HOLD;
+    g->elem = E_PENDING;
+    g->elem_in_hold = false;
+    sc->elem = lt;
+    g->src.seen = g->href.seen = g->rel.seen = g->type.seen = false;
+    g->src.len = g->href.len = g->rel.len = g->type.len = 0;
+    g->content_off = 0;
+    g->lt_off = 0;
+    g->denied = false;
+    g->attributed = false;
+}
+
+/*
+ * Makes the element's bytes up to "upto" contiguous: in place in the chunk,
+ * or in the hold buffer (then the chunk's part is consumed).
+ */
+static void
+elem_take(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t **p, size_t *n)
+{
+    if (g->elem_in_hold) {
+        if (!hold_append(g, sc->out, (size_t) (upto - sc->out))) {
+            sc->rc = -1;
+        }
+        sc->out = upto;
+        *p = g->hold;
+        *n = g->hold_len;
+    } else {
+        *p = sc->elem;
+        *n = (size_t) (upto - sc->elem);
+    }
+}
+
+/* Keeps the held element: its bytes flow out unchanged. */
+static void
+elem_keep(cs_gate_t *g, cs_scan_t *sc)
+{
+    if (g->elem_in_hold) {
+        emit(g, sc, g->hold, g->hold + g->hold_len, true);
+        g->hold_len = 0;
+        g->elem_in_hold = false;
+    }
+    g->mode = M_PASS;
+}
+
+/* Drops the element's bytes up to "upto" (taken with elem_take). */
+static void
+elem_drop(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto, size_t len)
+{
+    if (g->elem_in_hold) {
+        g->hold_len = 0;
+        g->elem_in_hold = false;
+    } else {
+        emit(g, sc, sc->out, sc->elem, sc->held);
+    }
+    sc->out = upto;
+    g->stats.bytes_removed += len;
+}
+
+/* ---- attribution ---- */
+
+static void
+attribute(void *ud, uint32_t recipient)
+{
+    cs_gate_t *g = ud;
+
+    g->attributed = true;
+    if (recipient >= cs_rules_recipient_count(g->conf.rules)
+        || !cs_bitset_test(g->conf.allowed, recipient))
+    {
+        g->denied = true;
+        if (g->conf.blocked) {
+            cs_bitset_set(g->conf.blocked, recipient);
+        }
+    }
+}
+
+static void
+attribute_url(cs_gate_t *g, const cs_attr_url_t *url)
+{
+    char    decoded[CS_URL_MAX];
+    char    host[256];
+    size_t  n, hl;
+
+    if (!url->seen || url->len == 0) {
+        return;
+    }
+    n = cs_decode_entities(url->buf, url->len, decoded, sizeof(decoded));
+    hl = cs_url_host(decoded, n, host, sizeof(host));
+    if (hl) {
+        int32_t r = cs_rules_match_host(g->conf.rules, host, hl);
+        if (r >= 0) {
+            attribute(g, (uint32_t) r);
+        }
+    }
+}
+
+/* rel contains a resource hint that makes the browser contact the host. */
+static bool
+link_rel_fetches(const cs_attr_token_t *rel)
+{
+    static const char *const hints[] = { "preconnect", "dns-prefetch",
+        "preload", "prefetch", "modulepreload", "prerender" };
+    size_t i = 0;
+
+    while (i < rel->len) {
+        while (i < rel->len && is_space((u_char_t) rel->buf[i])) {
+            i++;
+        }
+        size_t start = i;
+        while (i < rel->len && !is_space((u_char_t) rel->buf[i])) {
+            i++;
+        }
+        for (size_t k = 0; k < sizeof(hints) / sizeof(hints[0]); k++) {
+            if (name_is(rel->buf + start, i - start, hints[k])) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * Inline scripts of a data-block type never run, and their text (JSON-LD
+ * sameAs links, templates) must not be mistaken for a loader.
+ */
+static bool
+script_is_data_block(const cs_attr_token_t *type)
+{
+    if (!type->seen) {
+        return false;
+    }
+    for (size_t i = 0; i + 4 <= type->len; i++) {
+        if (memcmp(type->buf + i, "json", 4) == 0) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i + 8 <= type->len; i++) {
+        if (memcmp(type->buf + i, "template", 8) == 0) {
+            return true;
+        }
+    }
+    return name_is(type->buf, type->len, "text/html");
+}
+
+/*
+ * Attributes the element from its start tag and, for inline scripts, its
+ * text (element bytes [content_off, content_end)). Returns true if any
+ * recipient tied to it is not allowed.
+ */
+static bool
+elem_denied(cs_gate_t *g, const u_char_t *p, size_t content_end)
+{
+    switch (g->elem) {
+    case E_IMG:
+    case E_IFRAME:
+        attribute_url(g, &g->src);
+        break;
+    case E_LINK:
+        if (link_rel_fetches(&g->rel)) {
+            attribute_url(g, &g->href);
+        }
+        break;
+    case E_SCRIPT:
+        if (g->src.seen) {
+            attribute_url(g, &g->src);
+        } else if (g->content_off && content_end > g->content_off
+                   && !script_is_data_block(&g->type))
+        {
+            const char *text = (const char *) p + g->content_off;
+            size_t      len = content_end - g->content_off;
+            cs_scan_text_hosts(g->conf.rules, text, len, attribute, g);
+            if (cs_rules_match_signatures(g->conf.rules, text, len,
+                                          attribute, g) != 0)
+            {
+                /* a matcher failure must not let a loader through */
+                g->denied = true;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    return g->denied;
+}
+
+/* ---- <noscript> content ---- */
+
+static int
+count_substance(void *ud, const unsigned char *p, size_t n, bool held)
+{
+    bool *substantive = ud;
+    (void) held;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_space(p[i])) {
+            *substantive = true;
+            break;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Runs a gate over a complete <noscript> content, as a browser without
+ * scripting would parse it. With a NULL emit it only reports whether
+ * anything but whitespace stays.
+ */
+static int
+inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
+    cs_emit_cb cb, void *ud, cs_gate_stats_t *stats)
+{
+    cs_gate_t       inner;
+    cs_gate_conf_t  conf = g->conf;
+    int             rc = 0;
+
+    conf.emit = cb;
+    conf.emit_ud = ud;
+    conf.max_element = n + CS_MIN_ELEMENT;   /* the content is all here */
+    cs_gate_init(&inner, &conf);
+    inner.inner = true;
+    gate_scan(&inner, p, n, held, &rc);
+    if (rc == 0) {
+        rc = cs_gate_finish(&inner);
+    }
+    if (stats) {
+        *stats = inner.stats;
+    }
+    cs_gate_cleanup(&inner);
+    return rc;
+}
+
+/*
+ * A complete (or EOF-terminated) <noscript>: pixels inside are judged one by
+ * one; the wrapper goes too when nothing but whitespace would remain.
+ */
+static void
+noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n, size_t end_tag_off)
+{
+    bool             held = g->elem_in_hold || sc->held;
+    bool             substantive = false;
+    cs_gate_stats_t  st;
+    const u_char_t  *content = p + g->content_off;
+    size_t           clen = end_tag_off - g->content_off;
+
+    if (inner_run(g, content, clen, held, count_substance, &substantive, &st)
+        != 0)
+    {
+        sc->rc = -1;
+        return;
+    }
+    if (st.elements_removed == 0) {
+        elem_keep(g, sc);
+        return;
+    }
+    if (!substantive) {
+        elem_drop(g, sc, upto, n);
+        g->stats.elements_removed++;
+        g->mode = M_PASS;
+        return;
+    }
+
+    /* Keep the wrapper, emit the content minus the removed pixels. */
+    if (g->elem_in_hold) {
+        emit(g, sc, p, content, true);
+    } else {
+        emit(g, sc, sc->out, content, sc->held);
+    }
+    if (inner_run(g, content, clen, held, g->conf.emit, g->conf.emit_ud, &st)
+        != 0)
+    {
+        sc->rc = -1;
+        return;
+    }
+    emit(g, sc, content + clen, p + n, held);
+    g->stats.elements_removed += st.elements_removed;
+    g->stats.bytes_removed += st.bytes_removed;
+    g->hold_len = 0;
+    g->elem_in_hold = false;
+    sc->out = upto;
+    g->mode = M_PASS;
+}
+
+/* ---- decisions ---- */
+
+/* A start tag ended ('>' at s). */
+static void
+start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    const u_char_t  *p;
+    size_t           n;
+    const u_char_t  *upto = s + 1;
+
+    if (g->mode == M_VOID) {
+        if (g->elem == E_IMG || g->elem == E_LINK) {
+            g->stats.bytes_removed += (size_t) (upto - sc->out);
+            sc->out = upto;                       /* void element ends here */
+            g->mode = M_PASS;
+            g->elem = E_NONE;
+        }
+        return;
+    }
+    if (g->mode != M_HOLD) {
+        if (g->elem == E_IMG || g->elem == E_LINK) {
+            g->elem = E_NONE;
+        }
+        return;
+    }
+
+    switch (g->elem) {
+    case E_IMG:
+    case E_LINK:
+        elem_take(g, sc, upto, &p, &n);
+        if (elem_denied(g, p, 0)) {
+            elem_drop(g, sc, upto, n);
+            g->stats.elements_removed++;
+        } else {
+            elem_keep(g, sc);
+        }
+        g->mode = M_PASS;
+        g->elem = E_NONE;
+        return;
+
+    case E_SCRIPT:
+        if (!g->src.seen) {
+            if (script_is_data_block(&g->type)) {
+                elem_keep(g, sc);
+                return;
+            }
+            g->content_off = elem_offset(g, sc, upto);
+            return;                               /* decide on its text */
+        }
+        /* fall through */
+    case E_IFRAME:
+        elem_take(g, sc, upto, &p, &n);
+        if (elem_denied(g, p, 0)) {
+            elem_drop(g, sc, upto, n);
+            g->stats.elements_removed++;
+            g->mode = M_VOID;
+        } else {
+            elem_keep(g, sc);
+        }
+        return;
+
+    case E_NOSCRIPT:
+        g->content_off = elem_offset(g, sc, upto);
+        return;
+
+    default:
+        return;
+    }
+}
+
+/* The end tag closing a script/iframe/noscript ended ('>' at s). */
+static void
+raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    const u_char_t  *p;
+    size_t           n;
+    const u_char_t  *upto = s + 1;
+
+    if (g->mode == M_VOID) {
+        g->stats.bytes_removed += (size_t) (upto - sc->out);
+        sc->out = upto;
+    } else if (g->mode == M_HOLD) {
+        elem_take(g, sc, upto, &p, &n);
+        if (g->elem == E_NOSCRIPT) {
+            noscript_decide(g, sc, upto, p, n, g->lt_off);
+        } else if (elem_denied(g, p, g->lt_off)) {
+            elem_drop(g, sc, upto, n);
+            g->stats.elements_removed++;
+        } else {
+            elem_keep(g, sc);
+        }
+    }
+    g->mode = M_PASS;
+    g->elem = E_NONE;
+}
+
+/*
+ * The element reached max_element bytes at s. Attributed and denied: it is
+ * still removed whole (the rest streams into the void); otherwise it passes.
+ * An oversize <noscript> is re-read as markup so its pixels are judged one
+ * by one.
+ */
+static void
+elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    const u_char_t  *p;
+    size_t           n;
+
+    if (g->elem == E_NOSCRIPT && g->content_off) {
+        const u_char_t  *old = g->hold;
+        size_t           old_len = g->hold_len;
+        bool             in_hold = g->elem_in_hold;
+        const u_char_t  *elem = sc->elem;
+        size_t           start_tag = g->content_off;
+
+        g->hold = NULL;
+        g->hold_len = g->hold_cap = 0;
+        g->elem_in_hold = false;
+        g->mode = M_PASS;
+        g->elem = E_NONE;
+        g->state = S_DATA;
+        g->replaying = true;
+        g->stats.oversize_passed++;
+
+        if (in_hold) {
+            /* element = old[0, old_len) + chunk[out, s) */
+            const u_char_t *rest = sc->out;
+            size_t head = start_tag < old_len ? start_tag : old_len;
+            emit(g, sc, old, old + head, true);
+            emit(g, sc, rest, rest + (start_tag - head), sc->held);
+            if (start_tag < old_len) {
+                gate_scan(g, old + start_tag, old_len - start_tag, true,
+                          &sc->rc);
+                gate_scan(g, rest, (size_t) (s - rest), sc->held, &sc->rc);
+            } else {
+                gate_scan(g, rest + (start_tag - old_len),
+                          (size_t) (s - rest) - (start_tag - old_len),
+                          sc->held, &sc->rc);
+            }
+            g->conf.allocator.free(g->conf.allocator.ctx, (void *) old);
+        } else {
+            emit(g, sc, sc->out, elem + start_tag, sc->held);
+            gate_scan(g, elem + start_tag,
+                      (size_t) (s - elem) - start_tag, sc->held, &sc->rc);
+        }
+        g->replaying = false;
+        sc->out = s;
+        return;
+    }
+
+    elem_take(g, sc, s, &p, &n);
+    if (g->elem != E_PENDING && elem_denied(g, p, n)) {
+        elem_drop(g, sc, s, n);
+        g->stats.elements_removed++;
+        g->stats.oversize_removed++;
+        g->mode = M_VOID;
+    } else {
+        elem_keep(g, sc);
+        g->stats.oversize_passed++;
+    }
+}
+
+/* A start tag name is complete: is it an element we decide on? */
+static int
+element_kind(const cs_gate_t *g)
+{
+    const char *n = g->tag_name;
+    size_t      l = g->tag_name_len;
+
+    if (l > CS_NAME_MAX) {
+        return E_NONE;
+    }
+    if (name_is(n, l, "script")) {
+        return E_SCRIPT;
+    }
+    if (name_is(n, l, "img")) {
+        return E_IMG;
+    }
+    if (name_is(n, l, "iframe")) {
+        return E_IFRAME;
+    }
+    if (name_is(n, l, "link")) {
+        return E_LINK;
+    }
+    if (name_is(n, l, "noscript") && !g->inner && !g->replaying) {
+        return E_NOSCRIPT;
+    }
+    return E_NONE;
+}
+
+/* The tokenizer state that follows a start tag. */
+static void
+enter_content(cs_gate_t *g)
+{
+    static const char *const raw[] = { "style", "xmp", "iframe", "noembed",
+        "noframes", "textarea", "title", "noscript" };
+    const char *n = g->tag_name;
+    size_t      l = g->tag_name_len;
+
+    g->state = S_DATA;
+    if (l > CS_NAME_MAX) {
+        return;
+    }
+    if (name_is(n, l, "script")) {
+        g->state = S_SCRIPT;
+        g->raw_name = "script";
+        g->raw_name_len = 6;
+        return;
+    }
+    if (name_is(n, l, "plaintext")) {
+        g->state = S_PLAINTEXT;
+        return;
+    }
+    for (size_t k = 0; k < sizeof(raw) / sizeof(raw[0]); k++) {
+        if (name_is(n, l, raw[k])) {
+            /*
+             * A scripting browser reads <noscript> as raw text; the inner
+             * (script-less) view parses it as markup.
+             */
+            if (name_is(n, l, "noscript") && (g->inner || g->replaying)) {
+                return;
+            }
+            g->state = S_RAW;
+            g->raw_name = raw[k];
+            g->raw_name_len = l;
+            return;
+        }
+    }
+}
+
+static void
+tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    if (g->end_tag) {
+        if (g->raw_end) {
+            raw_element_done(g, sc, s);
+        }
+        g->state = S_DATA;
+        return;
+    }
+    enter_content(g);
+    if (g->elem != E_NONE) {
+        start_tag_done(g, sc, s);
+    }
+}
+
+static void
+attr_name_done(cs_gate_t *g)
+{
+    cs_attr_url_t    *url = NULL;
+    cs_attr_token_t  *tok = NULL;
+    const char       *n = g->attr_name;
+    size_t            l = g->attr_name_len;
+
+    g->capture = A_NONE;
+    if (g->end_tag || g->mode != M_HOLD || l > CS_NAME_MAX) {
+        return;
+    }
+    switch (g->elem) {
+    case E_SCRIPT:
+        if (name_is(n, l, "src")) {
+            url = &g->src;
+        } else if (name_is(n, l, "type")) {
+            tok = &g->type;
+        }
+        break;
+    case E_IMG:
+    case E_IFRAME:
+        if (name_is(n, l, "src")) {
+            url = &g->src;
+        }
+        break;
+    case E_LINK:
+        if (name_is(n, l, "href")) {
+            url = &g->href;
+        } else if (name_is(n, l, "rel")) {
+            tok = &g->rel;
+        }
+        break;
+    default:
+        return;
+    }
+    /* The first of duplicate attributes wins, as in a browser. */
+    if (url && !url->seen) {
+        url->seen = true;
+        g->capture = (url == &g->src) ? A_SRC : A_HREF;
+    } else if (tok && !tok->seen) {
+        tok->seen = true;
+        g->capture = (tok == &g->rel) ? A_REL : A_TYPE;
+    }
+}
+
+static void
+capture_value(cs_gate_t *g, const u_char_t *p, size_t n)
+{
+    char    *buf;
+    size_t  *len, cap;
+    bool     fold = false;
+
+    switch (g->capture) {
+    case A_SRC:
+        buf = g->src.buf; len = &g->src.len; cap = sizeof(g->src.buf);
+        break;
+    case A_HREF:
+        buf = g->href.buf; len = &g->href.len; cap = sizeof(g->href.buf);
+        break;
+    case A_REL:
+        buf = g->rel.buf; len = &g->rel.len; cap = sizeof(g->rel.buf);
+        fold = true;
+        break;
+    case A_TYPE:
+        buf = g->type.buf; len = &g->type.len; cap = sizeof(g->type.buf);
+        fold = true;
+        break;
+    default:
+        return;
+    }
+    /* Only the start of a URL matters for its host; the rest is dropped. */
+    if (*len + n > cap) {
+        n = cap - *len;
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf[*len + i] = fold ? (char) lower(p[i]) : (char) p[i];
+    }
+    *len += n;
+}
+
+/* ---- the tokenizer ---- */
+
+static const u_char_t *
+find2(const u_char_t *s, const u_char_t *lim, u_char_t a, u_char_t b)
+{
+    for (; s < lim; s++) {
+        if (*s == a || *s == b) {
+            return s;
+        }
+    }
+    return lim;
+}
+
+/*
+ * Scans one chunk. Reentrant over the gate state: an oversize <noscript>
+ * re-scans its held bytes through here.
+ */
+static void
+gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
+{
+    cs_scan_t        scan = { p, p + n, p, p, held, 0 };
+    cs_scan_t       *sc = &scan;
+    const u_char_t  *s = p, *end = p + n, *lim, *q;
+    u_char_t         c;
+
+    if (*rc != 0) {
+        return;
+    }
+
+    while (s < end && sc->rc == 0) {
+        lim = end;
+        if (g->mode == M_HOLD) {
+            size_t used = elem_offset(g, sc, s);
+            if (used >= g->conf.max_element) {
+                elem_overflow(g, sc, s);
+                continue;
+            }
+            if ((size_t) (end - s) > g->conf.max_element - used) {
+                lim = s + (g->conf.max_element - used);
+            }
+        }
+        c = *s;
+
+        switch (g->state) {
+
+        case S_DATA:
+            q = memchr(s, '<', (size_t) (lim - s));
+            if (q == NULL) {
+                s = lim;
+                break;
+            }
+            s = q + 1;
+            g->state = S_TAG_OPEN;
+            if (g->mode == M_PASS) {
+                elem_begin(g, sc, q);
+            }
+            break;
+
+        case S_TAG_OPEN:
+            if (is_alpha(c)) {
+                g->end_tag = false;
+                g->raw_end = false;
+                g->tag_name_len = 0;
+                g->state = S_TAG_NAME;
+                break;                          /* reprocess in the name */
+            }
+            if (g->mode == M_HOLD && g->elem == E_PENDING) {
+                elem_keep(g, sc);
+                g->elem = E_NONE;
+            }
+            if (c == '!') {
+                g->state = S_MD_OPEN;
+                s++;
+            } else if (c == '/') {
+                g->state = S_END_TAG_OPEN;
+                s++;
+            } else if (c == '?') {
+                g->state = S_BOGUS_COMMENT;
+            } else {
+                g->state = S_DATA;              /* a lone '<' is text */
+            }
+            break;
+
+        case S_END_TAG_OPEN:
+            if (is_alpha(c)) {
+                g->end_tag = true;
+                g->raw_end = false;
+                g->tag_name_len = 0;
+                g->state = S_TAG_NAME;
+            } else if (c == '>') {
+                g->state = S_DATA;              /* "</>" is ignored */
+                s++;
+            } else {
+                g->state = S_BOGUS_COMMENT;
+            }
+            break;
+
+        case S_TAG_NAME:
+            while (s < lim && !is_space(*s) && *s != '/' && *s != '>') {
+                if (g->tag_name_len < CS_NAME_MAX) {
+                    g->tag_name[g->tag_name_len] = (char) lower(*s);
+                }
+                if (g->tag_name_len <= CS_NAME_MAX) {
+                    g->tag_name_len++;
+                }
+                s++;
+            }
+            if (s == lim) {
+                break;
+            }
+            if (!g->end_tag && g->mode == M_HOLD && g->elem == E_PENDING) {
+                g->elem = element_kind(g);
+                if (g->elem == E_NONE) {
+                    elem_keep(g, sc);
+                }
+            }
+            c = *s++;
+            if (c == '>') {
+                tag_done(g, sc, s - 1);
+            } else if (c == '/') {
+                g->state = S_SELF_CLOSING;
+            } else {
+                g->state = S_BEFORE_ATTR_NAME;
+            }
+            break;
+
+        case S_BEFORE_ATTR_NAME:
+            if (is_space(c)) {
+                s++;
+            } else if (c == '/') {
+                g->state = S_SELF_CLOSING;
+                s++;
+            } else if (c == '>') {
+                s++;
+                tag_done(g, sc, s - 1);
+            } else {
+                g->attr_name_len = 0;
+                g->capture = A_NONE;
+                g->attr_name[0] = (char) lower(c);   /* '=' may start a name */
+                g->attr_name_len = 1;
+                g->state = S_ATTR_NAME;
+                s++;
+            }
+            break;
+
+        case S_ATTR_NAME:
+            while (s < lim && !is_space(*s) && *s != '/' && *s != '>'
+                   && *s != '=')
+            {
+                if (g->attr_name_len < CS_NAME_MAX) {
+                    g->attr_name[g->attr_name_len] = (char) lower(*s);
+                }
+                if (g->attr_name_len <= CS_NAME_MAX) {
+                    g->attr_name_len++;
+                }
+                s++;
+            }
+            if (s == lim) {
+                break;
+            }
+            attr_name_done(g);
+            c = *s++;
+            if (c == '=') {
+                g->state = S_BEFORE_ATTR_VALUE;
+            } else if (c == '/') {
+                g->state = S_SELF_CLOSING;
+            } else if (c == '>') {
+                tag_done(g, sc, s - 1);
+            } else {
+                g->state = S_AFTER_ATTR_NAME;
+            }
+            break;
+
+        case S_AFTER_ATTR_NAME:
+            if (is_space(c)) {
+                s++;
+            } else if (c == '/') {
+                g->state = S_SELF_CLOSING;
+                s++;
+            } else if (c == '=') {
+                g->state = S_BEFORE_ATTR_VALUE;
+                s++;
+            } else if (c == '>') {
+                s++;
+                tag_done(g, sc, s - 1);
+            } else {
+                g->capture = A_NONE;
+                g->attr_name_len = 0;
+                g->state = S_ATTR_NAME;
+            }
+            break;
+
+        case S_BEFORE_ATTR_VALUE:
+            if (is_space(c)) {
+                s++;
+            } else if (c == '"') {
+                g->state = S_ATTR_VALUE_DQ;
+                s++;
+            } else if (c == '\'') {
+                g->state = S_ATTR_VALUE_SQ;
+                s++;
+            } else if (c == '>') {
+                s++;
+                tag_done(g, sc, s - 1);
+            } else {
+                g->state = S_ATTR_VALUE_UNQ;
+            }
+            break;
+
+        case S_ATTR_VALUE_DQ:
+        case S_ATTR_VALUE_SQ:
+            q = memchr(s, g->state == S_ATTR_VALUE_DQ ? '"' : '\'',
+                       (size_t) (lim - s));
+            if (q == NULL) {
+                capture_value(g, s, (size_t) (lim - s));
+                s = lim;
+                break;
+            }
+            capture_value(g, s, (size_t) (q - s));
+            g->capture = A_NONE;
+            g->state = S_AFTER_ATTR_VALUE;
+            s = q + 1;
+            break;
+
+        case S_ATTR_VALUE_UNQ:
+            q = s;
+            while (q < lim && !is_space(*q) && *q != '>') {
+                q++;
+            }
+            capture_value(g, s, (size_t) (q - s));
+            s = q;
+            if (s == lim) {
+                break;
+            }
+            g->capture = A_NONE;
+            if (*s == '>') {
+                s++;
+                tag_done(g, sc, s - 1);
+            } else {
+                g->state = S_BEFORE_ATTR_NAME;
+                s++;
+            }
+            break;
+
+        case S_AFTER_ATTR_VALUE:
+            if (is_space(c)) {
+                g->state = S_BEFORE_ATTR_NAME;
+                s++;
+            } else if (c == '/') {
+                g->state = S_SELF_CLOSING;
+                s++;
+            } else if (c == '>') {
+                s++;
+                tag_done(g, sc, s - 1);
+            } else {
+                g->state = S_BEFORE_ATTR_NAME;
+            }
+            break;
+
+        case S_SELF_CLOSING:
+            if (c == '>') {
+                s++;
+                tag_done(g, sc, s - 1);
+            } else {
+                g->state = S_BEFORE_ATTR_NAME;
+            }
+            break;
+
+        case S_MD_OPEN:
+            if (c == '-') {
+                g->state = S_MD_DASH;
+                s++;
+            } else {
+                g->state = S_BOGUS_COMMENT;     /* DOCTYPE, CDATA, ... */
+            }
+            break;
+
+        case S_MD_DASH:
+            if (c == '-') {
+                g->state = S_COMMENT_START;
+                s++;
+            } else {
+                g->state = S_BOGUS_COMMENT;
+            }
+            break;
+
+        case S_COMMENT_START:
+            if (c == '-') {
+                g->state = S_COMMENT_START_DASH;
+                s++;
+            } else if (c == '>') {
+                g->state = S_DATA;              /* "<!-->" */
+                s++;
+            } else {
+                g->comment_dashes = 0;
+                g->state = S_COMMENT;
+            }
+            break;
+
+        case S_COMMENT_START_DASH:
+            if (c == '-') {
+                g->comment_dashes = 2;
+                g->state = S_COMMENT;
+                s++;
+            } else if (c == '>') {
+                g->state = S_DATA;              /* "<!--->" */
+                s++;
+            } else {
+                g->comment_dashes = 0;
+                g->state = S_COMMENT;
+            }
+            break;
+
+        case S_COMMENT:
+            if (g->comment_dashes == 0) {
+                q = memchr(s, '-', (size_t) (lim - s));
+                if (q == NULL) {
+                    s = lim;
+                    break;
+                }
+                s = q;
+                c = *s;
+            }
+            s++;
+            if (c == '-') {
+                g->comment_dashes++;
+            } else if (c == '>' && g->comment_dashes >= 2) {
+                g->state = S_DATA;
+            } else if (c == '!' && g->comment_dashes >= 2) {
+                g->state = S_COMMENT_END_BANG;
+            } else {
+                g->comment_dashes = 0;
+            }
+            break;
+
+        case S_COMMENT_END_BANG:
+            if (c == '>') {
+                g->state = S_DATA;              /* "--!>" */
+                s++;
+            } else if (c == '-') {
+                g->comment_dashes = 1;
+                g->state = S_COMMENT;
+                s++;
+            } else {
+                g->comment_dashes = 0;
+                g->state = S_COMMENT;
+            }
+            break;
+
+        case S_BOGUS_COMMENT:
+            q = memchr(s, '>', (size_t) (lim - s));
+            if (q == NULL) {
+                s = lim;
+            } else {
+                s = q + 1;
+                g->state = S_DATA;
+            }
+            break;
+
+        case S_RAW:
+            q = memchr(s, '<', (size_t) (lim - s));
+            if (q == NULL) {
+                s = lim;
+                break;
+            }
+            if (g->mode == M_HOLD) {
+                g->lt_off = elem_offset(g, sc, q);
+            }
+            s = q + 1;
+            g->state = S_RAW_LT;
+            break;
+
+        case S_RAW_LT:
+        case S_SCRIPT_LT:
+        case S_ESC_LT:
+            if (c == '/') {
+                g->fail_state = g->state == S_RAW_LT ? S_RAW
+                                : g->state == S_SCRIPT_LT ? S_SCRIPT : S_ESC;
+                g->match_len = 0;
+                g->state = S_END_NAME;
+                s++;
+            } else if (g->state == S_SCRIPT_LT && c == '!') {
+                g->state = S_SCRIPT_ESC_START;
+                s++;
+            } else if (g->state == S_ESC_LT && is_alpha(c)) {
+                g->temp_len = 0;
+                g->temp_is_script = true;
+                g->state = S_DESC_START;
+            } else {
+                g->state = g->state == S_RAW_LT ? S_RAW
+                           : g->state == S_SCRIPT_LT ? S_SCRIPT : S_ESC;
+            }
+            break;
+
+        case S_END_NAME:
+            if (g->match_len < g->raw_name_len
+                && lower(c) == (u_char_t) g->raw_name[g->match_len])
+            {
+                g->match_len++;
+                s++;
+            } else if (g->match_len == g->raw_name_len
+                       && (is_space(c) || c == '/' || c == '>'))
+            {
+                g->end_tag = true;
+                g->raw_end = true;
+                s++;
+                if (c == '>') {
+                    tag_done(g, sc, s - 1);
+                } else if (c == '/') {
+                    g->state = S_SELF_CLOSING;
+                } else {
+                    g->state = S_BEFORE_ATTR_NAME;
+                }
+            } else {
+                g->state = g->fail_state;       /* reprocess as text */
+            }
+            break;
+
+        case S_SCRIPT:
+            q = memchr(s, '<', (size_t) (lim - s));
+            if (q == NULL) {
+                s = lim;
+                break;
+            }
+            if (g->mode == M_HOLD) {
+                g->lt_off = elem_offset(g, sc, q);
+            }
+            s = q + 1;
+            g->state = S_SCRIPT_LT;
+            break;
+
+        case S_SCRIPT_ESC_START:
+            if (c == '-') {
+                g->state = S_SCRIPT_ESC_START_DASH;
+                s++;
+            } else {
+                g->state = S_SCRIPT;
+            }
+            break;
+
+        case S_SCRIPT_ESC_START_DASH:
+            if (c == '-') {
+                g->state = S_ESC_DASH_DASH;
+                s++;
+            } else {
+                g->state = S_SCRIPT;
+            }
+            break;
+
+        case S_ESC:
+        case S_ESC_DASH:
+        case S_ESC_DASH_DASH:
+            if (g->state == S_ESC) {
+                q = find2(s, lim, '-', '<');
+                if (q == lim) {
+                    s = lim;
+                    break;
+                }
+                s = q;
+                c = *s;
+            }
+            s++;
+            if (c == '-') {
+                g->state = g->state == S_ESC ? S_ESC_DASH : S_ESC_DASH_DASH;
+            } else if (c == '<') {
+                if (g->mode == M_HOLD) {
+                    g->lt_off = elem_offset(g, sc, s - 1);
+                }
+                g->state = S_ESC_LT;
+            } else if (c == '>' && g->state == S_ESC_DASH_DASH) {
+                g->state = S_SCRIPT;
+            } else {
+                g->state = S_ESC;
+            }
+            break;
+
+        case S_DESC_START:
+        case S_DESC_END:
+            if (is_alpha(c)) {
+                if (g->temp_len >= 6 || lower(c) != "script"[g->temp_len]) {
+                    g->temp_is_script = false;
+                }
+                g->temp_len++;
+                s++;
+            } else if (is_space(c) || c == '/' || c == '>') {
+                bool script = g->temp_is_script && g->temp_len == 6;
+                if (g->state == S_DESC_START) {
+                    g->state = script ? S_DESC : S_ESC;
+                } else {
+                    g->state = script ? S_ESC : S_DESC;
+                }
+                s++;
+            } else {
+                g->state = g->state == S_DESC_START ? S_ESC : S_DESC;
+            }
+            break;
+
+        case S_DESC:
+        case S_DESC_DASH:
+        case S_DESC_DASH_DASH:
+            if (g->state == S_DESC) {
+                q = find2(s, lim, '-', '<');
+                if (q == lim) {
+                    s = lim;
+                    break;
+                }
+                s = q;
+                c = *s;
+            }
+            s++;
+            if (c == '-') {
+                g->state = g->state == S_DESC ? S_DESC_DASH
+                                              : S_DESC_DASH_DASH;
+            } else if (c == '<') {
+                g->state = S_DESC_LT;
+            } else if (c == '>' && g->state == S_DESC_DASH_DASH) {
+                g->state = S_SCRIPT;
+            } else {
+                g->state = S_DESC;
+            }
+            break;
+
+        case S_DESC_LT:
+            if (c == '/') {
+                g->temp_len = 0;
+                g->temp_is_script = true;
+                g->state = S_DESC_END;
+                s++;
+            } else {
+                g->state = S_DESC;
+            }
+            break;
+
+        case S_PLAINTEXT:
+        default:
+            s = lim;
+            break;
+        }
+    }
+
+    /* End of chunk: emit what flows, move a pending element into hold. */
+    if (sc->rc == 0) {
+        if (g->mode == M_HOLD) {
+            if (!g->elem_in_hold) {
+                emit(g, sc, sc->out, sc->elem, sc->held);
+                sc->out = sc->elem;
+                g->elem_in_hold = true;
+            }
+            if (!hold_append(g, sc->out, (size_t) (end - sc->out))) {
+                sc->rc = -1;
+            }
+        } else if (g->mode == M_VOID) {
+            g->stats.bytes_removed += (size_t) (end - sc->out);
+        } else {
+            emit(g, sc, sc->out, end, sc->held);
+        }
+    }
+    if (sc->rc != 0) {
+        *rc = sc->rc;
+    }
+}
+
+int
+cs_gate_feed(cs_gate_t *g, const unsigned char *p, size_t n)
+{
+    int rc = 0;
+
+    gate_scan(g, p, n, false, &rc);
+    return rc;
+}
+
+int
+cs_gate_finish(cs_gate_t *g)
+{
+    cs_scan_t        scan = { NULL, NULL, NULL, NULL, true, 0 };
+    const u_char_t  *p;
+    size_t           n;
+
+    if (g->mode != M_HOLD) {
+        g->mode = M_PASS;
+        return 0;
+    }
+
+    /* Everything held is in the hold buffer between feeds. */
+    scan.base = scan.end = scan.out = g->hold + g->hold_len;
+    elem_take(g, &scan, scan.out, &p, &n);
+
+    if (g->elem == E_NOSCRIPT && g->content_off) {
+        size_t end_tag = n;
+        noscript_decide(g, &scan, scan.out, p, n, end_tag);
+    } else if (g->elem != E_PENDING
+               && elem_denied(g, p, g->content_off ? n : 0))
+    {
+        elem_drop(g, &scan, scan.out, n);
+        g->stats.elements_removed++;
+    } else {
+        elem_keep(g, &scan);
+    }
+    g->mode = M_PASS;
+    g->elem = E_NONE;
+    return scan.rc;
+}

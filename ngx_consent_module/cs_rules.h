@@ -1,0 +1,82 @@
+/*
+ * Rules store: the recipient/site database compiled from the YAML rule files into
+ * LMDB, loaded read-only into per-process lookup tables.
+ *
+ * Pure C11: no nginx headers. See README.md "LMDB layout" for the on-disk
+ * format this reads and cs_compile.c writes.
+ */
+
+#ifndef CS_RULES_H
+#define CS_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_RULES_FORMAT_VERSION  "1"
+#define CS_ID_MAX                64     /* recipient, site and category ids */
+
+typedef struct cs_rules  cs_rules_t;
+
+typedef struct {
+    const char  *id;          /* [a-z0-9][a-z0-9_-]*, unique */
+    const char  *name;        /* legal name as published */
+    const char  *category;    /* purpose category: analytics, advertising, ... */
+    const char  *sent;        /* information sent (free text) */
+    const char  *purpose;     /* purpose text */
+} cs_recipient_t;
+
+/*
+ * Called once per distinct recipient index found; "ud" is caller data.
+ */
+typedef void (*cs_match_cb)(void *ud, uint32_t recipient);
+
+/*
+ * Opens the LMDB environment at "path" (a file, MDB_NOSUBDIR), reads it in
+ * one read-only transaction and builds the lookup tables. On failure returns
+ * NULL and writes a one-line reason into err (always NUL-terminated).
+ */
+cs_rules_t *cs_rules_load(const char *path, char *err, size_t errlen);
+void cs_rules_free(cs_rules_t *rules);
+
+uint32_t cs_rules_recipient_count(const cs_rules_t *rules);
+const cs_recipient_t *cs_rules_recipient(const cs_rules_t *rules,
+    uint32_t recipient);
+/* Index of the recipient with this id, or -1. */
+int32_t cs_rules_recipient_find(const cs_rules_t *rules, const char *id,
+    size_t len);
+
+/*
+ * Recipient owning the longest registered host suffix of "host" matched at a
+ * label boundary ("a.b.example.com" is tried as itself, "b.example.com",
+ * "example.com", "com"), or -1. "host" must be lowercase, without port or
+ * trailing dot. Constant time per label (hash lookups, no loop over rules).
+ */
+int32_t cs_rules_match_host(const cs_rules_t *rules, const char *host,
+    size_t len);
+
+/*
+ * Runs the combined inline-signature expression over text and calls cb for
+ * every recipient whose signature matches somewhere (each at most once per
+ * call). Returns 0, or -1 on a matcher error (match limit hit), in which case
+ * the caller must treat the text as unattributed-but-suspect per its policy.
+ */
+int cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
+    size_t len, cs_match_cb cb, void *ud);
+
+uint32_t cs_rules_site_count(const cs_rules_t *rules);
+int32_t cs_rules_site_find(const cs_rules_t *rules, const char *id,
+    size_t len);
+const char *cs_rules_site_id(const cs_rules_t *rules, uint32_t site);
+const char *cs_rules_site_name(const cs_rules_t *rules, uint32_t site);
+bool cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
+    uint32_t recipient);
+/* The declaration's category override, else the recipient's category. */
+const char *cs_rules_declared_category(const cs_rules_t *rules,
+    uint32_t site, uint32_t recipient);
+
+/* True if "name" (len bytes) is a category used by any recipient/declaration. */
+bool cs_rules_is_category(const cs_rules_t *rules, const char *name,
+    size_t len);
+
+#endif /* CS_RULES_H */

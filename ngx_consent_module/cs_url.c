@@ -1,0 +1,347 @@
+/*
+ * URL and host extraction as a browser would see it: entity decoding of
+ * attribute values, scheme/authority parsing, and domain-like tokens in
+ * inline script text.
+ */
+
+#include <string.h>
+
+#include "cs_core.h"
+
+#define CS_HOST_MAX  253
+
+static bool
+is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static bool
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool
+is_alnum(unsigned char c)
+{
+    return is_alpha(c) || is_digit(c);
+}
+
+static unsigned char
+to_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char) (c | 0x20) : c;
+}
+
+static int
+hex_value(unsigned char c)
+{
+    if (is_digit(c)) {
+        return c - '0';
+    }
+    c = to_lower(c);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+/* Named references that can spell URL syntax; the rest never matter here. */
+static const struct {
+    const char     *name;
+    unsigned char   ch;
+} url_entities[] = {
+    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
+    { "apos", '\'' }, { "colon", ':' }, { "sol", '/' }, { "bsol", '\\' },
+    { "period", '.' }, { "commat", '@' }, { "quest", '?' }, { "num", '#' },
+    { "percnt", '%' }, { "equals", '=' }, { "lowbar", '_' },
+    { "Tab", '\t' }, { "NewLine", '\n' }, { "semi", ';' }, { "comma", ',' },
+};
+
+/* Legacy references a browser also decodes without the trailing ';'. */
+static bool
+entity_legacy(const char *name)
+{
+    return strcmp(name, "amp") == 0 || strcmp(name, "lt") == 0
+           || strcmp(name, "gt") == 0 || strcmp(name, "quot") == 0;
+}
+
+/*
+ * Decodes one reference starting at src[0] == '&'. Returns the bytes
+ * consumed (0: not a reference we decode) and sets *out.
+ */
+static size_t
+decode_one(const char *src, size_t len, unsigned char *out)
+{
+    size_t    i;
+    uint32_t  cp;
+
+    if (len >= 3 && src[1] == '#') {
+        bool hex = (src[2] == 'x' || src[2] == 'X');
+        i = hex ? 3 : 2;
+        size_t digits_start = i;
+        cp = 0;
+        while (i < len) {
+            int v = hex ? hex_value((unsigned char) src[i])
+                        : (is_digit((unsigned char) src[i]) ? src[i] - '0' : -1);
+            if (v < 0) {
+                break;
+            }
+            if (cp < 0x110000) {
+                cp = cp * (hex ? 16 : 10) + (uint32_t) v;
+            }
+            i++;
+        }
+        if (i == digits_start) {
+            return 0;
+        }
+        if (i < len && src[i] == ';') {
+            i++;
+        }
+        /* Only ASCII matters for URL syntax; others become a non-host byte. */
+        *out = (cp > 0 && cp < 0x80) ? (unsigned char) cp : 0x7f;
+        return i;
+    }
+
+    char name[16];
+    size_t n = 0;
+    for (i = 1; i < len && n < sizeof(name) - 1
+                && is_alnum((unsigned char) src[i]); i++)
+    {
+        name[n++] = src[i];
+    }
+    name[n] = '\0';
+    if (n == 0) {
+        return 0;
+    }
+    bool semi = (i < len && src[i] == ';');
+    for (size_t k = 0; k < sizeof(url_entities) / sizeof(url_entities[0]);
+         k++)
+    {
+        if (strcmp(url_entities[k].name, name) != 0) {
+            continue;
+        }
+        if (semi) {
+            *out = url_entities[k].ch;
+            return i + 1;
+        }
+        /* Without ';' only legacy names, and not before '=' or alnum. */
+        if (entity_legacy(name)
+            && !(i < len && (src[i] == '=' || is_alnum((unsigned char) src[i]))))
+        {
+            *out = url_entities[k].ch;
+            return i;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+size_t
+cs_decode_entities(const char *src, size_t srclen, char *dst, size_t dstlen)
+{
+    size_t  i = 0, o = 0;
+
+    while (i < srclen && o < dstlen) {
+        if (src[i] == '&') {
+            unsigned char  ch;
+            size_t         used = decode_one(src + i, srclen - i, &ch);
+            if (used) {
+                dst[o++] = (char) ch;
+                i += used;
+                continue;
+            }
+        }
+        dst[o++] = src[i++];
+    }
+    return o;
+}
+
+static bool
+is_url_strip(unsigned char c)
+{
+    return c <= 0x20;              /* C0 controls and space */
+}
+
+static bool
+scheme_has_host(const char *s, size_t n)
+{
+    static const char *const special[] = { "http", "https", "ws", "wss",
+                                           "ftp" };
+    for (size_t k = 0; k < sizeof(special) / sizeof(special[0]); k++) {
+        size_t sl = strlen(special[k]);
+        if (sl != n) {
+            continue;
+        }
+        size_t j;
+        for (j = 0; j < n && to_lower((unsigned char) s[j]) == special[k][j];
+             j++)
+        {
+            /* void */
+        }
+        if (j == n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t
+cs_url_host(const char *url, size_t len, char *host, size_t hostlen)
+{
+    char    buf[2048];
+    size_t  n = 0, i, start, end;
+
+    if (hostlen == 0) {
+        return 0;
+    }
+    host[0] = '\0';
+
+    /* The URL parser drops tabs and newlines anywhere, trims C0 and space. */
+    while (len > 0 && is_url_strip((unsigned char) url[0])) {
+        url++;
+        len--;
+    }
+    while (len > 0 && is_url_strip((unsigned char) url[len - 1])) {
+        len--;
+    }
+    for (i = 0; i < len && n < sizeof(buf); i++) {
+        if (url[i] != '\t' && url[i] != '\n' && url[i] != '\r') {
+            buf[n++] = url[i];
+        }
+    }
+
+    i = 0;
+    if (n > 0 && is_alpha((unsigned char) buf[0])) {
+        size_t j = 1;
+        while (j < n && (is_alnum((unsigned char) buf[j]) || buf[j] == '+'
+                         || buf[j] == '-' || buf[j] == '.'))
+        {
+            j++;
+        }
+        if (j < n && buf[j] == ':') {
+            if (!scheme_has_host(buf, j)) {
+                return 0;          /* javascript:, data:, mailto:, ... */
+            }
+            /*
+             * "https:host" with no slashes is relative on an https page but
+             * a host on an http one; the gate cannot know the page's scheme,
+             * so it fails closed and reads a host.
+             */
+            i = j + 1;
+            while (i < n && (buf[i] == '/' || buf[i] == '\\')) {
+                i++;
+            }
+            goto authority;
+        }
+    }
+
+    /* Scheme-relative: two slashes (a browser treats '\' as '/'). */
+    if (n >= 2 && (buf[0] == '/' || buf[0] == '\\')
+        && (buf[1] == '/' || buf[1] == '\\'))
+    {
+        i = 2;
+        while (i < n && (buf[i] == '/' || buf[i] == '\\')) {
+            i++;
+        }
+        goto authority;
+    }
+    return 0;
+
+authority:
+    start = i;
+    while (i < n && buf[i] != '/' && buf[i] != '\\' && buf[i] != '?'
+           && buf[i] != '#')
+    {
+        i++;
+    }
+    end = i;
+    for (size_t k = end; k > start; k--) {         /* userinfo ends at last @ */
+        if (buf[k - 1] == '@') {
+            start = k;
+            break;
+        }
+    }
+    if (start < end && buf[start] == '[') {
+        return 0;                                   /* IPv6 literal */
+    }
+    for (i = start; i < end && buf[i] != ':'; i++) {
+        /* void */
+    }
+    end = i;
+
+    /* Percent-decode and lowercase; a browser does both for hosts. */
+    size_t  o = 0;
+    for (i = start; i < end; i++) {
+        unsigned char c = (unsigned char) buf[i];
+        if (c == '%' && i + 2 < end
+            && hex_value((unsigned char) buf[i + 1]) >= 0
+            && hex_value((unsigned char) buf[i + 2]) >= 0)
+        {
+            c = (unsigned char) (hex_value((unsigned char) buf[i + 1]) * 16
+                                 + hex_value((unsigned char) buf[i + 2]));
+            i += 2;
+        }
+        c = to_lower(c);
+        if (!(is_alnum(c) || c == '-' || c == '.' || c == '_')) {
+            return 0;              /* IDN or junk: no registered suffix */
+        }
+        if (o >= CS_HOST_MAX || o + 1 >= hostlen) {
+            return 0;
+        }
+        host[o++] = (char) c;
+    }
+    while (o > 0 && host[o - 1] == '.') {
+        o--;
+    }
+    host[o] = '\0';
+    return o;
+}
+
+static bool
+is_host_char(unsigned char c)
+{
+    return is_alnum(c) || c == '-' || c == '.';
+}
+
+void
+cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
+    cs_match_cb cb, void *ud)
+{
+    char    token[CS_HOST_MAX + 1];
+    size_t  i = 0;
+
+    while (i < len) {
+        if (!is_host_char((unsigned char) text[i])) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        bool   dot = false;
+        while (i < len && is_host_char((unsigned char) text[i])) {
+            dot |= (text[i] == '.');
+            i++;
+        }
+        if (!dot) {
+            continue;
+        }
+        size_t s = start, e = i;
+        while (s < e && text[s] == '.') {          /* '.google-analytics.com' */
+            s++;
+        }
+        while (e > s && text[e - 1] == '.') {
+            e--;
+        }
+        if (e - s < 3 || e - s > CS_HOST_MAX) {
+            continue;
+        }
+        for (size_t k = s; k < e; k++) {
+            token[k - s] = (char) to_lower((unsigned char) text[k]);
+        }
+        int32_t r = cs_rules_match_host(rules, token, e - s);
+        if (r >= 0) {
+            cb(ud, (uint32_t) r);
+        }
+    }
+}
