@@ -22,9 +22,30 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
                 libclang-rt-14-dev perl pkg-config curl
 
-.PHONY: all deps core unit test clean
+.PHONY: all deps module unit test clean
 
-all: $(BUILD)/consentctl
+MODULE      := $(BUILD)/ngx_http_consent_module.so
+NGINX_BUILD := $(BUILD)/nginx
+MODULE_SRCS := config $(SRC)/ngx_http_consent_module.c $(CORE_SRCS) $(CORE_HDRS)
+
+all: $(MODULE) $(BUILD)/consentctl
+
+module: $(MODULE)
+
+# Configure a private copy of the nginx source with the flags the installed
+# nginx was built with (Debian's nginx-dev ships them in conf_flags), so the
+# stock binary accepts the module with load_module.
+$(NGINX_BUILD)/objs/Makefile: config
+	@test -x $(NGINX_SRC)/configure || { echo "no nginx source at $(NGINX_SRC): run 'make deps' or set NGINX_SRC" >&2; exit 2; }
+	rm -rf $(NGINX_BUILD) && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(NGINX_BUILD)
+	cd $(NGINX_BUILD) && flags=(--with-compat); \
+	  if [ -f conf_flags ]; then . ./conf_flags; flags=("$${NGX_CONF_FLAGS[@]}"); fi; \
+	  ./configure "$${flags[@]}" --with-cc-opt="-O2" --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
+	  || { tail -20 configure.log; exit 1; }
+
+$(MODULE): $(NGINX_BUILD)/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -s -C $(NGINX_BUILD) -f objs/Makefile modules
+	cp $(NGINX_BUILD)/objs/ngx_http_consent_filter_module.so $@
 
 deps:
 	apt-get update -qq

@@ -1,0 +1,1011 @@
+/*
+ * nginx glue for the consent gate: directives, the header and body filters,
+ * and $consent_blocked. All HTML work happens in the pure-C core (cs_*.c).
+ *
+ * Two modules live here: the filter itself, ordered after gunzip and before
+ * addition/sub/gzip, and a header-only hook ordered before gunzip that makes
+ * gunzip decompress gated responses even for clients that accept gzip (the
+ * gzip filter re-compresses them after the gate).
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "cs_core.h"
+
+
+typedef struct {
+    cs_rules_t                *rules;
+    ngx_str_t                  path;
+} ngx_http_consent_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                 enable;
+    ngx_uint_t                 action;
+    ngx_str_t                  site_name;      /* literal consent_site */
+    ngx_int_t                  site_index;     /* resolved literal, or -1 */
+    ngx_int_t                  site_variable;  /* variable index, or -1 */
+    ngx_str_t                  cookie;
+    size_t                     max_element_size;
+    ngx_hash_t                 types;
+    ngx_array_t               *types_keys;
+} ngx_http_consent_loc_conf_t;
+
+
+typedef struct {
+    cs_gate_t                 *gate;
+    uint64_t                  *allowed;
+    uint64_t                  *blocked;
+    ngx_http_request_t        *request;
+    ngx_buf_t                 *input;          /* buffer being fed */
+    ngx_buf_t                 *last_ref;       /* output buf to extend */
+    ngx_buf_t                 *last_input;     /* last output buf into input */
+    ngx_chain_t               *out;
+    ngx_chain_t              **last_out;
+    ngx_chain_t               *busy;
+    ngx_chain_t               *free;
+    unsigned                   finished:1;
+} ngx_http_consent_ctx_t;
+
+
+typedef struct {
+    unsigned                   forced_gunzip:1;
+} ngx_http_consent_hook_ctx_t;
+
+
+#define NGX_HTTP_CONSENT_STRIP  0
+
+
+static ngx_int_t ngx_http_consent_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_consent_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_consent_hook_init(ngx_conf_t *cf);
+static void *ngx_http_consent_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_consent_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
+    void *data);
+static ngx_int_t ngx_http_consent_blocked_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_conf_enum_t  ngx_http_consent_actions[] = {
+    { ngx_string("strip"), NGX_HTTP_CONSENT_STRIP },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
+    ngx_http_consent_check_max_element;
+
+
+static ngx_command_t  ngx_http_consent_commands[] = {
+
+    { ngx_string("consent"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("consent_rules"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_rules,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_site"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_site,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, cookie),
+      NULL },
+
+    { ngx_string("consent_action"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, action),
+      &ngx_http_consent_actions },
+
+    { ngx_string("consent_types"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_types_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, types_keys),
+      &ngx_http_html_default_types[0] },
+
+    { ngx_string("consent_max_element_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, max_element_size),
+      &ngx_http_consent_max_element_post },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_consent_filter_module_ctx = {
+    ngx_http_consent_add_variables,        /* preconfiguration */
+    ngx_http_consent_init,                 /* postconfiguration */
+
+    ngx_http_consent_create_main_conf,     /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_consent_create_loc_conf,      /* create location configuration */
+    ngx_http_consent_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_consent_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_http_consent_filter_module_ctx,   /* module context */
+    ngx_http_consent_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_module_t  ngx_http_consent_gunzip_hook_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_consent_hook_init,            /* postconfiguration */
+    NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+
+ngx_module_t  ngx_http_consent_gunzip_hook_module = {
+    NGX_MODULE_V1,
+    &ngx_http_consent_gunzip_hook_module_ctx,
+    NULL,
+    NGX_HTTP_MODULE,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_consent_vars[] = {
+
+    { ngx_string("consent_blocked"), NULL,
+      ngx_http_consent_blocked_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+static ngx_http_output_header_filter_pt  ngx_http_hook_next_header_filter;
+
+
+static ngx_str_t  ngx_http_consent_vary = ngx_string("Cookie");
+
+
+/* ---- request setup ---- */
+
+/* Whether this response is one the gate reads (before any decoding). */
+static ngx_int_t
+ngx_http_consent_applies(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf)
+{
+    if (!lcf->enable
+        || r->header_only
+        || r->headers_out.status == NGX_HTTP_NO_CONTENT
+        || r->headers_out.status == NGX_HTTP_NOT_MODIFIED
+        || r->headers_out.status < NGX_HTTP_OK
+        || r->headers_out.content_length_n == 0
+        || ngx_http_test_content_type(r, &lcf->types) == NULL)
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_consent_resolve_site(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, cs_rules_t *rules)
+{
+    int32_t                     site;
+    ngx_http_variable_value_t  *vv;
+
+    if (lcf->site_variable == NGX_CONF_UNSET) {
+        return lcf->site_index;
+    }
+
+    vv = ngx_http_get_indexed_variable(r, lcf->site_variable);
+    if (vv == NULL || vv->not_found || vv->len == 0) {
+        return -1;
+    }
+
+    site = cs_rules_site_find(rules, (const char *) vv->data, vv->len);
+    if (site < 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "consent: site \"%*s\" is not in the rules; "
+                      "every recipient is removed", (size_t) vv->len,
+                      vv->data);
+    }
+
+    return site;
+}
+
+
+/*
+ * Applies every occurrence of the consent cookie. Several occurrences (set
+ * for different paths or domains) grant only what all of them grant; any
+ * malformed occurrence grants nothing.
+ */
+static void
+ngx_http_consent_read_cookie(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, cs_rules_t *rules, uint32_t site,
+    uint64_t *allowed, size_t words)
+{
+    u_char           *p, *end, *name, *value;
+    size_t            name_len, value_len, i;
+    uint64_t         *one;
+    ngx_uint_t        found;
+    ngx_table_elt_t  *h;
+#if (nginx_version < 1023000)
+    ngx_uint_t        n;
+    ngx_table_elt_t **hh;
+#endif
+
+    one = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
+    if (one == NULL) {
+        return;
+    }
+
+    found = 0;
+
+#if (nginx_version >= 1023000)
+    for (h = r->headers_in.cookie; h; h = h->next) {
+#else
+    hh = r->headers_in.cookies.elts;
+    for (n = 0; n < r->headers_in.cookies.nelts; n++) {
+        h = hh[n];
+#endif
+        p = h->value.data;
+        end = p + h->value.len;
+
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == ';' || *p == '\t')) {
+                p++;
+            }
+            name = p;
+            while (p < end && *p != '=' && *p != ';') {
+                p++;
+            }
+            name_len = p - name;
+            while (name_len && name[name_len - 1] == ' ') {
+                name_len--;
+            }
+            if (p == end || *p != '=') {
+                continue;
+            }
+            value = ++p;
+            while (p < end && *p != ';') {
+                p++;
+            }
+            value_len = p - value;
+            while (value_len && value[value_len - 1] == ' ') {
+                value_len--;
+            }
+
+            if (name_len != lcf->cookie.len
+                || ngx_strncmp(name, lcf->cookie.data, name_len) != 0)
+            {
+                continue;
+            }
+
+            ngx_memzero(one, words * sizeof(uint64_t));
+            if (cs_consent_parse_list(rules, site, (const char *) value,
+                                      value_len, one)
+                < 0)
+            {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "consent: cookie \"%V\" is malformed; "
+                              "no consent", &lcf->cookie);
+                ngx_memzero(allowed, words * sizeof(uint64_t));
+                return;
+            }
+
+            for (i = 0; i < words; i++) {
+                allowed[i] = found ? (allowed[i] & one[i]) : one[i];
+            }
+            found = 1;
+        }
+    }
+}
+
+
+static void *
+ngx_http_consent_pool_alloc(void *ctx, size_t size)
+{
+    return ngx_palloc(ctx, size);
+}
+
+
+static void
+ngx_http_consent_pool_free(void *ctx, void *p)
+{
+    ngx_pfree(ctx, p);
+}
+
+
+static int ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n,
+    bool held);
+
+
+static ngx_int_t
+ngx_http_consent_add_vary(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "Vary");
+    h->value = ngx_http_consent_vary;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_consent_header_filter(ngx_http_request_t *r)
+{
+    size_t                         words;
+    int32_t                        site;
+    cs_rules_t                    *rules;
+    cs_gate_conf_t                 gconf;
+    ngx_http_consent_ctx_t        *ctx;
+    ngx_http_consent_hook_ctx_t   *hook;
+    ngx_http_consent_loc_conf_t   *lcf;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    hook = ngx_http_get_module_ctx(r, ngx_http_consent_gunzip_hook_module);
+    if (hook && hook->forced_gunzip) {
+        /* gunzip has run: let the gzip filter decide afresh */
+        r->gzip_tested = 0;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
+
+    if (!ngx_http_consent_applies(r, lcf) || mcf->rules == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "consent: response is encoded (\"%V\") and passes "
+                      "ungated; enable \"gunzip on\" or ask the upstream "
+                      "for identity encoding",
+                      &r->headers_out.content_encoding->value);
+        return ngx_http_next_header_filter(r);
+    }
+
+    rules = mcf->rules;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_consent_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    words = cs_bitset_words(cs_rules_recipient_count(rules));
+    if (words == 0) {
+        words = 1;
+    }
+
+    ctx->allowed = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
+    ctx->blocked = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
+    ctx->gate = ngx_palloc(r->pool, cs_gate_size());
+    if (ctx->allowed == NULL || ctx->blocked == NULL || ctx->gate == NULL) {
+        return NGX_ERROR;
+    }
+
+    site = ngx_http_consent_resolve_site(r, lcf, rules);
+    if (site >= 0) {
+        ngx_http_consent_read_cookie(r, lcf, rules, (uint32_t) site,
+                                     ctx->allowed, words);
+    }
+
+    ctx->request = r;
+    ctx->last_out = &ctx->out;
+
+    gconf.rules = rules;
+    gconf.allowed = ctx->allowed;
+    gconf.blocked = ctx->blocked;
+    gconf.max_element = lcf->max_element_size;
+    gconf.allocator.alloc = ngx_http_consent_pool_alloc;
+    gconf.allocator.free = ngx_http_consent_pool_free;
+    gconf.allocator.ctx = r->pool;
+    gconf.emit = ngx_http_consent_emit;
+    gconf.emit_ud = ctx;
+    cs_gate_init(ctx->gate, &gconf);
+
+    ngx_http_set_ctx(r, ctx, ngx_http_consent_filter_module);
+
+    r->filter_need_in_memory = 1;
+
+    if (r == r->main) {
+        ngx_http_clear_content_length(r);
+        ngx_http_clear_accept_ranges(r);
+        ngx_http_weak_etag(r);
+
+        /* shared caches must never mix consent states */
+        if (ngx_http_consent_add_vary(r) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* ---- body ---- */
+
+static ngx_buf_t *
+ngx_http_consent_out_buf(ngx_http_consent_ctx_t *ctx)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = ngx_chain_get_free_buf(ctx->request->pool, &ctx->free);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    b = cl->buf;
+    ngx_memzero(b, sizeof(ngx_buf_t));
+    b->tag = (ngx_buf_tag_t) &ngx_http_consent_filter_module;
+
+    *ctx->last_out = cl;
+    ctx->last_out = &cl->next;
+
+    return b;
+}
+
+
+/*
+ * Bytes that stay. Those still in the input buffer are referenced, not
+ * copied; held bytes live only for this call and are copied.
+ */
+static int
+ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n, bool held)
+{
+    u_char                  *copy;
+    ngx_buf_t               *b;
+    ngx_http_consent_ctx_t  *ctx = ud;
+
+    if (!held) {
+        if (ctx->last_ref && ctx->last_ref->last == p) {
+            ctx->last_ref->last += n;
+            return 0;
+        }
+
+        b = ngx_http_consent_out_buf(ctx);
+        if (b == NULL) {
+            return -1;
+        }
+
+        b->memory = 1;
+        b->pos = (u_char *) p;
+        b->last = (u_char *) p + n;
+        ctx->last_ref = b;
+        ctx->last_input = b;
+        return 0;
+    }
+
+    copy = ngx_pnalloc(ctx->request->pool, n);
+    if (copy == NULL) {
+        return -1;
+    }
+    ngx_memcpy(copy, p, n);
+
+    b = ngx_http_consent_out_buf(ctx);
+    if (b == NULL) {
+        return -1;
+    }
+
+    b->memory = 1;
+    b->pos = copy;
+    b->last = copy + n;
+    ctx->last_ref = NULL;
+
+    return 0;
+}
+
+
+static void
+ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
+{
+    const cs_gate_stats_t  *st = cs_gate_stats(ctx->gate);
+
+    if (st->oversize_removed || st->oversize_passed) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "consent: %uL element(s) over consent_max_element_size "
+                      "removed whole, %uL passed through unattributed",
+                      st->oversize_removed, st->oversize_passed);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_int_t                rc;
+    ngx_buf_t               *b, *ib;
+    ngx_chain_t             *cl, **tail;
+    ngx_http_consent_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
+
+    if (ctx == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        ib = cl->buf;
+        ctx->input = ib;
+        ctx->last_ref = NULL;
+        ctx->last_input = NULL;
+
+        if (ctx->finished) {
+            ib->pos = ib->last;
+            continue;
+        }
+
+        if (ngx_buf_size(ib) && !ngx_buf_in_memory(ib)) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "consent: body buffer not in memory");
+            return NGX_ERROR;
+        }
+
+        if (ngx_buf_in_memory(ib) && ib->last > ib->pos) {
+            if (cs_gate_feed(ctx->gate, ib->pos, ib->last - ib->pos) != 0) {
+                return NGX_ERROR;
+            }
+        }
+
+        /*
+         * The input is free for reuse only once the last output buffer
+         * that points into it has been sent; until then it stays "busy".
+         */
+        if (ctx->last_input) {
+            ctx->last_input->shadow = ib;
+            ctx->last_input->recycled = ib->recycled;
+        } else {
+            ib->pos = ib->last;
+        }
+
+        if (ib->last_buf || ib->last_in_chain) {
+            ctx->last_ref = NULL;
+            if (cs_gate_finish(ctx->gate) != 0) {
+                return NGX_ERROR;
+            }
+            ngx_http_consent_log_stats(r, ctx);
+            cs_gate_cleanup(ctx->gate);
+            ctx->finished = 1;
+        }
+
+        if (ib->last_buf || ib->last_in_chain || ib->flush || ib->sync) {
+            b = ngx_http_consent_out_buf(ctx);
+            if (b == NULL) {
+                return NGX_ERROR;
+            }
+            b->sync = 1;
+            b->last_buf = ib->last_buf;
+            b->last_in_chain = ib->last_in_chain;
+            b->flush = ib->flush;
+        }
+    }
+
+    ctx->input = NULL;
+    ctx->last_ref = NULL;
+    ctx->last_input = NULL;
+
+    if (ctx->out == NULL && ctx->busy == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_next_body_filter(r, ctx->out);
+
+    if (ctx->out) {
+        for (tail = &ctx->busy; *tail; tail = &(*tail)->next) { /* void */ }
+        *tail = ctx->out;
+        ctx->out = NULL;
+        ctx->last_out = &ctx->out;
+    }
+
+    while (ctx->busy && ngx_buf_size(ctx->busy->buf) == 0) {
+        cl = ctx->busy;
+        ctx->busy = cl->next;
+
+        /* sent: the input it pointed into may be reused upstream */
+        if (cl->buf->shadow) {
+            cl->buf->shadow->pos = cl->buf->shadow->last;
+        }
+
+        cl->next = ctx->free;
+        ctx->free = cl;
+    }
+
+    return rc;
+}
+
+
+/* ---- $consent_blocked ---- */
+
+static ngx_int_t
+ngx_http_consent_blocked_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                        *p;
+    size_t                         len;
+    uint32_t                       i, n;
+    const cs_recipient_t          *rec;
+    ngx_http_consent_ctx_t        *ctx;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
+
+    if (ctx == NULL || mcf->rules == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    n = cs_rules_recipient_count(mcf->rules);
+    len = 0;
+    for (i = 0; i < n; i++) {
+        if (cs_bitset_test(ctx->blocked, i)) {
+            len += ngx_strlen(cs_rules_recipient(mcf->rules, i)->id) + 1;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, len ? len : 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+    for (i = 0; i < n; i++) {
+        if (cs_bitset_test(ctx->blocked, i)) {
+            rec = cs_rules_recipient(mcf->rules, i);
+            if (p != v->data) {
+                *p++ = ',';
+            }
+            p = ngx_cpymem(p, rec->id, ngx_strlen(rec->id));
+        }
+    }
+
+    v->len = p - v->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* ---- the gunzip hook ---- */
+
+static ngx_int_t
+ngx_http_consent_hook_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_consent_hook_ctx_t   *hook;
+    ngx_http_consent_loc_conf_t   *lcf;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
+
+    if (r != r->main
+        || mcf->rules == NULL
+        || !ngx_http_consent_applies(r, lcf)
+        || r->headers_out.content_encoding == NULL
+        || r->headers_out.content_encoding->value.len != 4
+        || ngx_strncasecmp(r->headers_out.content_encoding->value.data,
+                           (u_char *) "gzip", 4) != 0)
+    {
+        return ngx_http_hook_next_header_filter(r);
+    }
+
+    hook = ngx_pcalloc(r->pool, sizeof(ngx_http_consent_hook_ctx_t));
+    if (hook == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* gunzip decompresses only for clients that are not "gzip ok" */
+    hook->forced_gunzip = 1;
+    r->gzip_tested = 1;
+    r->gzip_ok = 0;
+
+    ngx_http_set_ctx(r, hook, ngx_http_consent_gunzip_hook_module);
+
+    return ngx_http_hook_next_header_filter(r);
+}
+
+
+/* ---- configuration ---- */
+
+static ngx_int_t
+ngx_http_consent_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_consent_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_consent_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_consent_main_conf_t));
+}
+
+
+static void *
+ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_consent_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_consent_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->site_name = { 0, NULL };
+     *     conf->cookie = { 0, NULL };
+     *     conf->types = { NULL };
+     *     conf->types_keys = NULL;
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->action = NGX_CONF_UNSET_UINT;
+    conf->site_index = NGX_CONF_UNSET;
+    conf->site_variable = NGX_CONF_UNSET;
+    conf->max_element_size = NGX_CONF_UNSET_SIZE;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_consent_loc_conf_t *prev = parent;
+    ngx_http_consent_loc_conf_t *conf = child;
+
+    int32_t                        site;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_uint_value(conf->action, prev->action,
+                              NGX_HTTP_CONSENT_STRIP);
+    ngx_conf_merge_str_value(conf->cookie, prev->cookie, "consent");
+    ngx_conf_merge_size_value(conf->max_element_size, prev->max_element_size,
+                              256 * 1024);
+
+    if (conf->site_name.data == NULL
+        && conf->site_variable == NGX_CONF_UNSET)
+    {
+        conf->site_name = prev->site_name;
+        conf->site_variable = prev->site_variable;
+    }
+
+    if (ngx_http_merge_types(cf, &conf->types_keys, &conf->types,
+                             &prev->types_keys, &prev->types,
+                             ngx_http_html_default_types)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (!conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf,
+                                             ngx_http_consent_filter_module);
+
+    if (mcf->rules == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent on\" needs \"consent_rules\" "
+                           "in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->site_name.data == NULL
+        && conf->site_variable == NGX_CONF_UNSET)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent on\" needs \"consent_site\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->site_name.data) {
+        site = cs_rules_site_find(mcf->rules,
+                                  (const char *) conf->site_name.data,
+                                  conf->site_name.len);
+        if (site < 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "consent_site \"%V\" is not a site in "
+                               "consent_rules \"%V\"",
+                               &conf->site_name, &mcf->path);
+            return NGX_CONF_ERROR;
+        }
+        conf->site_index = site;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_consent_free_rules(void *data)
+{
+    cs_rules_free(data);
+}
+
+
+static char *
+ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_main_conf_t *mcf = conf;
+
+    char                err[512];
+    ngx_str_t          *value;
+    ngx_pool_cleanup_t *cln;
+
+    if (mcf->rules) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->rules = cs_rules_load((const char *) mcf->path.data, err,
+                               sizeof(err));
+    if (mcf->rules == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "consent_rules \"%V\": %s", &mcf->path, err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        cs_rules_free(mcf->rules);
+        mcf->rules = NULL;
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_consent_free_rules;
+    cln->data = mcf->rules;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value, name;
+
+    if (lcf->site_name.data || lcf->site_variable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        return "takes a site name or a $variable";
+    }
+
+    if (value[1].data[0] == '$') {
+        name.data = value[1].data + 1;
+        name.len = value[1].len - 1;
+
+        lcf->site_variable = ngx_http_get_variable_index(cf, &name);
+        if (lcf->site_variable == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    /* checked against the rules once the whole http block is read */
+    lcf->site_name = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t *sp = data;
+
+    if (*sp < 1024) {
+        return "must be at least 1k";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_consent_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_consent_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_consent_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_consent_hook_init(ngx_conf_t *cf)
+{
+    ngx_http_hook_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_consent_hook_header_filter;
+
+    return NGX_OK;
+}
