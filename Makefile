@@ -72,3 +72,6 @@ test: unit
 
 clean:
 	rm -rf $(BUILD)
+
+# Extra targets (sanitizers, fuzzing, benchmarks) live in mk/*.mk.
+-include $(wildcard mk/*.mk)
