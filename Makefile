@@ -22,7 +22,7 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
                 libclang-rt-14-dev perl pkg-config curl
 
-.PHONY: all deps module unit test clean
+.PHONY: all deps module unit test demo clean
 
 MODULE      := $(BUILD)/ngx_http_consent_module.so
 NGINX_BUILD := $(BUILD)/nginx
@@ -69,6 +69,9 @@ unit: $(UNIT_BINS) $(BUILD)/consentctl
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 test: unit
+
+demo: deps all
+	bash conf/demo/demo.sh
 
 clean:
 	rm -rf $(BUILD)

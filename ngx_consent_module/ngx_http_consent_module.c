@@ -215,6 +215,7 @@ ngx_http_consent_applies(ngx_http_request_t *r,
 {
     if (!lcf->enable
         || r->header_only
+        || r->method == NGX_HTTP_HEAD
         || r->headers_out.status == NGX_HTTP_NO_CONTENT
         || r->headers_out.status == NGX_HTTP_NOT_MODIFIED
         || r->headers_out.status < NGX_HTTP_OK
