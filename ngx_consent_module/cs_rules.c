@@ -1,0 +1,1270 @@
+/*
+ * Rules store loader: reads the LMDB file written by cs_compile.c (layout in
+ * doc/lmdb-layout.md) in one read-only transaction, copies everything into
+ * heap memory owned by cs_rules_t and closes the environment again, so a
+ * later rename() of a new database over the path never affects a loaded
+ * rules object.
+ *
+ * Threading: a cs_rules_t is immutable after cs_rules_load() except for the
+ * signature scratch state (PCRE2 match data, "seen" bitmap) used by
+ * cs_rules_match_signatures(); one rules object must therefore be used by
+ * one thread at a time (nginx: one per worker process).
+ */
+
+#include "cs_rules.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Limits for the combined signature expression (bounded work per call). */
+#define CS_SIG_MATCH_LIMIT      2000000u
+#define CS_SIG_DEPTH_LIMIT      100000u
+#define CS_SIG_JIT_STACK_MIN    (32u * 1024u)
+#define CS_SIG_JIT_STACK_MAX    (1024u * 1024u)
+
+#define CS_ARENA_CHUNK          (64u * 1024u)
+
+/* Sub-databases every format-1 file must contain. */
+static const char *const cs_required_dbs[] = {
+    "meta", "recipients", "hosts", "signatures", "sites", "declares",
+};
+
+/* ---------------------------------------------------------------------- */
+/* String arena: all loaded strings live in a few large chunks, freed at once */
+
+typedef struct cs_arena_chunk {
+    struct cs_arena_chunk  *next;
+    size_t                  used;
+    size_t                  size;
+    char                    data[];
+} cs_arena_chunk_t;
+
+typedef struct {
+    cs_arena_chunk_t       *head;
+} cs_arena_t;
+
+static void *
+cs_arena_alloc(cs_arena_t *arena, size_t size)
+{
+    cs_arena_chunk_t  *chunk = arena->head;
+    size_t             aligned = (size + 7u) & ~(size_t) 7u;
+
+    if (aligned < size) {
+        return NULL;
+    }
+
+    if (chunk == NULL || chunk->size - chunk->used < aligned) {
+        size_t chunk_size = aligned > CS_ARENA_CHUNK ? aligned : CS_ARENA_CHUNK;
+
+        chunk = malloc(sizeof(*chunk) + chunk_size);
+        if (chunk == NULL) {
+            return NULL;
+        }
+        chunk->next = arena->head;
+        chunk->used = 0;
+        chunk->size = chunk_size;
+        arena->head = chunk;
+    }
+
+    void *p = chunk->data + chunk->used;
+    chunk->used += aligned;
+    return p;
+}
+
+/* Copies len bytes and appends a NUL. */
+static char *
+cs_arena_strndup(cs_arena_t *arena, const char *s, size_t len)
+{
+    if (len == SIZE_MAX) {
+        return NULL;
+    }
+
+    char *p = cs_arena_alloc(arena, len + 1);
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+static void
+cs_arena_free(cs_arena_t *arena)
+{
+    cs_arena_chunk_t *chunk = arena->head;
+
+    while (chunk != NULL) {
+        cs_arena_chunk_t *next = chunk->next;
+        free(chunk);
+        chunk = next;
+    }
+    arena->head = NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t     hash;
+    const char  *host;        /* NULL = empty slot */
+    uint32_t     len;
+    int32_t      recipient;
+} cs_host_slot_t;
+
+typedef struct {
+    uint32_t     site;
+    uint32_t     recipient;
+    const char  *service;     /* "" = none */
+    const char  *category;    /* resolved: override or the recipient's */
+    const char  *sent;        /* resolved */
+    const char  *purpose;     /* resolved */
+} cs_declaration_t;
+
+typedef struct {
+    const char        *id;
+    const char        *name;
+    cs_declaration_t  *decls;    /* sorted by recipient */
+    uint32_t           ndecls;
+} cs_site_t;
+
+struct cs_rules {
+    cs_arena_t             arena;
+
+    cs_recipient_t        *recipients;     /* sorted by id (LMDB key order) */
+    uint32_t               nrecipients;
+
+    cs_host_slot_t        *host_slots;
+    uint32_t               host_mask;      /* capacity - 1, capacity = 2^k */
+    uint32_t               nhosts;
+
+    cs_site_t             *sites;          /* sorted by id */
+    uint32_t               nsites;
+    cs_declaration_t      *decls;
+    uint32_t               ndecls;
+
+    const char           **categories;     /* sorted, unique */
+    uint32_t               ncategories;
+
+    pcre2_code            *sig_code;       /* NULL if no signatures */
+    pcre2_match_context   *sig_mctx;
+    pcre2_jit_stack       *sig_jit_stack;
+    pcre2_match_data      *sig_mdata;
+    uint32_t               sig_recipients; /* distinct recipients with one */
+    unsigned char         *sig_seen;       /* per-call bitmap, scratch */
+};
+
+/* ---------------------------------------------------------------------- */
+
+static void
+cs_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+cs_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * FNV-1a over the bytes in reverse order: lets cs_rules_match_host() extend
+ * the hash label by label from the right, so every suffix costs O(1) more.
+ */
+#define CS_FNV_OFFSET  14695981039346656037ull
+#define CS_FNV_PRIME   1099511628211ull
+
+static uint64_t
+cs_hash_reverse(const char *s, size_t len)
+{
+    uint64_t h = CS_FNV_OFFSET;
+
+    while (len > 0) {
+        h ^= (unsigned char) s[--len];
+        h *= CS_FNV_PRIME;
+    }
+    return h;
+}
+
+static bool
+cs_id_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > CS_ID_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+        if (!alnum && (i == 0 || (c != '_' && c != '-'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Splits an LMDB value made of NUL-terminated fields. Returns the number of
+ * complete fields found (at most max); trailing fields beyond max are
+ * ignored (forward compatibility), bytes after the last NUL are an error.
+ */
+static int
+cs_split_fields(const MDB_val *val, const char **fields, size_t max)
+{
+    const char  *p = val->mv_data;
+    size_t       left = val->mv_size;
+    size_t       n = 0;
+
+    while (left > 0) {
+        const char *nul = memchr(p, '\0', left);
+
+        if (nul == NULL) {
+            return -1;
+        }
+        if (n < max) {
+            fields[n] = p;
+        }
+        n++;
+        left -= (size_t) (nul - p) + 1;
+        p = nul + 1;
+    }
+    return (int) (n < max ? n : max);
+}
+
+static int32_t
+cs_find_sorted(const char *const *ids, size_t stride, uint32_t n,
+    const char *id, size_t len)
+{
+    uint32_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        uint32_t     mid = lo + (hi - lo) / 2;
+        const char  *cand = *(const char *const *) ((const char *) ids
+                                                    + (size_t) mid * stride);
+        size_t       clen = strlen(cand);
+        int          cmp = memcmp(cand, id, clen < len ? clen : len);
+
+        if (cmp == 0) {
+            cmp = clen < len ? -1 : (clen > len ? 1 : 0);
+        }
+        if (cmp == 0) {
+            return (int32_t) mid;
+        }
+        if (cmp < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading */
+
+typedef struct {
+    const char   *path;
+    char         *err;
+    size_t        errlen;
+    MDB_txn      *txn;
+    MDB_dbi       dbi[sizeof(cs_required_dbs) / sizeof(cs_required_dbs[0])];
+    cs_rules_t   *rules;
+} cs_load_t;
+
+enum { CS_DB_META, CS_DB_RECIPIENTS, CS_DB_HOSTS, CS_DB_SIGNATURES,
+       CS_DB_SITES, CS_DB_DECLARES };
+
+/* Counts entries of a sub-database (bounded by what fits in uint32_t). */
+static int
+cs_db_count(cs_load_t *ld, int which, uint32_t *count)
+{
+    MDB_stat st;
+    int      rc = mdb_stat(ld->txn, ld->dbi[which], &st);
+
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot stat sub-database '%s': %s",
+                   ld->path, cs_required_dbs[which], mdb_strerror(rc));
+        return -1;
+    }
+    if (st.ms_entries > UINT32_MAX / 4) {
+        cs_set_err(ld->err, ld->errlen, "%s: sub-database '%s' is too large",
+                   ld->path, cs_required_dbs[which]);
+        return -1;
+    }
+    *count = (uint32_t) st.ms_entries;
+    return 0;
+}
+
+static int
+cs_check_format(cs_load_t *ld)
+{
+    MDB_val  key = { sizeof("format_version") - 1, (void *) "format_version" };
+    MDB_val  val;
+    int      rc = mdb_get(ld->txn, ld->dbi[CS_DB_META], &key, &val);
+
+    if (rc == MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen,
+                   "%s: missing meta key 'format_version' (not a consent rules "
+                   "database?)", ld->path);
+        return -1;
+    }
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot read format_version: %s",
+                   ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    size_t want = sizeof(CS_RULES_FORMAT_VERSION) - 1;
+
+    if (val.mv_size != want
+        || memcmp(val.mv_data, CS_RULES_FORMAT_VERSION, want) != 0)
+    {
+        char shown[32];
+        size_t n = val.mv_size < sizeof(shown) - 1 ? val.mv_size
+                                                   : sizeof(shown) - 1;
+
+        /* Show printable bytes only: the value may be arbitrary. */
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = ((const unsigned char *) val.mv_data)[i];
+            shown[i] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
+        }
+        shown[n] = '\0';
+        cs_set_err(ld->err, ld->errlen,
+                   "%s: unsupported rules format_version '%s' (this build "
+                   "reads version " CS_RULES_FORMAT_VERSION ")",
+                   ld->path, shown);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+cs_load_recipients(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    uint32_t     count;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc;
+
+    if (cs_db_count(ld, CS_DB_RECIPIENTS, &count) != 0) {
+        return -1;
+    }
+    rules->recipients = calloc(count ? count : 1, sizeof(cs_recipient_t));
+    if (rules->recipients == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+
+    rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_RECIPIENTS], &cur);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    uint32_t n = 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         rc == 0 && n < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        const char *f[5];
+        int nf = cs_split_fields(&val, f, 5);
+
+        if (!cs_id_valid(key.mv_data, key.mv_size)) {
+            cs_set_err(ld->err, ld->errlen, "%s: invalid recipient id '%.*s'",
+                       ld->path, (int) (key.mv_size > 64 ? 64 : key.mv_size),
+                       (const char *) key.mv_data);
+            goto failed;
+        }
+        if (nf < 5 || f[1][0] == '\0' || f[0][0] == '\0') {
+            cs_set_err(ld->err, ld->errlen,
+                       "%s: recipient '%.*s': malformed value (need name, "
+                       "category, sent, purpose, tcf_vendor_id)", ld->path,
+                       (int) key.mv_size, (const char *) key.mv_data);
+            goto failed;
+        }
+
+        cs_recipient_t *r = &rules->recipients[n];
+        r->id = cs_arena_strndup(&rules->arena, key.mv_data, key.mv_size);
+        r->name = cs_arena_strndup(&rules->arena, f[0], strlen(f[0]));
+        r->category = cs_arena_strndup(&rules->arena, f[1], strlen(f[1]));
+        r->sent = cs_arena_strndup(&rules->arena, f[2], strlen(f[2]));
+        r->purpose = cs_arena_strndup(&rules->arena, f[3], strlen(f[3]));
+        if (r->id == NULL || r->name == NULL || r->category == NULL
+            || r->sent == NULL || r->purpose == NULL)
+        {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            goto failed;
+        }
+        n++;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: reading recipients: %s",
+                   ld->path, mdb_strerror(rc));
+        goto failed;
+    }
+    mdb_cursor_close(cur);
+    rules->nrecipients = n;
+    return 0;
+
+failed:
+    mdb_cursor_close(cur);
+    return -1;
+}
+
+static int
+cs_host_insert(cs_rules_t *rules, const char *host, uint32_t len,
+    int32_t recipient)
+{
+    uint64_t h = cs_hash_reverse(host, len);
+
+    for (uint32_t i = (uint32_t) h & rules->host_mask; ;
+         i = (i + 1) & rules->host_mask)
+    {
+        cs_host_slot_t *slot = &rules->host_slots[i];
+
+        if (slot->host == NULL) {
+            slot->hash = h;
+            slot->host = host;
+            slot->len = len;
+            slot->recipient = recipient;
+            rules->nhosts++;
+            return 0;
+        }
+        if (slot->hash == h && slot->len == len
+            && memcmp(slot->host, host, len) == 0)
+        {
+            return -1;   /* LMDB keys are unique; cannot happen */
+        }
+    }
+}
+
+static int
+cs_load_hosts(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    uint32_t     count, cap = 16;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc;
+
+    if (cs_db_count(ld, CS_DB_HOSTS, &count) != 0) {
+        return -1;
+    }
+    /* Load factor <= 1/2 keeps linear probing short. */
+    while (cap < count * 2) {
+        cap *= 2;
+    }
+    rules->host_slots = calloc(cap, sizeof(cs_host_slot_t));
+    if (rules->host_slots == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    rules->host_mask = cap - 1;
+
+    rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_HOSTS], &cur);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    uint32_t n = 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         rc == 0 && n < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT), n++)
+    {
+        int32_t rec = cs_rules_recipient_find(rules, val.mv_data, val.mv_size);
+
+        if (key.mv_size == 0 || key.mv_size > 253 || rec < 0) {
+            cs_set_err(ld->err, ld->errlen,
+                       "%s: host '%.*s' is empty, too long or maps to an "
+                       "unknown recipient", ld->path,
+                       (int) (key.mv_size > 253 ? 253 : key.mv_size),
+                       (const char *) key.mv_data);
+            goto failed;
+        }
+
+        char *host = cs_arena_strndup(&rules->arena, key.mv_data, key.mv_size);
+        if (host == NULL) {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            goto failed;
+        }
+        if (cs_host_insert(rules, host, (uint32_t) key.mv_size, rec) != 0) {
+            cs_set_err(ld->err, ld->errlen, "%s: duplicate host '%s'",
+                       ld->path, host);
+            goto failed;
+        }
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: reading hosts: %s",
+                   ld->path, mdb_strerror(rc));
+        goto failed;
+    }
+    mdb_cursor_close(cur);
+    return 0;
+
+failed:
+    mdb_cursor_close(cur);
+    return -1;
+}
+
+/* Growable byte buffer used to assemble the combined signature pattern. */
+typedef struct {
+    char    *data;
+    size_t   len;
+    size_t   cap;
+} cs_buf_t;
+
+static int
+cs_buf_add(cs_buf_t *b, const void *p, size_t n)
+{
+    if (n > SIZE_MAX - b->len - 1) {
+        return -1;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+
+        while (cap < b->len + n + 1) {
+            if (cap > SIZE_MAX / 2) {
+                return -1;
+            }
+            cap *= 2;
+        }
+        char *d = realloc(b->data, cap);
+        if (d == NULL) {
+            return -1;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* One compiled-expression segment, to map a compile error back to its key. */
+typedef struct {
+    size_t   start;          /* offset of the segment in the combined text */
+    char     key[CS_ID_MAX + 8];
+} cs_sig_span_t;
+
+static int
+cs_load_signatures(cs_load_t *ld)
+{
+    cs_rules_t     *rules = ld->rules;
+    uint32_t        count;
+    MDB_cursor     *cur;
+    MDB_val         key, val;
+    cs_buf_t        pat = { NULL, 0, 0 };
+    cs_sig_span_t  *spans = NULL;
+    unsigned char  *has_sig = NULL;
+    int             rc, ret = -1;
+
+    if (cs_db_count(ld, CS_DB_SIGNATURES, &count) != 0) {
+        return -1;
+    }
+    rules->sig_seen = calloc((rules->nrecipients + 7u) / 8u + 1u, 1);
+    if (rules->sig_seen == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    if (count == 0) {
+        return 0;
+    }
+
+    spans = calloc(count, sizeof(*spans));
+    has_sig = calloc((rules->nrecipients + 7u) / 8u + 1u, 1);
+    if (spans == NULL || has_sig == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        goto done;
+    }
+
+    rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_SIGNATURES], &cur);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
+        goto done;
+    }
+
+    /*
+     * "(?:p)(*MARK:n)|..." : the mark names the recipient index of the
+     * alternative that matched. "\E" closes a "\Q" the pattern may have left
+     * open, so one pattern cannot swallow the next.
+     */
+    uint32_t n = 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         rc == 0 && n < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT), n++)
+    {
+        const char  *k = key.mv_data;
+        const char  *colon = NULL;
+        char         mark[32];
+
+        for (size_t i = key.mv_size; i > 0; i--) {
+            if (k[i - 1] == ':') {
+                colon = k + i - 1;
+                break;
+            }
+        }
+
+        int32_t rec = colon ? cs_rules_recipient_find(rules, k,
+                                                      (size_t) (colon - k))
+                            : -1;
+        if (rec < 0 || val.mv_size == 0) {
+            cs_set_err(ld->err, ld->errlen,
+                       "%s: signature '%.*s' is empty or names an unknown "
+                       "recipient", ld->path,
+                       (int) (key.mv_size > 80 ? 80 : key.mv_size), k);
+            mdb_cursor_close(cur);
+            goto done;
+        }
+        if (memchr(val.mv_data, '\0', val.mv_size) != NULL) {
+            cs_set_err(ld->err, ld->errlen,
+                       "%s: signature '%.*s' contains a NUL byte", ld->path,
+                       (int) (key.mv_size > 80 ? 80 : key.mv_size), k);
+            mdb_cursor_close(cur);
+            goto done;
+        }
+
+        spans[n].start = pat.len;
+        snprintf(spans[n].key, sizeof(spans[n].key), "%.*s",
+                 (int) (key.mv_size > CS_ID_MAX + 7 ? CS_ID_MAX + 7
+                                                    : key.mv_size), k);
+        snprintf(mark, sizeof(mark), "\\E)(*MARK:%ld)", (long) rec);
+
+        if ((n > 0 && cs_buf_add(&pat, "|", 1) != 0)
+            || cs_buf_add(&pat, "(?:", 3) != 0
+            || cs_buf_add(&pat, val.mv_data, val.mv_size) != 0
+            || cs_buf_add(&pat, mark, strlen(mark)) != 0)
+        {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            mdb_cursor_close(cur);
+            goto done;
+        }
+
+        if (!(has_sig[rec / 8] & (1u << (rec % 8)))) {
+            has_sig[rec / 8] |= (unsigned char) (1u << (rec % 8));
+            rules->sig_recipients++;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: reading signatures: %s",
+                   ld->path, mdb_strerror(rc));
+        goto done;
+    }
+
+    int         errcode;
+    PCRE2_SIZE  erroff;
+
+    /*
+     * No UTF: response bodies are arbitrary bytes and must never make the
+     * matcher fail; NEVER_UTF also forbids a pattern from turning it on.
+     */
+    rules->sig_code = pcre2_compile((PCRE2_SPTR) pat.data, pat.len,
+                                    PCRE2_NEVER_UTF, &errcode, &erroff, NULL);
+    if (rules->sig_code == NULL) {
+        PCRE2_UCHAR  msg[160];
+        const char  *which = "?";
+
+        pcre2_get_error_message(errcode, msg, sizeof(msg));
+        for (uint32_t i = 0; i < n; i++) {
+            if (spans[i].start <= erroff) {
+                which = spans[i].key;
+            }
+        }
+        cs_set_err(ld->err, ld->errlen,
+                   "%s: signature '%s' does not compile in the combined "
+                   "expression: %s", ld->path, which, (const char *) msg);
+        goto done;
+    }
+
+    /* JIT is an optimisation only: the interpreter is used if it fails. */
+    (void) pcre2_jit_compile(rules->sig_code, PCRE2_JIT_COMPLETE);
+
+    rules->sig_mctx = pcre2_match_context_create(NULL);
+    rules->sig_mdata = pcre2_match_data_create_from_pattern(rules->sig_code,
+                                                            NULL);
+    rules->sig_jit_stack = pcre2_jit_stack_create(CS_SIG_JIT_STACK_MIN,
+                                                  CS_SIG_JIT_STACK_MAX, NULL);
+    if (rules->sig_mctx == NULL || rules->sig_mdata == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        goto done;
+    }
+    pcre2_set_match_limit(rules->sig_mctx, CS_SIG_MATCH_LIMIT);
+    pcre2_set_depth_limit(rules->sig_mctx, CS_SIG_DEPTH_LIMIT);
+    if (rules->sig_jit_stack != NULL) {
+        pcre2_jit_stack_assign(rules->sig_mctx, NULL, rules->sig_jit_stack);
+    }
+    ret = 0;
+
+done:
+    free(pat.data);
+    free(spans);
+    free(has_sig);
+    return ret;
+}
+
+static int
+cs_load_sites(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    uint32_t     count;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc;
+
+    if (cs_db_count(ld, CS_DB_SITES, &count) != 0) {
+        return -1;
+    }
+    rules->sites = calloc(count ? count : 1, sizeof(cs_site_t));
+    if (rules->sites == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+
+    rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_SITES], &cur);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    uint32_t n = 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         rc == 0 && n < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        const char *f[1];
+
+        if (!cs_id_valid(key.mv_data, key.mv_size)
+            || cs_split_fields(&val, f, 1) < 1)
+        {
+            cs_set_err(ld->err, ld->errlen, "%s: site '%.*s': invalid id or "
+                       "malformed value", ld->path,
+                       (int) (key.mv_size > 64 ? 64 : key.mv_size),
+                       (const char *) key.mv_data);
+            mdb_cursor_close(cur);
+            return -1;
+        }
+
+        cs_site_t *s = &rules->sites[n];
+        s->id = cs_arena_strndup(&rules->arena, key.mv_data, key.mv_size);
+        s->name = cs_arena_strndup(&rules->arena, f[0], strlen(f[0]));
+        if (s->id == NULL || s->name == NULL) {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            mdb_cursor_close(cur);
+            return -1;
+        }
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: reading sites: %s",
+                   ld->path, mdb_strerror(rc));
+        return -1;
+    }
+    rules->nsites = n;
+    return 0;
+}
+
+static int
+cs_decl_cmp(const void *a, const void *b)
+{
+    const cs_declaration_t *x = a, *y = b;
+
+    if (x->site != y->site) {
+        return x->site < y->site ? -1 : 1;
+    }
+    if (x->recipient != y->recipient) {
+        return x->recipient < y->recipient ? -1 : 1;
+    }
+    return 0;
+}
+
+static const char *
+cs_field_or(cs_arena_t *arena, const char *field, const char *fallback)
+{
+    return field[0] != '\0' ? cs_arena_strndup(arena, field, strlen(field))
+                            : fallback;
+}
+
+static int
+cs_load_declares(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    uint32_t     count;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc;
+
+    if (cs_db_count(ld, CS_DB_DECLARES, &count) != 0) {
+        return -1;
+    }
+    rules->decls = calloc(count ? count : 1, sizeof(cs_declaration_t));
+    if (rules->decls == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+
+    rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_DECLARES], &cur);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    uint32_t n = 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         rc == 0 && n < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        const char  *k = key.mv_data;
+        const char  *slash = memchr(k, '/', key.mv_size);
+        const char  *f[4];
+        int32_t      site = -1, rec = -1;
+
+        if (slash != NULL) {
+            site = cs_rules_site_find(rules, k, (size_t) (slash - k));
+            rec = cs_rules_recipient_find(rules, slash + 1,
+                                          key.mv_size - (size_t) (slash - k)
+                                          - 1);
+        }
+        if (site < 0 || rec < 0 || cs_split_fields(&val, f, 4) < 4) {
+            cs_set_err(ld->err, ld->errlen,
+                       "%s: declaration '%.*s' names an unknown site or "
+                       "recipient, or is malformed", ld->path,
+                       (int) (key.mv_size > 140 ? 140 : key.mv_size), k);
+            mdb_cursor_close(cur);
+            return -1;
+        }
+
+        const cs_recipient_t *r = &rules->recipients[rec];
+        cs_declaration_t     *d = &rules->decls[n];
+
+        d->site = (uint32_t) site;
+        d->recipient = (uint32_t) rec;
+        d->service = cs_field_or(&rules->arena, f[0], "");
+        d->category = cs_field_or(&rules->arena, f[1], r->category);
+        d->sent = cs_field_or(&rules->arena, f[2], r->sent);
+        d->purpose = cs_field_or(&rules->arena, f[3], r->purpose);
+        if (d->service == NULL || d->category == NULL || d->sent == NULL
+            || d->purpose == NULL)
+        {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            mdb_cursor_close(cur);
+            return -1;
+        }
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: reading declares: %s",
+                   ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    /* Key order ("site/recipient" bytes) differs from index order. */
+    qsort(rules->decls, n, sizeof(cs_declaration_t), cs_decl_cmp);
+    rules->ndecls = n;
+
+    for (uint32_t i = 0; i < n; ) {
+        uint32_t   j = i;
+        cs_site_t *s = &rules->sites[rules->decls[i].site];
+
+        while (j < n && rules->decls[j].site == rules->decls[i].site) {
+            j++;
+        }
+        s->decls = &rules->decls[i];
+        s->ndecls = j - i;
+        i = j;
+    }
+    return 0;
+}
+
+static int
+cs_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Categories are derived: recipients' plus declarations' overrides. */
+static int
+cs_build_categories(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    size_t       total = (size_t) rules->nrecipients + rules->ndecls;
+    uint32_t     n = 0;
+
+    rules->categories = calloc(total ? total : 1, sizeof(const char *));
+    if (rules->categories == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    for (uint32_t i = 0; i < rules->nrecipients; i++) {
+        rules->categories[n++] = rules->recipients[i].category;
+    }
+    for (uint32_t i = 0; i < rules->ndecls; i++) {
+        rules->categories[n++] = rules->decls[i].category;
+    }
+    qsort(rules->categories, n, sizeof(const char *), cs_str_cmp);
+
+    uint32_t unique = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (unique == 0
+            || strcmp(rules->categories[unique - 1], rules->categories[i]) != 0)
+        {
+            rules->categories[unique++] = rules->categories[i];
+        }
+    }
+    rules->ncategories = unique;
+    return 0;
+}
+
+cs_rules_t *
+cs_rules_load(const char *path, char *err, size_t errlen)
+{
+    MDB_env     *env = NULL;
+    cs_load_t    ld;
+    int          rc;
+
+    cs_set_err(err, errlen, "%s", "");
+    memset(&ld, 0, sizeof(ld));
+    ld.path = path != NULL ? path : "(null)";
+    ld.err = err;
+    ld.errlen = errlen;
+
+    if (path == NULL) {
+        cs_set_err(err, errlen, "rules database path is NULL");
+        return NULL;
+    }
+
+    ld.rules = calloc(1, sizeof(cs_rules_t));
+    if (ld.rules == NULL) {
+        cs_set_err(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+
+    rc = mdb_env_create(&env);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(env, 16);
+    }
+    if (rc != 0) {
+        cs_set_err(err, errlen, "%s: %s", path, mdb_strerror(rc));
+        goto failed;
+    }
+
+    /*
+     * The file is immutable once renamed into place (the compiler always
+     * writes a new file), so no lock file is needed: MDB_NOLOCK also means
+     * readers need no write access to the directory.
+     */
+    rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0);
+    if (rc != 0) {
+        if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == EINVAL) {
+            cs_set_err(err, errlen, "%s: not an LMDB rules database (%s)",
+                       path, mdb_strerror(rc));
+        } else {
+            cs_set_err(err, errlen, "%s: cannot open rules database: %s",
+                       path, mdb_strerror(rc));
+        }
+        goto failed;
+    }
+
+    rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &ld.txn);
+    if (rc != 0) {
+        cs_set_err(err, errlen, "%s: cannot begin read transaction: %s",
+                   path, mdb_strerror(rc));
+        goto failed;
+    }
+
+    for (size_t i = 0; i < sizeof(cs_required_dbs) / sizeof(cs_required_dbs[0]);
+         i++)
+    {
+        rc = mdb_dbi_open(ld.txn, cs_required_dbs[i], 0, &ld.dbi[i]);
+        if (rc != 0) {
+            if (rc == MDB_NOTFOUND) {
+                cs_set_err(err, errlen, "%s: missing sub-database '%s' (not a "
+                           "consent rules database?)", path,
+                           cs_required_dbs[i]);
+            } else {
+                cs_set_err(err, errlen, "%s: cannot open sub-database '%s': "
+                           "%s", path, cs_required_dbs[i], mdb_strerror(rc));
+            }
+            goto failed;
+        }
+    }
+
+    if (cs_check_format(&ld) != 0
+        || cs_load_recipients(&ld) != 0
+        || cs_load_hosts(&ld) != 0
+        || cs_load_signatures(&ld) != 0
+        || cs_load_sites(&ld) != 0
+        || cs_load_declares(&ld) != 0
+        || cs_build_categories(&ld) != 0)
+    {
+        goto failed;
+    }
+
+    mdb_txn_abort(ld.txn);
+    mdb_env_close(env);
+    return ld.rules;
+
+failed:
+    if (ld.txn != NULL) {
+        mdb_txn_abort(ld.txn);
+    }
+    if (env != NULL) {
+        mdb_env_close(env);
+    }
+    cs_rules_free(ld.rules);
+    return NULL;
+}
+
+void
+cs_rules_free(cs_rules_t *rules)
+{
+    if (rules == NULL) {
+        return;
+    }
+    pcre2_match_data_free(rules->sig_mdata);
+    pcre2_match_context_free(rules->sig_mctx);
+    pcre2_jit_stack_free(rules->sig_jit_stack);
+    pcre2_code_free(rules->sig_code);
+    free(rules->sig_seen);
+    free(rules->categories);
+    free(rules->decls);
+    free(rules->sites);
+    free(rules->host_slots);
+    free(rules->recipients);
+    cs_arena_free(&rules->arena);
+    free(rules);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Queries */
+
+uint32_t
+cs_rules_recipient_count(const cs_rules_t *rules)
+{
+    return rules != NULL ? rules->nrecipients : 0;
+}
+
+const cs_recipient_t *
+cs_rules_recipient(const cs_rules_t *rules, uint32_t recipient)
+{
+    if (rules == NULL || recipient >= rules->nrecipients) {
+        return NULL;
+    }
+    return &rules->recipients[recipient];
+}
+
+int32_t
+cs_rules_recipient_find(const cs_rules_t *rules, const char *id, size_t len)
+{
+    if (rules == NULL || id == NULL || rules->recipients == NULL) {
+        return -1;
+    }
+    return cs_find_sorted(&rules->recipients[0].id, sizeof(cs_recipient_t),
+                          rules->nrecipients, id, len);
+}
+
+int32_t
+cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
+{
+    int32_t   found = -1;
+    uint64_t  h = CS_FNV_OFFSET;
+
+    if (rules == NULL || host == NULL || rules->nhosts == 0) {
+        return -1;
+    }
+    if (len > 0 && host[len - 1] == '.') {
+        len--;                        /* tolerate an absolute name */
+    }
+    if (len == 0 || len > 253) {
+        return -1;
+    }
+
+    /*
+     * Walk from the right, extending the reverse hash one byte at a time;
+     * at every label boundary look the suffix up. Later hits are longer
+     * suffixes, so the last hit is the longest match.
+     */
+    for (size_t i = len; i > 0; i--) {
+        h ^= (unsigned char) host[i - 1];
+        h *= CS_FNV_PRIME;
+
+        if (i - 1 != 0 && host[i - 2] != '.') {
+            continue;
+        }
+
+        const char  *suffix = host + i - 1;
+        uint32_t     slen = (uint32_t) (len - (i - 1));
+
+        for (uint32_t s = (uint32_t) h & rules->host_mask; ;
+             s = (s + 1) & rules->host_mask)
+        {
+            const cs_host_slot_t *slot = &rules->host_slots[s];
+
+            if (slot->host == NULL) {
+                break;
+            }
+            if (slot->hash == h && slot->len == slen
+                && memcmp(slot->host, suffix, slen) == 0)
+            {
+                found = slot->recipient;
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+int
+cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
+    size_t len, cs_match_cb cb, void *ud)
+{
+    if (rules == NULL || rules->sig_code == NULL || text == NULL || len == 0) {
+        return 0;
+    }
+
+    /* Scratch state: see the threading note at the top of this file. */
+    unsigned char  *seen = rules->sig_seen;
+    uint32_t        nseen = 0;
+    PCRE2_SIZE      start = 0;
+
+    memset(seen, 0, (rules->nrecipients + 7u) / 8u + 1u);
+
+    while (start <= len && nseen < rules->sig_recipients) {
+        int rc = pcre2_match(rules->sig_code, (PCRE2_SPTR) text, len, start,
+                             0, rules->sig_mdata, rules->sig_mctx);
+
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            return 0;
+        }
+        if (rc < 0) {
+            return -1;           /* match/depth limit or JIT stack */
+        }
+
+        PCRE2_SIZE  *ov = pcre2_get_ovector_pointer(rules->sig_mdata);
+        PCRE2_SPTR   mark = pcre2_get_mark(rules->sig_mdata);
+
+        if (mark != NULL) {
+            char     *end;
+            unsigned long idx = strtoul((const char *) mark, &end, 10);
+
+            if (*end == '\0' && idx < rules->nrecipients
+                && !(seen[idx / 8] & (1u << (idx % 8))))
+            {
+                seen[idx / 8] |= (unsigned char) (1u << (idx % 8));
+                nseen++;
+                if (cb != NULL) {
+                    cb(ud, (uint32_t) idx);
+                }
+            }
+        }
+
+        /* Resume after this match; step over an empty match. */
+        start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+    }
+    return 0;
+}
+
+uint32_t
+cs_rules_site_count(const cs_rules_t *rules)
+{
+    return rules != NULL ? rules->nsites : 0;
+}
+
+int32_t
+cs_rules_site_find(const cs_rules_t *rules, const char *id, size_t len)
+{
+    if (rules == NULL || id == NULL || rules->sites == NULL) {
+        return -1;
+    }
+    return cs_find_sorted(&rules->sites[0].id, sizeof(cs_site_t),
+                          rules->nsites, id, len);
+}
+
+const char *
+cs_rules_site_id(const cs_rules_t *rules, uint32_t site)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+    return rules->sites[site].id;
+}
+
+const char *
+cs_rules_site_name(const cs_rules_t *rules, uint32_t site)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+    return rules->sites[site].name;
+}
+
+static const cs_declaration_t *
+cs_site_declaration(const cs_rules_t *rules, uint32_t site, uint32_t recipient)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+
+    const cs_site_t *s = &rules->sites[site];
+    uint32_t lo = 0, hi = s->ndecls;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (s->decls[mid].recipient == recipient) {
+            return &s->decls[mid];
+        }
+        if (s->decls[mid].recipient < recipient) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+bool
+cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
+    uint32_t recipient)
+{
+    return cs_site_declaration(rules, site, recipient) != NULL;
+}
+
+const char *
+cs_rules_declared_category(const cs_rules_t *rules, uint32_t site,
+    uint32_t recipient)
+{
+    const cs_declaration_t *d = cs_site_declaration(rules, site, recipient);
+
+    if (d != NULL) {
+        return d->category;
+    }
+    if (rules != NULL && recipient < rules->nrecipients) {
+        return rules->recipients[recipient].category;
+    }
+    return NULL;
+}
+
+bool
+cs_rules_is_category(const cs_rules_t *rules, const char *name, size_t len)
+{
+    if (rules == NULL || name == NULL || rules->categories == NULL) {
+        return false;
+    }
+    return cs_find_sorted(rules->categories, sizeof(const char *),
+                          rules->ncategories, name, len) >= 0;
+}
