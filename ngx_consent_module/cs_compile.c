@@ -1,0 +1,1806 @@
+/*
+ * Rules compiler (YAML -> LMDB) and dumper. See cs_compile.h for the API and
+ * doc/lmdb-layout.md for the database layout written here.
+ *
+ * Validation uses the LMDB write transaction itself as the index for
+ * duplicate checks (MDB_NOOVERWRITE): the transaction is simply aborted,
+ * and the temporary file removed, if any finding was reported.
+ */
+
+#include "cs_compile.h"
+#include "cs_rules.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <lmdb.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CS_MAP_SIZE_INITIAL   (64u * 1024u * 1024u)
+#define CS_MAP_SIZE_MAX       ((size_t) 4 * 1024u * 1024u * 1024u)
+#define CS_MAX_FINDINGS       50u      /* stop reporting after this many */
+#define CS_MAX_SIGNATURES     1000u    /* per recipient: 3-digit ordinal */
+#define CS_HOST_MAX           253u
+#define CS_LABEL_MAX          63u
+#define CS_PATH_MAX           4096u
+
+/* Sub-database names, in the order of the cs_db_e indices below. */
+static const char *const cs_db_names[] = {
+    "meta", "recipients", "hosts", "signatures", "sites", "declares",
+};
+
+enum cs_db_e { DB_META, DB_RECIPIENTS, DB_HOSTS, DB_SIGNATURES, DB_SITES,
+               DB_DECLARES, DB_COUNT };
+
+/* ---------------------------------------------------------------------- */
+/* Small utilities */
+
+typedef struct {
+    char    *data;
+    size_t   len;
+    size_t   cap;
+} cs_buf_t;
+
+static int
+cs_buf_add(cs_buf_t *b, const void *p, size_t n)
+{
+    if (n > SIZE_MAX - b->len - 1) {
+        return -1;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+
+        while (cap < b->len + n + 1) {
+            if (cap > SIZE_MAX / 2) {
+                return -1;
+            }
+            cap *= 2;
+        }
+        char *d = realloc(b->data, cap);
+        if (d == NULL) {
+            return -1;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n > 0) {
+        memcpy(b->data + b->len, p, n);
+    }
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* Appends a field followed by its NUL terminator. */
+static int
+cs_buf_field(cs_buf_t *b, const char *s, size_t n)
+{
+    return (cs_buf_add(b, s, n) == 0 && cs_buf_add(b, "", 1) == 0) ? 0 : -1;
+}
+
+static void
+cs_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+cs_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static bool
+cs_id_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > CS_ID_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+        if (!alnum && (i == 0 || (c != '_' && c != '-'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* memmem() is not POSIX; this is all the compiler needs. */
+static bool
+cs_contains(const char *s, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (size_t i = 0; n <= len && i <= len - n; i++) {
+        if (memcmp(s + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+cs_text_is(const char *s, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Compile context */
+
+typedef struct {
+    char      text[CS_ID_MAX + 1];
+    int       line;
+    int       col;
+} cs_category_use_t;
+
+typedef struct {
+    const char          *src;          /* rule file name, for messages */
+    char                *err;
+    size_t               errlen;
+    size_t               errused;
+    unsigned             nfindings;
+
+    int                  mdb_rc;       /* first LMDB failure, 0 if none */
+    MDB_txn             *txn;
+    MDB_dbi              dbi[DB_COUNT];
+
+    cs_buf_t             val;          /* scratch for LMDB values */
+    cs_buf_t             text;         /* scratch for joined text */
+
+    cs_category_use_t   *cats;         /* distinct categories, first use */
+    size_t               ncats;
+    size_t               capcats;
+
+    pcre2_match_data    *md;           /* for the empty-match check */
+} cs_cc_t;
+
+/*
+ * Position of a node: libfyaml 0.7 exposes marks only for tokens, so a
+ * collection is located by its first scalar (its first key or item).
+ */
+static bool
+cs_node_pos(struct fy_node *node, int *line, int *col)
+{
+    for (int depth = 0; node != NULL && depth < 64; depth++) {
+        if (fy_node_is_scalar(node)) {
+            struct fy_token      *tok = fy_node_get_scalar_token(node);
+            const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
+
+            if (m == NULL) {
+                return false;
+            }
+            *line = m->line + 1;
+            *col = m->column + 1;
+            return true;
+        }
+        if (fy_node_is_mapping(node)) {
+            void                *it = NULL;
+            struct fy_node_pair *pair = fy_node_mapping_iterate(node, &it);
+
+            node = pair ? fy_node_pair_key(pair) : NULL;
+        } else if (fy_node_is_sequence(node)) {
+            void *it = NULL;
+
+            node = fy_node_sequence_iterate(node, &it);
+        } else {
+            return false;
+        }
+    }
+    return false;
+}
+
+static void
+cs_finding_append(cs_cc_t *cc, const char *line)
+{
+    size_t len = strlen(line);
+
+    if (cc->err == NULL || cc->errlen == 0) {
+        return;
+    }
+    if (cc->errused > 0 && cc->errused + 1 < cc->errlen) {
+        cc->err[cc->errused++] = '\n';
+        cc->err[cc->errused] = '\0';
+    }
+
+    size_t room = cc->errlen - cc->errused - 1;
+    if (len > room) {
+        len = room;
+    }
+    memcpy(cc->err + cc->errused, line, len);
+    cc->errused += len;
+    cc->err[cc->errused] = '\0';
+}
+
+/*
+ * Reports a finding located at "node" (or at "fallback" if node has no
+ * position, e.g. an empty collection or a missing value).
+ */
+static void
+cs_error_at(cs_cc_t *cc, struct fy_node *node, struct fy_node *fallback,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+cs_error_at(cs_cc_t *cc, struct fy_node *node, struct fy_node *fallback,
+    const char *fmt, ...)
+{
+    char     msg[768], line[1024];
+    int      ln = 0, col = 0;
+    va_list  ap;
+
+    cc->nfindings++;
+    if (cc->nfindings > CS_MAX_FINDINGS) {
+        if (cc->nfindings == CS_MAX_FINDINGS + 1) {
+            snprintf(line, sizeof(line), "%s: too many errors, stopping "
+                     "the report here", cc->src);
+            cs_finding_append(cc, line);
+        }
+        return;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    if (cs_node_pos(node, &ln, &col) || cs_node_pos(fallback, &ln, &col)) {
+        snprintf(line, sizeof(line), "%s:%d:%d: %s", cc->src, ln, col, msg);
+    } else {
+        snprintf(line, sizeof(line), "%s: %s", cc->src, msg);
+    }
+    cs_finding_append(cc, line);
+}
+
+static void
+cs_oom(cs_cc_t *cc)
+{
+    if (cc->mdb_rc == 0) {
+        cc->mdb_rc = ENOMEM;
+    }
+}
+
+/* LMDB put; returns 0, MDB_KEYEXIST, or -1 after recording a fatal error. */
+static int
+cs_put(cs_cc_t *cc, enum cs_db_e db, const void *k, size_t klen,
+    const void *v, size_t vlen, unsigned flags)
+{
+    MDB_val key = { klen, (void *) k };
+    MDB_val val = { vlen, (void *) v };
+    int     rc;
+
+    if (cc->mdb_rc != 0) {
+        return -1;
+    }
+    rc = mdb_put(cc->txn, cc->dbi[db], &key, &val, flags);
+    if (rc == 0 || rc == MDB_KEYEXIST) {
+        return rc;
+    }
+    cc->mdb_rc = rc;
+    return -1;
+}
+
+/* LMDB get; returns true and sets *out if found. */
+static bool
+cs_get(cs_cc_t *cc, enum cs_db_e db, const void *k, size_t klen, MDB_val *out)
+{
+    MDB_val key = { klen, (void *) k };
+
+    return cc->mdb_rc == 0
+           && mdb_get(cc->txn, cc->dbi[db], &key, out) == 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scalars and text */
+
+/*
+ * Gets a scalar's text. Reports a finding and returns false if the value is
+ * missing, not a scalar, or contains a NUL byte (fields are NUL-terminated).
+ */
+static bool
+cs_scalar(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
+    const char *what, const char **s, size_t *len)
+{
+    if (value == NULL) {
+        cs_error_at(cc, key, NULL, "missing value for '%s'", what);
+        return false;
+    }
+    if (!fy_node_is_scalar(value)) {
+        cs_error_at(cc, value, key, "'%s' must be a single value, not a %s",
+                    what, fy_node_is_mapping(value) ? "mapping" : "list");
+        return false;
+    }
+    *s = fy_node_get_scalar(value, len);
+    if (*s == NULL) {
+        *s = "";
+        *len = 0;
+    }
+    if (memchr(*s, '\0', *len) != NULL) {
+        cs_error_at(cc, value, key, "'%s' contains a NUL character", what);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Text that may be given as one string or a list of strings ("sent"):
+ * list items are joined with "\n" into cc->text.
+ */
+static bool
+cs_text_or_list(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
+    const char *what)
+{
+    const char  *s;
+    size_t       len;
+
+    cc->text.len = 0;
+    if (cs_buf_add(&cc->text, "", 0) != 0) {
+        cs_oom(cc);
+        return false;
+    }
+
+    if (value != NULL && fy_node_is_sequence(value)) {
+        void            *it = NULL;
+        struct fy_node  *item;
+        bool             ok = true, first = true;
+
+        while ((item = fy_node_sequence_iterate(value, &it)) != NULL) {
+            if (!cs_scalar(cc, item, key, what, &s, &len)) {
+                ok = false;
+                continue;
+            }
+            if (memchr(s, '\n', len) != NULL) {
+                cs_error_at(cc, item, key, "items of '%s' cannot contain line "
+                            "breaks (they are joined with line breaks)", what);
+                ok = false;
+                continue;
+            }
+            if ((!first && cs_buf_add(&cc->text, "\n", 1) != 0)
+                || cs_buf_add(&cc->text, s, len) != 0)
+            {
+                cs_oom(cc);
+                return false;
+            }
+            first = false;
+        }
+        return ok;
+    }
+
+    if (!cs_scalar(cc, value, key, what, &s, &len)) {
+        return false;
+    }
+    if (cs_buf_add(&cc->text, s, len) != 0) {
+        cs_oom(cc);
+        return false;
+    }
+    return true;
+}
+
+/* Records a category use (for the recipient-id clash check at the end). */
+static bool
+cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
+    const char **s, size_t *len)
+{
+    if (!cs_scalar(cc, value, key, "category", s, len)) {
+        return false;
+    }
+    if (!cs_id_valid(*s, *len)) {
+        cs_error_at(cc, value, key, "invalid category '%.*s': use lowercase "
+                    "[a-z0-9][a-z0-9_-]{0,63}", (int) (*len > 80 ? 80 : *len),
+                    *s);
+        return false;
+    }
+
+    for (size_t i = 0; i < cc->ncats; i++) {
+        if (cs_text_is(*s, *len, cc->cats[i].text)) {
+            return true;
+        }
+    }
+    if (cc->ncats == cc->capcats) {
+        size_t              cap = cc->capcats ? cc->capcats * 2 : 16;
+        cs_category_use_t  *c = realloc(cc->cats, cap * sizeof(*c));
+
+        if (c == NULL) {
+            cs_oom(cc);
+            return false;
+        }
+        cc->cats = c;
+        cc->capcats = cap;
+    }
+
+    cs_category_use_t *use = &cc->cats[cc->ncats++];
+    memcpy(use->text, *s, *len);
+    use->text[*len] = '\0';
+    use->line = use->col = 0;
+    (void) cs_node_pos(value, &use->line, &use->col);
+    return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Hosts and signatures */
+
+/*
+ * Normalises a host suffix: lowercase, no leading "*." or ".", no trailing
+ * dot. Rejects URLs, ports, paths, whitespace, non-ASCII (IDNA names must
+ * be given in punycode) and single-label suffixes. Returns NULL on success
+ * or a reason.
+ */
+static const char *
+cs_normalize_host(const char *in, size_t len, char out[CS_HOST_MAX + 1],
+    size_t *outlen)
+{
+    size_t n = 0, label = 0, labels = 1;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) in[i];
+
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            return "contains whitespace";
+        }
+        if (c >= 0x80) {
+            return "contains non-ASCII characters (write IDNA names in "
+                   "punycode, xn--...)";
+        }
+    }
+    if (cs_contains(in, len, "://")) {
+        return "looks like a URL; give the host name only";
+    }
+    if (memchr(in, '/', len) != NULL) {
+        return "contains a path; give the host name only";
+    }
+    if (memchr(in, ':', len) != NULL) {
+        return "contains a port or ':'; give the host name only";
+    }
+
+    if (len >= 2 && in[0] == '*' && in[1] == '.') {
+        in += 2;
+        len -= 2;
+    } else if (len >= 1 && in[0] == '.') {
+        in += 1;
+        len -= 1;
+    }
+    if (len > 0 && in[len - 1] == '.') {
+        len--;
+    }
+    if (len == 0) {
+        return "is empty";
+    }
+    if (len > CS_HOST_MAX) {
+        return "is longer than 253 characters";
+    }
+
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            c = (char) (c - 'A' + 'a');
+        }
+        if (c == '.') {
+            if (label == 0) {
+                return "has an empty label";
+            }
+            if (out[n - 1] == '-') {
+                return "has a label ending in '-'";
+            }
+            label = 0;
+            labels++;
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                   || c == '-')
+        {
+            if (c == '-' && label == 0) {
+                return "has a label starting with '-'";
+            }
+            if (++label > CS_LABEL_MAX) {
+                return "has a label longer than 63 characters";
+            }
+        } else {
+            return "contains a character not allowed in host names";
+        }
+        out[n++] = c;
+    }
+    if (label == 0 || out[n - 1] == '-') {
+        return "has an empty label or a label ending in '-'";
+    }
+    if (labels < 2) {
+        return "is a single label (a top-level domain would match every "
+               "host under it)";
+    }
+    out[n] = '\0';
+    *outlen = n;
+    return NULL;
+}
+
+static void
+cs_host(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
+    const char *rid, size_t rlen)
+{
+    char         host[CS_HOST_MAX + 1];
+    size_t       hlen = 0;
+    const char  *s, *why;
+    size_t       len;
+    MDB_val      owner;
+
+    if (!cs_scalar(cc, item, key, "hosts", &s, &len)) {
+        return;
+    }
+    why = cs_normalize_host(s, len, host, &hlen);
+    if (why != NULL) {
+        cs_error_at(cc, item, key, "host suffix '%.*s' %s",
+                    (int) (len > 100 ? 100 : len), s, why);
+        return;
+    }
+
+    int rc = cs_put(cc, DB_HOSTS, host, hlen, rid, rlen, MDB_NOOVERWRITE);
+    if (rc != MDB_KEYEXIST) {
+        return;
+    }
+
+    /* On MDB_KEYEXIST LMDB does not return the value; look it up. */
+    if (cs_get(cc, DB_HOSTS, host, hlen, &owner)) {
+        if (owner.mv_size == rlen && memcmp(owner.mv_data, rid, rlen) == 0) {
+            cs_error_at(cc, item, key, "host suffix '%s' is listed twice for "
+                        "recipient '%.*s'", host, (int) rlen, rid);
+        } else {
+            cs_error_at(cc, item, key, "host suffix '%s' already belongs to "
+                        "recipient '%.*s' (a host suffix must belong to "
+                        "exactly one recipient)", host,
+                        (int) owner.mv_size, (const char *) owner.mv_data);
+        }
+    }
+}
+
+/*
+ * Validates one signature the way cs_rules.c will use it: compiled without
+ * UTF, combined with others as "(?:p)(*MARK:n)|...". Hence no backtracking
+ * verbs (they would break attribution), no capture groups (numbering would
+ * shift), and it must not match empty text (it would match everything).
+ */
+static bool
+cs_check_signature(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
+    const char *s, size_t len)
+{
+    int          errcode;
+    PCRE2_SIZE   erroff;
+    uint32_t     captures = 0;
+    pcre2_code  *code;
+
+    if (len == 0) {
+        cs_error_at(cc, item, key, "empty signature");
+        return false;
+    }
+    if (cs_contains(s, len, "(*")) {
+        cs_error_at(cc, item, key, "signature must not use \"(*\" verbs or "
+                    "options (write a literal as \\(\\*)");
+        return false;
+    }
+
+    code = pcre2_compile((PCRE2_SPTR) s, len, PCRE2_NEVER_UTF, &errcode,
+                         &erroff, NULL);
+    if (code == NULL) {
+        PCRE2_UCHAR msg[160];
+
+        pcre2_get_error_message(errcode, msg, sizeof(msg));
+        cs_error_at(cc, item, key, "invalid signature pattern: %s (at "
+                    "offset %zu)", (const char *) msg, (size_t) erroff);
+        return false;
+    }
+
+    bool ok = true;
+    (void) pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &captures);
+    if (captures > 0) {
+        cs_error_at(cc, item, key, "signature has capturing groups; use "
+                    "(?:...) instead");
+        ok = false;
+    } else if (pcre2_match(code, (PCRE2_SPTR) "", 0, 0, 0, cc->md, NULL)
+               >= 0)
+    {
+        cs_error_at(cc, item, key, "signature matches the empty string (it "
+                    "would match every text)");
+        ok = false;
+    }
+    pcre2_code_free(code);
+    return ok;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Recipients */
+
+static void
+cs_recipient(cs_cc_t *cc, struct fy_node *map)
+{
+    struct fy_node  *k_id = NULL, *v_id = NULL, *k_name = NULL,
+                    *v_name = NULL, *k_cat = NULL, *v_cat = NULL,
+                    *k_sent = NULL, *v_sent = NULL, *k_purpose = NULL,
+                    *v_purpose = NULL, *k_hosts = NULL, *v_hosts = NULL,
+                    *k_sigs = NULL, *v_sigs = NULL, *k_tcf = NULL,
+                    *v_tcf = NULL, *k_app = NULL, *v_app = NULL;
+    void            *it = NULL;
+    struct fy_node_pair *pair;
+
+    if (!fy_node_is_mapping(map)) {
+        cs_error_at(cc, map, NULL, "a recipient must be a mapping with id, "
+                    "name, category, hosts, ...");
+        return;
+    }
+
+    while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node  *k = fy_node_pair_key(pair);
+        struct fy_node  *v = fy_node_pair_value(pair);
+        const char      *ks;
+        size_t           klen;
+
+        if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
+            continue;
+        }
+        if (cs_text_is(ks, klen, "id"))              { k_id = k; v_id = v; }
+        else if (cs_text_is(ks, klen, "name"))       { k_name = k; v_name = v; }
+        else if (cs_text_is(ks, klen, "category"))   { k_cat = k; v_cat = v; }
+        else if (cs_text_is(ks, klen, "sent"))       { k_sent = k; v_sent = v; }
+        else if (cs_text_is(ks, klen, "purpose"))    { k_purpose = k;
+                                                       v_purpose = v; }
+        else if (cs_text_is(ks, klen, "hosts"))      { k_hosts = k; v_hosts = v; }
+        else if (cs_text_is(ks, klen, "signatures")) { k_sigs = k; v_sigs = v; }
+        else if (cs_text_is(ks, klen, "tcf_vendor_id")) { k_tcf = k;
+                                                          v_tcf = v; }
+        else if (cs_text_is(ks, klen, "app_only"))   { k_app = k; v_app = v; }
+        else {
+            cs_error_at(cc, k, NULL, "unknown recipient key '%.*s' (known: "
+                        "id, name, category, sent, purpose, hosts, "
+                        "signatures, tcf_vendor_id, app_only)",
+                        (int) (klen > 60 ? 60 : klen), ks);
+        }
+    }
+
+    /* id first: everything else is stored under it. */
+    const char  *rid, *s;
+    size_t       rlen, len;
+    unsigned     before = cc->nfindings;
+
+    if (k_id == NULL) {
+        cs_error_at(cc, map, NULL, "recipient has no 'id'");
+        return;
+    }
+    if (!cs_scalar(cc, v_id, k_id, "id", &rid, &rlen)) {
+        return;
+    }
+    if (!cs_id_valid(rid, rlen)) {
+        cs_error_at(cc, v_id, k_id, "invalid recipient id '%.*s': use "
+                    "lowercase [a-z0-9][a-z0-9_-]{0,63}",
+                    (int) (rlen > 80 ? 80 : rlen), rid);
+        return;
+    }
+
+    /* name, category, sent, purpose, tcf_vendor_id -> one value */
+    cc->val.len = 0;
+
+    if (k_name == NULL) {
+        cs_error_at(cc, map, NULL, "recipient '%.*s' has no 'name'",
+                    (int) rlen, rid);
+    } else if (cs_scalar(cc, v_name, k_name, "name", &s, &len)) {
+        if (len == 0) {
+            cs_error_at(cc, v_name, k_name, "'name' is empty");
+        }
+        if (cs_buf_field(&cc->val, s, len) != 0) {
+            cs_oom(cc);
+        }
+    }
+
+    if (k_cat == NULL) {
+        cs_error_at(cc, map, NULL, "recipient '%.*s' has no 'category'",
+                    (int) rlen, rid);
+    } else if (cs_category(cc, v_cat, k_cat, &s, &len)) {
+        if (cs_buf_field(&cc->val, s, len) != 0) {
+            cs_oom(cc);
+        }
+    }
+
+    if (k_sent == NULL) {
+        cc->text.len = 0;
+        (void) cs_buf_add(&cc->text, "", 0);
+    } else {
+        (void) cs_text_or_list(cc, v_sent, k_sent, "sent");
+    }
+    if (cc->text.data == NULL || cs_buf_field(&cc->val, cc->text.data,
+                                              cc->text.len) != 0)
+    {
+        cs_oom(cc);
+    }
+
+    s = "";
+    len = 0;
+    if (k_purpose != NULL) {
+        (void) cs_scalar(cc, v_purpose, k_purpose, "purpose", &s, &len);
+    }
+    if (cs_buf_field(&cc->val, s, len) != 0) {
+        cs_oom(cc);
+    }
+
+    s = "";
+    len = 0;
+    if (k_tcf != NULL && cs_scalar(cc, v_tcf, k_tcf, "tcf_vendor_id", &s,
+                                   &len))
+    {
+        bool digits = len > 0 && len <= 5 && s[0] != '0';
+
+        for (size_t i = 0; digits && i < len; i++) {
+            digits = s[i] >= '0' && s[i] <= '9';
+        }
+        if (!digits) {
+            cs_error_at(cc, v_tcf, k_tcf, "tcf_vendor_id must be a positive "
+                        "integer (IAB global vendor list id)");
+            len = 0;
+        }
+    }
+    if (cs_buf_field(&cc->val, s, len) != 0) {
+        cs_oom(cc);
+    }
+
+    bool app_only = false;
+    if (k_app != NULL && cs_scalar(cc, v_app, k_app, "app_only", &s, &len)) {
+        if (cs_text_is(s, len, "true")) {
+            app_only = true;
+        } else if (!cs_text_is(s, len, "false")) {
+            cs_error_at(cc, v_app, k_app, "app_only must be true or false");
+        }
+    }
+
+    if (cc->nfindings == before) {
+        int rc = cs_put(cc, DB_RECIPIENTS, rid, rlen, cc->val.data,
+                        cc->val.len, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) {
+            cs_error_at(cc, v_id, k_id, "duplicate recipient id '%.*s'",
+                        (int) rlen, rid);
+            return;
+        }
+    }
+
+    /* hosts */
+    size_t nhosts = 0, nsigs = 0;
+
+    if (k_hosts != NULL) {
+        if (v_hosts == NULL || !fy_node_is_sequence(v_hosts)) {
+            cs_error_at(cc, v_hosts, k_hosts, "'hosts' must be a list of "
+                        "host suffixes");
+        } else {
+            void           *hit = NULL;
+            struct fy_node *item;
+
+            while ((item = fy_node_sequence_iterate(v_hosts, &hit)) != NULL) {
+                cs_host(cc, item, k_hosts, rid, rlen);
+                nhosts++;
+            }
+        }
+    }
+
+    /* signatures: key "<id>:NNN" */
+    if (k_sigs != NULL) {
+        if (v_sigs == NULL || !fy_node_is_sequence(v_sigs)) {
+            cs_error_at(cc, v_sigs, k_sigs, "'signatures' must be a list of "
+                        "PCRE2 patterns");
+        } else {
+            void           *sit = NULL;
+            struct fy_node *item;
+
+            while ((item = fy_node_sequence_iterate(v_sigs, &sit)) != NULL) {
+                char sigkey[CS_ID_MAX + 8];
+
+                if (!cs_scalar(cc, item, k_sigs, "signatures", &s, &len)
+                    || !cs_check_signature(cc, item, k_sigs, s, len))
+                {
+                    nsigs++;
+                    continue;
+                }
+                if (nsigs >= CS_MAX_SIGNATURES) {
+                    cs_error_at(cc, item, k_sigs, "more than %u signatures "
+                                "for one recipient", CS_MAX_SIGNATURES);
+                    break;
+                }
+                snprintf(sigkey, sizeof(sigkey), "%.*s:%03u", (int) rlen,
+                         rid, (unsigned) nsigs);
+                (void) cs_put(cc, DB_SIGNATURES, sigkey, strlen(sigkey), s,
+                              len, 0);
+                nsigs++;
+            }
+        }
+    }
+
+    if (nhosts == 0 && nsigs == 0 && !app_only) {
+        cs_error_at(cc, k_hosts ? k_hosts : map, NULL, "recipient '%.*s' "
+                    "needs at least one host suffix or signature (or "
+                    "'app_only: true' if it only receives data from native "
+                    "apps)", (int) rlen, rid);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sites */
+
+static void
+cs_declaration(cs_cc_t *cc, struct fy_node *item, struct fy_node *declares_key,
+    const char *sid, size_t slen)
+{
+    struct fy_node  *rec_node = item, *rec_key = declares_key;
+    const char      *fields[4] = { "", "", "", "" };   /* service, category,
+                                                          sent, purpose */
+    size_t           flen[4] = { 0, 0, 0, 0 };
+    char            *sent_copy = NULL;
+    unsigned         before = cc->nfindings;
+
+    if (item != NULL && fy_node_is_mapping(item)) {
+        void                *it = NULL;
+        struct fy_node_pair *pair;
+
+        rec_node = NULL;
+        rec_key = NULL;
+        while ((pair = fy_node_mapping_iterate(item, &it)) != NULL) {
+            struct fy_node  *k = fy_node_pair_key(pair);
+            struct fy_node  *v = fy_node_pair_value(pair);
+            const char      *ks;
+            size_t           klen;
+
+            if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
+                continue;
+            }
+            if (cs_text_is(ks, klen, "recipient")) {
+                rec_node = v;
+                rec_key = k;
+            } else if (cs_text_is(ks, klen, "service")) {
+                (void) cs_scalar(cc, v, k, "service", &fields[0], &flen[0]);
+            } else if (cs_text_is(ks, klen, "category")) {
+                (void) cs_category(cc, v, k, &fields[1], &flen[1]);
+            } else if (cs_text_is(ks, klen, "sent")) {
+                if (cs_text_or_list(cc, v, k, "sent")) {
+                    /* cc->text is reused below: keep a copy */
+                    sent_copy = malloc(cc->text.len + 1);
+                    if (sent_copy == NULL) {
+                        cs_oom(cc);
+                    } else {
+                        memcpy(sent_copy, cc->text.data, cc->text.len + 1);
+                        fields[2] = sent_copy;
+                        flen[2] = cc->text.len;
+                    }
+                }
+            } else if (cs_text_is(ks, klen, "purpose")) {
+                (void) cs_scalar(cc, v, k, "purpose", &fields[3], &flen[3]);
+            } else {
+                cs_error_at(cc, k, NULL, "unknown declaration key '%.*s' "
+                            "(known: recipient, service, category, sent, "
+                            "purpose)", (int) (klen > 60 ? 60 : klen), ks);
+            }
+        }
+        if (rec_key == NULL) {
+            cs_error_at(cc, item, NULL, "declaration has no 'recipient'");
+            goto done;
+        }
+    }
+
+    const char  *rid;
+    size_t       rlen;
+    MDB_val      unused;
+
+    if (!cs_scalar(cc, rec_node, rec_key, "recipient", &rid, &rlen)) {
+        goto done;
+    }
+    if (!cs_id_valid(rid, rlen) || !cs_get(cc, DB_RECIPIENTS, rid, rlen,
+                                           &unused))
+    {
+        cs_error_at(cc, rec_node, rec_key, "site '%.*s' declares unknown "
+                    "recipient '%.*s'", (int) slen, sid,
+                    (int) (rlen > 80 ? 80 : rlen), rid);
+        goto done;
+    }
+    if (cc->nfindings != before) {
+        goto done;
+    }
+
+    char dkey[2 * CS_ID_MAX + 2];
+    int  dlen = snprintf(dkey, sizeof(dkey), "%.*s/%.*s", (int) slen, sid,
+                         (int) rlen, rid);
+
+    cc->val.len = 0;
+    for (int i = 0; i < 4; i++) {
+        if (cs_buf_field(&cc->val, fields[i], flen[i]) != 0) {
+            cs_oom(cc);
+            goto done;
+        }
+    }
+    if (cs_put(cc, DB_DECLARES, dkey, (size_t) dlen, cc->val.data,
+               cc->val.len, MDB_NOOVERWRITE) == MDB_KEYEXIST)
+    {
+        cs_error_at(cc, rec_node, rec_key, "site '%.*s' declares recipient "
+                    "'%.*s' twice", (int) slen, sid, (int) rlen, rid);
+    }
+
+done:
+    free(sent_copy);
+}
+
+static void
+cs_site(cs_cc_t *cc, struct fy_node *map)
+{
+    struct fy_node      *k_id = NULL, *v_id = NULL, *k_name = NULL,
+                        *v_name = NULL, *k_decl = NULL, *v_decl = NULL;
+    void                *it = NULL;
+    struct fy_node_pair *pair;
+
+    if (!fy_node_is_mapping(map)) {
+        cs_error_at(cc, map, NULL, "a site must be a mapping with id, name "
+                    "and declares");
+        return;
+    }
+    while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node  *k = fy_node_pair_key(pair);
+        struct fy_node  *v = fy_node_pair_value(pair);
+        const char      *ks;
+        size_t           klen;
+
+        if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
+            continue;
+        }
+        if (cs_text_is(ks, klen, "id"))            { k_id = k; v_id = v; }
+        else if (cs_text_is(ks, klen, "name"))     { k_name = k; v_name = v; }
+        else if (cs_text_is(ks, klen, "declares")) { k_decl = k; v_decl = v; }
+        else {
+            cs_error_at(cc, k, NULL, "unknown site key '%.*s' (known: id, "
+                        "name, declares)", (int) (klen > 60 ? 60 : klen), ks);
+        }
+    }
+
+    const char  *sid, *name;
+    size_t       slen, nlen;
+
+    if (k_id == NULL) {
+        cs_error_at(cc, map, NULL, "site has no 'id'");
+        return;
+    }
+    if (!cs_scalar(cc, v_id, k_id, "id", &sid, &slen)) {
+        return;
+    }
+    if (!cs_id_valid(sid, slen)) {
+        cs_error_at(cc, v_id, k_id, "invalid site id '%.*s': use lowercase "
+                    "[a-z0-9][a-z0-9_-]{0,63}", (int) (slen > 80 ? 80 : slen),
+                    sid);
+        return;
+    }
+
+    if (k_name == NULL) {
+        cs_error_at(cc, map, NULL, "site '%.*s' has no 'name'", (int) slen,
+                    sid);
+    } else if (cs_scalar(cc, v_name, k_name, "name", &name, &nlen)) {
+        if (nlen == 0) {
+            cs_error_at(cc, v_name, k_name, "'name' is empty");
+        } else {
+            cc->val.len = 0;
+            if (cs_buf_field(&cc->val, name, nlen) != 0) {
+                cs_oom(cc);
+            } else if (cs_put(cc, DB_SITES, sid, slen, cc->val.data,
+                              cc->val.len, MDB_NOOVERWRITE) == MDB_KEYEXIST)
+            {
+                cs_error_at(cc, v_id, k_id, "duplicate site id '%.*s'",
+                            (int) slen, sid);
+                return;
+            }
+        }
+    }
+
+    if (k_decl == NULL) {
+        cs_error_at(cc, map, NULL, "site '%.*s' has no 'declares'",
+                    (int) slen, sid);
+        return;
+    }
+    if (v_decl == NULL || !fy_node_is_sequence(v_decl)
+        || fy_node_sequence_item_count(v_decl) == 0)
+    {
+        cs_error_at(cc, v_decl, k_decl, "'declares' must be a non-empty list "
+                    "of recipient ids or {recipient: ...} mappings");
+        return;
+    }
+
+    void           *dit = NULL;
+    struct fy_node *item;
+
+    while ((item = fy_node_sequence_iterate(v_decl, &dit)) != NULL) {
+        cs_declaration(cc, item, k_decl, sid, slen);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Document */
+
+static void
+cs_document(cs_cc_t *cc, struct fy_node *root)
+{
+    struct fy_node      *k_rec = NULL, *v_rec = NULL, *k_sites = NULL,
+                        *v_sites = NULL;
+    void                *it = NULL;
+    struct fy_node_pair *pair;
+
+    if (root == NULL || !fy_node_is_mapping(root)) {
+        cs_error_at(cc, root, NULL, "the rule file must be a mapping with "
+                    "'recipients' and 'sites'");
+        return;
+    }
+
+    while ((pair = fy_node_mapping_iterate(root, &it)) != NULL) {
+        struct fy_node  *k = fy_node_pair_key(pair);
+        struct fy_node  *v = fy_node_pair_value(pair);
+        const char      *ks, *s;
+        size_t           klen, len;
+
+        if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
+            continue;
+        }
+        if (cs_text_is(ks, klen, "format")) {
+            if (cs_scalar(cc, v, k, "format", &s, &len)
+                && !cs_text_is(s, len, CS_RULES_FORMAT_VERSION))
+            {
+                cs_error_at(cc, v, k, "unsupported rules format '%.*s' (this "
+                            "compiler understands format "
+                            CS_RULES_FORMAT_VERSION ")",
+                            (int) (len > 20 ? 20 : len), s);
+            }
+        } else if (cs_text_is(ks, klen, "recipients")) {
+            k_rec = k;
+            v_rec = v;
+        } else if (cs_text_is(ks, klen, "sites")) {
+            k_sites = k;
+            v_sites = v;
+        } else {
+            cs_error_at(cc, k, NULL, "unknown top-level key '%.*s' (known: "
+                        "format, recipients, sites)",
+                        (int) (klen > 60 ? 60 : klen), ks);
+        }
+    }
+
+    /* Recipients before sites, whatever the key order in the file. */
+    if (k_rec == NULL) {
+        cs_error_at(cc, root, NULL, "missing 'recipients'");
+    } else if (v_rec == NULL || !fy_node_is_sequence(v_rec)
+               || fy_node_sequence_item_count(v_rec) == 0)
+    {
+        cs_error_at(cc, v_rec, k_rec, "'recipients' must be a non-empty "
+                    "list");
+    } else {
+        void           *rit = NULL;
+        struct fy_node *item;
+
+        while ((item = fy_node_sequence_iterate(v_rec, &rit)) != NULL) {
+            cs_recipient(cc, item);
+        }
+    }
+
+    if (k_sites == NULL) {
+        cs_error_at(cc, root, NULL, "missing 'sites'");
+    } else if (v_sites != NULL && !fy_node_is_sequence(v_sites)) {
+        cs_error_at(cc, v_sites, k_sites, "'sites' must be a list");
+    } else if (v_sites != NULL) {
+        void           *sit = NULL;
+        struct fy_node *item;
+
+        while ((item = fy_node_sequence_iterate(v_sites, &sit)) != NULL) {
+            cs_site(cc, item);
+        }
+    }
+
+    /* Consent cookie items are recipient ids or category names. */
+    for (size_t i = 0; i < cc->ncats; i++) {
+        MDB_val unused;
+
+        if (cs_get(cc, DB_RECIPIENTS, cc->cats[i].text,
+                   strlen(cc->cats[i].text), &unused))
+        {
+            char line[512];
+
+            cc->nfindings++;
+            snprintf(line, sizeof(line), "%s:%d:%d: category '%s' is also a "
+                     "recipient id (consent cookie items would be ambiguous)",
+                     cc->src, cc->cats[i].line, cc->cats[i].col,
+                     cc->cats[i].text);
+            cs_finding_append(cc, line);
+        }
+    }
+}
+
+static void
+cs_write_meta(cs_cc_t *cc)
+{
+    char stamp[32];
+
+    snprintf(stamp, sizeof(stamp), "%lld", (long long) time(NULL));
+    (void) cs_put(cc, DB_META, "format_version", strlen("format_version"),
+                  CS_RULES_FORMAT_VERSION, strlen(CS_RULES_FORMAT_VERSION), 0);
+    (void) cs_put(cc, DB_META, "source", strlen("source"), cc->src,
+                  strlen(cc->src), 0);
+    (void) cs_put(cc, DB_META, "compiled_at", strlen("compiled_at"), stamp,
+                  strlen(stamp), 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Files */
+
+/* Reads a whole file (bounded) into a malloc'd buffer. */
+static int
+cs_read_file(const char *path, char **data, size_t *len, char *err,
+    size_t errlen)
+{
+    FILE    *fp = fopen(path, "rb");
+    cs_buf_t b = { NULL, 0, 0 };
+    char     chunk[65536];
+    size_t   n;
+
+    if (fp == NULL) {
+        cs_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        if (b.len + n > CS_COMPILE_MAX_SOURCE) {
+            cs_set_err(err, errlen, "%s: larger than %u bytes", path,
+                       CS_COMPILE_MAX_SOURCE);
+            goto failed;
+        }
+        if (cs_buf_add(&b, chunk, n) != 0) {
+            cs_set_err(err, errlen, "%s: out of memory", path);
+            goto failed;
+        }
+    }
+    if (ferror(fp)) {
+        cs_set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
+        goto failed;
+    }
+    fclose(fp);
+    if (b.data == NULL && cs_buf_add(&b, "", 0) != 0) {
+        cs_set_err(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    *data = b.data;
+    *len = b.len;
+    return 0;
+
+failed:
+    fclose(fp);
+    free(b.data);
+    return -1;
+}
+
+static int
+cs_fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags);
+    int rc;
+
+    if (fd < 0) {
+        return -1;
+    }
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* fsync the directory holding "path" so the rename itself is durable. */
+static void
+cs_fsync_parent(const char *path)
+{
+    char        dir[CS_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL) {
+        snprintf(dir, sizeof(dir), ".");
+    } else if (slash == path) {
+        snprintf(dir, sizeof(dir), "/");
+    } else {
+        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - path), path);
+    }
+    (void) cs_fsync_path(dir, O_RDONLY);
+}
+
+static void
+cs_unlink_tmp(const char *tmp)
+{
+    char lock[CS_PATH_MAX + 8];
+
+    (void) unlink(tmp);
+    snprintf(lock, sizeof(lock), "%s-lock", tmp);
+    (void) unlink(lock);
+}
+
+/*
+ * One attempt: build the whole database into "tmp" in a single write
+ * transaction. Returns CS_COMPILE_OK, _INVALID (findings), _IO, or
+ * MDB_MAP_FULL (caller retries with a larger map).
+ */
+static int
+cs_build(cs_cc_t *cc, struct fy_document *doc, const char *tmp,
+    size_t mapsize)
+{
+    MDB_env  *env = NULL;
+    int       rc, ret = CS_COMPILE_IO;
+
+    cc->errused = 0;
+    cc->nfindings = 0;
+    cc->mdb_rc = 0;
+    cc->ncats = 0;
+    cc->txn = NULL;
+    if (cc->err != NULL && cc->errlen > 0) {
+        cc->err[0] = '\0';
+    }
+
+    cs_unlink_tmp(tmp);
+
+    rc = mdb_env_create(&env);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(env, DB_COUNT + 2);
+    }
+    if (rc == 0) {
+        rc = mdb_env_set_mapsize(env, mapsize);
+    }
+    /* A private new file: nobody else opens it until it is renamed. */
+    if (rc == 0) {
+        rc = mdb_env_open(env, tmp, MDB_NOSUBDIR | MDB_NOLOCK, 0644);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_begin(env, NULL, 0, &cc->txn);
+    }
+    for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
+        rc = mdb_dbi_open(cc->txn, cs_db_names[i], MDB_CREATE, &cc->dbi[i]);
+    }
+    if (rc != 0) {
+        cs_set_err(cc->err, cc->errlen, "%s: cannot create database: %s",
+                   tmp, mdb_strerror(rc));
+        goto done;
+    }
+
+    cs_write_meta(cc);
+    cs_document(cc, fy_document_root(doc));
+
+    if (cc->mdb_rc == MDB_MAP_FULL) {
+        ret = MDB_MAP_FULL;
+        goto done;
+    }
+    if (cc->mdb_rc != 0) {
+        cs_set_err(cc->err, cc->errlen, "%s: writing database: %s", tmp,
+                   cc->mdb_rc == ENOMEM ? "out of memory"
+                                        : mdb_strerror(cc->mdb_rc));
+        goto done;
+    }
+    if (cc->nfindings > 0) {
+        ret = CS_COMPILE_INVALID;
+        goto done;
+    }
+
+    rc = mdb_txn_commit(cc->txn);
+    cc->txn = NULL;
+    if (rc == MDB_MAP_FULL) {
+        ret = MDB_MAP_FULL;
+        goto done;
+    }
+    if (rc != 0) {
+        cs_set_err(cc->err, cc->errlen, "%s: commit failed: %s", tmp,
+                   mdb_strerror(rc));
+        goto done;
+    }
+    ret = CS_COMPILE_OK;
+
+done:
+    if (cc->txn != NULL) {
+        mdb_txn_abort(cc->txn);
+        cc->txn = NULL;
+    }
+    if (env != NULL) {
+        mdb_env_close(env);
+    }
+    if (ret != CS_COMPILE_OK) {
+        cs_unlink_tmp(tmp);
+    }
+    return ret;
+}
+
+/* Reports libfyaml's collected parse errors as FILE:LINE:COL findings. */
+static void
+cs_report_parse_errors(cs_cc_t *cc, struct fy_diag *diag)
+{
+    void                  *it = NULL;
+    struct fy_diag_error  *e;
+    char                   line[1024];
+
+    while ((e = fy_diag_errors_iterate(diag, &it)) != NULL) {
+        if (e->type < FYET_ERROR) {
+            continue;
+        }
+        cc->nfindings++;
+        /* fy_diag_error positions are already 1-based */
+        snprintf(line, sizeof(line), "%s:%d:%d: YAML syntax error: %s",
+                 cc->src, e->line, e->column, e->msg ? e->msg : "?");
+        cs_finding_append(cc, line);
+    }
+    if (cc->nfindings == 0) {
+        cc->nfindings++;
+        snprintf(line, sizeof(line), "%s: YAML syntax error", cc->src);
+        cs_finding_append(cc, line);
+    }
+}
+
+/* Diagnostics are collected, never printed: library code must not print. */
+static void
+cs_diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    (void) diag;
+    (void) user;
+    (void) buf;
+    (void) len;
+}
+
+int
+cs_compile(const char *src, const char *db, char *err, size_t errlen)
+{
+    cs_cc_t              cc;
+    char                 tmp[CS_PATH_MAX];
+    char                *data = NULL;
+    size_t               len = 0;
+    struct fy_diag      *diag = NULL;
+    struct fy_document  *doc = NULL;
+    int                  ret = CS_COMPILE_IO;
+
+    memset(&cc, 0, sizeof(cc));
+    cc.src = src;
+    cc.err = err;
+    cc.errlen = errlen;
+    cs_set_err(err, errlen, "%s", "");
+
+    if (src == NULL || db == NULL) {
+        cs_set_err(err, errlen, "cs_compile: source and database paths are "
+                   "required");
+        return CS_COMPILE_IO;
+    }
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", db, (long) getpid())
+        >= (int) sizeof(tmp) - 8)
+    {
+        cs_set_err(err, errlen, "%s: path too long", db);
+        return CS_COMPILE_IO;
+    }
+
+    if (cs_read_file(src, &data, &len, err, errlen) != 0) {
+        return CS_COMPILE_IO;
+    }
+
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = cs_diag_discard;
+    dcfg.colorize = false;
+    diag = fy_diag_create(&dcfg);
+    cc.md = pcre2_match_data_create(1, NULL);
+    if (diag == NULL || cc.md == NULL) {
+        cs_set_err(err, errlen, "%s: out of memory", src);
+        goto done;
+    }
+    fy_diag_set_collect_errors(diag, true);
+
+    struct fy_parse_cfg pcfg;
+    memset(&pcfg, 0, sizeof(pcfg));
+    pcfg.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT;
+    pcfg.diag = diag;
+
+    doc = fy_document_build_from_string(&pcfg, data, len);
+    if (doc == NULL) {
+        cs_report_parse_errors(&cc, diag);
+        ret = CS_COMPILE_INVALID;
+        goto done;
+    }
+
+    for (size_t mapsize = CS_MAP_SIZE_INITIAL; ; mapsize *= 2) {
+        ret = cs_build(&cc, doc, tmp, mapsize);
+        if (ret != MDB_MAP_FULL) {
+            break;
+        }
+        if (mapsize >= CS_MAP_SIZE_MAX) {
+            cs_set_err(err, errlen, "%s: rules need more than %zu bytes of "
+                       "database", db, CS_MAP_SIZE_MAX);
+            ret = CS_COMPILE_IO;
+            goto done;
+        }
+    }
+    if (ret != CS_COMPILE_OK) {
+        goto done;
+    }
+
+    /* Prove the reader accepts the result before it replaces anything. */
+    char        loaderr[512];
+    cs_rules_t *check = cs_rules_load(tmp, loaderr, sizeof(loaderr));
+
+    if (check == NULL) {
+        cs_set_err(err, errlen, "%s: compiled rules do not load: %s", src,
+                   loaderr);
+        cs_unlink_tmp(tmp);
+        ret = CS_COMPILE_INVALID;
+        goto done;
+    }
+    cs_rules_free(check);
+
+    if (cs_fsync_path(tmp, O_RDONLY) != 0) {
+        cs_set_err(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+        cs_unlink_tmp(tmp);
+        ret = CS_COMPILE_IO;
+        goto done;
+    }
+    if (rename(tmp, db) != 0) {
+        cs_set_err(err, errlen, "%s: cannot rename %s into place: %s", db,
+                   tmp, strerror(errno));
+        cs_unlink_tmp(tmp);
+        ret = CS_COMPILE_IO;
+        goto done;
+    }
+    cs_fsync_parent(db);
+    ret = CS_COMPILE_OK;
+
+done:
+    if (doc != NULL) {
+        fy_document_destroy(doc);
+    }
+    if (diag != NULL) {
+        fy_diag_destroy(diag);
+    }
+    pcre2_match_data_free(cc.md);
+    free(cc.val.data);
+    free(cc.text.data);
+    free(cc.cats);
+    free(data);
+    return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dump */
+
+/* Prints text with control bytes escaped as \xHH so each record stays on
+ * one line. */
+static void
+cs_put_text(FILE *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            fprintf(out, "\\x%02x", c);
+        } else {
+            fputc(c, out);
+        }
+    }
+}
+
+static void
+cs_put_field(FILE *out, const char *indent, const char *name, const char *s,
+    size_t len)
+{
+    fprintf(out, "%s%s: ", indent, name);
+    cs_put_text(out, s, len);
+    fputc('\n', out);
+}
+
+/* Prints "sent" text one item per line (items were joined with "\n"). */
+static void
+cs_put_sent(FILE *out, const char *indent, const char *s, size_t len)
+{
+    size_t start = 0;
+
+    if (len == 0) {
+        fprintf(out, "%ssent:\n", indent);
+        return;
+    }
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || s[i] == '\n') {
+            cs_put_field(out, indent, "sent", s + start, i - start);
+            start = i + 1;
+        }
+    }
+}
+
+/* Field i of a NUL-terminated field sequence, or "" if absent. */
+static const char *
+cs_field(const MDB_val *v, int index, size_t *len)
+{
+    const char *p = v->mv_data, *end = p + v->mv_size;
+
+    for (int i = 0; p < end; i++) {
+        const char *nul = memchr(p, '\0', (size_t) (end - p));
+
+        if (nul == NULL) {
+            break;
+        }
+        if (i == index) {
+            *len = (size_t) (nul - p);
+            return p;
+        }
+        p = nul + 1;
+    }
+    *len = 0;
+    return "";
+}
+
+typedef struct {
+    MDB_val  host;
+    MDB_val  recipient;
+} cs_host_row_t;
+
+static int
+cs_host_row_cmp(const void *a, const void *b)
+{
+    const cs_host_row_t *x = a, *y = b;
+    size_t n = x->recipient.mv_size < y->recipient.mv_size
+               ? x->recipient.mv_size : y->recipient.mv_size;
+    int c = memcmp(x->recipient.mv_data, y->recipient.mv_data, n);
+
+    if (c == 0 && x->recipient.mv_size != y->recipient.mv_size) {
+        c = x->recipient.mv_size < y->recipient.mv_size ? -1 : 1;
+    }
+    if (c == 0) {
+        n = x->host.mv_size < y->host.mv_size ? x->host.mv_size
+                                              : y->host.mv_size;
+        c = memcmp(x->host.mv_data, y->host.mv_data, n);
+        if (c == 0 && x->host.mv_size != y->host.mv_size) {
+            c = x->host.mv_size < y->host.mv_size ? -1 : 1;
+        }
+    }
+    return c;
+}
+
+/* Iterates keys of "dbi" starting with prefix, printing "label: suffix". */
+static int
+cs_dump_prefixed(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
+    FILE *out, bool declarations)
+{
+    MDB_cursor  *cur;
+    MDB_val      key = { plen, (void *) prefix }, val;
+    int          rc = mdb_cursor_open(txn, dbi, &cur);
+
+    if (rc != 0) {
+        return rc;
+    }
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+         rc == 0 && key.mv_size >= plen
+         && memcmp(key.mv_data, prefix, plen) == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        if (!declarations) {
+            fprintf(out, "  signature %.*s: ", (int) (key.mv_size - plen),
+                    (const char *) key.mv_data + plen);
+            cs_put_text(out, val.mv_data, val.mv_size);
+            fputc('\n', out);
+            continue;
+        }
+
+        static const char *const names[] = { "service", "category", "sent",
+                                             "purpose" };
+        fprintf(out, "  declares %.*s\n", (int) (key.mv_size - plen),
+                (const char *) key.mv_data + plen);
+        for (int i = 0; i < 4; i++) {
+            size_t       flen;
+            const char  *f = cs_field(&val, i, &flen);
+
+            if (flen == 0) {
+                continue;          /* empty = the recipient's own value */
+            }
+            if (i == 2) {
+                cs_put_sent(out, "    ", f, flen);
+            } else {
+                cs_put_field(out, "    ", names[i], f, flen);
+            }
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+int
+cs_dump(const char *db, FILE *out, char *err, size_t errlen)
+{
+    MDB_env        *env = NULL;
+    MDB_txn        *txn = NULL;
+    MDB_dbi         dbi[DB_COUNT];
+    MDB_cursor     *cur = NULL;
+    MDB_val         key, val;
+    cs_host_row_t  *hosts = NULL;
+    size_t          nhosts = 0, ihost = 0;
+    int             rc, ret = CS_COMPILE_IO;
+    char            loaderr[512];
+
+    cs_set_err(err, errlen, "%s", "");
+    if (db == NULL || out == NULL) {
+        cs_set_err(err, errlen, "cs_dump: database path and output required");
+        return CS_COMPILE_IO;
+    }
+
+    /* Validate with the real reader first: same errors as the module. */
+    cs_rules_t *check = cs_rules_load(db, loaderr, sizeof(loaderr));
+    if (check == NULL) {
+        cs_set_err(err, errlen, "%s", loaderr);
+        return access(db, R_OK) == 0 ? CS_COMPILE_INVALID : CS_COMPILE_IO;
+    }
+    cs_rules_free(check);
+
+    rc = mdb_env_create(&env);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(env, DB_COUNT + 2);
+    }
+    if (rc == 0) {
+        rc = mdb_env_open(env, db, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    }
+    for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
+        rc = mdb_dbi_open(txn, cs_db_names[i], 0, &dbi[i]);
+    }
+    if (rc != 0) {
+        goto lmdb_failed;
+    }
+
+    /* meta: format_version first, then the other keys in key order */
+    key.mv_size = strlen("format_version");
+    key.mv_data = (void *) "format_version";
+    if ((rc = mdb_get(txn, dbi[DB_META], &key, &val)) != 0) {
+        goto lmdb_failed;
+    }
+    fprintf(out, "format_version: %.*s\n", (int) val.mv_size,
+            (const char *) val.mv_data);
+
+    if ((rc = mdb_cursor_open(txn, dbi[DB_META], &cur)) != 0) {
+        goto lmdb_failed;
+    }
+    while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+        if (key.mv_size == strlen("format_version")
+            && memcmp(key.mv_data, "format_version", key.mv_size) == 0)
+        {
+            continue;
+        }
+        cs_put_text(out, key.mv_data, key.mv_size);
+        fputs(": ", out);
+        cs_put_text(out, val.mv_data, val.mv_size);
+        fputc('\n', out);
+    }
+    if (rc != MDB_NOTFOUND) {
+        goto lmdb_failed;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+
+    /* hosts grouped by recipient (the database is keyed by host) */
+    MDB_stat st;
+    if ((rc = mdb_stat(txn, dbi[DB_HOSTS], &st)) != 0) {
+        goto lmdb_failed;
+    }
+    hosts = calloc(st.ms_entries ? st.ms_entries : 1, sizeof(*hosts));
+    if (hosts == NULL) {
+        cs_set_err(err, errlen, "%s: out of memory", db);
+        goto done;
+    }
+    if ((rc = mdb_cursor_open(txn, dbi[DB_HOSTS], &cur)) != 0) {
+        goto lmdb_failed;
+    }
+    while (nhosts < st.ms_entries
+           && (rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0)
+    {
+        hosts[nhosts].host = key;
+        hosts[nhosts].recipient = val;
+        nhosts++;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        goto lmdb_failed;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    qsort(hosts, nhosts, sizeof(*hosts), cs_host_row_cmp);
+
+    /* recipients */
+    if ((rc = mdb_cursor_open(txn, dbi[DB_RECIPIENTS], &cur)) != 0) {
+        goto lmdb_failed;
+    }
+    while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+        static const char *const names[] = { "name", "category", "sent",
+                                             "purpose", "tcf_vendor_id" };
+        char    prefix[CS_ID_MAX + 2];
+        int     plen;
+
+        fputc('\n', out);
+        fprintf(out, "recipient %.*s\n", (int) key.mv_size,
+                (const char *) key.mv_data);
+        for (int i = 0; i < 5; i++) {
+            size_t       flen;
+            const char  *f = cs_field(&val, i, &flen);
+
+            if (i == 2) {
+                cs_put_sent(out, "  ", f, flen);
+            } else {
+                cs_put_field(out, "  ", names[i], f, flen);
+            }
+        }
+
+        /* hosts of this recipient: rows are sorted like recipient keys */
+        while (ihost < nhosts && hosts[ihost].recipient.mv_size == key.mv_size
+               && memcmp(hosts[ihost].recipient.mv_data, key.mv_data,
+                         key.mv_size) == 0)
+        {
+            fprintf(out, "  host %.*s\n", (int) hosts[ihost].host.mv_size,
+                    (const char *) hosts[ihost].host.mv_data);
+            ihost++;
+        }
+
+        plen = snprintf(prefix, sizeof(prefix), "%.*s:", (int) key.mv_size,
+                        (const char *) key.mv_data);
+        if ((rc = cs_dump_prefixed(txn, dbi[DB_SIGNATURES], prefix,
+                                   (size_t) plen, out, false)) != 0)
+        {
+            goto lmdb_failed;
+        }
+    }
+    if (rc != MDB_NOTFOUND) {
+        goto lmdb_failed;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+
+    /* sites with their declarations */
+    if ((rc = mdb_cursor_open(txn, dbi[DB_SITES], &cur)) != 0) {
+        goto lmdb_failed;
+    }
+    while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+        char    prefix[CS_ID_MAX + 2];
+        int     plen;
+        size_t  flen;
+
+        fputc('\n', out);
+        fprintf(out, "site %.*s\n", (int) key.mv_size,
+                (const char *) key.mv_data);
+        const char *name = cs_field(&val, 0, &flen);
+        cs_put_field(out, "  ", "name", name, flen);
+
+        plen = snprintf(prefix, sizeof(prefix), "%.*s/", (int) key.mv_size,
+                        (const char *) key.mv_data);
+        if ((rc = cs_dump_prefixed(txn, dbi[DB_DECLARES], prefix,
+                                   (size_t) plen, out, true)) != 0)
+        {
+            goto lmdb_failed;
+        }
+    }
+    if (rc != MDB_NOTFOUND) {
+        goto lmdb_failed;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+
+    if (fflush(out) != 0 || ferror(out)) {
+        cs_set_err(err, errlen, "%s: write error: %s", db, strerror(errno));
+        goto done;
+    }
+    ret = CS_COMPILE_OK;
+    goto done;
+
+lmdb_failed:
+    cs_set_err(err, errlen, "%s: %s", db, mdb_strerror(rc));
+
+done:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    free(hosts);
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    if (env != NULL) {
+        mdb_env_close(env);
+    }
+    return ret;
+}

@@ -1,0 +1,47 @@
+/*
+ * Rules compiler: YAML rule file (libfyaml) -> LMDB rules database, and a
+ * dumper printing a database as stable, diffable text. The on-disk layout
+ * is described in doc/lmdb-layout.md; cs_rules.c is the reader.
+ *
+ * Pure C11 library code: never prints (except cs_dump() to the FILE it is
+ * given) and never exits; every failure is reported through err/errlen.
+ */
+
+#ifndef CS_COMPILE_H
+#define CS_COMPILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Return values; they double as consentctl exit codes. */
+#define CS_COMPILE_OK       0
+#define CS_COMPILE_INVALID  1   /* the rules (or database) are invalid */
+#define CS_COMPILE_IO       2   /* cannot read/write a file, LMDB failure */
+
+/* Largest rule file accepted (it is read into memory whole). */
+#define CS_COMPILE_MAX_SOURCE   (64u * 1024u * 1024u)
+
+/*
+ * Compiles the YAML rule file "src" into the LMDB file "db".
+ *
+ * The database is written in one write transaction into a new file
+ * "<db>.tmp.<pid>", synced, verified by loading it with cs_rules_load() and
+ * only then rename()d over "db"; on any failure "db" is left untouched.
+ *
+ * On failure err receives one line per finding (at most errlen bytes,
+ * always NUL-terminated, lines separated by '\n', no trailing newline):
+ *   "SRC:LINE:COL: message"   for problems in the rule file
+ *   "PATH: message"           for I/O problems
+ * Returns CS_COMPILE_OK, CS_COMPILE_INVALID or CS_COMPILE_IO.
+ */
+int cs_compile(const char *src, const char *db, char *err, size_t errlen);
+
+/*
+ * Prints every record of the rules database "db" to "out" in a stable,
+ * sorted text form (meta, recipients with their hosts and signatures,
+ * sites with their declarations). Returns CS_COMPILE_OK, CS_COMPILE_INVALID
+ * (not a valid rules database) or CS_COMPILE_IO; err as for cs_compile().
+ */
+int cs_dump(const char *db, FILE *out, char *err, size_t errlen);
+
+#endif /* CS_COMPILE_H */
