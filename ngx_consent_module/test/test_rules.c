@@ -1,0 +1,833 @@
+/*
+ * Unit tests for the rules store: compiler (cs_compile.c), loader and
+ * lookups (cs_rules.c). Run from the repository root (paths below are
+ * relative to it). The expected per-site recipient lists are the spec: they
+ * transcribe ANA's published table of external transmissions.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cs_compile.h"
+#include "cs_rules.h"
+
+#define ANA_RULES   "rules/ana.yaml"
+#define FIXTURES    "t/rules/"
+#define ERRLEN      8192
+
+typedef struct {
+    char         dir[64];          /* private temp directory */
+    char         ana_db[128];      /* rules/ana.yaml compiled once */
+    cs_rules_t  *ana;
+} fixture_t;
+
+/* ---------------------------------------------------------------------- */
+/* helpers */
+
+static void
+path_in(const fixture_t *fx, const char *name, char *out, size_t outlen)
+{
+    int n = snprintf(out, outlen, "%s/%s", fx->dir, name);
+    assert_true(n > 0 && (size_t) n < outlen);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "wb");
+
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Reads a whole (small) file; caller frees. */
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long  size;
+
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    size = ftell(fp);
+    assert_true(size >= 0);
+    rewind(fp);
+    buf = malloc((size_t) size + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t) size, fp), (size_t) size);
+    fclose(fp);
+    buf[size] = '\0';
+    *len = (size_t) size;
+    return buf;
+}
+
+/* Number of directory entries whose name contains "needle". */
+static int
+count_entries(const char *dir, const char *needle)
+{
+    DIR           *d = opendir(dir);
+    struct dirent *e;
+    int            n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strstr(e->d_name, needle) != NULL) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static int
+compile_text(const fixture_t *fx, const char *name, const char *yaml,
+    const char *db, char *err)
+{
+    char src[160];
+
+    path_in(fx, name, src, sizeof(src));
+    write_file(src, yaml);
+    return cs_compile(src, db, err, ERRLEN);
+}
+
+static int32_t
+rid(const cs_rules_t *rules, const char *id)
+{
+    return cs_rules_recipient_find(rules, id, strlen(id));
+}
+
+static int32_t
+host(const cs_rules_t *rules, const char *h)
+{
+    return cs_rules_match_host(rules, h, strlen(h));
+}
+
+/* ---------------------------------------------------------------------- */
+/* group setup: compile rules/ana.yaml once */
+
+static int
+group_setup(void **state)
+{
+    static fixture_t fx;
+    char             err[ERRLEN];
+
+    memset(&fx, 0, sizeof(fx));
+    snprintf(fx.dir, sizeof(fx.dir), "/tmp/test_rules.XXXXXX");
+    if (mkdtemp(fx.dir) == NULL) {
+        return -1;
+    }
+    snprintf(fx.ana_db, sizeof(fx.ana_db), "%s/ana.mdb", fx.dir);
+
+    if (cs_compile(ANA_RULES, fx.ana_db, err, sizeof(err)) != CS_COMPILE_OK) {
+        fprintf(stderr, "compiling %s failed:\n%s\n", ANA_RULES, err);
+        return -1;
+    }
+    fx.ana = cs_rules_load(fx.ana_db, err, sizeof(err));
+    if (fx.ana == NULL) {
+        fprintf(stderr, "loading %s failed: %s\n", fx.ana_db, err);
+        return -1;
+    }
+    *state = &fx;
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    fixture_t     *fx = *state;
+    DIR           *d;
+    struct dirent *e;
+    char           path[400];
+
+    cs_rules_free(fx->ana);
+    d = opendir(fx->dir);
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
+                unlink(path);
+            }
+        }
+        closedir(d);
+    }
+    rmdir(fx->dir);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* rules/ana.yaml: the table */
+
+static const char *const all_recipients[] = {
+    "adaptive", "adobe", "apple", "boldright", "criteo", "cyberagent",
+    "google", "kakaku", "lineyahoo", "meta", "microsoft", "naviplus",
+    "pinterest", "rtbhouse", "salesforce", "skyscanner", "smartnews",
+    "supership", "tealium", "tiktok", "x",
+};
+#define N_RECIPIENTS (sizeof(all_recipients) / sizeof(all_recipients[0]))
+
+#define WEB13 "google", "lineyahoo", "microsoft", "meta", "x", "criteo", \
+              "rtbhouse", "smartnews", "tiktok", "tealium", "adobe", \
+              "pinterest"
+
+typedef struct {
+    const char *site;
+    const char *recipients[24];    /* NULL-terminated */
+} expected_site_t;
+
+static const expected_site_t expected_sites[] = {
+    { "air-booking", { WEB13, "skyscanner", NULL } },
+    { "tour-booking", { WEB13, "skyscanner", NULL } },
+    { "app", { "tealium", "google", "adobe", "salesforce", "meta", "adaptive",
+               "supership", "cyberagent", "x", "lineyahoo", NULL } },
+    { "amc-app", { WEB13, "supership", "cyberagent", "salesforce",
+                   "boldright", "apple", NULL } },
+    { "anapay", { WEB13, "apple", NULL } },
+    { "mall", { "google", NULL } },
+    { "card", { WEB13, "apple", NULL } },
+    { "gourmet", { "kakaku", "google", "naviplus", NULL } },
+    { "mobileplus", { "google", NULL } },
+    { "airport-navi", { "google", "adobe", NULL } },
+    { "soratabi", { "google", "adobe", NULL } },
+    { "airport-transfer", { "google", "adobe", NULL } },
+    { "tabicube", { "google", NULL } },
+};
+#define N_SITES (sizeof(expected_sites) / sizeof(expected_sites[0]))
+
+static void
+test_ana_recipients(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+
+    assert_int_equal(cs_rules_recipient_count(rules), N_RECIPIENTS);
+    for (size_t i = 0; i < N_RECIPIENTS; i++) {
+        int32_t r = rid(rules, all_recipients[i]);
+        assert_true(r >= 0);
+
+        const cs_recipient_t *rec = cs_rules_recipient(rules, (uint32_t) r);
+        assert_non_null(rec);
+        assert_string_equal(rec->id, all_recipients[i]);
+        assert_true(rec->name[0] != '\0');
+        assert_true(rec->category[0] != '\0');
+        assert_true(cs_rules_is_category(rules, rec->category,
+                                         strlen(rec->category)));
+    }
+    assert_null(cs_rules_recipient(rules, N_RECIPIENTS));
+    assert_int_equal(rid(rules, "nobody"), -1);
+    assert_int_equal(cs_rules_recipient_find(rules, "googlex", 6),
+                     rid(rules, "google"));   /* length-bounded */
+
+    const cs_recipient_t *g = cs_rules_recipient(rules,
+                                                 (uint32_t) rid(rules,
+                                                                "google"));
+    assert_string_equal(g->name, "Google LLC.");
+    assert_string_equal(g->category, "advertising");
+    assert_non_null(strstr(g->sent, "クライアントID\n"));
+    assert_non_null(strstr(g->purpose, "広告を配信するために利用します。"));
+    assert_string_equal(cs_rules_recipient(rules, (uint32_t)
+                                           rid(rules, "lineyahoo"))->name,
+                        "LINEヤフー株式会社");
+}
+
+/* Every recipient but the app-only one has at least one host suffix. */
+static void
+test_ana_every_recipient_has_hosts(void **state)
+{
+    const fixture_t *fx = *state;
+    MDB_env         *env;
+    MDB_txn         *txn;
+    MDB_dbi          dbi;
+    MDB_cursor      *cur;
+    MDB_val          k, v;
+    int              hosts_of[N_RECIPIENTS] = { 0 };
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_open(env, fx->ana_db, MDB_RDONLY | MDB_NOSUBDIR
+                                  | MDB_NOLOCK, 0), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "hosts", 0, &dbi), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+        int32_t r = cs_rules_recipient_find(fx->ana, v.mv_data, v.mv_size);
+        assert_true(r >= 0 && (size_t) r < N_RECIPIENTS);
+        hosts_of[r]++;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+
+    for (size_t i = 0; i < N_RECIPIENTS; i++) {
+        int32_t r = rid(fx->ana, all_recipients[i]);
+
+        if (strcmp(all_recipients[i], "adaptive") == 0) {
+            /* app_only: no verifiable web host exists (see ana.yaml) */
+            assert_int_equal(hosts_of[r], 0);
+        } else if (hosts_of[r] == 0) {
+            fail_msg("recipient %s has no host suffix", all_recipients[i]);
+        }
+    }
+}
+
+static void
+test_ana_sites_declare_exactly_the_table(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+
+    assert_int_equal(cs_rules_site_count(rules), N_SITES);
+    for (size_t s = 0; s < N_SITES; s++) {
+        const expected_site_t *want = &expected_sites[s];
+        int32_t site = cs_rules_site_find(rules, want->site,
+                                          strlen(want->site));
+
+        if (site < 0) {
+            fail_msg("site %s missing", want->site);
+        }
+        assert_string_equal(cs_rules_site_id(rules, (uint32_t) site),
+                            want->site);
+        assert_true(cs_rules_site_name(rules, (uint32_t) site)[0] != '\0');
+
+        for (size_t i = 0; i < N_RECIPIENTS; i++) {
+            bool expected = false;
+
+            for (size_t j = 0; want->recipients[j] != NULL; j++) {
+                if (strcmp(want->recipients[j], all_recipients[i]) == 0) {
+                    expected = true;
+                }
+            }
+            bool got = cs_rules_site_declares(rules, (uint32_t) site,
+                                              (uint32_t) rid(rules,
+                                              all_recipients[i]));
+            if (got != expected) {
+                fail_msg("site %s: recipient %s declared=%d, table says %d",
+                         want->site, all_recipients[i], got, expected);
+            }
+        }
+    }
+    assert_int_equal(cs_rules_site_find(rules, "nowhere", 7), -1);
+    assert_null(cs_rules_site_id(rules, N_SITES));
+    assert_string_equal(cs_rules_site_name(rules, (uint32_t)
+                                           cs_rules_site_find(rules, "mall",
+                                                              4)),
+                        "ANA スカイ ガッチャ！モール");
+}
+
+static const char *
+declared_category(const cs_rules_t *rules, const char *site,
+    const char *recipient)
+{
+    int32_t s = cs_rules_site_find(rules, site, strlen(site));
+
+    assert_true(s >= 0);
+    return cs_rules_declared_category(rules, (uint32_t) s,
+                                      (uint32_t) rid(rules, recipient));
+}
+
+static void
+test_ana_declared_categories(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+
+    assert_string_equal(declared_category(rules, "air-booking", "google"),
+                        "advertising");
+    assert_string_equal(declared_category(rules, "mall", "google"),
+                        "analytics");
+    assert_string_equal(declared_category(rules, "gourmet", "google"),
+                        "analytics");
+    assert_string_equal(declared_category(rules, "mobileplus", "google"),
+                        "analytics");
+    assert_string_equal(declared_category(rules, "airport-navi", "google"),
+                        "functional");
+    assert_string_equal(declared_category(rules, "tabicube", "google"),
+                        "functional");
+    assert_string_equal(declared_category(rules, "air-booking", "tealium"),
+                        "analytics");
+    assert_string_equal(declared_category(rules, "app", "tealium"),
+                        "advertising");
+    assert_string_equal(declared_category(rules, "gourmet", "kakaku"),
+                        "functional");
+
+    assert_true(cs_rules_is_category(rules, "analytics", 9));
+    assert_true(cs_rules_is_category(rules, "advertising", 11));
+    assert_true(cs_rules_is_category(rules, "functional", 10));
+    assert_false(cs_rules_is_category(rules, "google", 6));
+    assert_false(cs_rules_is_category(rules, "analytic", 8));
+    assert_false(cs_rules_is_category(rules, "", 0));
+}
+
+static void
+test_ana_host_lookup(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+    int32_t google = rid(rules, "google"), meta = rid(rules, "meta");
+
+    assert_int_equal(host(rules, "www.googletagmanager.com"), google);
+    assert_int_equal(host(rules, "googletagmanager.com"), google);
+    assert_int_equal(host(rules, "connect.facebook.net"), meta);
+    assert_int_equal(host(rules, "maps.googleapis.com"), google);
+    assert_int_equal(host(rules, "s.yimg.jp"), rid(rules, "lineyahoo"));
+    assert_int_equal(host(rules, "bat.bing.com"), rid(rules, "microsoft"));
+    assert_int_equal(host(rules, "tags.tiqcdn.com"), rid(rules, "tealium"));
+    assert_int_equal(host(rules, "r4.snva.jp"), rid(rules, "naviplus"));
+    assert_int_equal(host(rules, "t.co"), rid(rules, "x"));
+    assert_int_equal(host(rules, "connect.facebook.net."), meta);
+
+    assert_int_equal(host(rules, "evil-facebook.net"), -1);
+    assert_int_equal(host(rules, "facebook.net.evil.com"), -1);
+    assert_int_equal(host(rules, "com"), -1);
+    assert_int_equal(host(rules, "net"), -1);
+    assert_int_equal(host(rules, ""), -1);
+    assert_int_equal(host(rules, "."), -1);
+    assert_int_equal(host(rules, "example.org"), -1);
+    assert_int_equal(host(rules, "googleapis.com"), -1);   /* only maps. */
+    assert_int_equal(host(rules, "fonts.gstatic.com"), -1);
+    /* length-bounded: "connect.facebook.net" is not NUL-terminated here */
+    assert_int_equal(cs_rules_match_host(rules, "connect.facebook.netXYZ", 20),
+                     meta);
+}
+
+typedef struct {
+    uint32_t calls;
+    uint32_t hits[64];
+} hits_t;
+
+static void
+collect(void *ud, uint32_t recipient)
+{
+    hits_t *h = ud;
+
+    assert_true(h->calls < 64);
+    h->hits[h->calls++] = recipient;
+}
+
+static hits_t
+sigs(const cs_rules_t *rules, const char *text)
+{
+    hits_t h;
+
+    memset(&h, 0, sizeof(h));
+    assert_int_equal(cs_rules_match_signatures(rules, text, strlen(text),
+                                               collect, &h), 0);
+    return h;
+}
+
+static void
+test_ana_signatures(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+    hits_t h;
+
+    h = sigs(rules, "fbq('init','123');");
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(h.hits[0], rid(rules, "meta"));
+
+    h = sigs(rules, "gtag('js', new Date());");
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(h.hits[0], rid(rules, "google"));
+
+    h = sigs(rules, "Hello, this is plain text about flights to Tokyo.");
+    assert_int_equal(h.calls, 0);
+    h = sigs(rules, "");
+    assert_int_equal(h.calls, 0);
+
+    /* many matches: each recipient reported once */
+    h = sigs(rules, "fbq('init','1'); fbq('track','PageView'); gtag('a');"
+                    " fbq('x'); gtag('b'); twq('init','x');");
+    assert_int_equal(h.calls, 3);
+    bool meta = false, google = false, x = false;
+    for (uint32_t i = 0; i < h.calls; i++) {
+        meta |= h.hits[i] == (uint32_t) rid(rules, "meta");
+        google |= h.hits[i] == (uint32_t) rid(rules, "google");
+        x |= h.hits[i] == (uint32_t) rid(rules, "x");
+    }
+    assert_true(meta && google && x);
+
+    /* binary, non-UTF-8 bytes never make the matcher fail */
+    const char bin[] = "\xff\xfe\xc3\x28 ttq.load('abc') \x80";
+    hits_t b;
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(cs_rules_match_signatures(rules, bin, sizeof(bin) - 1,
+                                               collect, &b), 0);
+    assert_int_equal(b.calls, 1);
+    assert_int_equal(b.hits[0], rid(rules, "tiktok"));
+
+    /* a NULL callback is allowed */
+    assert_int_equal(cs_rules_match_signatures(rules, "fbq(1)", 6, NULL,
+                                               NULL), 0);
+}
+
+static void
+test_ana_dump(void **state)
+{
+    const fixture_t *fx = *state;
+    char             out[160], err[ERRLEN];
+    size_t           len;
+
+    path_in(fx, "dump.txt", out, sizeof(out));
+    FILE *fp = fopen(out, "w");
+    assert_non_null(fp);
+    assert_int_equal(cs_dump(fx->ana_db, fp, err, sizeof(err)),
+                     CS_COMPILE_OK);
+    fclose(fp);
+
+    char *text = read_file(out, &len);
+    assert_true(strncmp(text, "format_version: 1\n", 18) == 0);
+    assert_non_null(strstr(text, "\nrecipient google\n  name: Google LLC.\n"));
+    assert_non_null(strstr(text, "  host googletagmanager.com\n"));
+    assert_non_null(strstr(text, "  signature 000: \\bgtag\\s*\\(\n"));
+    assert_non_null(strstr(text, "\nsite mall\n"));
+    assert_non_null(strstr(text, "  declares google\n    service: Google "
+                                 "Analytics\n    category: analytics\n"));
+    free(text);
+
+    assert_int_equal(cs_dump("/nonexistent/x.mdb", stdout, err, sizeof(err)),
+                     CS_COMPILE_IO);
+    assert_non_null(strstr(err, "/nonexistent/x.mdb"));
+}
+
+/* ---------------------------------------------------------------------- */
+/* invalid sources */
+
+typedef struct {
+    const char *file;
+    const char *where;     /* expected "FILE:LINE:COL: " prefix */
+    const char *what;      /* expected message fragment */
+} bad_case_t;
+
+static const bad_case_t bad_cases[] = {
+    { FIXTURES "unknown_key.yaml", FIXTURES "unknown_key.yaml:7:5: ",
+      "unknown recipient key 'hots'" },
+    { FIXTURES "duplicate_host.yaml", FIXTURES "duplicate_host.yaml:11:33: ",
+      "'cdn.example.com' already belongs to recipient 'alpha'" },
+    { FIXTURES "unknown_recipient.yaml",
+      FIXTURES "unknown_recipient.yaml:13:20: ", "unknown recipient 'gamma'" },
+    { FIXTURES "bad_regex.yaml", FIXTURES "bad_regex.yaml:9:10: ",
+      "invalid signature pattern: missing closing parenthesis" },
+    { FIXTURES "bad_id.yaml", FIXTURES "bad_id.yaml:4:9: ",
+      "invalid recipient id 'Alpha.Corp'" },
+    { FIXTURES "syntax_error.yaml", FIXTURES "syntax_error.yaml:9:3: ",
+      "YAML syntax error" },
+};
+
+static void
+test_bad_sources_leave_db_untouched(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], err[ERRLEN];
+    size_t           before_len, after_len;
+
+    path_in(fx, "keep.mdb", db, sizeof(db));
+    assert_int_equal(cs_compile(FIXTURES "minimal.yaml", db, err,
+                                sizeof(err)), CS_COMPILE_OK);
+    char *before = read_file(db, &before_len);
+
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        const bad_case_t *c = &bad_cases[i];
+        char              expected[512];
+
+        assert_int_equal(cs_compile(c->file, db, err, sizeof(err)),
+                         CS_COMPILE_INVALID);
+        snprintf(expected, sizeof(expected), "%s", c->where);
+        if (strstr(err, expected) == NULL || strstr(err, c->what) == NULL) {
+            fail_msg("%s: expected '%s...%s' in:\n%s", c->file, c->where,
+                     c->what, err);
+        }
+
+        char *after = read_file(db, &after_len);
+        assert_int_equal(before_len, after_len);
+        assert_memory_equal(before, after, before_len);
+        free(after);
+        assert_int_equal(count_entries(fx->dir, "keep.mdb.tmp"), 0);
+        assert_int_equal(count_entries(fx->dir, "-lock"), 0);
+    }
+    free(before);
+
+    /* and the untouched database still loads */
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_int_equal(host(rules, "x.alpha.example.com"), rid(rules, "alpha"));
+    cs_rules_free(rules);
+}
+
+static void
+test_missing_source_is_io_error(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], err[ERRLEN];
+
+    path_in(fx, "never.mdb", db, sizeof(db));
+    assert_int_equal(cs_compile("t/rules/does-not-exist.yaml", db, err,
+                                sizeof(err)), CS_COMPILE_IO);
+    assert_non_null(strstr(err, "t/rules/does-not-exist.yaml: cannot open"));
+    assert_int_equal(access(db, F_OK), -1);
+
+    /* unwritable destination directory */
+    assert_int_equal(cs_compile(FIXTURES "minimal.yaml",
+                                "/nonexistent-dir/x.mdb", err, sizeof(err)),
+                     CS_COMPILE_IO);
+}
+
+/* Smaller validation rules, each as an inline rule file. */
+typedef struct {
+    const char *yaml;
+    const char *what;
+} inline_case_t;
+
+#define HEAD "format: 1\nrecipients:\n  - id: alpha\n    name: A\n" \
+             "    category: analytics\n"
+#define TAIL "sites:\n  - id: s\n    name: S\n    declares: [alpha]\n"
+
+static const inline_case_t inline_cases[] = {
+    { HEAD "    hosts: ['https://alpha.example.com/x']\n" TAIL,
+      "inline.yaml:6:14: host suffix 'https://alpha.example.com/x' looks like a URL" },
+    { HEAD "    hosts: ['alpha.example.com:8080']\n" TAIL, "contains a port" },
+    { HEAD "    hosts: [com]\n" TAIL, "is a single label" },
+    { HEAD "    hosts: ['alpha example.com']\n" TAIL, "contains whitespace" },
+    { HEAD "    hosts: ['bücher.example']\n" TAIL, "punycode" },
+    { HEAD "    hosts: [a.example.com, A.Example.COM]\n" TAIL,
+      "listed twice for recipient 'alpha'" },
+    { HEAD "    signatures: ['(x)y']\n" TAIL, "capturing groups" },
+    { HEAD "    signatures: ['x*']\n" TAIL, "matches the empty string" },
+    { HEAD "    signatures: ['(*MARK:9)x']\n" TAIL, "\"(*\" verbs" },
+    { HEAD "    hosts: [a.example.com]\n    tcf_vendor_id: abc\n" TAIL,
+      "tcf_vendor_id must be a positive integer" },
+    { HEAD "    hosts: [a.example.com]\n" "sites:\n  - id: s\n    name: S\n"
+      "    declares: [alpha, alpha]\n", "declares recipient 'alpha' twice" },
+    { HEAD "    hosts: [a.example.com]\n" "sites:\n  - id: s\n    name: S\n"
+      "    declares: []\n", "'declares' must be a non-empty list" },
+    { HEAD "    hosts: [a.example.com]\n" "  - id: analytics\n    name: B\n"
+      "    category: advertising\n    hosts: [b.example.com]\n" TAIL,
+      "category 'analytics' is also a recipient id" },
+    { HEAD "    hosts: [a.example.com]\n" "  - id: alpha\n    name: B\n"
+      "    category: advertising\n    hosts: [b.example.com]\n" TAIL,
+      "duplicate recipient id 'alpha'" },
+    { "format: 2\n" "recipients:\n  - id: alpha\n    name: A\n"
+      "    category: analytics\n    hosts: [a.example.com]\n" TAIL,
+      "1:9: unsupported rules format '2'" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "extra: 1\n",
+      "unknown top-level key 'extra'" },
+    { "format: 1\nrecipients:\n  - id: alpha\n    category: analytics\n"
+      "    hosts: [a.example.com]\n" TAIL, "recipient 'alpha' has no 'name'" },
+};
+
+static void
+test_inline_validation(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], err[ERRLEN];
+
+    path_in(fx, "inline.mdb", db, sizeof(db));
+    for (size_t i = 0; i < sizeof(inline_cases) / sizeof(inline_cases[0]);
+         i++)
+    {
+        int rc = compile_text(fx, "inline.yaml", inline_cases[i].yaml, db,
+                              err);
+        if (rc != CS_COMPILE_INVALID
+            || strstr(err, inline_cases[i].what) == NULL)
+        {
+            fail_msg("case %zu: rc=%d, expected '%s' in:\n%s", i, rc,
+                     inline_cases[i].what, err);
+        }
+        assert_int_equal(access(db, F_OK), -1);
+    }
+}
+
+static void
+test_host_normalisation_and_overrides(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], err[ERRLEN];
+
+    path_in(fx, "norm.mdb", db, sizeof(db));
+    int rc = compile_text(fx, "norm.yaml",
+        "sites:\n"                              /* key order is free */
+        "  - id: s\n    name: S\n    declares:\n"
+        "      - {recipient: alpha, category: functional, service: Maps}\n"
+        "recipients:\n"
+        "  - id: alpha\n    name: A\n    category: analytics\n"
+        "    sent: one line\n"
+        "    hosts: ['*.CDN.Example.com.', .other.example.org]\n"
+        "  - id: bravo\n    name: B\n    category: advertising\n"
+        "    app_only: true\n",
+        db, err);
+    assert_int_equal(rc, CS_COMPILE_OK);
+
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_int_equal(host(rules, "a.cdn.example.com"), rid(rules, "alpha"));
+    assert_int_equal(host(rules, "cdn.example.com"), rid(rules, "alpha"));
+    assert_int_equal(host(rules, "other.example.org"), rid(rules, "alpha"));
+    assert_int_equal(host(rules, "example.com"), -1);
+    assert_string_equal(declared_category(rules, "s", "alpha"), "functional");
+    assert_string_equal(declared_category(rules, "s", "bravo"),
+                        "advertising");  /* not declared: recipient's own */
+    assert_false(cs_rules_site_declares(rules, 0, (uint32_t) rid(rules,
+                                                                 "bravo")));
+    assert_true(cs_rules_is_category(rules, "functional", 10));
+    assert_string_equal(cs_rules_recipient(rules, (uint32_t)
+                                           rid(rules, "alpha"))->sent,
+                        "one line");
+    assert_int_equal(cs_rules_match_signatures(rules, "anything", 8, collect,
+                                               NULL), 0);
+    cs_rules_free(rules);
+}
+
+/* 20,000 host suffixes: compile, load, and look up by hash. */
+static void
+test_many_hosts(void **state)
+{
+    const fixture_t *fx = *state;
+    char             src[160], db[160], err[ERRLEN];
+    enum { RECIPIENTS = 40, PER = 500 };
+
+    path_in(fx, "many.yaml", src, sizeof(src));
+    path_in(fx, "many.mdb", db, sizeof(db));
+    FILE *fp = fopen(src, "w");
+    assert_non_null(fp);
+    fprintf(fp, "recipients:\n");
+    for (int r = 0; r < RECIPIENTS; r++) {
+        fprintf(fp, "  - id: r%02d\n    name: R%d\n    category: "
+                "advertising\n    hosts:\n", r, r);
+        for (int h = 0; h < PER; h++) {
+            fprintf(fp, "      - h%d.r%02d.example\n", h, r);
+        }
+    }
+    fprintf(fp, "sites:\n  - id: s\n    name: S\n    declares: [r00]\n");
+    assert_int_equal(fclose(fp), 0);
+
+    assert_int_equal(cs_compile(src, db, err, sizeof(err)), CS_COMPILE_OK);
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_int_equal(cs_rules_recipient_count(rules), RECIPIENTS);
+
+    for (int r = 0; r < RECIPIENTS; r += 7) {
+        char name[64], id[16];
+
+        snprintf(id, sizeof(id), "r%02d", r);
+        snprintf(name, sizeof(name), "deep.sub.h%d.r%02d.example", PER - 1, r);
+        assert_int_equal(host(rules, name), rid(rules, id));
+        snprintf(name, sizeof(name), "h%d.r%02d.example", PER, r);
+        assert_int_equal(host(rules, name), -1);
+    }
+    cs_rules_free(rules);
+}
+
+/* ---------------------------------------------------------------------- */
+/* loader errors */
+
+/* Writes an LMDB file with the given sub-databases and format_version. */
+static void
+write_raw_db(const char *path, const char *version, bool with_hosts)
+{
+    static const char *const dbs[] = { "meta", "recipients", "hosts",
+                                       "signatures", "sites", "declares" };
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi  dbi;
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644),
+                     0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+        if (!with_hosts && strcmp(dbs[i], "hosts") == 0) {
+            continue;
+        }
+        assert_int_equal(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi), 0);
+        if (strcmp(dbs[i], "meta") == 0 && version != NULL) {
+            MDB_val k = { 14, (void *) "format_version" };
+            MDB_val v = { strlen(version), (void *) version };
+            assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+        }
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void
+expect_load_error(const char *path, const char *fragment)
+{
+    char err[ERRLEN];
+
+    assert_null(cs_rules_load(path, err, sizeof(err)));
+    if (strstr(err, path) == NULL || strstr(err, fragment) == NULL) {
+        fail_msg("expected '%s' and the path in: %s", fragment, err);
+    }
+    assert_null(strchr(err, '\n'));     /* one line */
+}
+
+static void
+test_loader_errors(void **state)
+{
+    const fixture_t *fx = *state;
+    char             path[160];
+
+    path_in(fx, "v2.mdb", path, sizeof(path));
+    write_raw_db(path, "2", true);
+    expect_load_error(path, "unsupported rules format_version '2'");
+
+    path_in(fx, "v0.mdb", path, sizeof(path));
+    write_raw_db(path, NULL, true);
+    expect_load_error(path, "missing meta key 'format_version'");
+
+    path_in(fx, "nohosts.mdb", path, sizeof(path));
+    write_raw_db(path, "1", false);
+    expect_load_error(path, "missing sub-database 'hosts'");
+
+    path_in(fx, "empty-ok.mdb", path, sizeof(path));
+    write_raw_db(path, "1", true);
+    char err[ERRLEN];
+    cs_rules_t *rules = cs_rules_load(path, err, sizeof(err));
+    assert_non_null(rules);                  /* empty but well-formed */
+    assert_int_equal(cs_rules_recipient_count(rules), 0);
+    assert_int_equal(host(rules, "a.example.com"), -1);
+    assert_false(cs_rules_is_category(rules, "analytics", 9));
+    cs_rules_free(rules);
+
+    path_in(fx, "text.mdb", path, sizeof(path));
+    write_file(path, "this is not an LMDB file, just some text padding it "
+               "out a little so it is not empty at all.\n");
+    expect_load_error(path, "not an LMDB rules database");
+
+    path_in(fx, "missing.mdb", path, sizeof(path));
+    expect_load_error(path, "No such file or directory");
+
+    cs_rules_free(NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ana_recipients),
+        cmocka_unit_test(test_ana_every_recipient_has_hosts),
+        cmocka_unit_test(test_ana_sites_declare_exactly_the_table),
+        cmocka_unit_test(test_ana_declared_categories),
+        cmocka_unit_test(test_ana_host_lookup),
+        cmocka_unit_test(test_ana_signatures),
+        cmocka_unit_test(test_ana_dump),
+        cmocka_unit_test(test_bad_sources_leave_db_untouched),
+        cmocka_unit_test(test_missing_source_is_io_error),
+        cmocka_unit_test(test_inline_validation),
+        cmocka_unit_test(test_host_normalisation_and_overrides),
+        cmocka_unit_test(test_many_hosts),
+        cmocka_unit_test(test_loader_errors),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
