@@ -1,0 +1,1024 @@
+package ConsentTest;
+
+# Request-replay harness for ngx_consent_module.  Core Perl only.
+#
+# * ConsentTest::Upstream - a forked HTTP/1.1 origin on a free loopback port.
+#   Per request it serves a body file (X-CT-Body: <name> under its body dir),
+#   cut into HTTP chunks by X-CT-Split (whole | N | random:SEED | list:a,b,c),
+#   optionally gzip-compressed first (X-CT-Gzip: 1), with the content type of
+#   X-CT-Type ("none" = no Content-Type), status X-CT-Status, framing
+#   X-CT-Framing (chunked | length | close) and extra headers X-CT-Header
+#   ("Name: value", repeatable).  One process per connection, keep-alive
+#   honoured, so sequential and pooled (upstream keepalive) use both work.
+#
+# * ConsentTest::Nginx - the stock /usr/sbin/nginx, daemon off, master +
+#   1 worker, every path inside a private prefix, the built module loaded.
+#
+# * run_cases() - the data-driven case runner, see t/README.md.
+#
+# Everything started here is killed by process group in END, also when a
+# test dies; on failure the tail of every error.log is printed.
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use Cwd qw(abs_path);
+use Digest::MD5 qw(md5_hex);
+use Errno qw(EINTR EAGAIN);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use File::Spec;
+use File::Temp qw(tempdir);
+use IO::Compress::Gzip qw(gzip $GzipError);
+use IO::Select;
+use IO::Socket::INET;
+use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
+use JSON::PP ();
+use POSIX qw(WNOHANG);
+use Socket qw(SOL_SOCKET SO_REUSEADDR);
+use Test::More ();
+use Time::HiRes qw(time sleep);
+
+use Exporter 'import';
+our @EXPORT_OK = qw(
+    repo_root module_path consentctl_path nginx_bin workdir rules_db
+    free_port http_request hdr hdrs split_sizes bytes_eq gunzip_bytes
+    run_cases read_file write_file json_file json_encode
+    start_nginx start_upstream nginx_t
+);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+my $MAIN_PID = $$;
+my @LIVE;                 # objects with ->stop, stopped in END (LIFO)
+my $WORKDIR;
+my $REQ_SEQ = 0;
+
+our $NGINX   = $ENV{CONSENT_TEST_NGINX} || '/usr/sbin/nginx';
+our $TIMEOUT = $ENV{CONSENT_TEST_TIMEOUT} || 20;   # seconds per request
+our $COOKIE  = 'consent';                          # consent_cookie used by default
+# Splits replayed for every case that has a body (compared with 'whole').
+our @DEFAULT_SPLITS = ('whole', 1, 7, 'random:1', 'random:2', 'random:3');
+
+# ---------------------------------------------------------------- paths
+
+my $ROOT;
+sub repo_root {
+    return $ROOT if $ROOT;
+    my $here = dirname(abs_path(__FILE__));          # .../t/lib
+    $ROOT = abs_path("$here/../..");
+    return $ROOT;
+}
+sub module_path     { repo_root() . '/build/ngx_http_consent_module.so' }
+sub consentctl_path { repo_root() . '/build/consentctl' }
+sub nginx_bin       { $NGINX }
+
+sub workdir {
+    return $WORKDIR if $WORKDIR;
+    $WORKDIR = tempdir('consent-t-XXXXXX', TMPDIR => 1, CLEANUP => 0);
+    chmod 0755, $WORKDIR;
+    return $WORKDIR;
+}
+
+sub read_file {
+    my ($path) = @_;
+    open my $fh, '<:raw', $path or croak "open $path: $!";
+    local $/;
+    my $d = <$fh>;
+    close $fh;
+    return $d // '';
+}
+
+sub write_file {
+    my ($path, $data) = @_;
+    make_path(dirname($path));
+    open my $fh, '>:raw', $path or croak "write $path: $!";
+    print {$fh} $data;
+    close $fh or croak "close $path: $!";
+    return $path;
+}
+
+sub json_file {
+    my ($path) = @_;
+    return JSON::PP->new->utf8->relaxed->decode(read_file($path));
+}
+
+sub json_encode { JSON::PP->new->utf8->canonical->encode($_[0]) }
+
+# The rules DB, compiled once per test file from rules/ana.yaml.  A missing
+# consentctl or rules file is a hard failure: `make test` builds them first.
+my $RULES_DB;
+sub rules_db {
+    return $RULES_DB if $RULES_DB;
+    my $ctl  = consentctl_path();
+    my $yaml = repo_root() . '/rules/ana.yaml';
+    Test::More::BAIL_OUT("$ctl is missing or not executable: build it first (make / make test)")
+        unless -x $ctl;
+    Test::More::BAIL_OUT("$yaml is missing") unless -f $yaml;
+    my $db = workdir() . '/rules.mdb';
+    my $out = qx{'$ctl' compile '$yaml' -o '$db' 2>&1};
+    if ($? != 0 || !-f $db) {
+        Test::More::BAIL_OUT("consentctl compile failed (exit " . ($? >> 8) . "): $out");
+    }
+    chmod 0644, $db;
+    chmod 0644, "$db-lock" if -e "$db-lock";
+    $RULES_DB = $db;
+    return $db;
+}
+
+sub require_module {
+    my $so = module_path();
+    Test::More::BAIL_OUT("$so is missing: build it first (make module / make test)")
+        unless -f $so;
+    return $so;
+}
+
+# ---------------------------------------------------------------- ports
+
+# A free loopback port: bind port 0, read it back, release it.
+sub free_port {
+    my %taken = map { $_ => 1 } @_;
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                      Proto => 'tcp', Listen => 1)
+            or croak "bind port 0: $!";
+        my $p = $s->sockport;
+        close $s;
+        return $p unless $taken{$p};
+    }
+    croak "no free port";
+}
+
+# ---------------------------------------------------------------- splits
+
+# Chunk sizes for a split spec over $len bytes.
+sub split_sizes {
+    my ($spec, $len) = @_;
+    $spec //= 'whole';
+    return () if $len == 0;
+    if ($spec eq 'whole') {
+        return ($len);
+    }
+    if ($spec =~ /^([1-9][0-9]*)$/) {
+        my $n = $1;
+        my @s = ($n) x int($len / $n);
+        push @s, $len % $n if $len % $n;
+        return @s;
+    }
+    if ($spec =~ /^random:([0-9]+)$/) {
+        # Deterministic LCG (not Perl's rand), sizes mostly 1..40 with some
+        # long runs, so boundaries land everywhere including inside tags.
+        my $x = ($1 * 2654435761 + 12345) % 4294967296;
+        my @s;
+        my $left = $len;
+        while ($left > 0) {
+            $x = (1103515245 * $x + 12345) % 2147483648;
+            my $r = $x >> 8;
+            my $n = ($r % 16 == 0) ? 1 + ($r >> 4) % 700 : 1 + ($r >> 4) % 40;
+            $n = $left if $n > $left;
+            push @s, $n;
+            $left -= $n;
+        }
+        return @s;
+    }
+    if ($spec =~ /^list:([0-9,]+)$/) {
+        my @s;
+        my $left = $len;
+        for my $n (split /,/, $1) {
+            last if $left <= 0;
+            next unless $n > 0;
+            $n = $left if $n > $left;
+            push @s, $n;
+            $left -= $n;
+        }
+        push @s, $left if $left > 0;
+        return @s;
+    }
+    croak "bad split spec '$spec'";
+}
+
+sub gunzip_bytes {
+    my ($data) = @_;
+    my $out;
+    gunzip(\$data => \$out) or croak "gunzip failed: $GunzipError";
+    return $out;
+}
+
+# ---------------------------------------------------------------- client
+
+# Minimal HTTP/1.1 client: one request per connection (Connection: close),
+# nothing decoded except the transfer coding, every header kept in order.
+#   http_request(port => P, method => 'GET', path => '/', headers => [k, v, ...])
+# returns { status, reason, headers => [[k, v], ...], body, chunked, error }
+sub http_request {
+    my (%a) = @_;
+    my $method = $a{method} || 'GET';
+    my $path   = $a{path}   || '/';
+    my @h      = @{ $a{headers} || [] };
+    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    while (my ($k, $v) = splice(@h, 0, 2)) {
+        $req .= "$k: $v\r\n";
+    }
+    $req .= "\r\n";
+
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $a{port},
+                                  Proto => 'tcp', Timeout => 5)
+        or return { status => 0, error => "connect: $!", headers => [], body => '' };
+    binmode $s;
+    _write_all($s, $req) or return { status => 0, error => "write: $!", headers => [], body => '' };
+
+    my $raw = '';
+    my $sel = IO::Select->new($s);
+    my $deadline = time + ($a{timeout} || $TIMEOUT);
+    while (1) {
+        my $left = $deadline - time;
+        if ($left <= 0) {
+            close $s;
+            return { status => 0, error => "timeout after " . length($raw) . " bytes",
+                     headers => [], body => '', raw => $raw };
+        }
+        next unless $sel->can_read($left);
+        my $n = sysread($s, $raw, 65536, length $raw);
+        if (!defined $n) {
+            next if $! == EINTR || $! == EAGAIN;
+            last;
+        }
+        last if $n == 0;
+    }
+    close $s;
+    return parse_response($raw, $method);
+}
+
+sub _write_all {
+    my ($fh, $data) = @_;
+    my $off = 0;
+    while ($off < length $data) {
+        my $n = syswrite($fh, $data, length($data) - $off, $off);
+        if (!defined $n) {
+            next if $! == EINTR || $! == EAGAIN;
+            return 0;
+        }
+        $off += $n;
+    }
+    return 1;
+}
+
+sub parse_response {
+    my ($raw, $method) = @_;
+    my $res = { status => 0, headers => [], body => '', raw_length => length $raw };
+    my $end = index($raw, "\r\n\r\n");
+    if ($end < 0) {
+        $res->{error} = "no header end in " . length($raw) . " bytes";
+        return $res;
+    }
+    my ($sl, @lines) = split /\r\n/, substr($raw, 0, $end);
+    if ($sl !~ m{^HTTP/1\.[01] ([0-9]{3})(?: (.*))?$}) {
+        $res->{error} = "bad status line '$sl'";
+        return $res;
+    }
+    $res->{status} = $1;
+    $res->{reason} = $2 // '';
+    for my $l (@lines) {
+        my ($k, $v) = $l =~ /^([^:]+):[ \t]*(.*?)[ \t]*$/ or do {
+            $res->{error} = "bad header line '$l'";
+            next;
+        };
+        push @{ $res->{headers} }, [$k, $v];
+    }
+    my $rest = substr($raw, $end + 4);
+    my $st = $res->{status};
+    if ($method eq 'HEAD' || $st == 304 || $st == 204 || $st < 200) {
+        $res->{extra} = $rest if length $rest;
+        return $res;
+    }
+    my $te = lc(join ',', hdrs($res, 'Transfer-Encoding'));
+    my @cl = hdrs($res, 'Content-Length');
+    if ($te =~ /chunked/) {
+        $res->{chunked} = 1;
+        my ($body, $err) = _dechunk($rest);
+        $res->{body} = $body;
+        $res->{error} = $err if $err;
+    } elsif (@cl) {
+        my $cl = $cl[0];
+        if (length($rest) != $cl) {
+            $res->{error} = "Content-Length $cl but " . length($rest) . " body bytes";
+        }
+        $res->{body} = substr($rest, 0, $cl);
+    } else {
+        $res->{body} = $rest;
+    }
+    return $res;
+}
+
+sub _dechunk {
+    my ($d) = @_;
+    my $out = '';
+    my $pos = 0;
+    while (1) {
+        my $e = index($d, "\r\n", $pos);
+        return ($out, "truncated chunk size at $pos") if $e < 0;
+        my $line = substr($d, $pos, $e - $pos);
+        return ($out, "bad chunk size line '$line'") unless $line =~ /^([0-9a-fA-F]+)(;.*)?$/;
+        my $n = hex $1;
+        $pos = $e + 2;
+        if ($n == 0) {
+            # trailers until empty line
+            while (1) {
+                my $t = index($d, "\r\n", $pos);
+                return ($out, "truncated trailer") if $t < 0;
+                my $tl = substr($d, $pos, $t - $pos);
+                $pos = $t + 2;
+                last if $tl eq '';
+            }
+            return ($out, $pos == length $d ? undef : "garbage after last chunk");
+        }
+        return ($out, "truncated chunk data") if $pos + $n + 2 > length $d;
+        $out .= substr($d, $pos, $n);
+        return ($out, "missing CRLF after chunk") if substr($d, $pos + $n, 2) ne "\r\n";
+        $pos += $n + 2;
+    }
+}
+
+# All values of a header (case-insensitive), in order.
+sub hdrs {
+    my ($res, $name) = @_;
+    return map { $_->[1] } grep { lc $_->[0] eq lc $name } @{ $res->{headers} };
+}
+
+# The single value of a header, undef if absent, joined by ", " if repeated.
+sub hdr {
+    my @v = hdrs(@_);
+    return @v ? join(', ', @v) : undef;
+}
+
+# ---------------------------------------------------------------- byte compare
+
+# Byte-exact comparison with a readable diagnostic: first differing offset
+# and escaped context instead of two huge dumps.
+sub bytes_eq {
+    my ($got, $exp, $name) = @_;
+    my $tb = Test::More->builder;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    if (!defined $got) {
+        $tb->ok(0, $name);
+        $tb->diag("got undef");
+        return 0;
+    }
+    if ($got eq $exp) {
+        return $tb->ok(1, $name);
+    }
+    $tb->ok(0, $name);
+    my $i = 0;
+    my $max = length($got) < length($exp) ? length($got) : length($exp);
+    # binary search would be faster; pages are small
+    $i++ while $i < $max && substr($got, $i, 1) eq substr($exp, $i, 1);
+    my $from = $i > 80 ? $i - 80 : 0;
+    $tb->diag(sprintf "lengths: got %d, expected %d; first difference at byte %d",
+                      length $got, length $exp, $i);
+    $tb->diag("got:      " . _esc(substr($got, $from, $i - $from)) . " >>>" . _esc(substr($got, $i, 120)));
+    $tb->diag("expected: " . _esc(substr($exp, $from, $i - $from)) . " >>>" . _esc(substr($exp, $i, 120)));
+    return 0;
+}
+
+sub _esc {
+    my ($s) = @_;
+    $s =~ s/([\\])/\\\\/g;
+    $s =~ s/\n/\\n/g;
+    $s =~ s/\r/\\r/g;
+    $s =~ s/\t/\\t/g;
+    $s =~ s/([\x00-\x1f\x7f])/sprintf '\\x%02x', ord $1/ge;
+    return $s;
+}
+
+# ---------------------------------------------------------------- lifecycle
+
+sub _register { push @LIVE, $_[0]; $_[0] }
+sub _unregister {
+    my ($o) = @_;
+    @LIVE = grep { $_ != $o } @LIVE;
+}
+
+sub start_upstream { ConsentTest::Upstream->start(@_) }
+sub start_nginx    { ConsentTest::Nginx->start(@_) }
+
+my @ERROR_LOGS;
+sub _note_error_log { push @ERROR_LOGS, $_[0] }
+
+sub tail_file {
+    my ($path, $lines) = @_;
+    $lines ||= 40;
+    return "(no $path)" unless -f $path;
+    my @l = split /\n/, read_file($path);
+    @l = @l[-$lines .. -1] if @l > $lines;
+    return join "\n", @l;
+}
+
+sub _cleanup {
+    return unless $$ == $MAIN_PID;
+    my $failed = !Test::More->builder->is_passing;
+    if ($failed) {
+        for my $log (@ERROR_LOGS) {
+            Test::More::diag("---- tail of $log ----\n" . tail_file($log, 60));
+        }
+    }
+    my @live = reverse @LIVE;
+    @LIVE = ();
+    for my $o (@live) {
+        eval { $o->stop; 1 } or warn "stop failed: $@";
+    }
+    if ($WORKDIR && -d $WORKDIR) {
+        if ($ENV{CONSENT_TEST_KEEP} || $failed) {
+            Test::More::diag("work dir kept: $WORKDIR") if $failed || $ENV{CONSENT_TEST_KEEP};
+        } else {
+            remove_tree($WORKDIR);
+        }
+    }
+}
+
+END {
+    my $rc = $?;
+    _cleanup();
+    $? = $rc;
+}
+for my $sig (qw(INT TERM HUP)) {
+    $SIG{$sig} = sub { _cleanup() if $$ == $MAIN_PID; POSIX::_exit(130) };
+}
+
+# ---------------------------------------------------------------- nginx -t
+
+# Runs `nginx -t` on a config text (a whole nginx.conf, see config_text).
+# Returns (exit_code, combined output).
+sub nginx_t {
+    my ($conf) = @_;
+    my $prefix = workdir() . '/t-' . (++$REQ_SEQ);
+    make_path("$prefix/logs", "$prefix/conf", "$prefix/tmp");
+    write_file("$prefix/conf/nginx.conf", $conf);
+    my $out = qx{'$NGINX' -t -p '$prefix/' -c conf/nginx.conf -e stderr 2>&1};
+    return ($? >> 8, $out);
+}
+
+# ---------------------------------------------------------------- runner
+
+# run_cases(\%setup, \@cases) - see t/README.md for the case format.
+sub run_cases {
+    my ($setup, $cases) = @_;
+    $setup ||= {};
+    my $module = exists $setup->{module} ? $setup->{module} : 1;
+    my $up = $setup->{upstream} || ConsentTest::Upstream->start;
+
+    # Group cases by http-level config: one nginx per distinct group.
+    my (@groups, %gidx);
+    my $n = 0;
+    for my $c (@$cases) {
+        croak "case without name" unless defined $c->{name};
+        $c->{_id} = ++$n;
+        my $key = join "\0", $c->{http} // $setup->{http} // '',
+                             $c->{server} // $setup->{server} // '';
+        if (!exists $gidx{$key}) {
+            $gidx{$key} = @groups;
+            push @groups, { http => $c->{http} // $setup->{http} // '',
+                            server => $c->{server} // $setup->{server} // '',
+                            cases => [] };
+        }
+        push @{ $groups[$gidx{$key}]{cases} }, $c;
+    }
+
+    for my $g (@groups) {
+        my @locs;
+        for my $c (@{ $g->{cases} }) {
+            push @locs, _case_location($c, $setup, $up);
+        }
+        my $ngx = ConsentTest::Nginx->start(
+            module    => $module,
+            http      => $g->{http},
+            server    => $g->{server},
+            locations => join("\n", @locs),
+            upstream  => $up,
+        );
+        for my $c (@{ $g->{cases} }) {
+            Test::More::subtest($c->{name}, sub { _run_case($ngx, $up, $c, $setup) });
+        }
+        $ngx->stop;
+    }
+    $up->stop unless $setup->{upstream};
+    return;
+}
+
+sub _case_location {
+    my ($c, $setup, $up) = @_;
+    my $id = $c->{_id};
+    my $loc = $c->{location} // $setup->{location} // '';
+    $loc .= "\n" . $c->{location_extra} if defined $c->{location_extra};
+    my $backend = $c->{backend} // 'proxy';
+    my $b;
+    if ($backend eq 'proxy') {
+        $b = "proxy_pass http://127.0.0.1:" . $up->port . ";";
+    } elsif ($backend eq 'proxy_keepalive') {
+        $b = "proxy_pass http://ct_upstream_ka; proxy_set_header Connection \"\";";
+    } elsif ($backend eq 'static') {
+        my $dir = workdir() . "/static/$id";
+        make_path($dir);
+        chmod 0755, workdir() . "/static", $dir;
+        my $files = $c->{static} || {};
+        for my $f (sort keys %$files) {
+            my $data = $files->{$f};
+            $data = read_file(fixture_path($1)) if !ref $data && $data =~ /^fixture:(.+)$/;
+            write_file("$dir/$f", $data);
+            chmod 0644, "$dir/$f";
+            utime $c->{mtime}, $c->{mtime}, "$dir/$f" if $c->{mtime};
+        }
+        $b = "alias $dir/;";
+    } elsif ($backend eq 'none') {
+        $b = '';
+    } else {
+        croak "unknown backend $backend";
+    }
+    return "location /c/$id/ {\n$loc\n$b\n}";
+}
+
+sub fixture_path {
+    my ($name) = @_;
+    return repo_root() . "/t/fixtures/$name";
+}
+
+sub _case_body {
+    my ($c) = @_;
+    return $c->{_body} if exists $c->{_body};
+    if (defined $c->{fixture}) {
+        $c->{_body} = read_file(fixture_path($c->{fixture}));
+    } elsif (defined $c->{body}) {
+        $c->{_body} = $c->{body};
+    } else {
+        $c->{_body} = undef;
+    }
+    return $c->{_body};
+}
+
+sub _expected_body {
+    my ($c) = @_;
+    my $e = $c->{expect} || {};
+    return $e->{body} if defined $e->{body};
+    return read_file($e->{body_file} =~ m{^/} ? $e->{body_file} : fixture_path($e->{body_file}))
+        if defined $e->{body_file};
+    return _case_body($c) if $e->{same};
+    return undef;
+}
+
+sub _run_case {
+    my ($ngx, $up, $c, $setup) = @_;
+    my $e = $c->{expect} || {};
+    my $body = _case_body($c);
+    my $backend = $c->{backend} // 'proxy';
+    my $method = $c->{method} || 'GET';
+
+    my @splits;
+    if ($c->{splits}) {
+        @splits = @{ $c->{splits} };
+    } elsif (defined $body && $backend =~ /^proxy/ && $method ne 'HEAD'
+             && !($c->{up_status} && $c->{up_status} =~ /^(?:204|304)$/)) {
+        @splits = @{ $setup->{splits} || \@DEFAULT_SPLITS };
+    } else {
+        @splits = ('whole');
+    }
+    unshift @splits, 'whole' unless $splits[0] eq 'whole';
+
+    my $bodyname;
+    if (defined $body && $backend =~ /^proxy/) {
+        $bodyname = md5_hex($body);
+        my $p = $up->dir . "/$bodyname";
+        write_file($p, $body) unless -f $p;
+    }
+
+    my $exp_body = _expected_body($c);
+    my $whole;
+    for my $split (@splits) {
+        my @h;
+        push @h, 'X-CT-Req' => my $rid = "c$c->{_id}-" . (++$REQ_SEQ);
+        if ($backend =~ /^proxy/) {
+            push @h, 'X-CT-Body' => $bodyname if defined $bodyname;
+            push @h, 'X-CT-Split' => $split;
+            push @h, 'X-CT-Type' => $c->{type} if defined $c->{type};
+            push @h, 'X-CT-Gzip' => 1 if $c->{up_gzip};
+            push @h, 'X-CT-Status' => $c->{up_status} if $c->{up_status};
+            push @h, 'X-CT-Framing' => $c->{up_framing} if $c->{up_framing};
+            push @h, map { ('X-CT-Header' => $_) } @{ $c->{up_headers} || [] };
+        }
+        if (defined $c->{cookie}) {
+            push @h, 'Cookie' => ($c->{cookie_name} // $COOKIE) . '=' . $c->{cookie};
+        }
+        push @h, @{ $c->{headers} || [] };
+        push @h, 'Accept-Encoding' => 'gzip' if $c->{client_gzip};
+
+        my $path = "/c/$c->{_id}/" . ($c->{path} // 'index.html');
+        my $res = http_request(port => $ngx->port, method => $method, path => $path,
+                               headers => \@h);
+        my $tag = "[split $split]";
+        if ($res->{error}) {
+            Test::More::fail("$tag response well-formed");
+            Test::More::diag("error: $res->{error}");
+            next;
+        }
+        my $got = $res->{body};
+        if ($c->{client_gzip} && lc(hdr($res, 'Content-Encoding') // '') eq 'gzip') {
+            $got = eval { gunzip_bytes($got) };
+            if (!defined $got) {
+                Test::More::fail("$tag gzip body decodes");
+                next;
+            }
+        }
+        Test::More::is($res->{status}, $e->{status} // 200, "$tag status");
+
+        if (defined $exp_body) {
+            bytes_eq($got, $exp_body, "$tag body");
+        } elsif ($split ne 'whole' && defined $whole) {
+            bytes_eq($got, $whole, "$tag body identical to whole");
+        }
+        $whole = $got if $split eq 'whole';
+
+        for my $re (@{ $e->{like} || [] }) {
+            Test::More::like($got, $re, "$tag body like $re");
+        }
+        for my $re (@{ $e->{unlike} || [] }) {
+            Test::More::unlike($got, $re, "$tag body unlike $re");
+        }
+        my $eh = $e->{headers} || {};
+        for my $k (sort keys %$eh) {
+            my $v = hdr($res, $k);
+            if (ref $eh->{$k} eq 'Regexp') {
+                Test::More::like($v // '', $eh->{$k}, "$tag header $k");
+            } elsif (!defined $eh->{$k}) {
+                Test::More::ok(!defined $v, "$tag header $k absent")
+                    or Test::More::diag("$k: $v");
+            } else {
+                Test::More::is($v, $eh->{$k}, "$tag header $k");
+            }
+        }
+        for my $k (@{ $e->{no_headers} || [] }) {
+            my @v = hdrs($res, $k);
+            Test::More::ok(!@v, "$tag header $k absent")
+                or Test::More::diag("$k: @v");
+        }
+        if (exists $e->{blocked}) {
+            my $got_b = $ngx->log_value($rid);
+            my @got = sort grep { length && $_ ne '-' } split /,/, ($got_b // '');
+            my @exp = sort @{ $e->{blocked} };
+            Test::More::is(join(',', @got), join(',', @exp), "$tag \$consent_blocked")
+                or Test::More::diag("raw log value: " . ($got_b // '(no log line)'));
+        }
+        if ($e->{check}) {
+            $e->{check}->($res, $got, $split, $ngx);
+        }
+    }
+    return;
+}
+
+# ================================================================ upstream
+
+package ConsentTest::Upstream;
+
+use strict;
+use warnings;
+use Carp qw(croak);
+use Errno qw(EINTR EAGAIN);
+use File::Path qw(make_path);
+use IO::Compress::Gzip qw(gzip $GzipError);
+use IO::Select;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time);
+
+sub port { $_[0]{port} }
+sub dir  { $_[0]{dir} }
+sub pid  { $_[0]{pid} }
+
+sub start {
+    my ($class, %a) = @_;
+    my $dir = $a{dir} || ConsentTest::workdir() . '/bodies';
+    make_path($dir);
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                       Proto => 'tcp', Listen => 128, ReuseAddr => 1)
+        or croak "upstream listen: $!";
+    my $port = $listen->sockport;
+    my $pid = fork;
+    croak "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        eval { setpgrp(0, 0); _main($listen, $dir) };
+        POSIX::_exit(0);
+    }
+    close $listen;
+    my $self = bless { pid => $pid, port => $port, dir => $dir }, $class;
+    ConsentTest::_register($self);
+    return $self;
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{pid};
+    kill 'TERM', -$self->{pid};
+    kill 'TERM', $self->{pid};
+    my $t = time + 5;
+    while (time < $t) {
+        last if waitpid($self->{pid}, WNOHANG) != 0;
+        Time::HiRes::sleep(0.01);
+    }
+    kill 'KILL', -$self->{pid};
+    waitpid($self->{pid}, 0);
+    delete $self->{pid};
+    ConsentTest::_unregister($self);
+}
+
+sub _main {
+    my ($listen, $dir) = @_;
+    $SIG{TERM} = sub { POSIX::_exit(0) };
+    $SIG{CHLD} = sub { 1 while waitpid(-1, WNOHANG) > 0 };
+    while (1) {
+        my $c = $listen->accept;
+        if (!$c) {
+            next if $! == EINTR;
+            POSIX::_exit(1);
+        }
+        my $pid = fork;
+        if (!defined $pid) {
+            close $c;
+            next;
+        }
+        if ($pid == 0) {
+            $SIG{CHLD} = 'DEFAULT';
+            close $listen;
+            eval { _serve($c, $dir) };
+            POSIX::_exit(0);
+        }
+        close $c;
+    }
+}
+
+# Serves requests on one connection until close.
+sub _serve {
+    my ($c, $dir) = @_;
+    binmode $c;
+    my $buf = '';
+    my $sel = IO::Select->new($c);
+    while (1) {
+        # read a request head
+        my $end;
+        while (($end = index($buf, "\r\n\r\n")) < 0) {
+            return unless $sel->can_read(60);
+            my $n = sysread($c, $buf, 65536, length $buf);
+            if (!defined $n) { next if $! == EINTR || $! == EAGAIN; return }
+            return if $n == 0;
+        }
+        my $head = substr($buf, 0, $end);
+        substr($buf, 0, $end + 4) = '';
+        my ($rl, @lines) = split /\r\n/, $head;
+        my ($method, $uri, $ver) = $rl =~ m{^(\S+) (\S+) HTTP/(1\.[01])$} or return;
+        my (%h, @extra);
+        for (@lines) {
+            my ($k, $v) = /^([^:]+):[ \t]*(.*?)[ \t]*$/ or next;
+            $k = lc $k;
+            if ($k eq 'x-ct-header') { push @extra, $v; next }
+            $h{$k} = exists $h{$k} ? "$h{$k}, $v" : $v;
+        }
+        # request body, if any (not used, but keep the stream in sync)
+        if (my $cl = $h{'content-length'}) {
+            while (length $buf < $cl) {
+                return unless $sel->can_read(60);
+                my $n = sysread($c, $buf, 65536, length $buf);
+                return if !defined $n || $n == 0;
+            }
+            substr($buf, 0, $cl) = '';
+        }
+
+        my $keep = $ver eq '1.1' ? (($h{connection} // '') !~ /close/i)
+                                 : (($h{connection} // '') =~ /keep-alive/i);
+        my $status = $h{'x-ct-status'} || 200;
+        my $body = '';
+        if (my $name = $h{'x-ct-body'}) {
+            if ($name =~ /^[0-9a-f]{32}$/ && open my $fh, '<:raw', "$dir/$name") {
+                local $/;
+                $body = <$fh> // '';
+                close $fh;
+            } else {
+                $status = 500;
+                $body = "no body $name\n";
+            }
+        }
+        my $type = $h{'x-ct-type'} // 'text/html; charset=utf-8';
+        my @hdr = ("Server: ct-upstream");
+        push @hdr, "Content-Type: $type" unless $type eq 'none';
+        if ($h{'x-ct-gzip'}) {
+            my $z;
+            gzip(\$body => \$z) or die $GzipError;
+            $body = $z;
+            push @hdr, "Content-Encoding: gzip";
+        }
+        push @hdr, @extra;
+        my $framing = $h{'x-ct-framing'} || 'chunked';
+        $framing = 'close' if $ver eq '1.0' && $framing eq 'chunked';
+        my $nobody = $method eq 'HEAD' || $status == 304 || $status == 204;
+        my $out = '';
+        if ($status == 304 || $status == 204) {
+            $framing = 'none';
+        } elsif ($framing eq 'chunked') {
+            push @hdr, "Transfer-Encoding: chunked";
+            unless ($nobody) {
+                my $pos = 0;
+                for my $n (ConsentTest::split_sizes($h{'x-ct-split'}, length $body)) {
+                    $out .= sprintf("%x\r\n", $n) . substr($body, $pos, $n) . "\r\n";
+                    $pos += $n;
+                }
+                $out .= "0\r\n\r\n";
+            }
+        } elsif ($framing eq 'length') {
+            push @hdr, "Content-Length: " . length $body;
+            $out = $body unless $nobody;
+        } elsif ($framing eq 'close') {
+            $keep = 0;
+            $out = $body unless $nobody;
+        }
+        push @hdr, $keep ? "Connection: keep-alive" : "Connection: close";
+        my $resp = "HTTP/1.1 $status " . _reason($status) . "\r\n"
+                 . join('', map { "$_\r\n" } @hdr) . "\r\n" . $out;
+        ConsentTest::_write_all($c, $resp) or return;
+        return unless $keep;
+    }
+}
+
+sub _reason {
+    my %r = (200 => 'OK', 204 => 'No Content', 304 => 'Not Modified',
+             404 => 'Not Found', 500 => 'Internal Server Error');
+    return $r{$_[0]} || 'Status';
+}
+
+# ================================================================ nginx
+
+package ConsentTest::Nginx;
+
+use strict;
+use warnings;
+use Carp qw(croak);
+use File::Path qw(make_path);
+use POSIX qw(WNOHANG);
+use IO::Socket::INET;
+use Time::HiRes qw(time sleep);
+
+sub port   { $_[0]{port} }
+sub prefix { $_[0]{prefix} }
+sub error_log  { "$_[0]{prefix}/logs/error.log" }
+sub access_log { "$_[0]{prefix}/logs/access.log" }
+
+my $SEQ = 0;
+
+# start(module => 0|1, http => '', server => '', locations => '', upstream => $up)
+sub start {
+    my ($class, %a) = @_;
+    my $module = exists $a{module} ? $a{module} : 1;
+    ConsentTest::require_module() if $module;
+    my $last_err = '';
+    for my $attempt (1 .. 3) {
+        my $self = bless { %a, module => $module }, $class;
+        $self->{prefix} = ConsentTest::workdir() . '/nginx-' . (++$SEQ);
+        $self->{port} = ConsentTest::free_port();
+        my $ok = eval { $self->_launch; 1 };
+        return $self if $ok;
+        $last_err = $@;
+        # retry only when someone else grabbed the port
+        last unless $last_err =~ /Address already in use/;
+    }
+    croak "nginx did not start: $last_err";
+}
+
+sub config_text {
+    my ($self) = @_;
+    my $p = $self->{prefix};
+    my $load = $self->{module}
+        ? "load_module " . ConsentTest::module_path() . ";\n" : '';
+    my $blocked = $self->{module} ? '$consent_blocked' : '-';
+    my $user = $> == 0 ? "user root root;\n" : '';
+    my $up = $self->{upstream} ? $self->{upstream}->port : ConsentTest::free_port();
+    return <<"CONF";
+${load}${user}daemon off;
+master_process on;
+worker_processes 1;
+pid $p/logs/nginx.pid;
+error_log $p/logs/error.log info;
+events { worker_connections 512; }
+http {
+    types {
+        text/html html htm;
+        text/plain txt;
+        text/css css;
+        application/javascript js;
+        application/json json;
+        image/gif gif;
+    }
+    default_type application/octet-stream;
+    client_body_temp_path $p/tmp/body;
+    proxy_temp_path $p/tmp/proxy;
+    fastcgi_temp_path $p/tmp/fastcgi;
+    uwsgi_temp_path $p/tmp/uwsgi;
+    scgi_temp_path $p/tmp/scgi;
+    log_format ct '\$http_x_ct_req "$blocked" \$status';
+    access_log $p/logs/access.log ct;
+    sendfile off;
+    keepalive_timeout 10s;
+    proxy_http_version 1.1;
+    proxy_read_timeout 30s;
+    upstream ct_upstream_ka {
+        server 127.0.0.1:$up;
+        keepalive 4;
+    }
+$self->{http}
+    server {
+        listen 127.0.0.1:$self->{port};
+        server_name localhost;
+$self->{server}
+$self->{locations}
+    }
+}
+CONF
+}
+
+sub _launch {
+    my ($self) = @_;
+    my $p = $self->{prefix};
+    make_path("$p/logs", "$p/conf", "$p/tmp");
+    chmod 0755, $p, "$p/tmp";
+    ConsentTest::write_file("$p/conf/nginx.conf", $self->config_text);
+    ConsentTest::_note_error_log("$p/logs/error.log");
+    my $pid = fork;
+    croak "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        setpgrp(0, 0);
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$p/logs/stderr.log";
+        open STDERR, '>>', "$p/logs/stderr.log";
+        { no warnings 'exec'; exec $ConsentTest::NGINX, '-p', "$p/", '-c', 'conf/nginx.conf', '-e', "$p/logs/error.log"; }
+        POSIX::_exit(127);
+    }
+    $self->{pid} = $pid;
+    ConsentTest::_register($self);
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        if (waitpid($pid, WNOHANG) == $pid) {
+            my $rc = $? >> 8;
+            delete $self->{pid};
+            ConsentTest::_unregister($self);
+            croak "nginx exited with $rc at startup:\n"
+                . ConsentTest::tail_file("$p/logs/stderr.log", 20) . "\n"
+                . ConsentTest::tail_file("$p/logs/error.log", 20);
+        }
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                      Proto => 'tcp', Timeout => 1);
+        if ($s) {
+            close $s;
+            # the worker must be up too: the listen socket is the master's,
+            # but a worker answers accepts; a connect success is enough since
+            # the kernel queues it until the worker accepts.
+            return 1;
+        }
+        sleep 0.01;
+    }
+    $self->stop;
+    croak "nginx did not listen on $self->{port} within 10s:\n"
+        . ConsentTest::tail_file("$p/logs/error.log", 20);
+}
+
+sub stop {
+    my ($self) = @_;
+    my $pid = delete $self->{pid} or return;
+    kill 'TERM', $pid;
+    my $t = time + 5;
+    while (time < $t) {
+        last if waitpid($pid, WNOHANG) != 0;
+        sleep 0.01;
+    }
+    kill 'KILL', -$pid;
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    ConsentTest::_unregister($self);
+}
+
+# Value logged for request id $rid (the quoted field of log_format ct);
+# the access log line is written at request end, poll briefly for it.
+sub log_value {
+    my ($self, $rid) = @_;
+    my $deadline = time + 3;
+    while (1) {
+        if (open my $fh, '<', $self->access_log) {
+            while (my $l = <$fh>) {
+                return $1 if $l =~ /^\Q$rid\E "(.*)" \d+$/;
+            }
+        }
+        return undef if time > $deadline;
+        sleep 0.005;
+    }
+}
+
+# All error.log lines since start matching a regex.
+sub error_lines {
+    my ($self, $re) = @_;
+    my $log = ConsentTest::read_file($self->error_log);
+    return grep { $_ =~ $re } split /\n/, $log;
+}
+
+1;
