@@ -25,6 +25,8 @@ typedef struct {
     ngx_flag_t                 enable;
     ngx_uint_t                 action;
     ngx_str_t                  site_name;      /* literal consent_site */
+    ngx_str_t                  site_file;      /* where it was set */
+    ngx_uint_t                 site_line;
     ngx_int_t                  site_index;     /* resolved literal, or -1 */
     ngx_int_t                  site_variable;  /* variable index, or -1 */
     ngx_str_t                  cookie;
@@ -69,16 +71,12 @@ static char *ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_int_t ngx_http_consent_blocked_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-
-
-static ngx_conf_enum_t  ngx_http_consent_actions[] = {
-    { ngx_string("strip"), NGX_HTTP_CONSENT_STRIP },
-    { ngx_null_string, 0 }
-};
 
 
 static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
@@ -117,10 +115,10 @@ static ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_action"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_consent_action,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_consent_loc_conf_t, action),
-      &ngx_http_consent_actions },
+      0,
+      NULL },
 
     { ngx_string("consent_types"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -840,6 +838,8 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         && conf->site_variable == NGX_CONF_UNSET)
     {
         conf->site_name = prev->site_name;
+        conf->site_file = prev->site_file;
+        conf->site_line = prev->site_line;
         conf->site_variable = prev->site_variable;
     }
 
@@ -879,9 +879,10 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                   conf->site_name.len);
         if (site < 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "consent_site \"%V\" is not a site in "
-                               "consent_rules \"%V\"",
-                               &conf->site_name, &mcf->path);
+                               "consent_site \"%V\" (%V:%ui) is not a site "
+                               "in consent_rules \"%V\"",
+                               &conf->site_name, &conf->site_file,
+                               conf->site_line, &mcf->path);
             return NGX_CONF_ERROR;
         }
         conf->site_index = site;
@@ -971,8 +972,36 @@ ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     /* checked against the rules once the whole http block is read */
     lcf->site_name = value[1];
+    lcf->site_file = cf->conf_file->file.name;
+    lcf->site_line = cf->conf_file->line;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->action != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 5 && ngx_strncmp(value[1].data, "strip", 5) == 0) {
+        lcf->action = NGX_HTTP_CONSENT_STRIP;
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid \"consent_action\" value \"%V\", "
+                       "it must be \"strip\"", &value[1]);
+
+    return NGX_CONF_ERROR;
 }
 
 
