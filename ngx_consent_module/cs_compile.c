@@ -771,11 +771,13 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
 
     /* hosts */
     size_t nhosts = 0, nsigs = 0;
+    bool   malformed = false;     /* already reported: no follow-up error */
 
     if (k_hosts != NULL) {
         if (v_hosts == NULL || !fy_node_is_sequence(v_hosts)) {
             cs_error_at(cc, v_hosts, k_hosts, "'hosts' must be a list of "
                         "host suffixes");
+            malformed = true;
         } else {
             void           *hit = NULL;
             struct fy_node *item;
@@ -792,6 +794,7 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         if (v_sigs == NULL || !fy_node_is_sequence(v_sigs)) {
             cs_error_at(cc, v_sigs, k_sigs, "'signatures' must be a list of "
                         "PCRE2 patterns");
+            malformed = true;
         } else {
             void           *sit = NULL;
             struct fy_node *item;
@@ -819,7 +822,7 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         }
     }
 
-    if (nhosts == 0 && nsigs == 0 && !app_only) {
+    if (nhosts == 0 && nsigs == 0 && !app_only && !malformed) {
         cs_error_at(cc, k_hosts ? k_hosts : map, NULL, "recipient '%.*s' "
                     "needs at least one host suffix or signature (or "
                     "'app_only: true' if it only receives data from native "
@@ -1328,8 +1331,10 @@ cs_report_parse_errors(cs_cc_t *cc, struct fy_diag *diag)
         cs_finding_append(cc, line);
     }
     if (cc->nfindings == 0) {
+        /* libfyaml reports nothing for a stream without a document */
         cc->nfindings++;
-        snprintf(line, sizeof(line), "%s: YAML syntax error", cc->src);
+        snprintf(line, sizeof(line), "%s: no YAML document (empty file?)",
+                 cc->src);
         cs_finding_append(cc, line);
     }
 }
