@@ -53,6 +53,7 @@ my $MAIN_PID = $$;
 my @LIVE;                 # objects with ->stop, stopped in END (LIFO)
 my $WORKDIR;
 my $REQ_SEQ = 0;
+our $REQUESTS = 0;        # requests sent through nginx by the case runner
 
 our $NGINX   = $ENV{CONSENT_TEST_NGINX} || '/usr/sbin/nginx';
 our $TIMEOUT = $ENV{CONSENT_TEST_TIMEOUT} || 20;   # seconds per request
@@ -415,6 +416,7 @@ sub tail_file {
 
 sub _cleanup {
     return unless $$ == $MAIN_PID;
+    Test::More::note("$REQUESTS requests replayed") if $REQUESTS;
     my $failed = !Test::More->builder->is_passing;
     if ($failed) {
         for my $log (@ERROR_LOGS) {
@@ -612,6 +614,7 @@ sub _run_case {
         my $path = "/c/$c->{_id}/" . ($c->{path} // 'index.html');
         my $res = http_request(port => $ngx->port, method => $method, path => $path,
                                headers => \@h);
+        $REQUESTS++;
         my $tag = "[split $split]";
         if ($res->{error}) {
             Test::More::fail("$tag response well-formed");
