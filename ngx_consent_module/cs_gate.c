@@ -143,6 +143,7 @@ typedef struct {
     const u_char_t  *end;
     const u_char_t  *out;       /* first byte not yet emitted or dropped */
     const u_char_t  *elem;      /* element start when it is in this chunk */
+    const u_char_t  *tag_lt;    /* '<' of the tag being read, in this chunk */
     bool             held;      /* chunk is transient (hold/replay) memory */
     int              rc;
 } cs_scan_t;
@@ -191,10 +192,26 @@ cs_gate_cleanup(cs_gate_t *g)
 
 /* ---- small helpers ---- */
 
+/* Character classes for the tag scanner's hot loops. */
+#define C_SPACE      0x01       /* tab, LF, FF, CR, space */
+#define C_NAME_END   0x02       /* ends an attribute name: space / > = */
+#define C_TAG_END    0x04       /* ends a tag or unquoted value: space / > */
+
+static const unsigned char char_class[256] = {
+    ['\t'] = C_SPACE | C_NAME_END | C_TAG_END,
+    ['\n'] = C_SPACE | C_NAME_END | C_TAG_END,
+    ['\f'] = C_SPACE | C_NAME_END | C_TAG_END,
+    ['\r'] = C_SPACE | C_NAME_END | C_TAG_END,
+    [' ']  = C_SPACE | C_NAME_END | C_TAG_END,
+    ['/']  = C_NAME_END | C_TAG_END,
+    ['>']  = C_NAME_END | C_TAG_END,
+    ['=']  = C_NAME_END,
+};
+
 static bool
 is_space(u_char_t c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+    return char_class[c] & C_SPACE;
 }
 
 static bool
@@ -209,11 +226,9 @@ lower(u_char_t c)
     return (c >= 'A' && c <= 'Z') ? (u_char_t) (c | 0x20) : c;
 }
 
-static bool
-name_is(const char *name, size_t len, const char *word)
-{
-    return strlen(word) == len && memcmp(name, word, len) == 0;
-}
+/* "word" must be a string literal. */
+#define name_is(name, len, word)                                              \
+    ((len) == sizeof(word) - 1 && memcmp(name, word, sizeof(word) - 1) == 0)
 
 static void
 emit(cs_gate_t *g, cs_scan_t *sc, const u_char_t *from, const u_char_t *to,
@@ -373,22 +388,23 @@ attribute_url(cs_gate_t *g, const cs_attr_url_t *url)
 static bool
 link_rel_fetches(const cs_attr_token_t *rel)
 {
-    static const char *const hints[] = { "preconnect", "dns-prefetch",
-        "preload", "prefetch", "modulepreload", "prerender" };
     size_t i = 0;
 
     while (i < rel->len) {
         while (i < rel->len && is_space((u_char_t) rel->buf[i])) {
             i++;
         }
+        const char *t = rel->buf + i;
         size_t start = i;
         while (i < rel->len && !is_space((u_char_t) rel->buf[i])) {
             i++;
         }
-        for (size_t k = 0; k < sizeof(hints) / sizeof(hints[0]); k++) {
-            if (name_is(rel->buf + start, i - start, hints[k])) {
-                return true;
-            }
+        size_t l = i - start;
+        if (name_is(t, l, "preconnect") || name_is(t, l, "dns-prefetch")
+            || name_is(t, l, "preload") || name_is(t, l, "prefetch")
+            || name_is(t, l, "modulepreload") || name_is(t, l, "prerender"))
+        {
+            return true;
         }
     }
     return false;
@@ -724,64 +740,75 @@ element_kind(const cs_gate_t *g)
     const char *n = g->tag_name;
     size_t      l = g->tag_name_len;
 
-    if (l > CS_NAME_MAX) {
+    switch (l) {
+    case 3:
+        return name_is(n, l, "img") ? E_IMG : E_NONE;
+    case 4:
+        return name_is(n, l, "link") ? E_LINK : E_NONE;
+    case 6:
+        return name_is(n, l, "script") ? E_SCRIPT
+               : name_is(n, l, "iframe") ? E_IFRAME : E_NONE;
+    case 8:
+        return (name_is(n, l, "noscript") && !g->inner && !g->replaying)
+               ? E_NOSCRIPT : E_NONE;
+    default:
         return E_NONE;
     }
-    if (name_is(n, l, "script")) {
-        return E_SCRIPT;
-    }
-    if (name_is(n, l, "img")) {
-        return E_IMG;
-    }
-    if (name_is(n, l, "iframe")) {
-        return E_IFRAME;
-    }
-    if (name_is(n, l, "link")) {
-        return E_LINK;
-    }
-    if (name_is(n, l, "noscript") && !g->inner && !g->replaying) {
-        return E_NOSCRIPT;
-    }
-    return E_NONE;
 }
 
 /* The tokenizer state that follows a start tag. */
 static void
 enter_content(cs_gate_t *g)
 {
-    static const char *const raw[] = { "style", "xmp", "iframe", "noembed",
-        "noframes", "textarea", "title", "noscript" };
     const char *n = g->tag_name;
     size_t      l = g->tag_name_len;
+    const char *raw = NULL;
 
     g->state = S_DATA;
-    if (l > CS_NAME_MAX) {
-        return;
-    }
-    if (name_is(n, l, "script")) {
-        g->state = S_SCRIPT;
-        g->raw_name = "script";
-        g->raw_name_len = 6;
-        return;
-    }
-    if (name_is(n, l, "plaintext")) {
-        g->state = S_PLAINTEXT;
-        return;
-    }
-    for (size_t k = 0; k < sizeof(raw) / sizeof(raw[0]); k++) {
-        if (name_is(n, l, raw[k])) {
-            /*
-             * A scripting browser reads <noscript> as raw text; the inner
-             * (script-less) view parses it as markup.
-             */
-            if (name_is(n, l, "noscript") && (g->inner || g->replaying)) {
-                return;
-            }
-            g->state = S_RAW;
-            g->raw_name = raw[k];
-            g->raw_name_len = l;
+
+    switch (l) {
+    case 3:
+        raw = name_is(n, l, "xmp") ? "xmp" : NULL;
+        break;
+    case 5:
+        raw = name_is(n, l, "style") ? "style"
+              : name_is(n, l, "title") ? "title" : NULL;
+        break;
+    case 6:
+        if (name_is(n, l, "script")) {
+            g->state = S_SCRIPT;
+            g->raw_name = "script";
+            g->raw_name_len = 6;
             return;
         }
+        raw = name_is(n, l, "iframe") ? "iframe" : NULL;
+        break;
+    case 7:
+        raw = name_is(n, l, "noembed") ? "noembed" : NULL;
+        break;
+    case 8:
+        raw = name_is(n, l, "noframes") ? "noframes"
+              : name_is(n, l, "textarea") ? "textarea"
+              /*
+               * A scripting browser reads <noscript> as raw text; the inner
+               * (script-less) view parses it as markup.
+               */
+              : (name_is(n, l, "noscript") && !g->inner && !g->replaying)
+                ? "noscript" : NULL;
+        break;
+    case 9:
+        if (name_is(n, l, "plaintext")) {
+            g->state = S_PLAINTEXT;
+        }
+        return;
+    default:
+        return;
+    }
+
+    if (raw) {
+        g->state = S_RAW;
+        g->raw_name = raw;
+        g->raw_name_len = l;
     }
 }
 
@@ -884,6 +911,217 @@ capture_value(cs_gate_t *g, const u_char_t *p, size_t n)
 
 /* ---- the tokenizer ---- */
 
+/*
+ * The attribute states of a start or end tag, in one tight loop: most of a
+ * page's bytes are tags, so this is the hot path. Returns where it stopped:
+ * after the '>' ending the tag (tag_done has run) or at lim.
+ */
+static const u_char_t *
+attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
+    const u_char_t *lim)
+{
+    const u_char_t  *q;
+    u_char_t         c;
+    int              st = g->state;
+    bool             capturing = g->mode == M_HOLD && !g->end_tag
+                                 && g->elem > E_PENDING;
+
+    /*
+     * Fast path for tags nothing is captured from: runs of name="value"
+     * pairs. Anything unusual drops into the full state machine below.
+     */
+    while (!capturing && st == S_BEFORE_ATTR_NAME) {
+        while (s < lim && (char_class[*s] & C_SPACE)) {
+            s++;
+        }
+        if (s == lim) {
+            break;
+        }
+        if (*s == '>') {
+            goto tag_end;
+        }
+        if (*s == '/') {
+            break;
+        }
+        q = s + 1;                  /* the first name byte may be '=' */
+        while (q < lim && !(char_class[*q] & C_NAME_END)) {
+            q++;
+        }
+        if (q + 1 >= lim || q[0] != '=' || (q[1] != '"' && q[1] != '\'')) {
+            break;
+        }
+        const u_char_t *e = memchr(q + 2, q[1], (size_t) (lim - q - 2));
+        if (e == NULL || e + 1 == lim) {
+            break;
+        }
+        s = e + 1;
+        if (*s == '>') {
+            goto tag_end;
+        }
+        if (!(char_class[*s] & C_SPACE)) {
+            st = S_AFTER_ATTR_VALUE;
+        }
+    }
+
+    while (s < lim) {
+        c = *s;
+
+        switch (st) {
+
+        case S_BEFORE_ATTR_NAME:
+            if (is_space(c)) {
+                s++;
+            } else if (c == '/') {
+                st = S_SELF_CLOSING;
+                s++;
+            } else if (c == '>') {
+                goto tag_end;
+            } else {
+                /* '=' here starts a name, as in a browser */
+                g->attr_name[0] = (char) lower(c);
+                g->attr_name_len = 1;
+                st = S_ATTR_NAME;
+                s++;
+            }
+            break;
+
+        case S_ATTR_NAME:
+            q = s;
+            while (q < lim && !is_space(*q) && *q != '/' && *q != '>'
+                   && *q != '=')
+            {
+                q++;
+            }
+            if (capturing) {
+                for (; s < q && g->attr_name_len <= CS_NAME_MAX; s++) {
+                    if (g->attr_name_len < CS_NAME_MAX) {
+                        g->attr_name[g->attr_name_len] = (char) lower(*s);
+                    }
+                    g->attr_name_len++;
+                }
+            }
+            s = q;
+            if (s == lim) {
+                break;
+            }
+            if (capturing) {
+                attr_name_done(g);
+            }
+            c = *s;
+            if (c == '>') {
+                goto tag_end;
+            }
+            s++;
+            st = (c == '=') ? S_BEFORE_ATTR_VALUE
+                 : (c == '/') ? S_SELF_CLOSING : S_AFTER_ATTR_NAME;
+            break;
+
+        case S_AFTER_ATTR_NAME:
+            if (is_space(c)) {
+                s++;
+            } else if (c == '/') {
+                st = S_SELF_CLOSING;
+                s++;
+            } else if (c == '=') {
+                st = S_BEFORE_ATTR_VALUE;
+                s++;
+            } else if (c == '>') {
+                goto tag_end;
+            } else {
+                g->capture = A_NONE;
+                g->attr_name_len = 0;
+                st = S_ATTR_NAME;
+            }
+            break;
+
+        case S_BEFORE_ATTR_VALUE:
+            if (is_space(c)) {
+                s++;
+            } else if (c == '"') {
+                st = S_ATTR_VALUE_DQ;
+                s++;
+            } else if (c == '\'') {
+                st = S_ATTR_VALUE_SQ;
+                s++;
+            } else if (c == '>') {
+                goto tag_end;
+            } else {
+                st = S_ATTR_VALUE_UNQ;
+            }
+            break;
+
+        case S_ATTR_VALUE_DQ:
+        case S_ATTR_VALUE_SQ:
+            q = memchr(s, st == S_ATTR_VALUE_DQ ? '"' : '\'',
+                       (size_t) (lim - s));
+            if (q == NULL) {
+                if (g->capture) {
+                    capture_value(g, s, (size_t) (lim - s));
+                }
+                s = lim;
+                break;
+            }
+            if (g->capture) {
+                capture_value(g, s, (size_t) (q - s));
+                g->capture = A_NONE;
+            }
+            st = S_AFTER_ATTR_VALUE;
+            s = q + 1;
+            break;
+
+        case S_ATTR_VALUE_UNQ:
+            q = s;
+            while (q < lim && !is_space(*q) && *q != '>') {
+                q++;
+            }
+            if (g->capture) {
+                capture_value(g, s, (size_t) (q - s));
+            }
+            s = q;
+            if (s == lim) {
+                break;
+            }
+            g->capture = A_NONE;
+            if (*s == '>') {
+                goto tag_end;
+            }
+            st = S_BEFORE_ATTR_NAME;
+            s++;
+            break;
+
+        case S_AFTER_ATTR_VALUE:
+            if (is_space(c)) {
+                st = S_BEFORE_ATTR_NAME;
+                s++;
+            } else if (c == '/') {
+                st = S_SELF_CLOSING;
+                s++;
+            } else if (c == '>') {
+                goto tag_end;
+            } else {
+                st = S_BEFORE_ATTR_NAME;
+            }
+            break;
+
+        default: /* S_SELF_CLOSING */
+            if (c == '>') {
+                goto tag_end;
+            }
+            st = S_BEFORE_ATTR_NAME;
+            break;
+        }
+    }
+
+    g->state = st;
+    return s;
+
+tag_end:
+    g->capture = A_NONE;
+    tag_done(g, sc, s);
+    return s + 1;
+}
+
+
 static const u_char_t *
 find2(const u_char_t *s, const u_char_t *lim, u_char_t a, u_char_t b)
 {
@@ -902,7 +1140,7 @@ find2(const u_char_t *s, const u_char_t *lim, u_char_t a, u_char_t b)
 static void
 gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
 {
-    cs_scan_t        scan = { p, p + n, p, p, held, 0 };
+    cs_scan_t        scan = { p, p + n, p, p, p, held, 0 };
     cs_scan_t       *sc = &scan;
     const u_char_t  *s = p, *end = p + n, *lim, *q;
     u_char_t         c;
@@ -933,12 +1171,14 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 s = lim;
                 break;
             }
+            sc->tag_lt = q;
             s = q + 1;
             g->state = S_TAG_OPEN;
-            if (g->mode == M_PASS) {
-                elem_begin(g, sc, q);
+            if (s == lim) {
+                break;
             }
-            break;
+            c = *s;
+            /* fall through */
 
         case S_TAG_OPEN:
             if (is_alpha(c)) {
@@ -946,7 +1186,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 g->raw_end = false;
                 g->tag_name_len = 0;
                 g->state = S_TAG_NAME;
-                break;                          /* reprocess in the name */
+                goto tag_name;
             }
             if (g->mode == M_HOLD && g->elem == E_PENDING) {
                 elem_keep(g, sc);
@@ -980,174 +1220,60 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             break;
 
         case S_TAG_NAME:
-            while (s < lim && !is_space(*s) && *s != '/' && *s != '>') {
-                if (g->tag_name_len < CS_NAME_MAX) {
-                    g->tag_name[g->tag_name_len] = (char) lower(*s);
-                }
-                if (g->tag_name_len <= CS_NAME_MAX) {
-                    g->tag_name_len++;
-                }
-                s++;
-            }
-            if (s == lim) {
-                break;
-            }
-            if (!g->end_tag && g->mode == M_HOLD && g->elem == E_PENDING) {
-                g->elem = element_kind(g);
-                if (g->elem == E_NONE) {
-                    elem_keep(g, sc);
-                }
-            }
-            c = *s++;
-            if (c == '>') {
-                tag_done(g, sc, s - 1);
-            } else if (c == '/') {
-                g->state = S_SELF_CLOSING;
-            } else {
-                g->state = S_BEFORE_ATTR_NAME;
-            }
-            break;
-
-        case S_BEFORE_ATTR_NAME:
-            if (is_space(c)) {
-                s++;
-            } else if (c == '/') {
-                g->state = S_SELF_CLOSING;
-                s++;
-            } else if (c == '>') {
-                s++;
-                tag_done(g, sc, s - 1);
-            } else {
-                g->attr_name_len = 0;
-                g->capture = A_NONE;
-                g->attr_name[0] = (char) lower(c);   /* '=' may start a name */
-                g->attr_name_len = 1;
-                g->state = S_ATTR_NAME;
-                s++;
-            }
-            break;
-
-        case S_ATTR_NAME:
-            while (s < lim && !is_space(*s) && *s != '/' && *s != '>'
-                   && *s != '=')
-            {
-                if (g->attr_name_len < CS_NAME_MAX) {
-                    g->attr_name[g->attr_name_len] = (char) lower(*s);
-                }
-                if (g->attr_name_len <= CS_NAME_MAX) {
-                    g->attr_name_len++;
-                }
-                s++;
-            }
-            if (s == lim) {
-                break;
-            }
-            attr_name_done(g);
-            c = *s++;
-            if (c == '=') {
-                g->state = S_BEFORE_ATTR_VALUE;
-            } else if (c == '/') {
-                g->state = S_SELF_CLOSING;
-            } else if (c == '>') {
-                tag_done(g, sc, s - 1);
-            } else {
-                g->state = S_AFTER_ATTR_NAME;
-            }
-            break;
-
-        case S_AFTER_ATTR_NAME:
-            if (is_space(c)) {
-                s++;
-            } else if (c == '/') {
-                g->state = S_SELF_CLOSING;
-                s++;
-            } else if (c == '=') {
-                g->state = S_BEFORE_ATTR_VALUE;
-                s++;
-            } else if (c == '>') {
-                s++;
-                tag_done(g, sc, s - 1);
-            } else {
-                g->capture = A_NONE;
-                g->attr_name_len = 0;
-                g->state = S_ATTR_NAME;
-            }
-            break;
-
-        case S_BEFORE_ATTR_VALUE:
-            if (is_space(c)) {
-                s++;
-            } else if (c == '"') {
-                g->state = S_ATTR_VALUE_DQ;
-                s++;
-            } else if (c == '\'') {
-                g->state = S_ATTR_VALUE_SQ;
-                s++;
-            } else if (c == '>') {
-                s++;
-                tag_done(g, sc, s - 1);
-            } else {
-                g->state = S_ATTR_VALUE_UNQ;
-            }
-            break;
-
-        case S_ATTR_VALUE_DQ:
-        case S_ATTR_VALUE_SQ:
-            q = memchr(s, g->state == S_ATTR_VALUE_DQ ? '"' : '\'',
-                       (size_t) (lim - s));
-            if (q == NULL) {
-                capture_value(g, s, (size_t) (lim - s));
-                s = lim;
-                break;
-            }
-            capture_value(g, s, (size_t) (q - s));
-            g->capture = A_NONE;
-            g->state = S_AFTER_ATTR_VALUE;
-            s = q + 1;
-            break;
-
-        case S_ATTR_VALUE_UNQ:
+        tag_name:
             q = s;
-            while (q < lim && !is_space(*q) && *q != '>') {
+            while (q < lim && !(char_class[*q] & C_TAG_END)) {
                 q++;
             }
-            capture_value(g, s, (size_t) (q - s));
+            /*
+             * Names that decide anything are 3 to 9 letters long; others
+             * only need their length.
+             */
+            if (g->tag_name_len + (size_t) (q - s) <= CS_NAME_MAX) {
+                if (!g->end_tag
+                    && (q == lim || g->tag_name_len + (size_t) (q - s) >= 3))
+                {
+                    for (const u_char_t *k = s; k < q; k++) {
+                        g->tag_name[g->tag_name_len++] = (char) lower(*k);
+                    }
+                } else {
+                    g->tag_name_len += (size_t) (q - s);
+                }
+            } else {
+                g->tag_name_len = CS_NAME_MAX + 1;
+            }
             s = q;
             if (s == lim) {
                 break;
             }
+            if (!g->end_tag) {
+                int kind = element_kind(g);
+                if (g->mode == M_HOLD && g->elem == E_PENDING) {
+                    /* the name straddled a chunk boundary */
+                    g->elem = kind;
+                    if (kind == E_NONE) {
+                        elem_keep(g, sc);
+                    }
+                } else if (kind != E_NONE && g->mode == M_PASS) {
+                    elem_begin(g, sc, sc->tag_lt);
+                    g->elem = kind;
+                }
+            }
             g->capture = A_NONE;
-            if (*s == '>') {
-                s++;
-                tag_done(g, sc, s - 1);
-            } else {
-                g->state = S_BEFORE_ATTR_NAME;
-                s++;
-            }
+            g->state = S_BEFORE_ATTR_NAME;
+            s = attrs_scan(g, sc, s, lim);
             break;
 
+        case S_BEFORE_ATTR_NAME:
+        case S_ATTR_NAME:
+        case S_AFTER_ATTR_NAME:
+        case S_BEFORE_ATTR_VALUE:
+        case S_ATTR_VALUE_DQ:
+        case S_ATTR_VALUE_SQ:
+        case S_ATTR_VALUE_UNQ:
         case S_AFTER_ATTR_VALUE:
-            if (is_space(c)) {
-                g->state = S_BEFORE_ATTR_NAME;
-                s++;
-            } else if (c == '/') {
-                g->state = S_SELF_CLOSING;
-                s++;
-            } else if (c == '>') {
-                s++;
-                tag_done(g, sc, s - 1);
-            } else {
-                g->state = S_BEFORE_ATTR_NAME;
-            }
-            break;
-
         case S_SELF_CLOSING:
-            if (c == '>') {
-                s++;
-                tag_done(g, sc, s - 1);
-            } else {
-                g->state = S_BEFORE_ATTR_NAME;
-            }
+            s = attrs_scan(g, sc, s, lim);
             break;
 
         case S_MD_OPEN:
@@ -1424,6 +1550,13 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
 
     /* End of chunk: emit what flows, move a pending element into hold. */
     if (sc->rc == 0) {
+        if (g->mode == M_PASS
+            && (g->state == S_TAG_OPEN
+                || (g->state == S_TAG_NAME && !g->end_tag)))
+        {
+            /* a tag name that straddles chunks may name an element */
+            elem_begin(g, sc, sc->tag_lt);
+        }
         if (g->mode == M_HOLD) {
             if (!g->elem_in_hold) {
                 emit(g, sc, sc->out, sc->elem, sc->held);
@@ -1456,7 +1589,7 @@ cs_gate_feed(cs_gate_t *g, const unsigned char *p, size_t n)
 int
 cs_gate_finish(cs_gate_t *g)
 {
-    cs_scan_t        scan = { NULL, NULL, NULL, NULL, true, 0 };
+    cs_scan_t        scan = { NULL, NULL, NULL, NULL, NULL, true, 0 };
     const u_char_t  *p;
     size_t           n;
 
