@@ -47,9 +47,16 @@ $(MODULE): $(NGINX_BUILD)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGINX_BUILD) -f objs/Makefile modules
 	cp $(NGINX_BUILD)/objs/ngx_http_consent_filter_module.so $@
 
+# Installs what is missing (Debian 12, as root); a no-op when all is there.
 deps:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(BUILD)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
@@ -68,7 +75,10 @@ $(BUILD)/test_%: $(SRC)/test/test_%.c $(BUILD)/libconsentcore.a
 unit: $(UNIT_BINS) $(BUILD)/consentctl
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-test: unit
+# The README's test command: core unit tests, then the request-replay suite
+# against the stock nginx with the built module.
+test: deps all unit
+	PERL5LIB=t/lib prove -r t/
 
 demo: deps all
 	bash conf/demo/demo.sh
