@@ -511,6 +511,10 @@ sub _case_location {
     my $id = $c->{_id};
     my $loc = $c->{location} // $setup->{location} // '';
     $loc .= "\n" . $c->{location_extra} if defined $c->{location_extra};
+    my $port = $up->port;
+    $loc =~ s/__UPSTREAM__/127.0.0.1:$port/g;
+    $loc =~ s/__ID__/$id/g;
+    $loc =~ s/__WORKDIR__/workdir()/ge;
     my $backend = $c->{backend} // 'proxy';
     my $b;
     if ($backend eq 'proxy') {
