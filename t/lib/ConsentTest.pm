@@ -43,7 +43,7 @@ use Time::HiRes qw(time sleep);
 use Exporter 'import';
 our @EXPORT_OK = qw(
     repo_root module_path consentctl_path nginx_bin workdir rules_db
-    free_port http_request hdr hdrs split_sizes bytes_eq gunzip_bytes
+    free_port http_request http_pipeline hdr hdrs split_sizes bytes_eq gunzip_bytes
     run_cases read_file write_file json_file json_encode
     start_nginx start_upstream nginx_t
 );
@@ -216,7 +216,9 @@ sub http_request {
     my $method = $a{method} || 'GET';
     my $path   = $a{path}   || '/';
     my @h      = @{ $a{headers} || [] };
-    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    my $req = ($a{version} || '1.1') eq '1.0'
+            ? "$method $path HTTP/1.0\r\nHost: localhost\r\n"
+            : "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
     while (my ($k, $v) = splice(@h, 0, 2)) {
         $req .= "$k: $v\r\n";
     }
@@ -264,8 +266,48 @@ sub _write_all {
     return 1;
 }
 
+# parse_response($raw, $method, $multi): with $multi, bytes after this
+# response are allowed and returned in {rest} (pipelined responses).
+# Several requests on one keep-alive connection, sent at once (pipelined);
+# the last one closes.  Returns the parsed responses in order.
+#   http_pipeline(port => P, requests => [{method, path, headers}, ...])
+sub http_pipeline {
+    my (%a) = @_;
+    my @reqs = @{ $a{requests} };
+    my $out = '';
+    for my $i (0 .. $#reqs) {
+        my $r = $reqs[$i];
+        $out .= ($r->{method} || 'GET') . " $r->{path} HTTP/1.1\r\nHost: localhost\r\n";
+        $out .= "Connection: close\r\n" if $i == $#reqs;
+        my @h = @{ $r->{headers} || [] };
+        while (my ($k, $v) = splice(@h, 0, 2)) { $out .= "$k: $v\r\n" }
+        $out .= "\r\n";
+    }
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $a{port}, Proto => 'tcp')
+        or return ();
+    binmode $s;
+    _write_all($s, $out);
+    my $raw = '';
+    my $sel = IO::Select->new($s);
+    my $deadline = time + $TIMEOUT;
+    while (time < $deadline) {
+        next unless $sel->can_read($deadline - time);
+        my $n = sysread($s, $raw, 65536, length $raw);
+        last if !$n;
+    }
+    close $s;
+    my @res;
+    for my $r (@reqs) {
+        my $res = parse_response($raw, $r->{method} || 'GET', 1);
+        push @res, $res;
+        last if $res->{error} || !defined $res->{rest};
+        $raw = $res->{rest};
+    }
+    return @res;
+}
+
 sub parse_response {
-    my ($raw, $method) = @_;
+    my ($raw, $method, $multi) = @_;
     my $res = { status => 0, headers => [], body => '', raw_length => length $raw };
     my $end = index($raw, "\r\n\r\n");
     if ($end < 0) {
@@ -289,19 +331,22 @@ sub parse_response {
     my $rest = substr($raw, $end + 4);
     my $st = $res->{status};
     if ($method eq 'HEAD' || $st == 304 || $st == 204 || $st < 200) {
-        $res->{extra} = $rest if length $rest;
+        if ($multi) { $res->{rest} = $rest } elsif (length $rest) { $res->{extra} = $rest }
         return $res;
     }
     my $te = lc(join ',', hdrs($res, 'Transfer-Encoding'));
     my @cl = hdrs($res, 'Content-Length');
     if ($te =~ /chunked/) {
         $res->{chunked} = 1;
-        my ($body, $err) = _dechunk($rest);
+        my ($body, $err, $used) = _dechunk($rest, $multi);
         $res->{body} = $body;
         $res->{error} = $err if $err;
+        $res->{rest} = substr($rest, $used) if $multi && defined $used;
     } elsif (@cl) {
         my $cl = $cl[0];
-        if (length($rest) != $cl) {
+        if ($multi && length($rest) >= $cl) {
+            $res->{rest} = substr($rest, $cl);
+        } elsif (length($rest) != $cl) {
             $res->{error} = "Content-Length $cl but " . length($rest) . " body bytes";
         }
         $res->{body} = substr($rest, 0, $cl);
@@ -312,7 +357,7 @@ sub parse_response {
 }
 
 sub _dechunk {
-    my ($d) = @_;
+    my ($d, $multi) = @_;
     my $out = '';
     my $pos = 0;
     while (1) {
@@ -331,7 +376,8 @@ sub _dechunk {
                 $pos = $t + 2;
                 last if $tl eq '';
             }
-            return ($out, $pos == length $d ? undef : "garbage after last chunk");
+            return ($out, undef, $pos) if $multi || $pos == length $d;
+            return ($out, "garbage after last chunk");
         }
         return ($out, "truncated chunk data") if $pos + $n + 2 > length $d;
         $out .= substr($d, $pos, $n);
@@ -521,10 +567,12 @@ sub _case_location {
         $b = "proxy_pass http://127.0.0.1:" . $up->port . ";";
     } elsif ($backend eq 'proxy_keepalive') {
         $b = "proxy_pass http://ct_upstream_ka; proxy_set_header Connection \"\";";
-    } elsif ($backend eq 'static') {
-        my $dir = workdir() . "/static/$id";
+    } elsif ($backend eq 'static' || $backend eq 'static_root') {
+        # files under DIR/c/<id>/ served with "root DIR" or "alias DIR/c/<id>/"
+        my $base = workdir() . "/static";
+        my $dir = "$base/c/$id";
         make_path($dir);
-        chmod 0755, workdir() . "/static", $dir;
+        chmod 0755, $base, "$base/c", $dir;
         my $files = $c->{static} || {};
         for my $f (sort keys %$files) {
             my $data = $files->{$f};
@@ -533,7 +581,7 @@ sub _case_location {
             chmod 0644, "$dir/$f";
             utime $c->{mtime}, $c->{mtime}, "$dir/$f" if $c->{mtime};
         }
-        $b = "alias $dir/;";
+        $b = $backend eq 'static' ? "alias $dir/;" : "root $base;";
     } elsif ($backend eq 'none') {
         $b = '';
     } else {
@@ -617,7 +665,7 @@ sub _run_case {
 
         my $path = "/c/$c->{_id}/" . ($c->{path} // 'index.html');
         my $res = http_request(port => $ngx->port, method => $method, path => $path,
-                               headers => \@h);
+                               headers => \@h, version => $c->{http_version});
         $REQUESTS++;
         my $tag = "[split $split]";
         if ($res->{error}) {
@@ -673,7 +721,7 @@ sub _run_case {
                 or Test::More::diag("raw log value: " . ($got_b // '(no log line)'));
         }
         if ($e->{check}) {
-            $e->{check}->($res, $got, $split, $ngx);
+            $e->{check}->($res, $got, $split, $ngx, $c);
         }
     }
     return;

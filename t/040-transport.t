@@ -1,0 +1,196 @@
+# Transport: gzip after the gate, gzip-compressed upstreams with gunzip,
+# proxy buffering on/off (incl. tiny buffers), static files (sendfile on and
+# off, small output buffers), large pages, keep-alive and HTTP/1.0 clients,
+# consent_max_element_size.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use ConsentTest qw(:all);
+use ConsentOracle;
+
+my $db    = rules_db();
+my $rules = ConsentOracle::load_rules(repo_root() . '/rules/ana.yaml');
+my $HTTP  = "consent_rules $db;\nconsent_cookie consent;";
+
+my %fx;
+for my $site ('air-booking', 'tour-booking', 'gourmet') {
+    my $m = ConsentOracle::load_manifest(ConsentTest::fixture_path("$site.json"));
+    my $html = read_file(ConsentTest::fixture_path($m->{fixture}));
+    $fx{$site} = { m => $m, html => $html };
+}
+sub expect_for {
+    my ($site, $cookie) = @_;
+    my ($out, $blocked) = ConsentOracle::expected($rules, $fx{$site}{m}, $fx{$site}{html}, $cookie);
+    return ($out, $blocked);
+}
+my ($air_none, $air_none_b) = expect_for('air-booking', 'none');
+my ($air_ga)                = expect_for('air-booking', 'google|adobe');
+my ($tour_none)             = expect_for('tour-booking', 'none');
+my ($gour_an)               = expect_for('gourmet', 'analytics');
+
+my $ON  = 'consent on; consent_site air-booking;';
+my @cases;
+
+# ---------------------------------------------------------------- gzip
+push @cases,
+  { name => 'gzip on after the gate, gzip client', fixture => 'air-booking.html', cookie => 'none',
+    client_gzip => 1, location => "$ON gzip on; gzip_min_length 1;",
+    expect => { body => $air_none, blocked => $air_none_b,
+                headers => { 'Content-Encoding' => 'gzip', Vary => qr/Cookie/i },
+                no_headers => ['Content-Length'] } },
+  { name => 'gzip on, client without gzip gets plain', fixture => 'air-booking.html', cookie => 'none',
+    location => "$ON gzip on; gzip_min_length 1;",
+    expect => { body => $air_none, no_headers => ['Content-Encoding'] } },
+  { name => 'gzip upstream + gunzip on, plain client', fixture => 'air-booking.html', up_gzip => 1,
+    cookie => 'none', location => "$ON gunzip on;",
+    expect => { body => $air_none, blocked => $air_none_b, no_headers => ['Content-Encoding', 'Content-Length'] } },
+  { name => 'gzip upstream + gunzip on, gzip client', fixture => 'air-booking.html', up_gzip => 1,
+    client_gzip => 1, cookie => 'none', location => "$ON gunzip on;",
+    expect => { body => $air_none, blocked => $air_none_b } },
+  { name => 'gzip upstream + gunzip on + gzip on, gzip client gets gzip', fixture => 'air-booking.html',
+    up_gzip => 1, client_gzip => 1, cookie => 'google|adobe',
+    location => "$ON gunzip on; gzip on; gzip_min_length 1;",
+    expect => { body => $air_ga, headers => { 'Content-Encoding' => 'gzip' } } },
+  { name => 'gzip upstream + gunzip on + gzip on, plain client', fixture => 'air-booking.html',
+    up_gzip => 1, cookie => 'google|adobe', location => "$ON gunzip on; gzip on; gzip_min_length 1;",
+    expect => { body => $air_ga, no_headers => ['Content-Encoding'] } },
+  { name => 'gzip upstream with Content-Length + gunzip on', fixture => 'tour-booking.html', up_gzip => 1,
+    up_framing => 'length', splits => ['whole'], cookie => 'none',
+    location => 'consent on; consent_site tour-booking; gunzip on;',
+    expect => { body => $tour_none, no_headers => ['Content-Encoding', 'Content-Length'] } },
+  { name => 'gzip upstream, consent off: passes compressed', fixture => 'air-booking.html', up_gzip => 1,
+    client_gzip => 1, cookie => 'none', location => 'consent off; gunzip on;', splits => ['whole', 7],
+    expect => { same => 1, headers => { 'Content-Encoding' => 'gzip' } } };
+
+# ---------------------------------------------------------------- proxy buffering
+for my $b ('on', 'off') {
+    push @cases,
+      { name => "proxy_buffering $b", fixture => 'air-booking.html', cookie => 'none',
+        location => "$ON proxy_buffering $b;", expect => { body => $air_none, blocked => $air_none_b } },
+      { name => "proxy_buffering $b, tiny buffers", fixture => 'tour-booking.html', cookie => 'none',
+        location => "consent on; consent_site tour-booking; proxy_buffering $b; proxy_buffer_size 1k; proxy_buffers 2 1k; proxy_busy_buffers_size 1k; proxy_temp_file_write_size 1k; proxy_max_temp_file_size 64k;",
+        expect => { body => $tour_none } },
+      { name => "proxy_buffering $b, keep-alive upstream pool", fixture => 'gourmet.html',
+        backend => 'proxy_keepalive', cookie => 'analytics',
+        location => "consent on; consent_site gourmet; proxy_buffering $b;",
+        expect => { body => $gour_an } };
+}
+push @cases,
+  { name => 'proxy buffering spills to a temp file', fixture => 'tour-booking.html', cookie => 'none',
+    location => 'consent on; consent_site tour-booking; proxy_buffering on; proxy_buffer_size 1k; proxy_buffers 2 1k; proxy_busy_buffers_size 1k; proxy_temp_file_write_size 1k; proxy_max_temp_file_size 10m;'
+              . ' limit_rate 64k;',
+    splits => ['whole', 'random:4'],
+    expect => { body => $tour_none, check => sub {
+        my ($res, $got, $split, $ngx, $c) = @_;
+        ok(scalar $ngx->error_lines(qr{buffered to a temporary file.*GET /c/$c->{_id}/}),
+           "[split $split] the response really went through a temp file");
+    } } };
+
+# ---------------------------------------------------------------- static files
+for my $sf ('on', 'off') {
+    push @cases,
+      { name => "static file, sendfile $sf", backend => 'static', cookie => 'none',
+        static => { 'index.html' => 'fixture:air-booking.html' },
+        location => "$ON sendfile $sf;",
+        expect => { body => $air_none, blocked => $air_none_b,
+                    no_headers => ['Content-Length', 'Accept-Ranges'], headers => { Vary => qr/Cookie/i } } },
+      { name => "static file, sendfile $sf, 512-byte output buffers", backend => 'static', cookie => 'none',
+        static => { 'index.html' => 'fixture:air-booking.html' },
+        location => "$ON sendfile $sf; output_buffers 2 512;",
+        expect => { body => $air_none } };
+}
+push @cases,
+  { name => 'static file with root and gzip', backend => 'static_root', cookie => 'google|adobe', client_gzip => 1,
+    static => { 'index.html' => 'fixture:air-booking.html' },
+    location => "$ON gzip on; gzip_min_length 1;",
+    expect => { body => $air_ga, headers => { 'Content-Encoding' => 'gzip' } } };
+
+# ---------------------------------------------------------------- big pages
+{
+    my $n = 40;                       # ~800 KB: many buffers, many elements
+    my $big = $fx{'air-booking'}{html} x $n;
+    my $exp = $air_none x $n;
+    push @cases,
+      { name => "large page ($n fixture copies)", body => $big, cookie => 'none', location => $ON,
+        splits => ['whole', 7, 'random:1', 'random:2'], expect => { body => $exp } },
+      { name => "large page, proxy_buffering off", body => $big, cookie => 'none',
+        location => "$ON proxy_buffering off;", splits => ['whole', 'random:3'], expect => { body => $exp } },
+      { name => "large page through gzip", body => $big, cookie => 'none', client_gzip => 1,
+        location => "$ON gzip on;", splits => ['whole', 'random:5'],
+        expect => { body => $exp, headers => { 'Content-Encoding' => 'gzip' } } };
+}
+
+# ---------------------------------------------------------------- HTTP/1.0 client
+push @cases,
+  { name => 'HTTP/1.0 client (close-delimited response)', fixture => 'air-booking.html', cookie => 'none',
+    http_version => '1.0', location => $ON, expect => { body => $air_none, no_headers => ['Content-Length'] } };
+
+# ---------------------------------------------------------------- consent_max_element_size
+my $pad  = join '', map { "  /* ライセンス表記 line $_ */\n" } 1 .. 200;      # ~6 KB
+my $attr = "<script>fbq('init','1');\n$pad</script>";
+my $unat = "<script>window.ANA={};\n$pad var s=\"</scr\"+\"ipt>\";</script>";
+my $src  = "<script src=\"https://connect.facebook.net/en_US/fbevents.js\">\n$pad</script>";
+my $MAX  = "$ON consent_max_element_size 1k;";
+push @cases,
+  { name => 'max 1k: attributed inline script bigger than the limit removed whole',
+    body => "<p>a</p>$attr<p>b</p>", cookie => 'none', location => $MAX,
+    expect => { body => '<p>a</p><p>b</p>', blocked => ['meta'] } },
+  { name => 'max 1k: unattributed inline script bigger than the limit passes',
+    body => "<p>a</p>$unat<p>b</p>", cookie => 'none', location => $MAX,
+    expect => { same => 1, blocked => [] } },
+  { name => 'max 1k: script src with a big body removed whole',
+    body => "<p>a</p>$src<p>b</p>", cookie => 'none', location => $MAX,
+    expect => { body => '<p>a</p><p>b</p>' } },
+  { name => 'max 1k: consented big script kept',
+    body => "<p>a</p>$attr<p>b</p>", cookie => 'meta', location => $MAX, expect => { same => 1 } },
+  { name => 'max 1k: big unattributed then attributed',
+    body => "$unat|$attr|$unat", cookie => 'none', location => $MAX,
+    expect => { body => "$unat||$unat" } },
+  { name => 'max 1k: big first-party noscript passes',
+    body => "<noscript><p>$pad</p><img src=\"/nojs.gif\"></noscript>", cookie => 'none', location => $MAX,
+    expect => { same => 1 } };
+{
+    my $pad300 = "/*" . ('0123456789abcdef' x 19200) . "*/";                 # ~300 KB
+    push @cases,
+      { name => 'default max (256k): 300 KB unattributed inline script passes',
+        body => "<p>a</p><script>var a=1;$pad300</script><p>b</p>", cookie => 'none', location => $ON,
+        splits => ['whole', 'random:1'], expect => { same => 1 } },
+      { name => 'default max (256k): 300 KB attributed inline script removed whole',
+        body => "<p>a</p><script>gtag('js',new Date());$pad300</script><p>b</p>", cookie => 'none',
+        location => $ON, splits => ['whole', 'random:1'], expect => { body => '<p>a</p><p>b</p>' } },
+      { name => 'max 512k: 300 KB script with the signature at its end removed',
+        body => "<p>a</p><script>$pad300 gtag('js');</script><p>b</p>", cookie => 'none',
+        location => "$ON consent_max_element_size 512k;", splits => ['whole', 'random:2'],
+        expect => { body => '<p>a</p><p>b</p>' } };
+}
+
+run_cases({ http => $HTTP }, \@cases);
+
+# ---------------------------------------------------------------- keep-alive client
+# Per-request state: consecutive requests on one client connection with
+# different cookies must each get their own result.
+{
+    my $up  = ConsentTest::Upstream->start;
+    my $ngx = ConsentTest::Nginx->start(http => $HTTP, server => '', upstream => $up,
+        locations => "location / { $ON proxy_pass http://127.0.0.1:" . $up->port . "; }");
+    my $name = Digest::MD5::md5_hex($fx{'air-booking'}{html});
+    ConsentTest::write_file($up->dir . "/$name", $fx{'air-booking'}{html});
+    my ($all) = expect_for('air-booking', 'all');
+    my @order = (['none', $air_none], ['all', $all], ['google|adobe', $air_ga], ['none', $air_none]);
+    for my $split ('whole', 1) {
+        my @res = http_pipeline(port => $ngx->port, requests => [ map { {
+            path => '/index.html',
+            headers => ['X-CT-Body' => $name, 'X-CT-Split' => $split, Cookie => "consent=$_->[0]"],
+        } } @order ]);
+        is(scalar @res, scalar @order, "keep-alive [$split]: all responses received");
+        for my $i (0 .. $#order) {
+            ok(!$res[$i]{error}, "keep-alive [$split] #$i well-formed") or diag $res[$i]{error};
+            bytes_eq($res[$i]{body}, $order[$i][1], "keep-alive [$split] #$i consent=$order[$i][0]");
+        }
+    }
+    $ngx->stop;
+    $up->stop;
+}
+
+done_testing;
