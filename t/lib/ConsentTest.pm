@@ -494,13 +494,19 @@ for my $sig (qw(INT TERM HUP)) {
 
 # ---------------------------------------------------------------- nginx -t
 
-# Runs `nginx -t` on a config text (a whole nginx.conf, see config_text).
+# Runs `nginx -t` on the harness config built from (http => , server => ,
+# locations => , module => 1) without starting anything.
 # Returns (exit_code, combined output).
 sub nginx_t {
-    my ($conf) = @_;
-    my $prefix = workdir() . '/t-' . (++$REQ_SEQ);
+    my (%a) = @_;
+    my $self = bless { module => 1, http => '', server => '', locations => '', %a },
+                     'ConsentTest::Nginx';
+    require_module() if $self->{module};
+    $self->{prefix} = workdir() . '/t-' . (++$REQ_SEQ);
+    $self->{port} = free_port();
+    my $prefix = $self->{prefix};
     make_path("$prefix/logs", "$prefix/conf", "$prefix/tmp");
-    write_file("$prefix/conf/nginx.conf", $conf);
+    write_file("$prefix/conf/nginx.conf", $self->config_text);
     my $out = qx{'$NGINX' -t -p '$prefix/' -c conf/nginx.conf -e stderr 2>&1};
     return ($? >> 8, $out);
 }
