@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# make bench: throughput of the consent gate against a plain proxy and against
+# the same stripping done with subs_filter regexes, on a ~350 KB booking page
+# carrying ~40 tracker elements (bench/make-page.pl).
+#
+# One nginx (prefix build/bench/) with four server blocks on 127.0.0.1:
+#   origin  BENCH_PORT     serves build/bench/page.html as a static file
+#   A       BENCH_PORT+1   gate off: plain proxy to the origin
+#   B       BENCH_PORT+2   gate on, site air-booking; no consent cookie, so
+#                          every tracker element is stripped (the worst case);
+#                          also run with "Cookie: consent=all" (nothing goes)
+#   C       BENCH_PORT+3   subs_filter: one regex per tag pattern, built from
+#                          the same rules (bench/subs-filter-conf.pl)
+# The fronts share proxy settings: HTTP/1.1 and upstream keepalive, identical
+# proxy buffers (the page fits in memory, no temp files), no compression.
+#
+# worker_processes 1: the machine has 2 cores; the single worker (origin and
+# front in the same process, identical for every variant) is pinned to one
+# core and wrk (-t1) to the other, so the two never compete for a core and
+# the figures are the per-core throughput of the filter chain. The origin's
+# share is in every variant, which pulls all ratios towards 1.
+#
+# Measurement: warm-up, then BENCH_ROUNDS rounds of interleaved wrk runs
+# (A B B' C A B B' C ...), BENCH_SECONDS each; the table shows the median
+# requests/s per variant and the median CPU time the nginx worker spent per
+# request (from /proc; meaningful even if wrk, not nginx, is the limit;
+# "+us vs off" is then the filter's own cost per page). The targets (gate on >= 0.90 x gate off, gate on
+# >= 5 x subs_filter) are printed, never enforced. The run fails only when
+# the setup is wrong: nginx does not start, a response is not 200, or the
+# subs_filter output does not match the gate's (the comparison would be
+# meaningless).
+#
+# Environment: BENCH_SECONDS (10), BENCH_ROUNDS (5), BENCH_WARMUP (3),
+# BENCH_CONNECTIONS (16), BENCH_PORT (18080), BENCH_PCRE_JIT (on: the
+# strongest subs_filter; nginx's default is off), NGINX (/usr/sbin/nginx),
+# SUBS_MODULE (/usr/lib/nginx/modules/ngx_http_subs_filter_module.so).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bench=$root/build/bench
+module=$root/build/ngx_http_consent_module.so
+consentctl=$root/build/consentctl
+nginx=${NGINX:-/usr/sbin/nginx}
+subs_module=${SUBS_MODULE:-/usr/lib/nginx/modules/ngx_http_subs_filter_module.so}
+
+seconds=${BENCH_SECONDS:-10}
+rounds=${BENCH_ROUNDS:-5}
+warmup=${BENCH_WARMUP:-3}
+conns=${BENCH_CONNECTIONS:-16}
+port=${BENCH_PORT:-18080}
+pcre_jit=${BENCH_PCRE_JIT:-on}          # nginx's regexes (subs_filter); the gate JITs its own
+p_origin=$port p_off=$((port + 1)) p_on=$((port + 2)) p_subs=$((port + 3))
+
+die() { echo "bench: $*" >&2; exit 2; }
+
+for f in "$module" "$consentctl"; do
+    [ -e "$f" ] || die "$f missing: run make first"
+done
+[ -x "$nginx" ] || die "no nginx at $nginx"
+[ -e "$subs_module" ] || die "no subs_filter module at $subs_module (apt-get install libnginx-mod-http-subs-filter)"
+for tool in wrk curl perl; do
+    command -v "$tool" >/dev/null || die "$tool not found"
+done
+
+mkdir -p "$bench/tmp" "$bench/out"
+
+# ---- inputs: page, rules, the regex competitor ----
+perl "$root/bench/make-page.pl" "$bench/page.html"
+"$consentctl" compile "$root/rules/ana.yaml" -o "$bench/rules.mdb" >/dev/null
+"$consentctl" dump "$bench/rules.mdb" > "$bench/rules.dump"
+perl "$root/bench/subs-filter-conf.pl" --conf < "$bench/rules.dump" > "$bench/subs_filter.conf"
+perl "$root/bench/subs-filter-conf.pl" --host-regex < "$bench/rules.dump" > "$bench/hosts.re"
+
+# ---- CPU placement: nginx worker on one core, wrk on another ----
+cpus=()
+if command -v taskset >/dev/null; then
+    list=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)
+    for part in ${list//,/ }; do
+        if [[ $part == *-* ]]; then
+            for ((c = ${part%-*}; c <= ${part#*-}; c++)); do cpus+=("$c"); done
+        else
+            cpus+=("$part")
+        fi
+    done
+fi
+affinity="" wrk_pin=() placement="not pinned (fewer than 2 usable CPUs or no taskset)"
+if [ "${#cpus[@]}" -ge 2 ]; then
+    mask=1
+    for ((i = 0; i < cpus[0]; i++)); do mask+=0; done
+    affinity="worker_cpu_affinity $mask;"
+    wrk_pin=(taskset -c "${cpus[1]}")
+    placement="nginx worker on CPU ${cpus[0]}, wrk on CPU ${cpus[1]}"
+fi
+
+# ---- nginx.conf ----
+proxy_common="
+        proxy_pass                 http://origin;
+        proxy_http_version         1.1;
+        proxy_set_header           Connection \"\";
+        proxy_set_header           Accept-Encoding \"\";
+        proxy_buffering            on;
+        proxy_buffer_size          16k;
+        proxy_buffers              64 16k;
+        proxy_busy_buffers_size    64k;
+        proxy_max_temp_file_size   0;"
+
+cat > "$bench/nginx.conf" <<EOF
+# generated by bench/bench.sh
+load_module $subs_module;
+load_module $module;
+
+worker_processes  1;
+$affinity
+pcre_jit          $pcre_jit;
+pid               $bench/nginx.pid;
+error_log         $bench/error.log warn;
+
+events {
+    worker_connections  1024;
+}
+
+http {
+    include        /etc/nginx/mime.types;
+    default_type   application/octet-stream;
+    access_log     off;
+    sendfile       on;
+    keepalive_requests  1000000;
+    keepalive_timeout   60s;
+
+    client_body_temp_path  $bench/tmp/body;
+    proxy_temp_path        $bench/tmp/proxy;
+    fastcgi_temp_path      $bench/tmp/fastcgi;
+    uwsgi_temp_path        $bench/tmp/uwsgi;
+    scgi_temp_path         $bench/tmp/scgi;
+
+    consent_rules  $bench/rules.mdb;
+
+    upstream origin {
+        server     127.0.0.1:$p_origin;
+        keepalive  64;
+        keepalive_requests  1000000;
+    }
+
+    # origin: the page as the application would serve it
+    server {
+        listen  127.0.0.1:$p_origin;
+        root    $bench;
+        open_file_cache  max=16 inactive=60s;
+        location = / { try_files /page.html =404; }
+    }
+
+    # A: gate off, plain proxy
+    server {
+        listen  127.0.0.1:$p_off;
+        location / {$proxy_common
+        }
+    }
+
+    # B: gate on
+    server {
+        listen  127.0.0.1:$p_on;
+        consent         on;
+        consent_site    air-booking;
+        consent_cookie  consent;
+        location / {$proxy_common
+        }
+    }
+
+    # C: subs_filter stripping the same elements with regexes
+    server {
+        listen  127.0.0.1:$p_subs;
+        location / {$proxy_common
+            # subs_filter_types defaults to text/html, the page's type
+            include  $bench/subs_filter.conf;
+        }
+    }
+}
+EOF
+
+# ---- start / stop ----
+pidfile=$bench/nginx.pid
+stop_nginx() {
+    if [ -f "$pidfile" ]; then
+        local pid
+        pid=$(cat "$pidfile" 2>/dev/null || true)
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        fi
+        rm -f "$pidfile"
+    fi
+}
+stop_nginx                                   # a leftover from an aborted run
+trap stop_nginx EXIT
+trap 'exit 130' INT TERM
+
+for p in $p_origin $p_off $p_on $p_subs; do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/"; then
+        die "port $p is in use; set BENCH_PORT"
+    fi
+done
+
+"$nginx" -p "$bench" -c "$bench/nginx.conf" -t -q || die "nginx -t failed"
+"$nginx" -p "$bench" -c "$bench/nginx.conf"
+for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$p_origin/" && break
+    sleep 0.1
+done
+
+# ---- one response per variant: sizes and the like-for-like check ----
+fetch() {   # name port [header]
+    local name=$1 port=$2 code
+    shift 2
+    code=$(curl -s -o "$bench/out/$name.html" -w '%{http_code}' "$@" "http://127.0.0.1:$port/")
+    [ "$code" = 200 ] || die "$name: HTTP $code from 127.0.0.1:$port"
+}
+fetch origin "$p_origin"
+fetch off    "$p_off"
+fetch on     "$p_on"
+fetch all    "$p_on" -H 'Cookie: consent=all'
+fetch subs   "$p_subs"
+
+size() { stat -c %s "$1"; }
+mentions() { perl -ne 'BEGIN { open my $f, "<", shift or die; chomp($re = <$f>) } $n++ while /$re/gio; END { print $n + 0 }' "$bench/hosts.re" "$1"; }
+changed_lines() { diff "$1" "$2" | grep -c '^<' || true; }
+
+read -r _ expect_elements < <(grep '^tracker_elements' "$bench/page.html.expect")
+read -r _ expect_kept < <(grep '^kept_host_mentions' "$bench/page.html.expect")
+o=$bench/out
+origin_size=$(size "$o/origin.html")
+
+echo
+echo "== page: $origin_size bytes, $expect_elements tracker elements, $expect_kept tracker host names kept on purpose (links, JSON-LD)"
+printf '%-34s %9s %9s %10s %14s\n' "response (one curl each)" bytes removed "elements" "host mentions"
+for v in "origin:origin (static)" "off:A gate off" "on:B gate on, no consent" "all:B gate on, consent=all" "subs:C subs_filter"; do
+    f=$o/${v%%:*}.html
+    printf '%-34s %9d %9d %10d %14d\n' "${v#*:}" "$(size "$f")" $((origin_size - $(size "$f"))) \
+        "$(changed_lines "$o/origin.html" "$f")" "$(mentions "$f")"
+done
+echo "(elements = lines of the page that changed; every tracker element sits on a line of its own)"
+
+verify_ok=1
+check() {   # description condition...
+    local what=$1
+    shift
+    if "$@"; then
+        echo "  ok    $what"
+    else
+        echo "  FAIL  $what"
+        verify_ok=0
+    fi
+}
+echo
+echo "== checks"
+check "gate off returns the origin page unchanged" cmp -s "$o/origin.html" "$o/off.html"
+check "gate on, consent=all returns the origin page unchanged" cmp -s "$o/origin.html" "$o/all.html"
+check "gate on removes all $expect_elements tracker elements" \
+    test "$(changed_lines "$o/origin.html" "$o/on.html")" -eq "$expect_elements"
+check "gate on leaves only the $expect_kept kept host names" test "$(mentions "$o/on.html")" -eq "$expect_kept"
+check "subs_filter leaves only the $expect_kept kept host names" test "$(mentions "$o/subs.html")" -eq "$expect_kept"
+check "subs_filter output is byte-identical to the gate's" cmp -s "$o/on.html" "$o/subs.html"
+if ! cmp -s "$o/on.html" "$o/subs.html"; then
+    diff "$o/on.html" "$o/subs.html" | head -20 || true
+fi
+
+# ---- load ----
+declare -A url=(
+    [off]="http://127.0.0.1:$p_off/"
+    [on]="http://127.0.0.1:$p_on/"
+    [all]="http://127.0.0.1:$p_on/"
+    [subs]="http://127.0.0.1:$p_subs/"
+)
+declare -A hdr=([off]="" [on]="" [all]="Cookie: consent=all" [subs]="")
+declare -A label=(
+    [off]="A  gate off (plain proxy)"
+    [on]="B  gate on, no consent (strip all)"
+    [all]="B' gate on, consent=all (strip none)"
+    [subs]="C  subs_filter regexes"
+)
+variants=(off on all subs)
+declare -A results=() cpu=()
+
+# The worker's CPU time (utime + stime, in clock ticks) from /proc.
+clk_tck=$(getconf CLK_TCK)
+worker_pid=$(pgrep -P "$(cat "$pidfile")" | head -1)
+[ -n "$worker_pid" ] || die "no nginx worker process"
+worker_ticks() { awk '{print $14 + $15}' "/proc/$worker_pid/stat"; }
+
+run_wrk() {   # variant duration -> prints "requests/s worker-CPU-us/request"
+    local v=$1 d=$2 out t0 t1 n
+    local args=(-t1 -c"$conns" -d"${d}s" --latency)
+    [ -n "${hdr[$v]}" ] && args+=(-H "${hdr[$v]}")
+    t0=$(worker_ticks)
+    out=$("${wrk_pin[@]}" wrk "${args[@]}" "${url[$v]}" 2>&1)
+    t1=$(worker_ticks)
+    if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+        echo "bench: $v: wrk reported errors:" >&2
+        grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
+    fi
+    n=$(awk '/requests in/ {print $1}' <<<"$out")
+    awk -v n="$n" -v t=$((t1 - t0)) -v hz="$clk_tck" \
+        '/^Requests\/sec:/ {printf "%s %.1f\n", $2, (n > 0) ? t / hz * 1e6 / n : 0}' <<<"$out"
+}
+
+echo
+echo "== load: wrk -t1 -c$conns, ${seconds}s x $rounds rounds per variant, interleaved; $placement"
+echo "warm-up (${warmup}s each) ..."
+for v in "${variants[@]}"; do run_wrk "$v" "$warmup" >/dev/null; done
+for ((r = 1; r <= rounds; r++)); do
+    line="round $r:"
+    for v in "${variants[@]}"; do
+        read -r rps us < <(run_wrk "$v" "$seconds")
+        [ -n "${rps:-}" ] || die "wrk gave no result for $v"
+        results[$v]+="$rps "
+        cpu[$v]+="$us "
+        line+=$(printf '  %s %7.1f/s %5.0fus' "$v" "$rps" "$us")
+    done
+    echo "$line"
+done
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }
+declare -A med mcpu
+for v in "${variants[@]}"; do
+    med[$v]=$(median <<<"${results[$v]}")
+    mcpu[$v]=$(median <<<"${cpu[$v]}")
+done
+
+echo
+echo "== results (median of $rounds runs; $origin_size-byte page; pcre_jit $pcre_jit)"
+printf '%-38s %9s %11s %8s %7s %14s %10s\n' variant "req/s" "range" "MB/s" "vs off" "worker us/req" "+us vs off"
+for v in "${variants[@]}"; do
+    f=$o/$v.html
+    printf '%-38s %9.1f %11s %8.1f %7.3f %14.0f %10.0f\n' "${label[$v]}" "${med[$v]}" "$(spread <<<"${results[$v]}")" \
+        "$(awk -v r="${med[$v]}" -v s="$(size "$f")" 'BEGIN {print r * s / 1e6}')" \
+        "$(awk -v a="${med[$v]}" -v b="${med[off]}" 'BEGIN {print a / b}')" \
+        "${mcpu[$v]}" "$(awk -v a="${mcpu[$v]}" -v b="${mcpu[off]}" 'BEGIN {print a - b}')"
+done
+echo "(worker us/req: CPU time of the single nginx worker per request, origin included;"
+echo " it does not depend on whether wrk or nginx is the bottleneck)"
+ratio_off=$(awk -v a="${med[on]}" -v b="${med[off]}" 'BEGIN {printf "%.3f", a / b}')
+ratio_subs=$(awk -v a="${med[on]}" -v b="${med[subs]}" 'BEGIN {printf "%.2f", a / b}')
+verdict() { awk -v x="$1" -v t="$2" 'BEGIN {print (x >= t) ? "met" : "NOT met"}'; }
+echo
+printf 'gate on / gate off    = %6s   (target >= 0.90: %s)\n' "$ratio_off" "$(verdict "$ratio_off" 0.90)"
+printf 'gate on / subs_filter = %6sx  (target >= 5x:   %s)\n' "$ratio_subs" "$(verdict "$ratio_subs" 5)"
+echo "(targets are reported, not enforced: this is a measurement on a noisy machine)"
+
+if [ "$verify_ok" != 1 ]; then
+    echo "bench: the output checks failed (see above): the comparison is not like for like" >&2
+    exit 1
+fi
