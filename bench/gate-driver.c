@@ -1,0 +1,192 @@
+/*
+ * Profiling driver for the gate alone (no nginx, no sockets): feeds a page
+ * through cs_gate_feed() in fixed-size chunks, as nginx's proxy buffers
+ * would, and reports the time per page; then times the two inline-script
+ * matchers alone over the page's inline scripts. Built by `make bench-driver`.
+ *
+ *   build/bench/gate-driver RULES.mdb PAGE.html [iterations] [chunk]
+ *
+ * Run it under perf or `valgrind --tool=callgrind` to see where the gate's
+ * time goes. Nothing is allowed: the worst case, as in `make bench`.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cs_core.h"
+
+static void *
+xalloc(void *ctx, size_t size)
+{
+    (void) ctx;
+    return malloc(size);
+}
+
+static void
+xfree(void *ctx, void *p)
+{
+    (void) ctx;
+    free(p);
+}
+
+static int
+count_out(void *ud, const unsigned char *p, size_t n, bool held)
+{
+    (void) p;
+    (void) held;
+    *(size_t *) ud += n;
+    return 0;
+}
+
+static void
+ignore(void *ud, uint32_t r)
+{
+    (void) ud;
+    (void) r;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+    char         err[256];
+    long         iters = argc > 3 ? atol(argv[3]) : 200;
+    size_t       chunk = argc > 4 ? (size_t) atol(argv[4]) : 16384;
+    FILE        *f;
+    long         len;
+    char        *page;
+
+    if (argc < 3 || iters <= 0 || chunk == 0) {
+        fprintf(stderr, "usage: %s RULES.mdb PAGE.html [iterations] [chunk]\n",
+                argv[0]);
+        return 2;
+    }
+
+    cs_rules_t *rules = cs_rules_load(argv[1], err, sizeof(err));
+    if (rules == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+
+    f = fopen(argv[2], "rb");
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) <= 0) {
+        perror(argv[2]);
+        return 1;
+    }
+    rewind(f);
+    page = malloc((size_t) len);
+    if (page == NULL || fread(page, 1, (size_t) len, f) != (size_t) len) {
+        perror(argv[2]);
+        return 1;
+    }
+    fclose(f);
+
+    size_t    words = cs_bitset_words(cs_rules_recipient_count(rules));
+    uint64_t *allowed = calloc(words ? words : 1, sizeof(uint64_t));
+    uint64_t *blocked = calloc(words ? words : 1, sizeof(uint64_t));
+    cs_gate_t *gate = malloc(cs_gate_size());
+    size_t    kept = 0;
+
+    cs_gate_conf_t conf = {
+        .rules = rules, .allowed = allowed, .blocked = blocked,
+        .max_element = 256 * 1024,
+        .allocator = { xalloc, xfree, NULL },
+        .emit = count_out, .emit_ud = &kept,
+    };
+
+    /* 1. the whole gate */
+    double t0 = now();
+    for (long i = 0; i < iters; i++) {
+        kept = 0;
+        cs_gate_init(gate, &conf);
+        for (long off = 0; off < len; off += (long) chunk) {
+            size_t n = (size_t) (len - off) < chunk ? (size_t) (len - off)
+                                                    : chunk;
+            if (cs_gate_feed(gate, (const unsigned char *) page + off, n)
+                != 0)
+            {
+                fprintf(stderr, "feed failed\n");
+                return 1;
+            }
+        }
+        if (cs_gate_finish(gate) != 0) {
+            fprintf(stderr, "finish failed\n");
+            return 1;
+        }
+        cs_gate_cleanup(gate);
+    }
+    double t_gate = (now() - t0) / (double) iters;
+    const cs_gate_stats_t *st = cs_gate_stats(gate);
+
+    /* 2. inline script texts (no src attribute), found naively */
+    const char *scripts[256];
+    size_t      slen[256];
+    size_t      nscripts = 0, sbytes = 0;
+    const char *p = page, *end = page + len;
+    while (nscripts < 256 && (p = memmem(p, (size_t) (end - p), "<script", 7))) {
+        const char *gt = memchr(p, '>', (size_t) (end - p));
+        if (gt == NULL) {
+            break;
+        }
+        const char *close = memmem(gt, (size_t) (end - gt), "</script>", 9);
+        if (close == NULL) {
+            break;
+        }
+        if (memmem(p, (size_t) (gt - p), "src=", 4) == NULL
+            && memmem(p, (size_t) (gt - p), "json", 4) == NULL && close > gt + 1)
+        {
+            scripts[nscripts] = gt + 1;
+            slen[nscripts] = (size_t) (close - gt - 1);
+            sbytes += slen[nscripts];
+            nscripts++;
+        }
+        p = close + 9;
+    }
+
+    t0 = now();
+    for (long i = 0; i < iters; i++) {
+        for (size_t k = 0; k < nscripts; k++) {
+            cs_rules_match_signatures(rules, scripts[k], slen[k], ignore, NULL);
+        }
+    }
+    double t_sig = (now() - t0) / (double) iters;
+
+    t0 = now();
+    for (long i = 0; i < iters; i++) {
+        for (size_t k = 0; k < nscripts; k++) {
+            cs_scan_text_hosts(rules, scripts[k], slen[k], ignore, NULL);
+        }
+    }
+    double t_hosts = (now() - t0) / (double) iters;
+
+    printf("page %ld bytes, %ld iterations, %zu-byte chunks\n", len, iters,
+           chunk);
+    printf("gate: %.1f us/page (%.2f ns/byte, %.0f MB/s), %llu elements, "
+           "%llu bytes removed, %zu kept\n",
+           t_gate * 1e6, t_gate * 1e9 / (double) len,
+           (double) len / t_gate / 1e6,
+           (unsigned long long) st->elements_removed,
+           (unsigned long long) st->bytes_removed, kept);
+    printf("inline scripts: %zu, %zu bytes\n", nscripts, sbytes);
+    printf("  cs_rules_match_signatures: %.1f us/page (%.1f ns/byte of script)\n",
+           t_sig * 1e6, t_sig * 1e9 / (double) sbytes);
+    printf("  cs_scan_text_hosts:        %.1f us/page (%.1f ns/byte of script)\n",
+           t_hosts * 1e6, t_hosts * 1e9 / (double) sbytes);
+
+    free(gate);
+    free(allowed);
+    free(blocked);
+    free(page);
+    cs_rules_free(rules);
+    return 0;
+}
