@@ -3,7 +3,12 @@
 # every tag, attribute, entity and end tag below).
 #
 #   tc(NAME, INPUT, EXPECTED, %opts)   EXPECTED undef = byte-identical
-#   opts: cookie (default 'none'), site (default air-booking), blocked => [ids]
+#   opts: cookie (default 'none'), site (default air-booking), blocked => [ids],
+#         headers => [...], nomix => 1 (input does not end in the data state)
+#
+# At the end, random concatenations of the cases (consent none, air-booking)
+# are replayed too: the expected output is the concatenation of the expected
+# outputs, so state leaking from one construct into the next shows up.
 use strict;
 use warnings;
 use Test::More;
@@ -19,6 +24,9 @@ sub tc {
     push @cases, {
         name     => $name,
         body     => $in,
+        headers  => $o{headers},
+        _mix     => !$o{nomix} && !exists $o{cookie} && !$o{site} && !$o{headers},
+        _out     => defined $out ? $out : $in,
         cookie   => exists $o{cookie} ? $o{cookie} : 'none',
         location => "consent on; consent_site $site;",
         expect   => {
@@ -98,7 +106,7 @@ tc('</ followed by a non-letter is a bogus comment',
 tc('doctype then a tracker',
    qq{<!DOCTYPE html><script src="$FB"></script>}, '<!DOCTYPE html>');
 tc('unterminated comment runs to the end',
-   qq{<p>x</p><!-- <script src="$FB"></script>});
+   qq{<p>x</p><!-- <script src="$FB"></script>}, undef, nomix => 1);
 
 # ---------------------------------------------------------------- script data
 tc('first-party script with <!--<script>...</script>--> escape untouched',
@@ -174,7 +182,7 @@ tc('xmp is RAWTEXT', qq{<xmp><script src="$FB"></script></xmp>});
 tc('noembed is RAWTEXT', qq{<noembed><script src="$FB"></script></noembed>});
 tc('noframes is RAWTEXT', qq{<noframes><script src="$FB"></script></noframes>});
 tc('first-party iframe content is RAWTEXT', qq{<iframe src="/frame.html"><script src="$FB"></script></iframe>});
-tc('plaintext swallows the rest', qq{<plaintext><script src="$FB"></script>});
+tc('plaintext swallows the rest', qq{<plaintext><script src="$FB"></script>}, undef, nomix => 1);
 
 # ---------------------------------------------------------------- attributes and quoting
 tc('single-quoted src', qq{<script src='$FB'></script>ok}, 'ok');
@@ -280,15 +288,58 @@ tc('iframe of a recipient removed through </iframe>',
 tc('img without src or with empty src', q{<img><img src=""><img src>});
 tc('img srcset only is not src', q{<img alt="" srcset="/a.png 1x">});
 
+# ---------------------------------------------------------------- URL parsing (WHATWG URL host)
+tc('userinfo before a recipient host', q{<script src="https://www.ana.co.jp@connect.facebook.net/x.js"></script>ok}, 'ok');
+tc('recipient name as userinfo of a first-party host', q{<script src="https://connect.facebook.net@www.ana.co.jp/x.js"></script>});
+tc('backslashes act as slashes', q{<script src="https:\\\\connect.facebook.net\\x.js"></script>ok}, 'ok');
+tc('/\\ is protocol-relative', q{<script src="/\\connect.facebook.net/x.js"></script>ok}, 'ok');
+tc('three slashes', q{<script src="https:///connect.facebook.net/x.js"></script>ok}, 'ok');
+tc('tab inside the URL is dropped', qq{<script src="https://connect.face\tbook.net/x.js"></script>ok}, 'ok');
+tc('newline inside the URL is dropped', qq{<script src="https://connect.face\nbook.net/x.js"></script>ok}, 'ok');
+tc('percent-encoded dots in the host', q{<script src="https://connect%2Efacebook%2Enet/x.js"></script>ok}, 'ok');
+tc('trailing dot in the host', q{<script src="https://connect.facebook.net./x.js"></script>ok}, 'ok');
+tc('fullwidth dots in the host (IDNA maps them to .)',
+   qq{<script src="https://connect\xef\xbc\x8efacebook\xef\xbc\x8enet/x.js"></script>ok}, 'ok', nomix => 1);
+tc('ideographic full stops in the host (IDNA maps them to .)',
+   qq{<img src="https://www\xe3\x80\x82facebook\xe3\x80\x82com/tr?id=1">ok}, 'ok', nomix => 1);
+tc('data: and javascript: URLs are not hosts',
+   q{<script src="data:text/javascript,fbq('init')"></script><iframe src="javascript:void(0)"></iframe>});
+
+# ---------------------------------------------------------------- consent cookie shapes
+tc('consent in a second Cookie header', qq{<script src="$FB"></script>ok}, undef,
+   cookie => undef, headers => [Cookie => 'a=1', Cookie => 'consent=meta']);
+
 # ---------------------------------------------------------------- bytes and end of input
 tc('NUL and invalid UTF-8 pass', "\x00\xff\xfe<p>\xe3\x81</p>\x00");
 tc('UTF-8 BOM and Japanese text pass', "\xef\xbb\xbf<p>\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e</p>");
-tc('truncated tag at the end', '<p>x</p><scr');
-tc('lone < at the end', '<p>x</p><');
-tc('</ at the end', '<p>x</p></');
-tc('<!- at the end', '<p>x</p><!-');
+tc('truncated tag at the end', '<p>x</p><scr', undef, nomix => 1);
+tc('lone < at the end', '<p>x</p><', undef, nomix => 1);
+tc('</ at the end', '<p>x</p></', undef, nomix => 1);
+tc('<!- at the end', '<p>x</p><!-', undef, nomix => 1);
 tc('text with < that is not a tag', '<p>1 < 2 and 3 <> 4 <3 </p>');
 tc('empty body', '');
+
+# ---------------------------------------------------------------- random mixes
+{
+    my @pool = grep { $_->{_mix} } @cases;
+    my $x = 20240611;
+    my $rnd = sub { $x = (1103515245 * $x + 12345) % 2147483648; ($x >> 8) % $_[0] };
+    for my $n (1 .. 40) {
+        my ($in, $out, @names) = ('', '');
+        for (1 .. 8 + $rnd->(25)) {
+            my $c = $pool[ $rnd->(scalar @pool) ];
+            $in  .= $c->{body};
+            $out .= $c->{_out};
+            push @names, $c->{name};
+        }
+        push @cases, { name => "random mix $n (" . scalar(@names) . ' constructs)', body => $in,
+                       cookie => 'none', location => 'consent on; consent_site air-booking;',
+                       expect => { body => $out, check => sub {
+                           my ($res, $got) = @_;
+                           diag "constructs: " . join(' | ', @names) if $got ne $out;
+                       } } };
+    }
+}
 
 run_cases({ http => "consent_rules $db;\nconsent_cookie consent;" }, \@cases);
 done_testing;
