@@ -190,6 +190,44 @@ run_cases({ http => $HTTP }, \@cases);
         }
     }
     $ngx->stop;
+    ConsentTest::check_error_log($ngx);
+    $up->stop;
+}
+
+# ---------------------------------------------------------------- streaming
+# The gate streams: bytes before a pending element reach the client while the
+# upstream stalls in the middle of that element's start tag.
+{
+    my $up  = ConsentTest::Upstream->start;
+    my $ngx = ConsentTest::Nginx->start(http => $HTTP, server => '', upstream => $up,
+        locations => "location / { $ON proxy_buffering off; proxy_pass http://127.0.0.1:" . $up->port . "; }");
+    my $text = "<p>" . ("\xe6\x97\xa5\xe6\x9c\xac" x 1200) . "</p>\n";   # ~7 KB before the tag
+    my $tag  = q{<script src="https://connect.facebook.net/en_US/fbevents.js"></script>};
+    my $body = "$text$tag<p>tail</p>\n";
+    my $name = Digest::MD5::md5_hex($body);
+    ConsentTest::write_file($up->dir . "/$name", $body);
+    my $stall = 0.8;
+    for my $cookie ('none', 'all') {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ngx->port) or die $!;
+        my $t0 = Time::HiRes::time();
+        print $s "GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: consent=$cookie\r\n"
+               . "X-CT-Body: $name\r\nX-CT-Split: 64\r\nX-CT-Pause: " . (length($text) + 10) . ":" . ($stall * 1000) . "\r\n\r\n";
+        my ($raw, $t_text) = ('', undef);
+        while (sysread($s, $raw, 65536, length $raw)) {
+            $t_text //= Time::HiRes::time() - $t0 if index($raw, '</p>') >= 0;
+        }
+        my $t_end = Time::HiRes::time() - $t0;
+        close $s;
+        my $res = ConsentTest::parse_response($raw, 'GET');
+        my $exp = $cookie eq 'none' ? "$text<p>tail</p>\n" : $body;
+        bytes_eq($res->{body}, $exp, "streaming consent=$cookie: body");
+        ok($t_end >= $stall, "streaming consent=$cookie: the upstream stalled (${t_end}s)");
+        ok(defined $t_text && $t_text < $stall / 2,
+           "streaming consent=$cookie: text before the pending tag arrived during the stall")
+            or diag "text arrived after " . ($t_text // 'never') . "s, total ${t_end}s";
+    }
+    $ngx->stop;
+    ConsentTest::check_error_log($ngx);
     $up->stop;
 }
 

@@ -7,8 +7,9 @@ package ConsentTest;
 #   cut into HTTP chunks by X-CT-Split (whole | N | random:SEED | list:a,b,c),
 #   optionally gzip-compressed first (X-CT-Gzip: 1), with the content type of
 #   X-CT-Type ("none" = no Content-Type), status X-CT-Status, framing
-#   X-CT-Framing (chunked | length | close) and extra headers X-CT-Header
-#   ("Name: value", repeatable).  One process per connection, keep-alive
+#   X-CT-Framing (chunked | length | close), extra headers X-CT-Header
+#   ("Name: value", repeatable) and X-CT-Pause (OFFSET:MS, a stall after
+#   OFFSET body bytes, for streaming tests).  One process per connection, keep-alive
 #   honoured, so sequential and pooled (upstream keepalive) use both work.
 #
 # * ConsentTest::Nginx - the stock /usr/sbin/nginx, daemon off, master +
@@ -70,7 +71,7 @@ sub repo_root {
     $ROOT = abs_path("$here/../..");
     return $ROOT;
 }
-sub module_path     { repo_root() . '/build/ngx_http_consent_module.so' }
+sub module_path     { $ENV{CONSENT_TEST_MODULE} || repo_root() . '/build/ngx_http_consent_module.so' }
 sub consentctl_path { repo_root() . '/build/consentctl' }
 sub nginx_bin       { $NGINX }
 
@@ -466,7 +467,10 @@ sub _cleanup {
     my $failed = !Test::More->builder->is_passing;
     if ($failed) {
         for my $log (@ERROR_LOGS) {
-            Test::More::diag("---- tail of $log ----\n" . tail_file($log, 60));
+            next unless -f $log;
+            my @l = grep { !/\[notice\]|waiting for request/ } split /\n/, read_file($log);
+            @l = @l[-60 .. -1] if @l > 60;
+            Test::More::diag("---- tail of $log (without notices) ----\n" . join("\n", @l));
         }
     }
     my @live = reverse @LIVE;
@@ -553,9 +557,18 @@ sub run_cases {
             Test::More::subtest($c->{name}, sub { _run_case($ngx, $up, $c, $setup) });
         }
         $ngx->stop;
+        check_error_log($ngx);
     }
     $up->stop unless $setup->{upstream};
     return;
+}
+
+# No crash, alert or critical error in an nginx's error.log.
+sub check_error_log {
+    my ($ngx) = @_;
+    my @bad = $ngx->error_lines(qr/\[(?:alert|crit|emerg)\]|exited on signal|AddressSanitizer|runtime error:/);
+    Test::More::ok(!@bad, "no crash/alert/crit in " . $ngx->error_log)
+        or Test::More::diag(join "\n", @bad[0 .. ($#bad < 20 ? $#bad : 20)]);
 }
 
 sub _case_location {
@@ -877,6 +890,8 @@ sub _serve {
         $framing = 'close' if $ver eq '1.0' && $framing eq 'chunked';
         my $nobody = $method eq 'HEAD' || $status == 304 || $status == 204;
         my $out = '';
+        my @out_parts;
+        my $pause = ($h{'x-ct-pause'} // '') =~ /^(\d+):(\d+)$/ ? [$1, $2] : undef;
         if ($status == 304 || $status == 204) {
             $framing = 'none';
         } elsif ($framing eq 'chunked') {
@@ -886,6 +901,14 @@ sub _serve {
                 for my $n (ConsentTest::split_sizes($h{'x-ct-split'}, length $body)) {
                     $out .= sprintf("%x\r\n", $n) . substr($body, $pos, $n) . "\r\n";
                     $pos += $n;
+                    # X-CT-Pause: OFFSET:MS - send what we have once OFFSET body
+                    # bytes are out, wait MS milliseconds, go on (streaming tests)
+                    if (defined $pause && $pos >= $pause->[0]) {
+                        push @out_parts, $out;
+                        push @out_parts, $pause->[1];
+                        $out = '';
+                        $pause = undef;
+                    }
                 }
                 $out .= "0\r\n\r\n";
             }
@@ -898,8 +921,14 @@ sub _serve {
         }
         push @hdr, $keep ? "Connection: keep-alive" : "Connection: close";
         my $resp = "HTTP/1.1 $status " . _reason($status) . "\r\n"
-                 . join('', map { "$_\r\n" } @hdr) . "\r\n" . $out;
-        ConsentTest::_write_all($c, $resp) or return;
+                 . join('', map { "$_\r\n" } @hdr) . "\r\n";
+        while (@out_parts) {
+            my ($data, $ms) = splice(@out_parts, 0, 2);
+            ConsentTest::_write_all($c, $resp . $data) or return;
+            $resp = '';
+            Time::HiRes::sleep($ms / 1000);
+        }
+        ConsentTest::_write_all($c, $resp . $out) or return;
         return unless $keep;
     }
 }
@@ -1013,7 +1042,8 @@ sub _launch {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', "$p/logs/stderr.log";
         open STDERR, '>>', "$p/logs/stderr.log";
-        { no warnings 'exec'; exec $ConsentTest::NGINX, '-p', "$p/", '-c', 'conf/nginx.conf', '-e', "$p/logs/error.log"; }
+        my @wrap = split ' ', ($ENV{CONSENT_TEST_WRAPPER} || '');
+        { no warnings 'exec'; exec @wrap, $ConsentTest::NGINX, '-p', "$p/", '-c', 'conf/nginx.conf', '-e', "$p/logs/error.log"; }
         POSIX::_exit(127);
     }
     $self->{pid} = $pid;
