@@ -279,6 +279,7 @@ declare -A label=(
 )
 variants=(off on all subs)
 declare -A results=() cpu=()
+others=""
 
 # The worker's CPU time (utime + stime, in clock ticks) from /proc.
 clk_tck=$(getconf CLK_TCK)
@@ -286,34 +287,47 @@ worker_pid=$(pgrep -P "$(cat "$pidfile")" | head -1)
 [ -n "$worker_pid" ] || die "no nginx worker process"
 worker_ticks() { awk '{print $14 + $15}' "/proc/$worker_pid/stat"; }
 
-run_wrk() {   # variant duration -> prints "requests/s worker-CPU-us/request"
-    local v=$1 d=$2 out t0 t1 n
+# Busy ticks of the whole machine (user+nice+system+irq+softirq+steal).
+machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+# Runs wrk; prints "requests/s worker-us/request other-load-%", where the
+# other load is the machine's CPU use by anything but this nginx worker and
+# wrk, as a share of one CPU (a noise indicator: other jobs on the machine).
+run_wrk() {   # variant duration
+    local v=$1 d=$2 out w0 w1 m0 m1 n wrk_ticks
     local args=(-t1 -c"$conns" -d"${d}s" --latency)
     [ -n "${hdr[$v]}" ] && args+=(-H "${hdr[$v]}")
-    t0=$(worker_ticks)
-    out=$("${wrk_pin[@]}" wrk "${args[@]}" "${url[$v]}" 2>&1)
-    t1=$(worker_ticks)
+    w0=$(worker_ticks) m0=$(machine_busy)
+    # wrk runs in a child shell that reports its CPU time (cutime + cstime)
+    out=$(bash -c '"$@" 2>&1; awk "{print \"wrk_ticks\", \$16 + \$17}" /proc/$$/stat' _ \
+              "${wrk_pin[@]}" wrk "${args[@]}" "${url[$v]}")
+    w1=$(worker_ticks) m1=$(machine_busy)
     if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
         echo "bench: $v: wrk reported errors:" >&2
         grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
     fi
     n=$(awk '/requests in/ {print $1}' <<<"$out")
-    awk -v n="$n" -v t=$((t1 - t0)) -v hz="$clk_tck" \
-        '/^Requests\/sec:/ {printf "%s %.1f\n", $2, (n > 0) ? t / hz * 1e6 / n : 0}' <<<"$out"
+    wrk_ticks=$(awk '/^wrk_ticks/ {print $2}' <<<"$out")
+    awk -v n="$n" -v t=$((w1 - w0)) -v o=$((m1 - m0 - (w1 - w0) - ${wrk_ticks:-0})) \
+        -v hz="$clk_tck" -v d="$d" \
+        '/^Requests\/sec:/ {printf "%s %.1f %.0f\n", $2, (n > 0) ? t / hz * 1e6 / n : 0,
+                            (o > 0 ? o : 0) / hz / d * 100}' <<<"$out"
 }
 
 echo
 echo "== load: wrk -t1 -c$conns, ${seconds}s x $rounds rounds per variant, interleaved; $placement"
 echo "warm-up (${warmup}s each) ..."
 for v in "${variants[@]}"; do run_wrk "$v" "$warmup" >/dev/null; done
+echo "each run: requests/s, worker CPU us/request, other load on the machine (% of one CPU)"
 for ((r = 1; r <= rounds; r++)); do
     line="round $r:"
     for v in "${variants[@]}"; do
-        read -r rps us < <(run_wrk "$v" "$seconds")
+        read -r rps us other < <(run_wrk "$v" "$seconds")
         [ -n "${rps:-}" ] || die "wrk gave no result for $v"
         results[$v]+="$rps "
         cpu[$v]+="$us "
-        line+=$(printf '  %s %7.1f/s %5.0fus' "$v" "$rps" "$us")
+        others+="$other "
+        line+=$(printf '  %s %6.1f/s %5.0fus %3s%%' "$v" "$rps" "$us" "$other")
     done
     echo "$line"
 done
@@ -338,6 +352,12 @@ for v in "${variants[@]}"; do
 done
 echo "(worker us/req: CPU time of the single nginx worker per request, origin included;"
 echo " it does not depend on whether wrk or nginx is the bottleneck)"
+other_med=$(median <<<"$others")
+other_max=$(tr ' ' '\n' <<<"$others" | grep . | sort -g | tail -1)
+echo "other load during the runs: median ${other_med}%, max ${other_max}% of one CPU"
+if awk -v m="$other_max" 'BEGIN {exit !(m > 10)}'; then
+    echo "WARNING: other jobs used the CPUs during the runs; the figures are noisy (rerun on a quiet machine)"
+fi
 ratio_off=$(awk -v a="${med[on]}" -v b="${med[off]}" 'BEGIN {printf "%.3f", a / b}')
 ratio_subs=$(awk -v a="${med[on]}" -v b="${med[subs]}" 'BEGIN {printf "%.2f", a / b}')
 verdict() { awk -v x="$1" -v t="$2" 'BEGIN {print (x >= t) ? "met" : "NOT met"}'; }
