@@ -170,6 +170,27 @@ push @cases,
     location => 'consent on; consent_site $http_x_site;', headers => ['X-Site' => 'mall'],
     cookie => 'analytics', expect => { body => q{|<script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>} } };
 
+# Beyond the written spec, guarding deliberate behaviour:
+#  * a changed body must not keep a strong validator (RFC 9110 8.8.1): the
+#    ETag is weakened on gated responses;
+#  * a consent_site variable naming no known site fails closed (nothing is
+#    declared, so every recipient goes);
+#  * error pages are gated like any other HTML.
+push @cases,
+  { name => 'gated response weakens the upstream ETag', body => $page, location => $ON, cookie => 'none',
+    up_headers => ['ETag: "abc"'], expect => { body => $stripped, headers => { ETag => 'W/"abc"' } } },
+  { name => 'gated static file has a weak ETag', backend => 'static', static => { 'index.html' => $page },
+    mtime => $mtime, location => $ON, cookie => 'none',
+    expect => { body => $stripped, headers => { ETag => "W/$static_etag" } } },
+  { name => 'consent_site $variable naming no site fails closed', body => $two,
+    location => 'consent on; consent_site $http_x_site;', headers => ['X-Site' => 'nosuch'],
+    cookie => 'all', expect => { body => '|', blocked => ['google', 'meta'] } },
+  { name => 'consent_site $variable empty fails closed', body => $two,
+    location => 'consent on; consent_site $http_x_site;', cookie => 'all',
+    expect => { body => '|', blocked => ['google', 'meta'] } },
+  { name => 'HTML error page from the upstream is gated', body => $page, up_status => 404,
+    location => $ON, cookie => 'none', expect => { status => 404, body => $stripped } };
+
 run_cases({ http => $HTTP }, \@cases);
 
 # ---------------------------------------------------------------- consent at server level

@@ -92,6 +92,8 @@ conf_fails('consent with a non-flag value', [qr/"consent"/, qr/maybe/],
            http => "consent_rules $db;", server => 'consent maybe;');
 conf_fails('unknown consent_action', [qr/consent_action/],
            http => "consent_rules $db;", server => 'consent on; consent_site mall; consent_action rewrite;');
+conf_fails('consent on without any consent_site', [qr/consent/, qr/consent_site/],
+           http => "consent_rules $db;", server => 'consent on;');
 conf_fails('consent_site without an argument', [qr/consent_site/],
            http => "consent_rules $db;", server => 'consent_site;');
 
