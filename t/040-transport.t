@@ -63,6 +63,24 @@ push @cases,
     client_gzip => 1, cookie => 'none', location => 'consent off; gunzip on;', splits => ['whole', 7],
     expect => { same => 1, headers => { 'Content-Encoding' => 'gzip' } } };
 
+# Encoded bodies the gate cannot read must never be parsed as HTML (bytes
+# that look like a tag inside a compressed stream are not a tag).
+for my $enc ('br', 'deflate', 'zstd') {
+    push @cases,
+      { name => "Content-Encoding $enc passes byte-identical", cookie => 'none', location => "$ON gunzip on;",
+        body => qq{\x1b\x00<script src="https://connect.facebook.net/x.js"></script>\xff<img src="//www.facebook.com/tr">},
+        up_headers => ["Content-Encoding: $enc"],
+        expect => { same => 1, headers => { 'Content-Encoding' => $enc } } };
+}
+push @cases,
+  { name => 'gzip upstream without gunzip: not corrupted', fixture => 'air-booking.html', up_gzip => 1,
+    client_gzip => 1, cookie => 'none', location => $ON, splits => ['whole', 7],
+    expect => { headers => { 'Content-Encoding' => 'gzip' }, check => sub {
+        my ($res, $got) = @_;    # $got is already gunzipped by the runner
+        ok($got eq $fx{'air-booking'}{html} || $got eq $air_none,
+           'decodes to the original or the stripped page');
+    } } };
+
 # ---------------------------------------------------------------- proxy buffering
 for my $b ('on', 'off') {
     push @cases,
