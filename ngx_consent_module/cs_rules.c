@@ -28,6 +28,7 @@
 #define CS_SIG_DEPTH_LIMIT      100000u
 #define CS_SIG_JIT_STACK_MIN    (32u * 1024u)
 #define CS_SIG_JIT_STACK_MAX    (1024u * 1024u)
+#define CS_SIG_LITERAL_MAX      63u
 
 #define CS_ARENA_CHUNK          (64u * 1024u)
 
@@ -132,6 +133,24 @@ typedef struct {
     uint32_t           ndecls;
 } cs_site_t;
 
+/*
+ * An inline signature: its own compiled expression, and the longest literal
+ * every match must contain, used to skip the expression on text that cannot
+ * match (most inline script text).
+ */
+typedef struct {
+    pcre2_code            *code;
+    uint32_t               recipient;
+    char                   literal[CS_SIG_LITERAL_MAX + 1];
+    uint32_t               literal_len;    /* 0: no usable literal */
+} cs_signature_t;
+
+/* First two bytes of a signature literal -> the signature. */
+typedef struct {
+    uint16_t               bigram;
+    uint32_t               sig;
+} cs_bigram_t;
+
 struct cs_rules {
     cs_arena_t             arena;
 
@@ -150,12 +169,15 @@ struct cs_rules {
     const char           **categories;     /* sorted, unique */
     uint32_t               ncategories;
 
-    pcre2_code            *sig_code;       /* NULL if no signatures */
+    cs_signature_t        *sigs;           /* in key order */
+    uint32_t               nsigs;
+    cs_bigram_t           *bigrams;        /* literal prefixes, sorted */
+    uint32_t               nbigrams;
+    uint64_t               bigram_bits[65536 / 64];
+    unsigned char         *sig_candidate;  /* per-call flags, scratch */
     pcre2_match_context   *sig_mctx;
     pcre2_jit_stack       *sig_jit_stack;
     pcre2_match_data      *sig_mdata;
-    uint32_t               sig_recipients; /* distinct recipients with one */
-    unsigned char         *sig_seen;       /* per-call bitmap, scratch */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -518,46 +540,121 @@ failed:
     return -1;
 }
 
-/* Growable byte buffer used to assemble the combined signature pattern. */
-typedef struct {
-    char    *data;
-    size_t   len;
-    size_t   cap;
-} cs_buf_t;
-
-static int
-cs_buf_add(cs_buf_t *b, const void *p, size_t n)
+/*
+ * The longest run of literal bytes every match of the pattern must contain:
+ * top-level characters only, outside groups and classes, not made optional
+ * by a quantifier. Returns its length (0 when there is none of 2+ bytes, or
+ * the pattern has a top-level alternation or inline options, so the
+ * expression must always run).
+ */
+static uint32_t
+cs_signature_literal(const char *p, size_t n, char *out)
 {
-    if (n > SIZE_MAX - b->len - 1) {
-        return -1;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
+    char      run[CS_SIG_LITERAL_MAX + 1];
+    uint32_t  run_len = 0, best = 0;
+    int       depth = 0;
 
-        while (cap < b->len + n + 1) {
-            if (cap > SIZE_MAX / 2) {
-                return -1;
-            }
-            cap *= 2;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\') {
+            i++;
+        } else if (p[i] == '(' && i + 2 < n && p[i + 1] == '?'
+                   && p[i + 2] != ':')
+        {
+            return 0;                       /* (?i) and friends */
+        } else if (p[i] == '(') {
+            depth++;
+        } else if (p[i] == ')') {
+            depth--;
+        } else if (p[i] == '|' && depth == 0) {
+            return 0;
         }
-        char *d = realloc(b->data, cap);
-        if (d == NULL) {
-            return -1;
-        }
-        b->data = d;
-        b->cap = cap;
     }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return 0;
+
+    depth = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char  lit = 0;
+        bool  literal = false;
+        bool  last = false;               /* literal, but the run ends here */
+
+        if (i < n) {
+            char c = p[i];
+            if (c == '\\' && i + 1 < n) {
+                char e = p[i + 1];
+                bool alnum = (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')
+                             || (e >= '0' && e <= '9');
+                i++;
+                if (!alnum && depth == 0) {
+                    literal = true;          /* escaped punctuation */
+                    lit = e;
+                }
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == '[') {
+                /* skip the class; a ']' first in it is literal */
+                size_t j = i + 1;
+                if (j < n && p[j] == '^') {
+                    j++;
+                }
+                if (j < n && p[j] == ']') {
+                    j++;
+                }
+                while (j < n && p[j] != ']') {
+                    j += (p[j] == '\\') ? 2 : 1;
+                }
+                i = j;
+            } else if (depth == 0 && strchr(".^$*+?{}|", c) == NULL) {
+                literal = true;
+                lit = c;
+            }
+        }
+
+        /* a quantifier after a byte makes it optional or repeated */
+        if (literal && i + 1 < n) {
+            if (strchr("?*{", p[i + 1]) != NULL) {
+                literal = false;
+            } else if (p[i + 1] == '+') {
+                last = true;
+            }
+        }
+
+        if (literal && run_len < CS_SIG_LITERAL_MAX) {
+            run[run_len++] = lit;
+            if (!last) {
+                continue;
+            }
+        }
+        if (run_len > best) {
+            best = run_len;
+            memcpy(out, run, run_len);
+        }
+        run_len = 0;
+    }
+
+    if (best < 2) {
+        return 0;
+    }
+    out[best] = '\0';
+    return best;
 }
 
-/* One compiled-expression segment, to map a compile error back to its key. */
-typedef struct {
-    size_t   start;          /* offset of the segment in the combined text */
-    char     key[CS_ID_MAX + 8];
-} cs_sig_span_t;
+static int
+cs_bigram_cmp(const void *a, const void *b)
+{
+    const cs_bigram_t *x = a, *y = b;
+
+    if (x->bigram != y->bigram) {
+        return x->bigram < y->bigram ? -1 : 1;
+    }
+    return x->sig < y->sig ? -1 : x->sig > y->sig;
+}
+
+static uint16_t
+cs_bigram_of(const unsigned char *p)
+{
+    return (uint16_t) (p[0] | (p[1] << 8));
+}
 
 static int
 cs_load_signatures(cs_load_t *ld)
@@ -566,49 +663,51 @@ cs_load_signatures(cs_load_t *ld)
     uint32_t        count;
     MDB_cursor     *cur;
     MDB_val         key, val;
-    cs_buf_t        pat = { NULL, 0, 0 };
-    cs_sig_span_t  *spans = NULL;
-    unsigned char  *has_sig = NULL;
-    int             rc, ret = -1;
+    int             rc;
 
     if (cs_db_count(ld, CS_DB_SIGNATURES, &count) != 0) {
-        return -1;
-    }
-    rules->sig_seen = calloc((rules->nrecipients + 7u) / 8u + 1u, 1);
-    if (rules->sig_seen == NULL) {
-        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
         return -1;
     }
     if (count == 0) {
         return 0;
     }
 
-    spans = calloc(count, sizeof(*spans));
-    has_sig = calloc((rules->nrecipients + 7u) / 8u + 1u, 1);
-    if (spans == NULL || has_sig == NULL) {
+    rules->sigs = calloc(count, sizeof(*rules->sigs));
+    rules->bigrams = calloc(count, sizeof(*rules->bigrams));
+    rules->sig_candidate = calloc(count, 1);
+    rules->sig_mctx = pcre2_match_context_create(NULL);
+    rules->sig_mdata = pcre2_match_data_create(1, NULL);
+    if (rules->sigs == NULL || rules->bigrams == NULL
+        || rules->sig_candidate == NULL || rules->sig_mctx == NULL
+        || rules->sig_mdata == NULL)
+    {
         cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
-        goto done;
+        return -1;
+    }
+    pcre2_set_match_limit(rules->sig_mctx, CS_SIG_MATCH_LIMIT);
+    pcre2_set_depth_limit(rules->sig_mctx, CS_SIG_DEPTH_LIMIT);
+    rules->sig_jit_stack = pcre2_jit_stack_create(CS_SIG_JIT_STACK_MIN,
+                                                  CS_SIG_JIT_STACK_MAX, NULL);
+    if (rules->sig_jit_stack != NULL) {
+        pcre2_jit_stack_assign(rules->sig_mctx, NULL, rules->sig_jit_stack);
     }
 
     rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_SIGNATURES], &cur);
     if (rc != 0) {
         cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
-        goto done;
+        return -1;
     }
 
-    /*
-     * "(?:p)(*MARK:n)|..." : the mark names the recipient index of the
-     * alternative that matched. "\E" closes a "\Q" the pattern may have left
-     * open, so one pattern cannot swallow the next.
-     */
-    uint32_t n = 0;
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-         rc == 0 && n < count;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT), n++)
+         rc == 0 && rules->nsigs < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
     {
-        const char  *k = key.mv_data;
-        const char  *colon = NULL;
-        char         mark[32];
+        const char      *k = key.mv_data;
+        const char      *colon = NULL;
+        cs_signature_t  *sig = &rules->sigs[rules->nsigs];
+        int              errcode;
+        PCRE2_SIZE       erroff;
+        int              klen = (int) (key.mv_size > 80 ? 80 : key.mv_size);
 
         for (size_t i = key.mv_size; i > 0; i--) {
             if (k[i - 1] == ':') {
@@ -623,96 +722,59 @@ cs_load_signatures(cs_load_t *ld)
         if (rec < 0 || val.mv_size == 0) {
             cs_set_err(ld->err, ld->errlen,
                        "%s: signature '%.*s' is empty or names an unknown "
-                       "recipient", ld->path,
-                       (int) (key.mv_size > 80 ? 80 : key.mv_size), k);
+                       "recipient", ld->path, klen, k);
             mdb_cursor_close(cur);
-            goto done;
+            return -1;
         }
         if (memchr(val.mv_data, '\0', val.mv_size) != NULL) {
             cs_set_err(ld->err, ld->errlen,
                        "%s: signature '%.*s' contains a NUL byte", ld->path,
-                       (int) (key.mv_size > 80 ? 80 : key.mv_size), k);
+                       klen, k);
             mdb_cursor_close(cur);
-            goto done;
+            return -1;
         }
 
-        spans[n].start = pat.len;
-        snprintf(spans[n].key, sizeof(spans[n].key), "%.*s",
-                 (int) (key.mv_size > CS_ID_MAX + 7 ? CS_ID_MAX + 7
-                                                    : key.mv_size), k);
-        snprintf(mark, sizeof(mark), "\\E)(*MARK:%ld)", (long) rec);
+        /*
+         * No UTF: response bodies are arbitrary bytes and must never make
+         * the matcher fail; NEVER_UTF also forbids a pattern turning it on.
+         */
+        sig->code = pcre2_compile((PCRE2_SPTR) val.mv_data, val.mv_size,
+                                  PCRE2_NEVER_UTF, &errcode, &erroff, NULL);
+        if (sig->code == NULL) {
+            PCRE2_UCHAR msg[160];
 
-        if ((n > 0 && cs_buf_add(&pat, "|", 1) != 0)
-            || cs_buf_add(&pat, "(?:", 3) != 0
-            || cs_buf_add(&pat, val.mv_data, val.mv_size) != 0
-            || cs_buf_add(&pat, mark, strlen(mark)) != 0)
-        {
-            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            pcre2_get_error_message(errcode, msg, sizeof(msg));
+            cs_set_err(ld->err, ld->errlen,
+                       "%s: signature '%.*s' does not compile: %s", ld->path,
+                       klen, k, (const char *) msg);
             mdb_cursor_close(cur);
-            goto done;
+            return -1;
         }
+        /* JIT is an optimisation only: the interpreter is used if it fails */
+        (void) pcre2_jit_compile(sig->code, PCRE2_JIT_COMPLETE);
 
-        if (!(has_sig[rec / 8] & (1u << (rec % 8)))) {
-            has_sig[rec / 8] |= (unsigned char) (1u << (rec % 8));
-            rules->sig_recipients++;
+        sig->recipient = (uint32_t) rec;
+        sig->literal_len = cs_signature_literal(val.mv_data, val.mv_size,
+                                                sig->literal);
+        if (sig->literal_len) {
+            uint16_t bg = cs_bigram_of((const unsigned char *) sig->literal);
+            rules->bigrams[rules->nbigrams].bigram = bg;
+            rules->bigrams[rules->nbigrams].sig = rules->nsigs;
+            rules->nbigrams++;
+            rules->bigram_bits[bg / 64] |= (uint64_t) 1 << (bg % 64);
         }
+        rules->nsigs++;
     }
     mdb_cursor_close(cur);
     if (rc != 0 && rc != MDB_NOTFOUND) {
         cs_set_err(ld->err, ld->errlen, "%s: reading signatures: %s",
                    ld->path, mdb_strerror(rc));
-        goto done;
+        return -1;
     }
 
-    int         errcode;
-    PCRE2_SIZE  erroff;
-
-    /*
-     * No UTF: response bodies are arbitrary bytes and must never make the
-     * matcher fail; NEVER_UTF also forbids a pattern from turning it on.
-     */
-    rules->sig_code = pcre2_compile((PCRE2_SPTR) pat.data, pat.len,
-                                    PCRE2_NEVER_UTF, &errcode, &erroff, NULL);
-    if (rules->sig_code == NULL) {
-        PCRE2_UCHAR  msg[160];
-        const char  *which = "?";
-
-        pcre2_get_error_message(errcode, msg, sizeof(msg));
-        for (uint32_t i = 0; i < n; i++) {
-            if (spans[i].start <= erroff) {
-                which = spans[i].key;
-            }
-        }
-        cs_set_err(ld->err, ld->errlen,
-                   "%s: signature '%s' does not compile in the combined "
-                   "expression: %s", ld->path, which, (const char *) msg);
-        goto done;
-    }
-
-    /* JIT is an optimisation only: the interpreter is used if it fails. */
-    (void) pcre2_jit_compile(rules->sig_code, PCRE2_JIT_COMPLETE);
-
-    rules->sig_mctx = pcre2_match_context_create(NULL);
-    rules->sig_mdata = pcre2_match_data_create_from_pattern(rules->sig_code,
-                                                            NULL);
-    rules->sig_jit_stack = pcre2_jit_stack_create(CS_SIG_JIT_STACK_MIN,
-                                                  CS_SIG_JIT_STACK_MAX, NULL);
-    if (rules->sig_mctx == NULL || rules->sig_mdata == NULL) {
-        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
-        goto done;
-    }
-    pcre2_set_match_limit(rules->sig_mctx, CS_SIG_MATCH_LIMIT);
-    pcre2_set_depth_limit(rules->sig_mctx, CS_SIG_DEPTH_LIMIT);
-    if (rules->sig_jit_stack != NULL) {
-        pcre2_jit_stack_assign(rules->sig_mctx, NULL, rules->sig_jit_stack);
-    }
-    ret = 0;
-
-done:
-    free(pat.data);
-    free(spans);
-    free(has_sig);
-    return ret;
+    qsort(rules->bigrams, rules->nbigrams, sizeof(*rules->bigrams),
+          cs_bigram_cmp);
+    return 0;
 }
 
 static int
@@ -1035,11 +1097,15 @@ cs_rules_free(cs_rules_t *rules)
     if (rules == NULL) {
         return;
     }
+    for (uint32_t i = 0; i < rules->nsigs; i++) {
+        pcre2_code_free(rules->sigs[i].code);
+    }
+    free(rules->sigs);
+    free(rules->bigrams);
+    free(rules->sig_candidate);
     pcre2_match_data_free(rules->sig_mdata);
     pcre2_match_context_free(rules->sig_mctx);
     pcre2_jit_stack_free(rules->sig_jit_stack);
-    pcre2_code_free(rules->sig_code);
-    free(rules->sig_seen);
     free(rules->categories);
     free(rules->decls);
     free(rules->sites);
@@ -1132,50 +1198,68 @@ int
 cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
     size_t len, cs_match_cb cb, void *ud)
 {
-    if (rules == NULL || rules->sig_code == NULL || text == NULL || len == 0) {
+    const unsigned char  *t = (const unsigned char *) text;
+    unsigned char        *cand;
+    int64_t               matched = -1;
+    int                   ret = 0;
+
+    if (rules == NULL || rules->nsigs == 0 || text == NULL || len == 0) {
         return 0;
     }
 
-    /* Scratch state: see the threading note at the top of this file. */
-    unsigned char  *seen = rules->sig_seen;
-    uint32_t        nseen = 0;
-    PCRE2_SIZE      start = 0;
+    /*
+     * One pass over the text finds which signatures' literals occur (a
+     * bitmap of literal bigrams, then a compare); only those expressions,
+     * and those without a literal, run.
+     */
+    cand = rules->sig_candidate;            /* scratch: see the note on top */
+    memset(cand, 0, rules->nsigs);
 
-    memset(seen, 0, (rules->nrecipients + 7u) / 8u + 1u);
+    for (size_t i = 0; i + 1 < len; i++) {
+        uint16_t bg = cs_bigram_of(t + i);
 
-    while (start <= len && nseen < rules->sig_recipients) {
-        int rc = pcre2_match(rules->sig_code, (PCRE2_SPTR) text, len, start,
-                             0, rules->sig_mdata, rules->sig_mctx);
-
-        if (rc == PCRE2_ERROR_NOMATCH) {
-            return 0;
-        }
-        if (rc < 0) {
-            return -1;           /* match/depth limit or JIT stack */
+        if (!((rules->bigram_bits[bg / 64] >> (bg % 64)) & 1)) {
+            continue;
         }
 
-        PCRE2_SIZE  *ov = pcre2_get_ovector_pointer(rules->sig_mdata);
-        PCRE2_SPTR   mark = pcre2_get_mark(rules->sig_mdata);
-
-        if (mark != NULL) {
-            char     *end;
-            unsigned long idx = strtoul((const char *) mark, &end, 10);
-
-            if (*end == '\0' && idx < rules->nrecipients
-                && !(seen[idx / 8] & (1u << (idx % 8))))
-            {
-                seen[idx / 8] |= (unsigned char) (1u << (idx % 8));
-                nseen++;
-                if (cb != NULL) {
-                    cb(ud, (uint32_t) idx);
-                }
+        size_t lo = 0, hi = rules->nbigrams;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (rules->bigrams[mid].bigram < bg) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-
-        /* Resume after this match; step over an empty match. */
-        start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        for (; lo < rules->nbigrams && rules->bigrams[lo].bigram == bg; lo++) {
+            const cs_signature_t *sig = &rules->sigs[rules->bigrams[lo].sig];
+            if (sig->literal_len <= len - i
+                && memcmp(t + i, sig->literal, sig->literal_len) == 0)
+            {
+                cand[rules->bigrams[lo].sig] = 1;
+            }
+        }
     }
-    return 0;
+
+    /* a recipient's signatures are adjacent (key order): report it once */
+    for (uint32_t s = 0; s < rules->nsigs; s++) {
+        const cs_signature_t *sig = &rules->sigs[s];
+
+        if ((sig->literal_len && !cand[s]) || matched == sig->recipient) {
+            continue;
+        }
+        int rc = pcre2_match(sig->code, t, len, 0, 0, rules->sig_mdata,
+                             rules->sig_mctx);
+        if (rc >= 0) {
+            matched = sig->recipient;
+            if (cb != NULL) {
+                cb(ud, sig->recipient);
+            }
+        } else if (rc != PCRE2_ERROR_NOMATCH) {
+            ret = -1;                      /* match/depth limit or JIT stack */
+        }
+    }
+    return ret;
 }
 
 uint32_t
