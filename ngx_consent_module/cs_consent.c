@@ -50,11 +50,13 @@ item_is(const char *item, size_t n, const char *word)
     return true;
 }
 
-static void
+/* Grants the declared recipients (of one category); returns how many. */
+static int
 grant_declared(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
     const char *category, size_t catlen)
 {
     uint32_t n = cs_rules_recipient_count(rules);
+    int      granted = 0;
 
     for (uint32_t r = 0; r < n; r++) {
         if (!cs_rules_site_declares(rules, site, r)) {
@@ -69,7 +71,9 @@ grant_declared(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
             }
         }
         cs_bitset_set(allowed, r);
+        granted++;
     }
+    return granted;
 }
 
 /*
@@ -149,8 +153,7 @@ cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
         all |= item_is(item, (size_t) n, "all");
     }
     if (all) {
-        grant_declared(rules, site, allowed, NULL, 0);
-        return 1;
+        return grant_declared(rules, site, allowed, NULL, 0) > 0;
     }
 
     for (pos = 0; (n = next_item(value, len, &pos, item, sizeof(item))) >= 0;)
@@ -165,8 +168,8 @@ cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
                 granted++;
             }
         } else if (cs_rules_is_category(rules, item, (size_t) n)) {
-            grant_declared(rules, site, allowed, item, (size_t) n);
-            granted++;
+            granted += grant_declared(rules, site, allowed, item, (size_t) n)
+                       > 0;
         }
         /* anything else is unknown and grants nothing */
     }
