@@ -107,7 +107,6 @@ struct cs_gate {
     bool             end_tag;         /* the tag being parsed is an end tag */
     bool             raw_end;         /* ...and it closes the raw element */
     bool             inner;           /* analysing a <noscript>'s content */
-    bool             replaying;       /* re-scanning an oversize <noscript> */
     unsigned         comment_dashes;
 
     char             tag_name[CS_NAME_MAX + 1];
@@ -501,10 +500,11 @@ inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
 {
     cs_gate_t       inner;
     cs_gate_conf_t  conf = g->conf;
+    bool            ignored = false;
     int             rc = 0;
 
-    conf.emit = cb;
-    conf.emit_ud = ud;
+    conf.emit = cb ? cb : count_substance;
+    conf.emit_ud = cb ? ud : &ignored;
     conf.max_element = n + CS_MIN_ELEMENT;   /* the content is all here */
     cs_gate_init(&inner, &conf);
     inner.inner = true;
@@ -668,61 +668,36 @@ raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 }
 
 /*
- * The element reached max_element bytes at s. Attributed and denied: it is
- * still removed whole (the rest streams into the void); otherwise it passes.
- * An oversize <noscript> is re-read as markup so its pixels are judged one
- * by one.
+ * The element reached max_element bytes at s, and is decided on exactly
+ * those bytes: tied to a recipient that is not allowed, it is still removed
+ * whole (the rest streams into the void until its end); otherwise it passes
+ * through. A <noscript> counts as tied when its first max_element bytes hold
+ * a pixel that would be removed; its end is still found as a scripting
+ * browser finds it.
  */
 static void
 elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 {
     const u_char_t  *p;
     size_t           n;
-
-    if (g->elem == E_NOSCRIPT && g->content_off) {
-        const u_char_t  *old = g->hold;
-        size_t           old_len = g->hold_len;
-        bool             in_hold = g->elem_in_hold;
-        const u_char_t  *elem = sc->elem;
-        size_t           start_tag = g->content_off;
-
-        g->hold = NULL;
-        g->hold_len = g->hold_cap = 0;
-        g->elem_in_hold = false;
-        g->mode = M_PASS;
-        g->elem = E_NONE;
-        g->state = S_DATA;
-        g->replaying = true;
-        g->stats.oversize_passed++;
-
-        if (in_hold) {
-            /* element = old[0, old_len) + chunk[out, s) */
-            const u_char_t *rest = sc->out;
-            size_t head = start_tag < old_len ? start_tag : old_len;
-            emit(g, sc, old, old + head, true);
-            emit(g, sc, rest, rest + (start_tag - head), sc->held);
-            if (start_tag < old_len) {
-                gate_scan(g, old + start_tag, old_len - start_tag, true,
-                          &sc->rc);
-                gate_scan(g, rest, (size_t) (s - rest), sc->held, &sc->rc);
-            } else {
-                gate_scan(g, rest + (start_tag - old_len),
-                          (size_t) (s - rest) - (start_tag - old_len),
-                          sc->held, &sc->rc);
-            }
-            g->conf.allocator.free(g->conf.allocator.ctx, (void *) old);
-        } else {
-            emit(g, sc, sc->out, elem + start_tag, sc->held);
-            gate_scan(g, elem + start_tag,
-                      (size_t) (s - elem) - start_tag, sc->held, &sc->rc);
-        }
-        g->replaying = false;
-        sc->out = s;
-        return;
-    }
+    bool             denied;
+    cs_gate_stats_t  st;
 
     elem_take(g, sc, s, &p, &n);
-    if (g->elem != E_PENDING && elem_denied(g, p, n)) {
+
+    if (g->elem == E_NOSCRIPT && g->content_off) {
+        if (inner_run(g, p + g->content_off, n - g->content_off,
+                      g->elem_in_hold || sc->held, NULL, NULL, &st) != 0)
+        {
+            sc->rc = -1;
+            return;
+        }
+        denied = st.elements_removed > 0;
+    } else {
+        denied = g->elem != E_PENDING && elem_denied(g, p, n);
+    }
+
+    if (denied) {
         elem_drop(g, sc, s, n);
         g->stats.elements_removed++;
         g->stats.oversize_removed++;
@@ -749,7 +724,7 @@ element_kind(const cs_gate_t *g)
         return name_is(n, l, "script") ? E_SCRIPT
                : name_is(n, l, "iframe") ? E_IFRAME : E_NONE;
     case 8:
-        return (name_is(n, l, "noscript") && !g->inner && !g->replaying)
+        return (name_is(n, l, "noscript") && !g->inner)
                ? E_NOSCRIPT : E_NONE;
     default:
         return E_NONE;
@@ -793,7 +768,7 @@ enter_content(cs_gate_t *g)
                * A scripting browser reads <noscript> as raw text; the inner
                * (script-less) view parses it as markup.
                */
-              : (name_is(n, l, "noscript") && !g->inner && !g->replaying)
+              : (name_is(n, l, "noscript") && !g->inner)
                 ? "noscript" : NULL;
         break;
     case 9:
@@ -1078,6 +1053,12 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
                 capture_value(g, s, (size_t) (q - s));
             }
             s = q;
+            if (g->tag_name_len > CS_NAME_MAX && g->mode == M_HOLD
+                && g->elem == E_PENDING)
+            {
+                elem_keep(g, sc);       /* too long to name an element */
+                g->elem = E_NONE;
+            }
             if (s == lim) {
                 break;
             }
@@ -1133,10 +1114,7 @@ find2(const u_char_t *s, const u_char_t *lim, u_char_t a, u_char_t b)
     return lim;
 }
 
-/*
- * Scans one chunk. Reentrant over the gate state: an oversize <noscript>
- * re-scans its held bytes through here.
- */
+/* Scans one chunk. */
 static void
 gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
 {
@@ -1243,9 +1221,17 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 g->tag_name_len = CS_NAME_MAX + 1;
             }
             s = q;
+            if (g->tag_name_len > CS_NAME_MAX && g->mode == M_HOLD
+                && g->elem == E_PENDING)
+            {
+                elem_keep(g, sc);       /* too long to name an element */
+                g->elem = E_NONE;
+            }
             if (s == lim) {
                 break;
             }
+            g->capture = A_NONE;
+            g->state = S_BEFORE_ATTR_NAME;
             if (!g->end_tag) {
                 int kind = element_kind(g);
                 if (g->mode == M_HOLD && g->elem == E_PENDING) {
@@ -1257,10 +1243,9 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 } else if (kind != E_NONE && g->mode == M_PASS) {
                     elem_begin(g, sc, sc->tag_lt);
                     g->elem = kind;
+                    break;      /* the hold limit applies from here on */
                 }
             }
-            g->capture = A_NONE;
-            g->state = S_BEFORE_ATTR_NAME;
             s = attrs_scan(g, sc, s, lim);
             break;
 
@@ -1552,7 +1537,8 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
     if (sc->rc == 0) {
         if (g->mode == M_PASS
             && (g->state == S_TAG_OPEN
-                || (g->state == S_TAG_NAME && !g->end_tag)))
+                || (g->state == S_TAG_NAME && !g->end_tag
+                    && g->tag_name_len <= CS_NAME_MAX)))
         {
             /* a tag name that straddles chunks may name an element */
             elem_begin(g, sc, sc->tag_lt);
