@@ -158,6 +158,54 @@ cs_decode_entities(const char *src, size_t srclen, char *dst, size_t dstlen)
     return o;
 }
 
+typedef unsigned char  u_char_host_t;
+
+#define CS_HOST_RAW_MAX  1024
+
+/*
+ * One host character as IDNA mapping sees it: ASCII as is; the ideographic
+ * and fullwidth full stops as '.'; fullwidth letters, digits and hyphen as
+ * their ASCII forms; soft hyphen and zero-width characters as nothing (*out
+ * = 0). Returns the bytes consumed, 0 for anything else.
+ */
+static size_t
+idna_map(const unsigned char *p, size_t n, unsigned char *out)
+{
+    if (p[0] < 0x80) {
+        *out = p[0];
+        return 1;
+    }
+    if (n >= 2 && p[0] == 0xc2 && p[1] == 0xad) {            /* U+00AD */
+        *out = 0;
+        return 2;
+    }
+    if (n < 3) {
+        return 0;
+    }
+    uint32_t cp = ((uint32_t) (p[0] & 0x0f) << 12)
+                  | ((uint32_t) (p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+    if ((p[0] & 0xf0) != 0xe0 || (p[1] & 0xc0) != 0x80
+        || (p[2] & 0xc0) != 0x80)
+    {
+        return 0;
+    }
+    if (cp == 0x3002 || cp == 0xff0e || cp == 0xff61) {
+        *out = '.';
+        return 3;
+    }
+    if (cp == 0x200b || cp == 0x2060 || cp == 0xfeff) {
+        *out = 0;
+        return 3;
+    }
+    if ((cp >= 0xff10 && cp <= 0xff19) || (cp >= 0xff21 && cp <= 0xff3a)
+        || (cp >= 0xff41 && cp <= 0xff5a) || cp == 0xff0d)
+    {
+        *out = (unsigned char) (cp - 0xff00 + 0x20);
+        return 3;
+    }
+    return 0;
+}
+
 static bool
 is_url_strip(unsigned char c)
 {
@@ -271,8 +319,9 @@ authority:
     }
     end = i;
 
-    /* Percent-decode and lowercase; a browser does both for hosts. */
-    size_t  o = 0;
+    /* A browser percent-decodes the host first... */
+    u_char_host_t  raw[CS_HOST_RAW_MAX];
+    size_t         rn = 0;
     for (i = start; i < end; i++) {
         unsigned char c = (unsigned char) buf[i];
         if (c == '%' && i + 2 < end
@@ -283,9 +332,27 @@ authority:
                                  + hex_value((unsigned char) buf[i + 2]));
             i += 2;
         }
+        if (rn >= sizeof(raw)) {
+            return 0;
+        }
+        raw[rn++] = c;
+    }
+
+    /* ...then maps it as IDNA (UTS #46) does, lowercase ASCII out. */
+    size_t  o = 0;
+    for (i = 0; i < rn; ) {
+        unsigned char c;
+        size_t used = idna_map(raw + i, rn - i, &c);
+        if (used == 0) {
+            return 0;              /* other non-ASCII: no registered suffix */
+        }
+        i += used;
+        if (c == 0) {
+            continue;              /* mapped to nothing (soft hyphen, ...) */
+        }
         c = to_lower(c);
         if (!(is_alnum(c) || c == '-' || c == '.' || c == '_')) {
-            return 0;              /* IDN or junk: no registered suffix */
+            return 0;
         }
         if (o >= CS_HOST_MAX || o + 1 >= hostlen) {
             return 0;
