@@ -1031,7 +1031,10 @@ cs_rules_load(const char *path, char *err, size_t errlen)
      */
     rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0);
     if (rc != 0) {
-        if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == EINVAL) {
+        /* LMDB reports an empty read-only file as EBADF */
+        if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == EINVAL
+            || rc == EBADF)
+        {
             cs_set_err(err, errlen, "%s: not an LMDB rules database (%s)",
                        path, mdb_strerror(rc));
         } else {

@@ -1011,7 +1011,10 @@ ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
     size_t *sp = data;
 
     if (*sp < 1024) {
-        return "must be at least 1k";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent_max_element_size\" %uz is too small, "
+                           "it must be at least 1k", *sp);
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
