@@ -89,8 +89,17 @@ typedef struct {
 typedef int (*cs_emit_cb)(void *ud, const unsigned char *p, size_t n,
     bool held);
 
+typedef enum {
+    CS_ACTION_STRIP = 0,      /* remove the element's bytes */
+    CS_ACTION_NEUTRALIZE      /* rewrite it inert, for client re-activation */
+} cs_action_t;
+
 typedef struct {
     const cs_rules_t  *rules;
+    cs_action_t        action;
+    /* emitted once right after the first <head> start tag (may be NULL) */
+    const unsigned char *head_inject;
+    size_t             head_inject_len;
     const uint64_t    *allowed;      /* recipients allowed for this request */
     uint64_t          *blocked;      /* out: recipients removed (may be NULL) */
     size_t             max_element;  /* most bytes held for one element */
@@ -100,6 +109,7 @@ typedef struct {
 } cs_gate_conf_t;
 
 typedef struct {
+    uint64_t  elements_neutralized;
     uint64_t  elements_removed;
     uint64_t  bytes_removed;
     uint64_t  oversize_removed;      /* past max_element, attributed: voided */

@@ -15,6 +15,9 @@
 #define CS_NAME_MAX       15
 #define CS_MIN_ELEMENT    256
 #define CS_HOLD_INITIAL   4096
+#define CS_ELEMENT_RECIPIENTS  8      /* listed in data-consent */
+#define CS_NEUTRAL_MAX    (32 + CS_ELEMENT_RECIPIENTS * (CS_ID_MAX + 1))
+#define CS_NO_OFFSET      ((size_t) -1)
 
 typedef unsigned char  u_char_t;
 
@@ -125,6 +128,15 @@ struct cs_gate {
     cs_attr_url_t    href;
     cs_attr_token_t  rel;
     cs_attr_token_t  type;
+    size_t           name_end_off;    /* element offset after the tag name */
+    size_t           attr_off;        /* element offset of the current name */
+    size_t           src_off;         /* of the first src/type/srcset name */
+    size_t           type_off;
+    size_t           srcset_off;
+    uint32_t         recipients[CS_ELEMENT_RECIPIENTS];
+    uint32_t         nrecipients;
+    bool             recipients_overflow;
+    bool             head_done;
     size_t           content_off;     /* element offset after its start tag */
     size_t           lt_off;          /* element offset of the last '<' */
     bool             denied;
@@ -296,6 +308,10 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
     g->lt_off = 0;
     g->denied = false;
     g->attributed = false;
+    g->name_end_off = 0;
+    g->src_off = g->type_off = g->srcset_off = CS_NO_OFFSET;
+    g->nrecipients = 0;
+    g->recipients_overflow = false;
 }
 
 /*
@@ -351,8 +367,19 @@ static void
 attribute(void *ud, uint32_t recipient)
 {
     cs_gate_t *g = ud;
+    uint32_t   i;
 
     g->attributed = true;
+    for (i = 0; i < g->nrecipients && g->recipients[i] != recipient; i++) {
+        /* void */
+    }
+    if (i == g->nrecipients) {
+        if (g->nrecipients < CS_ELEMENT_RECIPIENTS) {
+            g->recipients[g->nrecipients++] = recipient;
+        } else {
+            g->recipients_overflow = true;
+        }
+    }
     if (recipient >= cs_rules_recipient_count(g->conf.rules)
         || !cs_bitset_test(g->conf.allowed, recipient))
     {
@@ -503,6 +530,8 @@ inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     bool            ignored = false;
     int             rc = 0;
 
+    conf.action = CS_ACTION_STRIP;     /* noscript pixels cannot re-run */
+    conf.head_inject = NULL;
     conf.emit = cb ? cb : count_substance;
     conf.emit_ud = cb ? ud : &ignored;
     conf.max_element = n + CS_MIN_ELEMENT;   /* the content is all here */
@@ -571,6 +600,124 @@ noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     g->mode = M_PASS;
 }
 
+/* ---- neutralize ---- */
+
+static size_t
+append_str(char *buf, size_t len, size_t cap, const char *str)
+{
+    size_t n = strlen(str);
+
+    if (len + n > cap) {
+        return cap + 1;                    /* marks overflow */
+    }
+    memcpy(buf + len, str, n);
+    return len + n;
+}
+
+/*
+ * Emits the element with its start tag rewritten so that it neither runs
+ * nor loads, carrying what a consent manager needs to re-activate it in the
+ * browser: type="text/plain" and data-consent="ids" after the tag name,
+ * src -> data-consent-src, type -> data-consent-type, srcset ->
+ * data-consent-srcset. Every other byte is unchanged. Returns false when it
+ * cannot (too many recipients to list): the caller strips instead.
+ */
+static bool
+elem_neutralize(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n)
+{
+    char    ins[CS_NEUTRAL_MAX];
+    size_t  il = 0;
+    bool    held = g->elem_in_hold || sc->held;
+    struct {
+        size_t       off;
+        size_t       cut;
+        const char  *with;
+    } edit[3], tmp;
+    size_t  ne = 0, pos;
+
+    if (g->recipients_overflow || g->nrecipients == 0) {
+        return false;
+    }
+
+    il = append_str(ins, il, sizeof(ins), g->elem == E_SCRIPT
+                    ? " type=\"text/plain\" data-consent=\""
+                    : " data-consent=\"");
+    for (uint32_t i = 0; i < g->nrecipients; i++) {
+        const cs_recipient_t *r = cs_rules_recipient(g->conf.rules,
+                                                     g->recipients[i]);
+        if (i > 0) {
+            il = append_str(ins, il, sizeof(ins), " ");
+        }
+        il = append_str(ins, il, sizeof(ins), r ? r->id : "?");
+    }
+    il = append_str(ins, il, sizeof(ins), "\"");
+    if (il > sizeof(ins)) {
+        return false;
+    }
+
+    if (g->src_off != CS_NO_OFFSET) {
+        edit[ne].off = g->src_off;
+        edit[ne].cut = 3;
+        edit[ne++].with = "data-consent-src";
+    }
+    if (g->type_off != CS_NO_OFFSET && g->elem == E_SCRIPT) {
+        edit[ne].off = g->type_off;
+        edit[ne].cut = 4;
+        edit[ne++].with = "data-consent-type";
+    }
+    if (g->srcset_off != CS_NO_OFFSET && g->elem != E_SCRIPT) {
+        edit[ne].off = g->srcset_off;
+        edit[ne].cut = 6;
+        edit[ne++].with = "data-consent-srcset";
+    }
+    for (size_t i = 1; i < ne; i++) {               /* at most 3: insertion */
+        for (size_t j = i; j > 0 && edit[j].off < edit[j - 1].off; j--) {
+            tmp = edit[j];
+            edit[j] = edit[j - 1];
+            edit[j - 1] = tmp;
+        }
+    }
+
+    if (!g->elem_in_hold) {
+        emit(g, sc, sc->out, p, sc->held);          /* bytes before it */
+    }
+    emit(g, sc, p, p + g->name_end_off, held);
+    emit(g, sc, (const u_char_t *) ins, (const u_char_t *) ins + il, true);
+    pos = g->name_end_off;
+    for (size_t i = 0; i < ne; i++) {
+        if (edit[i].off < pos || edit[i].off + edit[i].cut > n) {
+            continue;                               /* cannot happen */
+        }
+        emit(g, sc, p + pos, p + edit[i].off, held);
+        emit(g, sc, (const u_char_t *) edit[i].with,
+             (const u_char_t *) edit[i].with + strlen(edit[i].with), true);
+        pos = edit[i].off + edit[i].cut;
+    }
+    emit(g, sc, p + pos, p + n, held);
+
+    g->hold_len = 0;
+    g->elem_in_hold = false;
+    sc->out = upto;
+    g->stats.elements_neutralized++;
+    return true;
+}
+
+/* Strips the denied element, or neutralizes it when so configured. */
+static bool
+elem_deny(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n)
+{
+    if (g->conf.action == CS_ACTION_NEUTRALIZE && g->elem != E_LINK
+        && elem_neutralize(g, sc, upto, p, n))
+    {
+        return true;
+    }
+    elem_drop(g, sc, upto, n);
+    g->stats.elements_removed++;
+    return false;
+}
+
 /* ---- decisions ---- */
 
 /* A start tag ended ('>' at s). */
@@ -602,8 +749,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     case E_LINK:
         elem_take(g, sc, upto, &p, &n);
         if (elem_denied(g, p, 0)) {
-            elem_drop(g, sc, upto, n);
-            g->stats.elements_removed++;
+            elem_deny(g, sc, upto, p, n);
         } else {
             elem_keep(g, sc);
         }
@@ -624,9 +770,8 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     case E_IFRAME:
         elem_take(g, sc, upto, &p, &n);
         if (elem_denied(g, p, 0)) {
-            elem_drop(g, sc, upto, n);
-            g->stats.elements_removed++;
-            g->mode = M_VOID;
+            /* neutralized: its content and end tag flow on unchanged */
+            g->mode = elem_deny(g, sc, upto, p, n) ? M_PASS : M_VOID;
         } else {
             elem_keep(g, sc);
         }
@@ -657,8 +802,7 @@ raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         if (g->elem == E_NOSCRIPT) {
             noscript_decide(g, sc, upto, p, n, g->lt_off);
         } else if (elem_denied(g, p, g->lt_off)) {
-            elem_drop(g, sc, upto, n);
-            g->stats.elements_removed++;
+            elem_deny(g, sc, upto, p, n);
         } else {
             elem_keep(g, sc);
         }
@@ -800,6 +944,14 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     enter_content(g);
     if (g->elem != E_NONE) {
         start_tag_done(g, sc, s);
+    } else if (g->conf.head_inject && !g->head_done && g->mode == M_PASS
+               && name_is(g->tag_name, g->tag_name_len, "head"))
+    {
+        g->head_done = true;
+        emit(g, sc, sc->out, s + 1, sc->held);
+        emit(g, sc, g->conf.head_inject,
+             g->conf.head_inject + g->conf.head_inject_len, true);
+        sc->out = s + 1;
     }
 }
 
@@ -821,12 +973,17 @@ attr_name_done(cs_gate_t *g)
             url = &g->src;
         } else if (name_is(n, l, "type")) {
             tok = &g->type;
+            if (g->type_off == CS_NO_OFFSET) {
+                g->type_off = g->attr_off;
+            }
         }
         break;
     case E_IMG:
     case E_IFRAME:
         if (name_is(n, l, "src")) {
             url = &g->src;
+        } else if (name_is(n, l, "srcset") && g->srcset_off == CS_NO_OFFSET) {
+            g->srcset_off = g->attr_off;
         }
         break;
     case E_LINK:
@@ -842,6 +999,9 @@ attr_name_done(cs_gate_t *g)
     /* The first of duplicate attributes wins, as in a browser. */
     if (url && !url->seen) {
         url->seen = true;
+        if (url == &g->src) {
+            g->src_off = g->attr_off;
+        }
         g->capture = (url == &g->src) ? A_SRC : A_HREF;
     } else if (tok && !tok->seen) {
         tok->seen = true;
@@ -953,6 +1113,9 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
                 goto tag_end;
             } else {
                 /* '=' here starts a name, as in a browser */
+                if (capturing) {
+                    g->attr_off = elem_offset(g, sc, s);
+                }
                 g->attr_name[0] = (char) lower(c);
                 g->attr_name_len = 1;
                 st = S_ATTR_NAME;
@@ -1003,6 +1166,9 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
             } else if (c == '>') {
                 goto tag_end;
             } else {
+                if (capturing) {
+                    g->attr_off = elem_offset(g, sc, s);
+                }
                 g->capture = A_NONE;
                 g->attr_name_len = 0;
                 st = S_ATTR_NAME;
@@ -1239,10 +1405,13 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                     g->elem = kind;
                     if (kind == E_NONE) {
                         elem_keep(g, sc);
+                    } else {
+                        g->name_end_off = elem_offset(g, sc, s);
                     }
                 } else if (kind != E_NONE && g->mode == M_PASS) {
                     elem_begin(g, sc, sc->tag_lt);
                     g->elem = kind;
+                    g->name_end_off = elem_offset(g, sc, s);
                     break;      /* the hold limit applies from here on */
                 }
             }
