@@ -422,6 +422,13 @@ cs_load_recipients(cs_load_t *ld)
         r->category = cs_arena_strndup(&rules->arena, f[1], strlen(f[1]));
         r->sent = cs_arena_strndup(&rules->arena, f[2], strlen(f[2]));
         r->purpose = cs_arena_strndup(&rules->arena, f[3], strlen(f[3]));
+        r->tcf_vendor_id = 0;
+        for (const char *d = f[4]; *d >= '0' && *d <= '9'; d++) {
+            if (r->tcf_vendor_id > 100000) {
+                break;                      /* real ids are 4 digits */
+            }
+            r->tcf_vendor_id = r->tcf_vendor_id * 10 + (uint32_t) (*d - '0');
+        }
         if (r->id == NULL || r->name == NULL || r->category == NULL
             || r->sent == NULL || r->purpose == NULL)
         {

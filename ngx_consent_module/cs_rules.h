@@ -24,6 +24,7 @@ typedef struct {
     const char  *category;    /* purpose category: analytics, advertising, ... */
     const char  *sent;        /* information sent (free text) */
     const char  *purpose;     /* purpose text */
+    uint32_t     tcf_vendor_id;  /* IAB TCF global vendor list id, 0: none */
 } cs_recipient_t;
 
 /*
