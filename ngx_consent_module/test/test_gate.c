@@ -669,29 +669,48 @@ static const big_case_t big_cases[] = {
       "<script>", ' ', 200, "fbq(1)</script>|",
       "|", 0, "", 1, 0, 0 },
 
-    /* oversize <noscript>: re-read as markup, pixels judged one by one */
-    { "oversize_noscript_pixel_after_limit", 256,
+    /*
+     * oversize <noscript> (85e5f52): decided like any oversize element on
+     * its first max_element bytes, read as markup: a pixel there that would
+     * be removed removes it whole, else it passes. (Only script-less
+     * visitors ever load noscript content.)
+     */
+    { "oversize_noscript_pixel_after_limit_passed", 256,
       "<noscript><p>", 'x', 400,
       "</p><img src=\"" FB_PX "\"><img src=\"/ok.png\"></noscript>|",
-      "<noscript><p>", 400, "</p><img src=\"/ok.png\"></noscript>|",
-      1, -1, -1 },
-    { "oversize_noscript_pixel_before_limit", 256,
+      NULL, 0, NULL, 0, 0, 1 },
+    { "oversize_noscript_pixel_before_limit_removed", 256,
       "<noscript><img src=\"" FB_PX "\">", ' ', 400, "</noscript>|",
-      "<noscript>", 400, "</noscript>|", 1, -1, -1 },
-    { "oversize_noscript_pixels_both_sides", 256,
+      "|", 0, "", 1, 1, 0 },
+    { "oversize_noscript_pixels_both_sides_removed", 256,
       "<noscript><img src=\"" FB_PX "\">", ' ', 300,
       "<img src=\"https://t.co/i/adsct?a=1\"></noscript>|",
-      "<noscript>", 300, "</noscript>|", 2, -1, -1 },
-    { "oversize_noscript_pixel_straddles_limit", 256,
+      "|", 0, "", 1, 1, 0 },
+    { "oversize_noscript_allowed_pixel_passed", 256,
+      "<noscript><img src=\"/a.png\"><p>", ' ', 300,
+      "</p><img src=\"" FB_PX "\"></noscript>|",
+      NULL, 0, NULL, 0, 0, 1 },
+    /* the pixel's host lies inside the first 256 bytes, its '>' after */
+    { "oversize_noscript_pixel_straddles_limit_removed", 256,
       "<noscript>", ' ', 200, "<img src=\"" FB_PX "\"></noscript>|",
-      "<noscript>", 200, "</noscript>|", 1, -1, -1 },
+      "|", 0, "", 1, 1, 0 },
+    /* the host is cut by the limit: not attributed, passed */
+    { "oversize_noscript_pixel_host_cut_passed", 256,
+      "<noscript>", ' ', 256 - 10 - 22, "<img src=\"https://www.facebook.com/tr\">"
+      "</noscript>|",
+      NULL, 0, NULL, 0, 0, 1 },
     { "oversize_noscript_nothing_to_remove", 256,
       "<noscript>", 'z', 1000, "<img src=/a.png></noscript>",
-      NULL, 0, NULL, 0, 0, -1 },
-    { "oversize_noscript_start_tag", 256,
+      NULL, 0, NULL, 0, 0, 1 },
+    /* the start tag alone fills max_element: no pixel in it, passed */
+    { "oversize_noscript_start_tag_passed", 256,
       "<noscript data-x=\"", 'x', 300,
       "\"><img src=\"" FB_PX "\"></noscript>|",
-      "<noscript data-x=\"", 300, "\"></noscript>|", 1, -1, -1 },
+      NULL, 0, NULL, 0, 0, 1 },
+    /* fuzz find: oversize start tag, content open at EOF */
+    { "oversize_noscript_start_tag_open_content", 256,
+      "<noscript data-x=\"", 'x', 300, "\"><script>gtag(",
+      NULL, 0, NULL, 0, 0, 1 },
     /*
      * A scripting browser ends <noscript> at the first </noscript>, even
      * inside what the markup view reads as a comment: the img after it is
