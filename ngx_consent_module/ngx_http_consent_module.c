@@ -29,7 +29,9 @@ typedef struct {
     ngx_uint_t                 site_line;
     ngx_int_t                  site_index;     /* resolved literal, or -1 */
     ngx_int_t                  site_variable;  /* variable index, or -1 */
-    ngx_str_t                  cookie;
+    ngx_array_t               *sources;        /* consent_cookie, in order */
+    ngx_flag_t                 gpc;
+    ngx_flag_t                 consent_mode;
     size_t                     max_element_size;
     ngx_hash_t                 types;
     ngx_array_t               *types_keys;
@@ -37,7 +39,14 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                  cookie;
+    ngx_uint_t                 format;
+} ngx_http_consent_source_t;
+
+
+typedef struct {
     cs_gate_t                 *gate;
+    const char                *source;         /* what decided: $consent_source */
     uint64_t                  *allowed;
     uint64_t                  *blocked;
     ngx_http_request_t        *request;
@@ -57,7 +66,11 @@ typedef struct {
 } ngx_http_consent_hook_ctx_t;
 
 
-#define NGX_HTTP_CONSENT_STRIP  0
+#define NGX_HTTP_CONSENT_STRIP       CS_ACTION_STRIP
+#define NGX_HTTP_CONSENT_NEUTRALIZE  CS_ACTION_NEUTRALIZE
+
+/* consent_cookie formats this build decodes */
+#define NGX_HTTP_CONSENT_LIST        0
 
 
 static ngx_int_t ngx_http_consent_add_variables(ngx_conf_t *cf);
@@ -73,9 +86,13 @@ static char *ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
-static ngx_int_t ngx_http_consent_blocked_variable(ngx_http_request_t *r,
+static ngx_int_t ngx_http_consent_set_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_consent_source_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
@@ -107,10 +124,24 @@ static ngx_command_t  ngx_http_consent_commands[] = {
       NULL },
 
     { ngx_string("consent_cookie"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_consent_cookie,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_consent_loc_conf_t, cookie),
+      0,
+      NULL },
+
+    { ngx_string("consent_gpc"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, gpc),
+      NULL },
+
+    { ngx_string("consent_google_consent_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, consent_mode),
       NULL },
 
     { ngx_string("consent_action"),
@@ -189,7 +220,17 @@ ngx_module_t  ngx_http_consent_gunzip_hook_module = {
 static ngx_http_variable_t  ngx_http_consent_vars[] = {
 
     { ngx_string("consent_blocked"), NULL,
-      ngx_http_consent_blocked_variable, 0,
+      ngx_http_consent_set_variable,
+      offsetof(ngx_http_consent_ctx_t, blocked),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("consent_allowed"), NULL,
+      ngx_http_consent_set_variable,
+      offsetof(ngx_http_consent_ctx_t, allowed),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("consent_source"), NULL,
+      ngx_http_consent_source_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -202,6 +243,7 @@ static ngx_http_output_header_filter_pt  ngx_http_hook_next_header_filter;
 
 
 static ngx_str_t  ngx_http_consent_vary = ngx_string("Cookie");
+static ngx_str_t  ngx_http_consent_vary_gpc = ngx_string("Cookie, Sec-GPC");
 
 
 /* ---- request setup ---- */
@@ -256,29 +298,24 @@ ngx_http_consent_resolve_site(ngx_http_request_t *r,
 
 
 /*
- * Applies every occurrence of the consent cookie. Several occurrences (set
- * for different paths or domains) grant only what all of them grant; any
- * malformed occurrence grants nothing.
+ * Reads every occurrence of one consent source's cookie into "allowed".
+ * Several occurrences (set for different paths or domains) grant only what
+ * all of them grant. Returns how many occurrences there were (0: absent), or
+ * NGX_ERROR when one is malformed: the source then contributes nothing.
  */
-static void
-ngx_http_consent_read_cookie(ngx_http_request_t *r,
-    ngx_http_consent_loc_conf_t *lcf, cs_rules_t *rules, uint32_t site,
-    uint64_t *allowed, size_t words)
+static ngx_int_t
+ngx_http_consent_read_source(ngx_http_request_t *r,
+    ngx_http_consent_source_t *src, cs_rules_t *rules, uint32_t site,
+    uint64_t *allowed, uint64_t *one, size_t words)
 {
     u_char           *p, *end, *name, *value;
     size_t            name_len, value_len, i;
-    uint64_t         *one;
-    ngx_uint_t        found;
+    ngx_int_t         found;
     ngx_table_elt_t  *h;
 #if (nginx_version < 1023000)
     ngx_uint_t        n;
     ngx_table_elt_t **hh;
 #endif
-
-    one = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
-    if (one == NULL) {
-        return;
-    }
 
     found = 0;
 
@@ -316,8 +353,8 @@ ngx_http_consent_read_cookie(ngx_http_request_t *r,
                 value_len--;
             }
 
-            if (name_len != lcf->cookie.len
-                || ngx_strncmp(name, lcf->cookie.data, name_len) != 0)
+            if (name_len != src->cookie.len
+                || ngx_strncmp(name, src->cookie.data, name_len) != 0)
             {
                 continue;
             }
@@ -327,19 +364,171 @@ ngx_http_consent_read_cookie(ngx_http_request_t *r,
                                       value_len, one)
                 < 0)
             {
+                /* the reason, never the value: cookies are personal data */
                 ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                              "consent: cookie \"%V\" is malformed; "
-                              "no consent", &lcf->cookie);
-                ngx_memzero(allowed, words * sizeof(uint64_t));
-                return;
+                              "consent: cookie \"%V\" is malformed "
+                              "(not a consent list); it grants nothing",
+                              &src->cookie);
+                return NGX_ERROR;
             }
 
             for (i = 0; i < words; i++) {
                 allowed[i] = found ? (allowed[i] & one[i]) : one[i];
             }
-            found = 1;
+            found++;
         }
     }
+
+    return found;
+}
+
+
+/* The request's Global Privacy Control signal: "Sec-GPC: 1" exactly. */
+static ngx_uint_t
+ngx_http_consent_gpc(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == 7
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-GPC", 7) == 0)
+        {
+            return h[i].value.len == 1 && h[i].value.data[0] == '1';
+        }
+    }
+}
+
+
+/* Categories whose transmissions count as sale or sharing under GPC. */
+static ngx_uint_t
+ngx_http_consent_is_sale_category(const char *category)
+{
+    return category != NULL
+           && (ngx_strcmp(category, "advertising") == 0
+               || ngx_strcmp(category, "social") == 0);
+}
+
+
+/*
+ * Decides what this request allows. The consent_cookie sources are tried in
+ * the order configured: the first one present that parses decides. Then
+ * Global Privacy Control withdraws every sale/sharing recipient. Only
+ * recipients the site declares can be allowed.
+ */
+static ngx_int_t
+ngx_http_consent_decide(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, cs_rules_t *rules, int32_t site,
+    ngx_http_consent_ctx_t *ctx, size_t words)
+{
+    uint64_t                   *one;
+    uint32_t                    i, n;
+    ngx_int_t                   rc;
+    ngx_uint_t                  k, withdrawn;
+    ngx_http_consent_source_t  *src;
+    static const char          *format_names[] = { "list" };
+
+    ctx->source = "none";
+
+    if (site < 0) {
+        return NGX_OK;
+    }
+
+    one = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
+    if (one == NULL) {
+        return NGX_ERROR;
+    }
+
+    src = lcf->sources->elts;
+    for (k = 0; k < lcf->sources->nelts; k++) {
+        ngx_memzero(ctx->allowed, words * sizeof(uint64_t));
+        rc = ngx_http_consent_read_source(r, &src[k], rules, (uint32_t) site,
+                                          ctx->allowed, one, words);
+        if (rc > 0) {
+            ctx->source = format_names[src[k].format];
+            break;
+        }
+        ngx_memzero(ctx->allowed, words * sizeof(uint64_t));
+    }
+
+    if (lcf->gpc && ngx_http_consent_gpc(r)) {
+        withdrawn = 0;
+        n = cs_rules_recipient_count(rules);
+        for (i = 0; i < n; i++) {
+            if (cs_bitset_test(ctx->allowed, i)
+                && ngx_http_consent_is_sale_category(
+                       cs_rules_declared_category(rules, (uint32_t) site, i)))
+            {
+                ctx->allowed[i / 64] &= ~((uint64_t) 1 << (i % 64));
+                withdrawn = 1;
+            }
+        }
+        if (withdrawn) {
+            ctx->source = "gpc";
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Google Consent Mode defaults reflecting the decision, for sites that
+ * declare google: analytics_storage follows google; the ad_* signals are
+ * granted only where google is declared for advertising, allowed, and GPC
+ * did not withdraw it.
+ */
+static ngx_int_t
+ngx_http_consent_mode_block(ngx_http_request_t *r, cs_rules_t *rules,
+    int32_t site, ngx_http_consent_ctx_t *ctx, ngx_str_t *block)
+{
+    int32_t      google;
+    ngx_uint_t   allowed, ads;
+    const char  *category, *a, *g;
+
+    block->len = 0;
+
+    google = cs_rules_recipient_find(rules, "google", 6);
+    if (site < 0 || google < 0
+        || !cs_rules_site_declares(rules, (uint32_t) site, (uint32_t) google))
+    {
+        return NGX_OK;
+    }
+
+    allowed = cs_bitset_test(ctx->allowed, (uint32_t) google);
+    category = cs_rules_declared_category(rules, (uint32_t) site,
+                                          (uint32_t) google);
+    ads = allowed && category && ngx_strcmp(category, "advertising") == 0;
+
+    g = allowed ? "granted" : "denied";
+    a = ads ? "granted" : "denied";
+
+    block->data = ngx_pnalloc(r->pool, 320);
+    if (block->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    block->len = ngx_snprintf(block->data, 320,
+        "<script>window.dataLayer=window.dataLayer||[];"
+        "function gtag(){dataLayer.push(arguments);}"
+        "gtag('consent','default',{'ad_storage':'%s','ad_user_data':'%s',"
+        "'ad_personalization':'%s','analytics_storage':'%s'});</script>",
+        a, a, a, g) - block->data;
+
+    return NGX_OK;
 }
 
 
@@ -362,7 +551,7 @@ static int ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n,
 
 
 static ngx_int_t
-ngx_http_consent_add_vary(ngx_http_request_t *r)
+ngx_http_consent_add_vary(ngx_http_request_t *r, ngx_uint_t gpc)
 {
     ngx_table_elt_t  *h;
 
@@ -376,7 +565,7 @@ ngx_http_consent_add_vary(ngx_http_request_t *r)
     h->next = NULL;
 #endif
     ngx_str_set(&h->key, "Vary");
-    h->value = ngx_http_consent_vary;
+    h->value = gpc ? ngx_http_consent_vary_gpc : ngx_http_consent_vary;
 
     return NGX_OK;
 }
@@ -387,6 +576,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
     size_t                         words;
     int32_t                        site;
+    ngx_str_t                      block;
     cs_rules_t                    *rules;
     cs_gate_conf_t                 gconf;
     ngx_http_consent_ctx_t        *ctx;
@@ -438,15 +628,24 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     }
 
     site = ngx_http_consent_resolve_site(r, lcf, rules);
-    if (site >= 0) {
-        ngx_http_consent_read_cookie(r, lcf, rules, (uint32_t) site,
-                                     ctx->allowed, words);
+    if (ngx_http_consent_decide(r, lcf, rules, site, ctx, words) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    block.len = 0;
+    if (lcf->consent_mode
+        && ngx_http_consent_mode_block(r, rules, site, ctx, &block) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     ctx->request = r;
     ctx->last_out = &ctx->out;
 
     gconf.rules = rules;
+    gconf.action = lcf->action;
+    gconf.head_inject = block.len ? block.data : NULL;
+    gconf.head_inject_len = block.len;
     gconf.allowed = ctx->allowed;
     gconf.blocked = ctx->blocked;
     gconf.max_element = lcf->max_element_size;
@@ -467,7 +666,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
         ngx_http_weak_etag(r);
 
         /* shared caches must never mix consent states */
-        if (ngx_http_consent_add_vary(r) != NGX_OK) {
+        if (ngx_http_consent_add_vary(r, lcf->gpc) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -668,15 +867,17 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
-/* ---- $consent_blocked ---- */
+/* ---- $consent_blocked, $consent_allowed, $consent_source ---- */
 
+/* Sorted, comma-separated ids of a recipient set kept in the request ctx. */
 static ngx_int_t
-ngx_http_consent_blocked_variable(ngx_http_request_t *r,
+ngx_http_consent_set_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     u_char                        *p;
     size_t                         len;
     uint32_t                       i, n;
+    uint64_t                      *set;
     const cs_recipient_t          *rec;
     ngx_http_consent_ctx_t        *ctx;
     ngx_http_consent_main_conf_t  *mcf;
@@ -689,10 +890,12 @@ ngx_http_consent_blocked_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    set = *(uint64_t **) ((char *) ctx + data);
     n = cs_rules_recipient_count(mcf->rules);
+
     len = 0;
     for (i = 0; i < n; i++) {
-        if (cs_bitset_test(ctx->blocked, i)) {
+        if (cs_bitset_test(set, i)) {
             len += ngx_strlen(cs_rules_recipient(mcf->rules, i)->id) + 1;
         }
     }
@@ -704,7 +907,7 @@ ngx_http_consent_blocked_variable(ngx_http_request_t *r,
 
     v->data = p;
     for (i = 0; i < n; i++) {
-        if (cs_bitset_test(ctx->blocked, i)) {
+        if (cs_bitset_test(set, i)) {
             rec = cs_rules_recipient(mcf->rules, i);
             if (p != v->data) {
                 *p++ = ',';
@@ -714,6 +917,29 @@ ngx_http_consent_blocked_variable(ngx_http_request_t *r,
     }
 
     v->len = p - v->data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_consent_source_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_consent_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = (u_char *) ctx->source;
+    v->len = ngx_strlen(ctx->source);
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;
@@ -803,7 +1029,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->site_name = { 0, NULL };
-     *     conf->cookie = { 0, NULL };
+     *     conf->sources = NULL;
      *     conf->types = { NULL };
      *     conf->types_keys = NULL;
      */
@@ -813,6 +1039,8 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
     conf->site_index = NGX_CONF_UNSET;
     conf->site_variable = NGX_CONF_UNSET;
     conf->max_element_size = NGX_CONF_UNSET_SIZE;
+    conf->gpc = NGX_CONF_UNSET;
+    conf->consent_mode = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -825,12 +1053,33 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_consent_loc_conf_t *conf = child;
 
     int32_t                        site;
+    ngx_http_consent_source_t     *src;
     ngx_http_consent_main_conf_t  *mcf;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_uint_value(conf->action, prev->action,
                               NGX_HTTP_CONSENT_STRIP);
-    ngx_conf_merge_str_value(conf->cookie, prev->cookie, "consent");
+    ngx_conf_merge_value(conf->gpc, prev->gpc, 1);
+    ngx_conf_merge_value(conf->consent_mode, prev->consent_mode, 0);
+
+    if (conf->sources == NULL) {
+        conf->sources = prev->sources;
+    }
+
+    if (conf->sources == NULL) {
+        /* the default: a plain list in the cookie "consent" */
+        conf->sources = ngx_array_create(cf->pool, 1,
+                                         sizeof(ngx_http_consent_source_t));
+        if (conf->sources == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        src = ngx_array_push(conf->sources);
+        if (src == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        ngx_str_set(&src->cookie, "consent");
+        src->format = NGX_HTTP_CONSENT_LIST;
+    }
     ngx_conf_merge_size_value(conf->max_element_size, prev->max_element_size,
                               256 * 1024);
 
@@ -997,11 +1246,78 @@ ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
+    if (value[1].len == 10
+        && ngx_strncmp(value[1].data, "neutralize", 10) == 0)
+    {
+        lcf->action = NGX_HTTP_CONSENT_NEUTRALIZE;
+        return NGX_CONF_OK;
+    }
+
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid \"consent_action\" value \"%V\", "
-                       "it must be \"strip\"", &value[1]);
+                       "it must be \"strip\" or \"neutralize\"",
+                       &value[1]);
 
     return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t                  *value;
+    ngx_uint_t                  i;
+    ngx_http_consent_source_t  *src;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent_cookie\" needs a cookie name");
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3
+        && !(value[2].len == 4 && ngx_strncmp(value[2].data, "list", 4) == 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_cookie\" format \"%V\", "
+                           "it must be \"list\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (lcf->sources == NULL) {
+        lcf->sources = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_consent_source_t));
+        if (lcf->sources == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    src = lcf->sources->elts;
+    for (i = 0; i < lcf->sources->nelts; i++) {
+        if (src[i].cookie.len == value[1].len
+            && ngx_strncmp(src[i].cookie.data, value[1].data, value[1].len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate \"consent_cookie\" \"%V\"",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    src = ngx_array_push(lcf->sources);
+    if (src == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    src->cookie = value[1];
+    src->format = NGX_HTTP_CONSENT_LIST;
+
+    return NGX_CONF_OK;
 }
 
 
