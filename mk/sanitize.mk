@@ -77,4 +77,5 @@ fuzz: $(FUZZ_BIN)
 valgrind-unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \
 	  valgrind -q --error-exitcode=99 --leak-check=full \
-	    --errors-for-leak-kinds=definite $$t || rc=1; done; exit $$rc
+	    --errors-for-leak-kinds=definite \
+	    --suppressions=$(SRC)/test/valgrind.supp $$t || rc=1; done; exit $$rc
