@@ -739,6 +739,17 @@ sub _run_case {
             Test::More::is(join(',', @got), join(',', @exp), "$tag \$consent_blocked")
                 or Test::More::diag("raw log value: " . ($got_b // '(no log line)'));
         }
+        if (exists $e->{allowed} || exists $e->{source}) {
+            my (undef, $al, $src) = $ngx->log_value($rid);
+            if (exists $e->{allowed}) {
+                my @got = sort grep { length && $_ ne '-' } split /,/, ($al // '');
+                Test::More::is(join(',', @got), join(',', sort @{ $e->{allowed} }),
+                               "$tag \$consent_allowed");
+            }
+            if (exists $e->{source}) {
+                Test::More::is($src, $e->{source}, "$tag \$consent_source");
+            }
+        }
         if ($e->{check}) {
             $e->{check}->($res, $got, $split, $ngx, $c);
         }
@@ -982,7 +993,8 @@ sub config_text {
     my $p = $self->{prefix};
     my $load = $self->{module}
         ? "load_module " . ConsentTest::module_path() . ";\n" : '';
-    my $blocked = $self->{module} ? '$consent_blocked' : '-';
+    my $blocked = $self->{module}
+        ? '$consent_blocked" "$consent_allowed" "$consent_source' : '-" "-" "-';
     my $user = $> == 0 ? "user root root;\n" : '';
     my $up = $self->{upstream} ? $self->{upstream}->port : ConsentTest::free_port();
     return <<"CONF";
@@ -1097,7 +1109,8 @@ sub log_value {
     while (1) {
         if (open my $fh, '<', $self->access_log) {
             while (my $l = <$fh>) {
-                return $1 if $l =~ /^\Q$rid\E "(.*)" \d+$/;
+                return wantarray ? ($1, $2, $3) : $1
+                    if $l =~ /^\Q$rid\E "([^"]*)" "([^"]*)" "([^"]*)" \d+$/;
             }
         }
         return undef if time > $deadline;
