@@ -58,16 +58,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(db, sizeof(db), "%s/rules.mdb", dir);
     if (cs_compile(yaml, db, err, sizeof(err)) != CS_COMPILE_OK) {
         fprintf(stderr, "fuzz_gate: cs_compile(%s): %s\n", yaml, err);
+        rmdir(dir);
         abort();
     }
     rules = cs_rules_load(db, err, sizeof(err));
+    /* loaded rules are copied to the heap: the file can go */
+    unlink(db);
+    rmdir(dir);
     if (rules == NULL) {
         fprintf(stderr, "fuzz_gate: cs_rules_load(%s): %s\n", db, err);
         abort();
     }
-    /* loaded rules are copied to the heap: the file can go */
-    unlink(db);
-    rmdir(dir);
     nrecipients = cs_rules_recipient_count(rules);
     if (nrecipients > MAX_RECIPIENTS) {
         abort();
