@@ -864,6 +864,9 @@ element_kind(const cs_gate_t *g)
         return name_is(n, l, "img") ? E_IMG : E_NONE;
     case 4:
         return name_is(n, l, "link") ? E_LINK : E_NONE;
+    case 5:
+        /* the tree builder turns <image> into <img> */
+        return name_is(n, l, "image") ? E_IMG : E_NONE;
     case 6:
         return name_is(n, l, "script") ? E_SCRIPT
                : name_is(n, l, "iframe") ? E_IFRAME : E_NONE;

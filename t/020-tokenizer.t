@@ -63,6 +63,8 @@ tc('unknown third-party host kept',
    q{<script src="https://cdn.example.net/lib.js"></script><img src="https://img.example.org/p.gif">});
 tc('lookalike hosts are not under the suffix',
    q{<script src="https://notfacebook.net/x.js"></script><script src="https://connect.facebook.net.example.org/x.js"></script><img src="https://facebook.com-cdn.example/x.gif"><script src="https://mygoogletagmanager.com/gtm.js"></script>});
+tc('<image> is an <img> to the tree builder',
+   q{<IMAGE src="https://www.facebook.com/tr?id=1">|}, '|', blocked => ['meta']);
 tc('deep subdomain at a label boundary is removed',
    q{<script src="https://a.b.connect.facebook.net/x.js"></script>|<script src="https://facebook.net/x.js"></script>|},
    '||', blocked => ['meta']);
