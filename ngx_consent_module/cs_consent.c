@@ -175,3 +175,132 @@ cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
     }
     return granted;
 }
+
+/* ---- consent management platforms ---- */
+
+/*
+ * What each CMP's standard names mean, when no consent_map names them:
+ * OneTrust's default groups and Cookiebot's four categories, and the usual
+ * category names of orestbida/cookieconsent. "Necessary" grants nothing: no
+ * third party is strictly necessary here.
+ */
+static const struct {
+    cs_cmp_format_t  format;
+    const char      *name;
+    const char      *target;
+} cmp_defaults[] = {
+    { CS_CMP_ONETRUST,  "C0002",         "analytics" },
+    { CS_CMP_ONETRUST,  "C0003",         "functional" },
+    { CS_CMP_ONETRUST,  "C0004",         "advertising" },
+    { CS_CMP_ONETRUST,  "C0005",         "social" },
+    { CS_CMP_COOKIEBOT, "preferences",   "functional" },
+    { CS_CMP_COOKIEBOT, "statistics",    "analytics" },
+    { CS_CMP_COOKIEBOT, "marketing",     "advertising" },
+    { CS_CMP_COOKIEBOT, "marketing",     "social" },
+    { CS_CMP_CC_COOKIE, "analytics",     "analytics" },
+    { CS_CMP_CC_COOKIE, "marketing",     "advertising" },
+    { CS_CMP_CC_COOKIE, "targeting",     "advertising" },
+    { CS_CMP_CC_COOKIE, "ads",           "advertising" },
+    { CS_CMP_CC_COOKIE, "advertising",   "advertising" },
+    { CS_CMP_CC_COOKIE, "functionality", "functional" },
+    { CS_CMP_CC_COOKIE, "functional",    "functional" },
+    { CS_CMP_CC_COOKIE, "preferences",   "functional" },
+    { CS_CMP_CC_COOKIE, "social",        "social" },
+};
+
+/* Grants a recipient id or a category name; returns how many recipients. */
+static int
+grant_target(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
+    const char *target, size_t len)
+{
+    char    lower[CS_ID_MAX];
+    int32_t r;
+
+    if (len == 0 || len >= sizeof(lower)) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = target[i];
+        lower[i] = (c >= 'A' && c <= 'Z') ? (char) (c | 0x20) : c;
+    }
+    r = cs_rules_recipient_find(rules, lower, len);
+    if (r >= 0) {
+        if (!cs_rules_site_declares(rules, site, (uint32_t) r)) {
+            return 0;
+        }
+        cs_bitset_set(allowed, (uint32_t) r);
+        return 1;
+    }
+    if (cs_rules_is_category(rules, lower, len)) {
+        return grant_declared(rules, site, allowed, lower, len);
+    }
+    return 0;
+}
+
+int
+cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
+    cs_cmp_format_t format, const cs_cmp_consent_t *c,
+    const cs_consent_map_t *maps, size_t nmaps, uint64_t *allowed)
+{
+    int granted = 0;
+
+    if (c->all_granted) {
+        return grant_declared(rules, site, allowed, NULL, 0);
+    }
+
+    for (uint32_t i = 0; i < c->n; i++) {
+        const char *name = c->items[i].name;
+        size_t      len = strlen(name);
+        bool        mapped = false;
+
+        if (!c->items[i].granted) {
+            continue;
+        }
+        /* consent_map first; then the format's defaults; then the name */
+        for (size_t m = 0; m < nmaps; m++) {
+            if (maps[m].format == format && maps[m].name_len == len
+                && memcmp(maps[m].name, name, len) == 0)
+            {
+                granted += grant_target(rules, site, allowed, maps[m].target,
+                                        maps[m].target_len);
+                mapped = true;
+            }
+        }
+        bool by_default = false;
+        for (size_t d = 0;
+             !mapped && d < sizeof(cmp_defaults) / sizeof(cmp_defaults[0]);
+             d++)
+        {
+            if (cmp_defaults[d].format == format
+                && strcmp(cmp_defaults[d].name, name) == 0)
+            {
+                granted += grant_target(rules, site, allowed,
+                                        cmp_defaults[d].target,
+                                        strlen(cmp_defaults[d].target));
+                by_default = true;
+            }
+        }
+        if (!mapped && !by_default) {
+            const char *svc = strchr(name, '/');   /* cc_cookie "cat/svc" */
+            granted += svc ? grant_target(rules, site, allowed, svc + 1,
+                                          strlen(svc + 1))
+                           : grant_target(rules, site, allowed, name, len);
+        }
+    }
+
+    /* IAB TCF: recipients with a vendor id, by their vendor consent */
+    if (c->has_tcf) {
+        uint32_t n = cs_rules_recipient_count(rules);
+        for (uint32_t r = 0; r < n; r++) {
+            const cs_recipient_t *rec = cs_rules_recipient(rules, r);
+            if (rec->tcf_vendor_id
+                && cs_rules_site_declares(rules, site, r)
+                && cs_tcf_vendor_allowed(&c->tcf, rec->tcf_vendor_id, 0))
+            {
+                cs_bitset_set(allowed, r);
+                granted++;
+            }
+        }
+    }
+    return granted;
+}

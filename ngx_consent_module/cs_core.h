@@ -72,6 +72,33 @@ void cs_scan_text_hosts(const cs_rules_t *rules, const char *text,
 int cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
     const char *value, size_t len, uint64_t *allowed);
 
+/* ---- consent management platforms (cs_cmp.h decodes their cookies) ---- */
+
+#include "cs_cmp.h"
+
+/* consent_map FORMAT NAME TARGET: a CMP name -> recipient id or category */
+typedef struct {
+    cs_cmp_format_t  format;
+    const char      *name;
+    size_t           name_len;
+    const char      *target;
+    size_t           target_len;
+} cs_consent_map_t;
+
+/*
+ * ORs into allowed what a decoded CMP cookie grants on the site. Each
+ * granted item goes through the maps naming it, else the format's defaults
+ * (OneTrust C0002-C0005, Cookiebot's categories, the usual cookieconsent
+ * category names), else is taken as a recipient id or category of the same
+ * name (cookieconsent services by their service part). A TC string allows
+ * each declared recipient whose IAB vendor id has consent and purpose 1.
+ * Cookiebot's "not in a consent region" allows everything declared. Only
+ * declared recipients are ever granted. Returns how many grants were made.
+ */
+int cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
+    cs_cmp_format_t format, const cs_cmp_consent_t *c,
+    const cs_consent_map_t *maps, size_t nmaps, uint64_t *allowed);
+
 /* ---- the streaming gate ---- */
 
 typedef struct {

@@ -30,6 +30,7 @@ typedef struct {
     ngx_int_t                  site_index;     /* resolved literal, or -1 */
     ngx_int_t                  site_variable;  /* variable index, or -1 */
     ngx_array_t               *sources;        /* consent_cookie, in order */
+    ngx_array_t               *maps;           /* cs_consent_map_t */
     ngx_flag_t                 gpc;
     ngx_flag_t                 consent_mode;
     size_t                     max_element_size;
@@ -69,8 +70,6 @@ typedef struct {
 #define NGX_HTTP_CONSENT_STRIP       CS_ACTION_STRIP
 #define NGX_HTTP_CONSENT_NEUTRALIZE  CS_ACTION_NEUTRALIZE
 
-/* consent_cookie formats this build decodes */
-#define NGX_HTTP_CONSENT_LIST        0
 
 
 static ngx_int_t ngx_http_consent_add_variables(ngx_conf_t *cf);
@@ -87,6 +86,8 @@ static char *ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
@@ -126,6 +127,13 @@ static ngx_command_t  ngx_http_consent_commands[] = {
     { ngx_string("consent_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_consent_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_map"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_consent_map,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -304,9 +312,41 @@ ngx_http_consent_resolve_site(ngx_http_request_t *r,
  * NGX_ERROR when one is malformed: the source then contributes nothing.
  */
 static ngx_int_t
+ngx_http_consent_parse(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_source_t *src,
+    cs_rules_t *rules, uint32_t site, u_char *value, size_t len,
+    uint64_t *one)
+{
+    cs_cmp_consent_t  *c;
+
+    if (src->format == CS_CMP_LIST) {
+        return cs_consent_parse_list(rules, site, (const char *) value, len,
+                                     one) < 0 ? NGX_ERROR : NGX_OK;
+    }
+
+    c = ngx_palloc(r->pool, sizeof(cs_cmp_consent_t));
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (cs_cmp_parse(src->format, (const char *) value, len, c) != 0) {
+        return NGX_ERROR;
+    }
+
+    (void) cs_consent_apply_cmp(rules, site, src->format, c,
+                                lcf->maps ? lcf->maps->elts : NULL,
+                                lcf->maps ? lcf->maps->nelts : 0, one);
+    ngx_pfree(r->pool, c);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
 ngx_http_consent_read_source(ngx_http_request_t *r,
-    ngx_http_consent_source_t *src, cs_rules_t *rules, uint32_t site,
-    uint64_t *allowed, uint64_t *one, size_t words)
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_source_t *src,
+    cs_rules_t *rules, uint32_t site, uint64_t *allowed, uint64_t *one,
+    size_t words)
 {
     u_char           *p, *end, *name, *value;
     size_t            name_len, value_len, i;
@@ -360,15 +400,15 @@ ngx_http_consent_read_source(ngx_http_request_t *r,
             }
 
             ngx_memzero(one, words * sizeof(uint64_t));
-            if (cs_consent_parse_list(rules, site, (const char *) value,
-                                      value_len, one)
-                < 0)
+            if (ngx_http_consent_parse(r, lcf, src, rules, site, value,
+                                       value_len, one)
+                != NGX_OK)
             {
                 /* the reason, never the value: cookies are personal data */
                 ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                               "consent: cookie \"%V\" is malformed "
-                              "(not a consent list); it grants nothing",
-                              &src->cookie);
+                              "(not a valid %s value); it grants nothing",
+                              &src->cookie, cs_cmp_format_name(src->format));
                 return NGX_ERROR;
             }
 
@@ -439,7 +479,6 @@ ngx_http_consent_decide(ngx_http_request_t *r,
     ngx_int_t                   rc;
     ngx_uint_t                  k, withdrawn;
     ngx_http_consent_source_t  *src;
-    static const char          *format_names[] = { "list" };
 
     ctx->source = "none";
 
@@ -455,10 +494,11 @@ ngx_http_consent_decide(ngx_http_request_t *r,
     src = lcf->sources->elts;
     for (k = 0; k < lcf->sources->nelts; k++) {
         ngx_memzero(ctx->allowed, words * sizeof(uint64_t));
-        rc = ngx_http_consent_read_source(r, &src[k], rules, (uint32_t) site,
-                                          ctx->allowed, one, words);
+        rc = ngx_http_consent_read_source(r, lcf, &src[k], rules,
+                                          (uint32_t) site, ctx->allowed, one,
+                                          words);
         if (rc > 0) {
-            ctx->source = format_names[src[k].format];
+            ctx->source = cs_cmp_format_name(src[k].format);
             break;
         }
         ngx_memzero(ctx->allowed, words * sizeof(uint64_t));
@@ -1030,6 +1070,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->site_name = { 0, NULL };
      *     conf->sources = NULL;
+     *     conf->maps = NULL;
      *     conf->types = { NULL };
      *     conf->types_keys = NULL;
      */
@@ -1053,6 +1094,8 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_consent_loc_conf_t *conf = child;
 
     int32_t                        site;
+    ngx_uint_t                     i;
+    cs_consent_map_t              *map;
     ngx_http_consent_source_t     *src;
     ngx_http_consent_main_conf_t  *mcf;
 
@@ -1064,6 +1107,10 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->sources == NULL) {
         conf->sources = prev->sources;
+    }
+
+    if (conf->maps == NULL) {
+        conf->maps = prev->maps;
     }
 
     if (conf->sources == NULL) {
@@ -1078,7 +1125,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             return NGX_CONF_ERROR;
         }
         ngx_str_set(&src->cookie, "consent");
-        src->format = NGX_HTTP_CONSENT_LIST;
+        src->format = CS_CMP_LIST;
     }
     ngx_conf_merge_size_value(conf->max_element_size, prev->max_element_size,
                               256 * 1024);
@@ -1120,6 +1167,24 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"consent on\" needs \"consent_site\"");
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->maps) {
+        map = conf->maps->elts;
+        for (i = 0; i < conf->maps->nelts; i++) {
+            if (cs_rules_recipient_find(mcf->rules, map[i].target,
+                                        map[i].target_len) < 0
+                && !cs_rules_is_category(mcf->rules, map[i].target,
+                                         map[i].target_len))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "consent_map target \"%*s\" is neither a "
+                                   "recipient nor a category in consent_rules "
+                                   "\"%V\"", map[i].target_len,
+                                   map[i].target, &mcf->path);
+                return NGX_CONF_ERROR;
+            }
+        }
     }
 
     if (conf->site_name.data) {
@@ -1267,6 +1332,7 @@ ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_consent_loc_conf_t *lcf = conf;
 
+    int                         format;
     ngx_str_t                  *value;
     ngx_uint_t                  i;
     ngx_http_consent_source_t  *src;
@@ -1279,13 +1345,18 @@ ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (cf->args->nelts == 3
-        && !(value[2].len == 4 && ngx_strncmp(value[2].data, "list", 4) == 0))
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"consent_cookie\" format \"%V\", "
-                           "it must be \"list\"", &value[2]);
-        return NGX_CONF_ERROR;
+    format = CS_CMP_LIST;
+    if (cf->args->nelts == 3) {
+        format = cs_cmp_format_from_name((const char *) value[2].data,
+                                         value[2].len);
+        if (format < 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_cookie\" format \"%V\", "
+                               "it must be \"list\", \"onetrust\", "
+                               "\"cookiebot\", \"cc_cookie\", \"klaro\" "
+                               "or \"tcf\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (lcf->sources == NULL) {
@@ -1315,7 +1386,58 @@ ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     src->cookie = value[1];
-    src->format = NGX_HTTP_CONSENT_LIST;
+    src->format = format;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    int                format;
+    ngx_str_t         *value;
+    cs_consent_map_t  *map;
+
+    value = cf->args->elts;
+
+    format = cs_cmp_format_from_name((const char *) value[1].data,
+                                     value[1].len);
+    if (format < 0 || format == CS_CMP_LIST || format == CS_CMP_TCF) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_map\" format \"%V\", it "
+                           "must be \"onetrust\", \"cookiebot\", "
+                           "\"cc_cookie\" or \"klaro\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[2].len == 0 || value[3].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent_map\" needs a name and a recipient "
+                           "or category");
+        return NGX_CONF_ERROR;
+    }
+
+    if (lcf->maps == NULL) {
+        lcf->maps = ngx_array_create(cf->pool, 4, sizeof(cs_consent_map_t));
+        if (lcf->maps == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    map = ngx_array_push(lcf->maps);
+    if (map == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the target is checked against the rules once the http block is read */
+    map->format = format;
+    map->name = (const char *) value[2].data;
+    map->name_len = value[2].len;
+    map->target = (const char *) value[3].data;
+    map->target_len = value[3].len;
 
     return NGX_CONF_OK;
 }
