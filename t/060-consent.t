@@ -168,6 +168,98 @@ push @cases,
   { name => 'consent mode: no <head>, nothing injected',
     location => $CM, cookie => 'google', body => '<p>x</p>', expect => { same => 1 } };
 
+# ---------------------------------------------------------------- CMP cookies
+# Real-shaped values (see ngx_consent_module/test/test_cmp.c for sources).
+my @analytics = grep {
+    ConsentOracle::declared_category($rules, 'air-booking', $_) eq 'analytics'
+} @ids;
+sub kept_only { my %k = map { $_ => 1 } @_; page_without(map { $_ => 1 } grep { !$k{$_} } @ids) }
+
+my $OT = 'isGpcEnabled=0&datestamp=Mon+Sep+01+2025+16%3A10%3A37+GMT%2B0530+'
+       . '(India+Standard+Time)&version=202505.1.0&browserGpcFlag=0'
+       . '&isIABGlobal=false&hosts=&interactionCount=1&isAnonUser=1&landingPath='
+       . 'NotLandingPage&groups=C0001%3A1%2CC0003%3A0%2CC0002%3A1%2CC0004%3A0'
+       . '&AwaitingReconsent=false&geolocation=IN%3BKL';
+my $CB = '{stamp:%27BvqlZ34xqOpzSOaxY1VgwOy5CZ1lfC4Xs2JNiDqz9M4rNuyyAY56Jg=='
+       . '%27%2Cnecessary:true%2Cpreferences:false%2Cstatistics:true%2C'
+       . 'marketing:false%2Cmethod:%27explicit%27%2Cver:1%2Cutc:1697932000537}';
+my $CC = '%7B%22categories%22%3A%5B%22necessary%22%2C%22analytics%22%5D%2C'
+       . '%22revision%22%3A0%2C%22data%22%3Anull%2C%22consentTimestamp%22%3A'
+       . '%222026-05-06T15%3A46%3A43.814Z%22%2C%22consentId%22%3A%22239ff797-'
+       . 'fd56-4fdc-b7b7-a22fa75f279f%22%7D';
+my $KL = '%7B%22meta%22%3Atrue%2C%22googleAnalytics%22%3Atrue%2C%22tiktok%22%3Afalse%7D';
+
+# A TC string built field by field (IAB TCF v2.2 core segment, bitfield
+# vendor section): consent for purpose 1 and the given vendor ids.
+sub tc_string {
+    my ($purposes, @vendors) = @_;
+    my $max = 0; $max = $_ > $max ? $_ : $max for @vendors;
+    my %v = map { $_ => 1 } @vendors;
+    my $bits = '';
+    my $f = sub { my ($n, $w) = @_; $bits .= substr(unpack('B64', pack('Q>', $n)), 64 - $w) };
+    $f->(2, 6); $f->(16000000000, 36); $f->(16000000000, 36);   # version, created, updated
+    $f->(7, 12); $f->(1, 12); $f->(1, 6);                         # cmp id, version, screen
+    $f->(4, 6); $f->(13, 6);                                      # language "EN"
+    $f->(150, 12); $f->(4, 6); $f->(0, 1); $f->(0, 1);           # gvl, policy, service specific, non-std
+    $f->(0, 12);                                                  # special features
+    $bits .= join('', map { $purposes->{$_} ? 1 : 0 } 1 .. 24);   # purposes consent
+    $bits .= '0' x 24;                                            # purposes LI
+    $f->(0, 1); $f->(0, 6); $f->(0, 6);                           # p1 treatment, publisher CC "AA"
+    $f->($max, 16); $f->(0, 1);                                   # max vendor, bitfield
+    $bits .= join('', map { $v{$_} ? 1 : 0 } 1 .. $max);
+    $f->(0, 16); $f->(0, 1);                                      # LI section: empty
+    $f->(0, 12);                                                  # no publisher restrictions
+    $bits .= '0' x ((6 - length($bits) % 6) % 6);
+    my @a = ('A' .. 'Z', 'a' .. 'z', 0 .. 9, '-', '_');
+    return join '', map { $a[oct("0b$_")] } unpack('(A6)*', $bits);
+}
+my $TC      = tc_string({ 1 => 1, 2 => 1 }, 755, 91);   # google, criteo
+my $TC_NOP1 = tc_string({ 2 => 1 }, 755, 91);           # purpose 1 refused
+
+my $CMP = "$ON consent_cookie OptanonConsent onetrust; consent_cookie CookieConsent cookiebot;"
+        . " consent_cookie cc_cookie cc_cookie; consent_cookie klaro klaro;"
+        . " consent_cookie euconsent-v2 tcf; consent_cookie consent list;";
+push @cases,
+  { name => 'onetrust: C0002 performance = analytics recipients',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => "OptanonConsent=$OT"],
+    expect => { body => kept_only(@analytics), source => 'onetrust', allowed => \@analytics } },
+  { name => 'onetrust: consent_map overrides a group',
+    location => "$CMP consent_map onetrust C0002 meta;", body => $page, cookie => undef,
+    headers => [Cookie => "OptanonConsent=$OT"],
+    expect => { body => kept_only('meta'), allowed => ['meta'] } },
+  { name => 'cookiebot: statistics = analytics',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => "CookieConsent=$CB"],
+    expect => { body => kept_only(@analytics), source => 'cookiebot' } },
+  { name => 'cookiebot: -1, outside any consent region, allows everything declared',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => 'CookieConsent=-1'],
+    expect => { same => 1, source => 'cookiebot' } },
+  { name => 'cookiebot: 0 is necessary only',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => 'CookieConsent=0'],
+    expect => { body => kept_only(), source => 'cookiebot', allowed => [] } },
+  { name => 'cc_cookie v3: analytics category',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => "cc_cookie=$CC"],
+    expect => { body => kept_only(@analytics), source => 'cc_cookie' } },
+  { name => 'klaro: services named like recipients',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => "klaro=$KL"],
+    expect => { body => kept_only('meta'), source => 'klaro', allowed => ['meta'] } },
+  { name => 'tcf: vendor consent with purpose 1',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => "euconsent-v2=$TC"],
+    expect => { body => kept_only('criteo', 'google'), source => 'tcf',
+                allowed => ['criteo', 'google'] } },
+  { name => 'tcf: without purpose 1 no vendor is allowed',
+    location => $CMP, body => $page, cookie => undef, headers => [Cookie => "euconsent-v2=$TC_NOP1"],
+    expect => { body => kept_only(), source => 'tcf', allowed => [] } },
+  { name => 'CMP sources: order decides (onetrust before the plain list)',
+    location => $CMP, body => $page, cookie => 'all', headers => [Cookie => "OptanonConsent=$OT"],
+    expect => { body => kept_only(@analytics), source => 'onetrust' } },
+  { name => 'CMP sources: a malformed TC string falls through to the plain list',
+    location => $CMP, body => $page, cookie => 'meta', headers => [Cookie => 'euconsent-v2=C!!!'],
+    expect => { body => kept_only('meta'), source => 'list' } },
+  { name => 'CMP sources: GPC still withdraws sale/sharing',
+    location => $CMP, body => $page, cookie => undef,
+    headers => [Cookie => 'CookieConsent=-1', 'Sec-GPC' => '1'],
+    expect => { body => kept_only(@kept_under_gpc), source => 'gpc' } };
+
 # ---------------------------------------------------------------- variables
 push @cases,
   { name => '$consent_allowed lists the declared recipients allowed',
