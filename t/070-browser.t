@@ -1,0 +1,553 @@
+# consent_action neutralize end to end in a real browser: Debian's headless
+# Chromium loads a page through the gated nginx, with conf/consent-activate.js,
+# and every tracker host resolved (--host-resolver-rules) to a local recorder.
+#
+#   chromium --host-resolver-rules="MAP * 127.0.0.1:TLS, EXCLUDE 127.0.0.1"
+#     -> every host name lands on TLS, a TLS server in the same nginx
+#        (self-signed, --ignore-certificate-errors), proxied to the recorder
+#   recorder (Perl, forked): logs Host, method, target and Sec-Fetch-Site of
+#     each request in arrival order, answers 200 with a line of JavaScript.
+#
+# TLS because Chromium upgrades http:// to https:// for HSTS-preloaded hosts
+# (facebook.com, google's, ...) before any request leaves the browser.
+# Sec-Fetch-Site tells the page's requests (cross-site, same-site, ...) from
+# Chromium's own background ones ("none": sign-in, component updater),
+# which are not the page's transmissions and are only listed with note().
+#
+# The page carries a small scenario script (a fixture, not the product): after
+# load it fetches https://marker.test/before-consent, then gives consent the
+# way its mode says, waits, fetches /after-consent and /done, and writes the
+# order in which tracker scripts ran into <pre id=ran>. Modes:
+#   none    no consent at all: not one request to a tracker host
+#   event   cookie consent=meta set, then consent:changed on document
+#   load    cookie consent=meta set before the activator runs (on load)
+#   detail  consent:changed on window with detail.allowed ["advertising"]
+#   gpc     cookie consent=all and navigator.globalPrivacyControl
+# Chromium is run without WebDriver: --virtual-time-budget then --dump-dom.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use ConsentTest qw(:all);
+use ConsentOracle;
+use Errno qw(EINTR);
+use IO::Select;
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time sleep);
+
+my $CHROMIUM = $ENV{CONSENT_TEST_CHROMIUM} || '/usr/bin/chromium';
+plan skip_all => "$CHROMIUM is not installed: Debian's chromium package "
+               . "(make deps installs it; CONSENT_TEST_CHROMIUM=path for another)"
+    unless -x $CHROMIUM;
+my ($OPENSSL) = grep { -x } map { "$_/openssl" } split /:/, $ENV{PATH} // '';
+plan skip_all => 'openssl is not installed (Debian package openssl, for the '
+               . 'recorder\'s self-signed certificate)'
+    unless $OPENSSL;
+
+my $T0    = time;
+my $ROOT  = repo_root();
+my $db    = rules_db();
+my $rules = ConsentOracle::load_rules("$ROOT/rules/ana.yaml");
+my $SITE  = 'air-booking';
+my $work  = workdir() . '/browser';
+mkdir $work or die "mkdir $work: $!";
+chmod 0755, $work;
+
+# ---------------------------------------------------------------- TLS
+
+my $cert = "$work/cert.pem";
+my $key  = "$work/key.pem";
+my $o = qx{'$OPENSSL' req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=consent-test.invalid -keyout '$key' -out '$cert' 2>&1};
+BAIL_OUT("openssl req failed: $o") if $? || !-s $cert;
+chmod 0644, $cert, $key;
+
+# ---------------------------------------------------------------- recorder
+
+my $rec_log = "$work/requests.log";
+my $recorder = Recorder->start($rec_log);
+
+# ---------------------------------------------------------------- page
+
+my %cats = map { $_ => ConsentOracle::declared_category($rules, $SITE, $_) }
+           ConsentOracle::declared_ids($rules, $SITE);
+my $cats_json = JSON::PP->new->canonical->encode(\%cats);
+die "a category map with a quote" if $cats_json =~ /'/;
+
+my $page = <<'HTML';
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>ANA booking (browser test)</title>
+<script>
+/* test scenario, not part of the product */
+(function () {
+  var mode = new URLSearchParams(location.search).get('mode') || 'none';
+  window.__ran = [];
+  if (mode === 'load') document.cookie = 'consent=meta; path=/';
+  if (mode === 'gpc') {
+    document.cookie = 'consent=all; path=/';
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl',
+                          { get: function () { return true; }, configurable: true });
+  }
+  function mark(name) {
+    return fetch('https://marker.test/' + name + '?mode=' + mode,
+                 { mode: 'no-cors', cache: 'no-store' }).catch(function () {});
+  }
+  addEventListener('load', async function () {
+    await mark('before-consent');
+    if (mode === 'event') {
+      document.cookie = 'consent=meta; path=/';
+      document.dispatchEvent(new CustomEvent('consent:changed'));
+    }
+    if (mode === 'detail')
+      window.dispatchEvent(new CustomEvent('consent:changed',
+                                           { detail: { allowed: ['advertising'] } }));
+    await new Promise(function (r) { setTimeout(r, 1000); });
+    await mark('after-consent');
+    document.getElementById('ran').textContent = window.__ran.join(' ');
+    await mark('done');
+  });
+})();
+</script>
+<script src="/consent-activate.js" data-categories='__CATS__'></script>
+<link rel="preconnect" href="https://connect.facebook.net">
+</head><body>
+<h1>Book a flight</h1>
+<script src="https://cdn.shop.test/app.js"></script>
+<script src="https://connect.facebook.net/en_US/fbevents.js"></script>
+<script type="module" src="https://connect.facebook.net/signals/config/1234567890.js"></script>
+<script>fbq('init', '1234567890'); fbq('track', 'PageView'); __ran.push('inline-meta');</script>
+<noscript><img height="1" width="1" style="display:none" src="https://www.facebook.com/tr?id=1234567890&amp;ev=PageView&amp;noscript=1"></noscript>
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-TEST000001"></script>
+<script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);} gtag('js', new Date()); gtag('config', 'G-TEST000001'); __ran.push('inline-google');</script>
+<script>gtag('event', 'purchase'); fbq('track', 'Purchase'); __ran.push('inline-google-meta');</script>
+<img src="https://www.facebook.com/tr?id=1234567890&amp;ev=ViewContent" srcset="https://www.facebook.com/tr?id=1234567890&amp;ev=ViewContent&amp;dpr=2 2x" width="1" height="1" alt="">
+<iframe src="https://www.googletagmanager.com/ns.html?id=GTM-TEST01" height="0" width="0"></iframe>
+<iframe src="https://www.facebook.com/plugins/like.php?href=https%3A%2F%2Fwww.ana.co.jp%2F" width="90" height="20"></iframe>
+<script src="https://tags.tiqcdn.com/utag/ana/main/prod/utag.js"></script>
+<script src="https://7000000.collect.igodigital.com/collect.js"></script>
+<pre id="ran"></pre>
+</body></html>
+HTML
+$page =~ s/__CATS__/$cats_json/;
+write_file("$work/www/page.html", $page);
+chmod 0755, "$work/www";
+
+# ---------------------------------------------------------------- nginx
+
+my $tls = free_port();
+my $ngx = start_nginx(
+    server => '',
+    http => <<"HTTP",
+    consent_rules $db;
+    server {
+        listen 127.0.0.1:$tls ssl;
+        server_name _;
+        ssl_certificate     $cert;
+        ssl_certificate_key $key;
+        location / {
+            proxy_pass http://127.0.0.1:${\ $recorder->port };
+            proxy_set_header Host \$host;
+            proxy_buffering off;
+        }
+    }
+HTTP
+    locations => <<"LOC",
+        location / {
+            root $work/www;
+            consent on;
+            consent_site $SITE;
+            consent_action neutralize;
+        }
+        location = /consent-activate.js {
+            alias $ROOT/conf/consent-activate.js;
+        }
+LOC
+);
+my $base = "http://127.0.0.1:" . $ngx->port;
+
+# What the server sends: the contract the activator builds on.
+my $served = http_request(port => $ngx->port, path => '/page.html');
+is($served->{status}, 200, 'page served through the gate');
+my $html = $served->{body};
+my $inert = () = $html =~ /data-consent="/g;
+is($inert, 11, 'eleven tracker elements neutralized (8 scripts, 1 img, 2 iframes)')
+    or diag($html);
+like($html, qr{<script type="text/plain" data-consent="meta" data-consent-src="https://connect\.facebook\.net/en_US/fbevents\.js"></script>},
+     'external script neutralized');
+like($html, qr{<script type="text/plain" data-consent="meta" data-consent-type="module" data-consent-src="https://connect\.facebook\.net/signals/},
+     'module script keeps its type aside');
+like($html, qr{<script type="text/plain" data-consent="(google meta|meta google)">gtag\('event'}, 'two-recipient inline script');
+like($html, qr{<script type="text/plain" data-consent="salesforce" data-consent-src="https://7000000\.collect\.igodigital\.com/},
+     'undeclared recipient neutralized');
+unlike($html, qr{rel="preconnect"|<noscript>}, 'link hint and noscript pixel removed');
+like($html, qr{<script src="https://cdn\.shop\.test/app\.js"></script>}, 'unknown third party untouched');
+like($html, qr{<script>\n/\* test scenario}, 'the scenario script is not gated');
+my $js = http_request(port => $ngx->port, path => '/consent-activate.js');
+is($js->{status}, 200, '/consent-activate.js served');
+
+# ---------------------------------------------------------------- chromium
+
+my @FLAGS = qw(
+    --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage
+    --disable-quic --no-first-run --no-default-browser-check
+    --disable-background-networking --disable-component-update --disable-sync
+    --disable-default-apps --disable-extensions --password-store=basic
+    --ignore-certificate-errors --virtual-time-budget=5000
+);
+my $RUN_TIMEOUT = 20;    # seconds per Chromium run; it takes about 3
+
+my %recipient_hosts;    # host -> recipient id (undef when none)
+sub recipient_of {
+    my ($host) = @_;
+    $recipient_hosts{$host} //= ConsentOracle::host_recipient($rules, $host) // '';
+    return $recipient_hosts{$host} || undef;
+}
+
+# One Chromium run: returns ($dom, \@requests_the_page_made).
+sub browse {
+    my ($mode) = @_;
+    my $from = -s $rec_log // 0;
+    my $dom_file = "$work/dom-$mode.html";
+    my $err_file = "$work/chromium-$mode.log";
+    my @cmd = ($CHROMIUM, @FLAGS, "--user-data-dir=$work/profile-$mode",
+               "--host-resolver-rules=MAP * 127.0.0.1:$tls, EXCLUDE 127.0.0.1",
+               '--dump-dom', "$base/page.html?mode=$mode");
+    my $t = time;
+    my $proc = Browser->start(\@cmd, $dom_file, $err_file);
+    my $ok = $proc->wait_exit($RUN_TIMEOUT);
+    $proc->stop;   # the whole process group, also when it timed out
+    ok($ok, "[$mode] chromium exited within ${RUN_TIMEOUT}s")
+        or diag(ConsentTest::tail_file($err_file, 30));
+    note(sprintf "[%s] chromium took %.1fs", $mode, time - $t);
+    my $dom = -f $dom_file ? read_file($dom_file) : '';
+    my (@page, @browser);
+    for my $r (Recorder::read_log($rec_log, $from)) {
+        if ($r->{site} eq 'none') { push @browser, $r } else { push @page, $r }
+    }
+    note("[$mode] Chromium's own requests (not the page's): "
+         . join(', ', map { "$_->{method} $_->{host}" } @browser)) if @browser;
+    ok(scalar(grep { $_->{host} eq 'marker.test' && $_->{path} =~ m{^/done\b} } @page),
+       "[$mode] the scenario ran to its end")
+        or diag("requests:\n" . join("\n", map { "$_->{host} $_->{path}" } @page)
+                . "\nDOM:\n$dom\n" . ConsentTest::tail_file($err_file, 30));
+    return ($dom, \@page);
+}
+
+sub marker_index {
+    my ($reqs, $name) = @_;
+    for my $i (0 .. $#$reqs) {
+        return $i if $reqs->[$i]{host} eq 'marker.test' && $reqs->[$i]{path} =~ m{^/\Q$name\E\b};
+    }
+    return undef;
+}
+
+sub trackers { grep { defined recipient_of($_->{host}) } @_ }
+sub recipients_of_requests {
+    my %r = map { recipient_of($_->{host}) => 1 } trackers(@_);
+    return join ',', sort keys %r;
+}
+sub show { join("\n", map { "  $_->{host} $_->{path}" } @_) }
+
+# The start tag of the first element whose start tag (or inline text) holds $needle.
+sub tag_of {
+    my ($dom, $needle) = @_;
+    while ($dom =~ m{(<(?:script|img|iframe)\b[^>]*>)([^<]*)}g) {
+        my ($tag, $text) = ($1, $2);
+        return $tag if index($tag, $needle) >= 0 || index($text, $needle) >= 0;
+    }
+    return '';
+}
+
+sub active_ok {
+    my ($dom, $needle, $ids, $mode) = @_;
+    my $tag = tag_of($dom, $needle);
+    ok($tag =~ /\bdata-consent-active="\Q$ids\E"/ && $tag !~ /\bdata-consent="|type="text\/plain"|data-consent-src/,
+       "[$mode] active: $needle") or diag("tag: $tag");
+}
+sub inert_ok {
+    my ($dom, $needle, $mode) = @_;
+    my $tag = tag_of($dom, $needle);
+    ok($tag =~ /\bdata-consent="/ && $tag !~ /data-consent-active|\ssrc=/,
+       "[$mode] inert: $needle") or diag("tag: $tag");
+}
+
+sub ran_list {
+    my ($dom) = @_;
+    return $dom =~ m{<pre id="ran">([^<]*)</pre>} ? split(' ', $1) : ();
+}
+sub in_order {
+    my ($ran, @want) = @_;
+    my %pos;
+    @pos{@$ran} = (0 .. $#$ran);
+    for my $i (0 .. $#want) {
+        return 0 unless defined $pos{ $want[$i] };
+        return 0 if $i && $pos{ $want[$i] } < $pos{ $want[$i - 1] };
+    }
+    return 1;
+}
+
+my $FB  = 'connect.facebook.net/en_US/fbevents.js';
+my $CFG = 'connect.facebook.net/signals/config/1234567890.js';
+my $GT  = 'www.googletagmanager.com/gtag/js';
+
+# ---- no consent: nothing leaves for any tracker host
+{
+    my ($dom, $req) = browse('none');
+    my @t = trackers(@$req);
+    is(scalar @t, 0, '[none] not one request to a tracker host in the whole run')
+        or diag(show(@t));
+    ok(scalar(grep { $_->{host} eq 'cdn.shop.test' } @$req),
+       '[none] the unknown third party loaded (the recorder sees the page)');
+    my $n = () = $dom =~ /data-consent="/g;
+    is($n, 11, '[none] every neutralized element still inert');
+    unlike($dom, qr/data-consent-active/, '[none] nothing activated');
+    is(join(' ', ran_list($dom)), 'cdn.shop.test/app.js', '[none] only the unknown third party ran');
+}
+
+# ---- consent given after load: cookie, then consent:changed on document
+{
+    my ($dom, $req) = browse('event');
+    my $m = marker_index($req, 'before-consent');
+    ok(defined $m, '[event] before-consent marker seen');
+    $m //= 0;
+    my @before = trackers(@$req[0 .. $m]);
+    is(scalar @before, 0, '[event] no tracker request before consent') or diag(show(@before));
+    my @after = trackers(@$req[$m .. $#$req]);
+    is(recipients_of_requests(@after), 'meta', '[event] after consent: meta hosts only')
+        or diag(show(@after));
+    my %hp = map { ("$_->{host}$_->{path}" =~ s/\?.*//r) => 1 } @after;
+    ok($hp{$_}, "[event] requested $_") for (
+        $FB, $CFG, 'www.facebook.com/tr', 'www.facebook.com/plugins/like.php');
+    active_ok($dom, $FB, 'meta', 'event');
+    active_ok($dom, $CFG, 'meta', 'event');
+    like(tag_of($dom, $CFG), qr/\btype="module"/, '[event] module script got its type back');
+    active_ok($dom, "__ran.push('inline-meta')", 'meta', 'event');
+    active_ok($dom, 'www.facebook.com/tr?', 'meta', 'event');
+    like(tag_of($dom, 'www.facebook.com/tr?'), qr/\ssrcset="[^"]+ 2x"/, '[event] img srcset restored');
+    active_ok($dom, 'www.facebook.com/plugins/like.php', 'meta', 'event');
+    inert_ok($dom, $GT, 'event');
+    inert_ok($dom, "__ran.push('inline-google')", 'event');
+    inert_ok($dom, "__ran.push('inline-google-meta')", 'event');
+    inert_ok($dom, 'www.googletagmanager.com/ns.html', 'event');
+    inert_ok($dom, 'tags.tiqcdn.com', 'event');
+    inert_ok($dom, 'igodigital.com', 'event');
+    my @ran = ran_list($dom);
+    ok(in_order(\@ran, 'cdn.shop.test/app.js', $FB, $CFG, 'fbq:init', 'fbq:pageview', 'inline-meta'),
+       '[event] meta scripts ran once each, in document order') or diag("ran: @ran");
+    is(scalar(@ran), 6, '[event] and nothing else ran') or diag("ran: @ran");
+}
+
+# ---- consent already in the cookie when the page loads (gate had none)
+{
+    my ($dom, $req) = browse('load');
+    my $m = marker_index($req, 'before-consent') // 0;
+    is(recipients_of_requests(@$req), 'meta', '[load] meta hosts only') or diag(show(trackers(@$req)));
+    ok(scalar(grep { "$_->{host}$_->{path}" eq $FB } @$req[0 .. $m]),
+       '[load] meta activated on load, before the load event ended');
+    active_ok($dom, $FB, 'meta', 'load');
+    inert_ok($dom, $GT, 'load');
+    inert_ok($dom, "__ran.push('inline-google-meta')", 'load');
+    my @ran = ran_list($dom);
+    ok(in_order(\@ran, $FB, $CFG, 'fbq:init', 'inline-meta'), '[load] in document order')
+        or diag("ran: @ran");
+}
+
+# ---- event.detail.allowed on window, by category (data-categories)
+{
+    my ($dom, $req) = browse('detail');
+    my $m = marker_index($req, 'before-consent') // 0;
+    my @before = trackers(@$req[0 .. $m]);
+    is(scalar @before, 0, '[detail] no tracker request before consent') or diag(show(@before));
+    my @after = trackers(@$req[$m .. $#$req]);
+    is(recipients_of_requests(@after), 'google,meta',
+       '[detail] "advertising" allows google and meta, not tealium (analytics) nor salesforce (undeclared)')
+        or diag(show(@after));
+    active_ok($dom, $GT, 'google', 'detail');
+    active_ok($dom, 'www.googletagmanager.com/ns.html', 'google', 'detail');
+    my $mixed = tag_of($dom, "__ran.push('inline-google-meta')");
+    like($mixed, qr/data-consent-active="(google meta|meta google)"/, '[detail] two-recipient script active');
+    inert_ok($dom, 'tags.tiqcdn.com', 'detail');
+    inert_ok($dom, 'igodigital.com', 'detail');
+    my @ran = ran_list($dom);
+    ok(in_order(\@ran, $FB, $CFG, 'fbq:init', 'inline-meta', 'inline-google', 'inline-google-meta'),
+       '[detail] inline scripts waited for the external ones before them') or diag("ran: @ran");
+    ok(scalar(grep { $_ eq 'fbq:purchase' } @ran) && scalar(grep { $_ eq $GT } @ran),
+       '[detail] the two-recipient script and async gtag.js ran') or diag("ran: @ran");
+}
+
+# ---- Global Privacy Control withholds advertising/social even with consent=all
+{
+    my ($dom, $req) = browse('gpc');
+    is(recipients_of_requests(@$req), 'tealium', '[gpc] consent=all under GPC: only the analytics recipient')
+        or diag(show(trackers(@$req)));
+    active_ok($dom, 'tags.tiqcdn.com', 'tealium', 'gpc');
+    inert_ok($dom, $FB, 'gpc');
+    inert_ok($dom, 'igodigital.com', 'gpc');
+}
+
+$ngx->stop;
+my @bad = $ngx->error_lines(qr/\[(?:alert|crit|emerg)\]|exited on signal/);
+is(scalar @bad, 0, 'nginx error.log clean') or diag(join "\n", @bad);
+$recorder->stop;
+note(sprintf "070-browser took %.1fs", time - $T0);
+done_testing();
+
+# ================================================================ recorder
+
+package Recorder;
+
+use strict;
+use warnings;
+use Errno qw(EINTR);
+use IO::Select;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+
+sub port { $_[0]{port} }
+
+sub start {
+    my ($class, $log) = @_;
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
+                                  Listen => 128, ReuseAddr => 1) or die "recorder: $!";
+    open my $fh, '>', $log or die "$log: $!";
+    close $fh;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        setpgrp(0, 0);
+        $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+        eval { _loop($l, $log) };
+        POSIX::_exit(0);
+    }
+    my $self = bless { pid => $pid, port => $l->sockport }, $class;
+    close $l;
+    ConsentTest::_register($self);
+    return $self;
+}
+
+sub stop {
+    my ($self) = @_;
+    my $pid = delete $self->{pid} or return;
+    kill 'KILL', -$pid;
+    waitpid($pid, 0);
+    ConsentTest::_unregister($self);
+}
+
+# Each connection in its own process; the request is logged (one append, in
+# arrival order) before it is answered, so a request the page awaits is
+# logged before anything the page does next. fbevents.js is answered 400 ms
+# late, so scripts activated after it overtake it unless kept in order.
+sub _loop {
+    my ($l, $log) = @_;
+    $SIG{CHLD} = sub { 1 while waitpid(-1, WNOHANG) > 0 };
+    while (1) {
+        my $c = $l->accept or do { next if $! == EINTR; return };
+        my $pid = fork;
+        if (!defined $pid) { close $c; next }
+        if (!$pid) {
+            $SIG{CHLD} = 'DEFAULT';
+            close $l;
+            eval { _serve($c, $log) };
+            POSIX::_exit(0);
+        }
+        close $c;
+    }
+}
+
+sub _serve {
+    my ($c, $log) = @_;
+    my $buf = '';
+    my $sel = IO::Select->new($c);
+    while (index($buf, "\r\n\r\n") < 0) {
+        return unless $sel->can_read(5);
+        my $n = sysread($c, $buf, 65536, length $buf);
+        return unless $n;
+    }
+    my ($head) = split /\r\n\r\n/, $buf, 2;
+    my ($rl, @h) = split /\r\n/, $head;
+    my ($method, $target) = $rl =~ /^(\S+) (\S+)/ or return;
+    my %h;
+    for (@h) { $h{ lc $1 } = $2 if /^([^:]+):\s*(.*)$/ }
+    my $host = lc($h{host} // '');
+    $host =~ s/:\d+$//;
+    open my $out, '>>', $log or die "$log: $!";
+    syswrite($out, join("\t", $host, $method, $target, $h{'sec-fetch-site'} // '-',
+                        $h{'sec-fetch-dest'} // '-') . "\n");
+    close $out;
+    my $name = $host . ($target =~ s/\?.*//r);
+    my $body = "self.__ran && self.__ran.push(" . JSON::PP->new->encode($name) . ");\n";
+    if ($name eq 'connect.facebook.net/en_US/fbevents.js') {
+        $body .= "self.fbq = function (c, e) { self.__ran.push('fbq:' + String(c === 'track' ? e : c).toLowerCase()); };\n";
+        Time::HiRes::sleep(0.4);
+    }
+    syswrite($c, "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\n"
+               . "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n"
+               . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n$body");
+    close $c;
+}
+
+# Requests logged from byte offset $from: [{host, method, path, site, dest}]
+sub read_log {
+    my ($log, $from) = @_;
+    open my $fh, '<', $log or return ();
+    seek $fh, $from, 0;
+    my @r;
+    while (my $l = <$fh>) {
+        chomp $l;
+        my %r;
+        @r{qw(host method path site dest)} = split /\t/, $l;
+        push @r, \%r;
+    }
+    return @r;
+}
+
+# ================================================================ browser
+
+package Browser;
+
+use strict;
+use warnings;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time sleep);
+
+# Chromium in its own process group (it forks zygotes and renderers), so one
+# kill reaches all of them.
+sub start {
+    my ($class, $cmd, $stdout, $stderr) = @_;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        setpgrp(0, 0);
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $stdout;
+        open STDERR, '>', $stderr;
+        { no warnings 'exec'; exec @$cmd; }
+        POSIX::_exit(127);
+    }
+    my $self = bless { pid => $pid, pgid => $pid }, $class;
+    ConsentTest::_register($self);
+    return $self;
+}
+
+sub wait_exit {
+    my ($self, $timeout) = @_;
+    my $end = time + $timeout;
+    while (time < $end) {
+        my $w = waitpid($self->{pid}, WNOHANG);
+        if ($w == $self->{pid}) {
+            $self->{status} = $?;
+            delete $self->{pid};
+            return 1;
+        }
+        sleep 0.05;
+    }
+    return 0;
+}
+
+sub stop {
+    my ($self) = @_;
+    kill 'KILL', -$self->{pgid};
+    if (my $pid = delete $self->{pid}) {
+        waitpid($pid, 0);
+    }
+    ConsentTest::_unregister($self);
+}
