@@ -128,6 +128,9 @@ typedef struct {
     const unsigned char *head_inject;
     size_t             head_inject_len;
     const uint64_t    *allowed;      /* recipients allowed for this request */
+    const uint64_t    *declared;     /* the site's recipients (NULL: all);
+                                        others are stripped, never
+                                        neutralized */
     uint64_t          *blocked;      /* out: recipients removed (may be NULL) */
     size_t             max_element;  /* most bytes held for one element */
     cs_allocator_t     allocator;

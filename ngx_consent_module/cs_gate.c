@@ -639,6 +639,11 @@ elem_neutralize(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     if (g->recipients_overflow || g->nrecipients == 0) {
         return false;
     }
+    for (uint32_t i = 0; g->conf.declared && i < g->nrecipients; i++) {
+        if (!cs_bitset_test(g->conf.declared, g->recipients[i])) {
+            return false;        /* undisclosed: must never load, strip it */
+        }
+    }
 
     il = append_str(ins, il, sizeof(ins), g->elem == E_SCRIPT
                     ? " type=\"text/plain\" data-consent=\""

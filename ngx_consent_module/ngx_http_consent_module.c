@@ -49,6 +49,7 @@ typedef struct {
     cs_gate_t                 *gate;
     const char                *source;         /* what decided: $consent_source */
     uint64_t                  *allowed;
+    uint64_t                  *declared;
     uint64_t                  *blocked;
     ngx_http_request_t        *request;
     ngx_buf_t                 *input;          /* buffer being fed */
@@ -616,6 +617,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
     size_t                         words;
     int32_t                        site;
+    uint32_t                       i, n;
     ngx_str_t                      block;
     cs_rules_t                    *rules;
     cs_gate_conf_t                 gconf;
@@ -661,13 +663,24 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     }
 
     ctx->allowed = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
+    ctx->declared = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
     ctx->blocked = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
     ctx->gate = ngx_palloc(r->pool, cs_gate_size());
-    if (ctx->allowed == NULL || ctx->blocked == NULL || ctx->gate == NULL) {
+    if (ctx->allowed == NULL || ctx->declared == NULL || ctx->blocked == NULL
+        || ctx->gate == NULL)
+    {
         return NGX_ERROR;
     }
 
     site = ngx_http_consent_resolve_site(r, lcf, rules);
+    if (site >= 0 && lcf->action == NGX_HTTP_CONSENT_NEUTRALIZE) {
+        n = cs_rules_recipient_count(rules);
+        for (i = 0; i < n; i++) {
+            if (cs_rules_site_declares(rules, (uint32_t) site, i)) {
+                cs_bitset_set(ctx->declared, i);
+            }
+        }
+    }
     if (ngx_http_consent_decide(r, lcf, rules, site, ctx, words) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -687,6 +700,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     gconf.head_inject = block.len ? block.data : NULL;
     gconf.head_inject_len = block.len;
     gconf.allowed = ctx->allowed;
+    gconf.declared = ctx->declared;
     gconf.blocked = ctx->blocked;
     gconf.max_element = lcf->max_element_size;
     gconf.allocator.alloc = ngx_http_consent_pool_alloc;

@@ -133,10 +133,10 @@ push @cases,
     location => $NEU, cookie => 'meta',
     body   => qq{<script src="$FB"></script><img src="$PX">},
     expect => { same => 1, blocked => [] } },
-  { name => 'neutralize: undeclared recipients are neutralized too',
+  { name => 'neutralize: undeclared recipients are stripped, never neutralized',
     location => 'consent on; consent_site mall; consent_action neutralize;', cookie => 'all',
-    body   => qq{<script src="$FB"></script>},
-    expect => { body => qq{<script type="text/plain" data-consent="meta" data-consent-src="$FB"></script>} } };
+    body   => qq{<script src="$FB"></script>|<script>gtag('js'); fbq('init','1')</script>|},
+    expect => { body => '||', blocked => ['meta'] } };
 
 # ---------------------------------------------------------------- Consent Mode
 sub mode_block {
