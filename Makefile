@@ -20,7 +20,7 @@ UNIT_BINS   := $(patsubst $(SRC)/test/%.c,$(BUILD)/%,$(UNIT_SRCS))
 DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 lmdb-utils libfyaml-dev libcmocka-dev zlib1g-dev libssl-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
-                libclang-rt-14-dev perl pkg-config curl
+                libclang-rt-14-dev perl pkg-config curl chromium openssl
 
 .PHONY: all deps module unit test demo clean
 
@@ -45,7 +45,8 @@ $(NGINX_BUILD)/objs/Makefile: config
 
 $(MODULE): $(NGINX_BUILD)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGINX_BUILD) -f objs/Makefile modules
-	cp $(NGINX_BUILD)/objs/ngx_http_consent_filter_module.so $@
+	@# a new inode: running nginx processes keep the old file mapped intact
+	cp $(NGINX_BUILD)/objs/ngx_http_consent_filter_module.so $@.tmp && mv -f $@.tmp $@
 
 # Installs what is missing (Debian 12, as root); a no-op when all is there.
 deps:
