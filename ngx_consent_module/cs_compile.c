@@ -391,6 +391,35 @@ cs_text_or_list(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
     return true;
 }
 
+/* True if "s" is a category some recipient or declaration uses (so far). */
+static bool
+cs_known_category(const cs_cc_t *cc, const char *s, size_t len)
+{
+    for (size_t i = 0; i < cc->ncats; i++) {
+        if (cs_text_is(s, len, cc->cats[i].text)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True if the "fields" value in b already holds the field s. */
+static bool
+cs_fields_have(const cs_buf_t *b, const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < b->len) {
+        size_t flen = strlen(b->data + i);
+
+        if (flen == len && memcmp(b->data + i, s, len) == 0) {
+            return true;
+        }
+        i += flen + 1;
+    }
+    return false;
+}
+
 /* Records a category use (for the recipient-id clash check at the end). */
 static bool
 cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
@@ -406,10 +435,8 @@ cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
         return false;
     }
 
-    for (size_t i = 0; i < cc->ncats; i++) {
-        if (cs_text_is(*s, *len, cc->cats[i].text)) {
-            return true;
-        }
+    if (cs_known_category(cc, *s, *len)) {
+        return true;
     }
     if (cc->ncats == cc->capcats) {
         size_t              cap = cc->capcats ? cc->capcats * 2 : 16;
@@ -1023,13 +1050,62 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Global Privacy Control */
+
+/*
+ * gpc_categories: [advertising, social] -> meta "gpc_categories" (fields).
+ * Absent: no meta key, and readers apply the default (advertising, social).
+ */
+static void
+cs_gpc_categories(cs_cc_t *cc, struct fy_node *key, struct fy_node *value)
+{
+    void            *it = NULL;
+    struct fy_node  *item;
+    unsigned         before = cc->nfindings;
+
+    if (value == NULL || !fy_node_is_sequence(value)
+        || fy_node_sequence_item_count(value) == 0)
+    {
+        cs_error_at(cc, value, key, "'gpc_categories' must be a non-empty "
+                    "list of categories (to ignore Global Privacy Control, "
+                    "use 'consent_gpc off' in nginx)");
+        return;
+    }
+
+    cc->val.len = 0;
+    while ((item = fy_node_sequence_iterate(value, &it)) != NULL) {
+        const char  *s;
+        size_t       len;
+
+        if (!cs_scalar(cc, item, key, "gpc_categories", &s, &len)) {
+            continue;
+        }
+        if (!cs_known_category(cc, s, len)) {
+            cs_error_at(cc, item, key, "gpc_categories: '%.*s' is not a "
+                        "category of any recipient or declaration",
+                        (int) (len > 80 ? 80 : len), s);
+        } else if (cs_fields_have(&cc->val, s, len)) {
+            cs_error_at(cc, item, key, "gpc_categories: '%.*s' is listed "
+                        "twice", (int) len, s);
+        } else if (cs_buf_field(&cc->val, s, len) != 0) {
+            cs_oom(cc);
+            return;
+        }
+    }
+    if (cc->nfindings == before) {
+        (void) cs_put(cc, DB_META, "gpc_categories", strlen("gpc_categories"),
+                      cc->val.data, cc->val.len, 0);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
 /* Document */
 
 static void
 cs_document(cs_cc_t *cc, struct fy_node *root)
 {
     struct fy_node      *k_rec = NULL, *v_rec = NULL, *k_sites = NULL,
-                        *v_sites = NULL;
+                        *v_sites = NULL, *k_gpc = NULL, *v_gpc = NULL;
     void                *it = NULL;
     struct fy_node_pair *pair;
 
@@ -1063,9 +1139,12 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
         } else if (cs_text_is(ks, klen, "sites")) {
             k_sites = k;
             v_sites = v;
+        } else if (cs_text_is(ks, klen, "gpc_categories")) {
+            k_gpc = k;
+            v_gpc = v;
         } else {
             cs_error_at(cc, k, NULL, "unknown top-level key '%.*s' (known: "
-                        "format, recipients, sites)",
+                        "format, recipients, sites, gpc_categories)",
                         (int) (klen > 60 ? 60 : klen), ks);
         }
     }
@@ -1116,6 +1195,11 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
                      cc->cats[i].text);
             cs_finding_append(cc, line);
         }
+    }
+
+    /* Needs every category: after recipients and sites. */
+    if (k_gpc != NULL) {
+        cs_gpc_categories(cc, k_gpc, v_gpc);
     }
 }
 
@@ -1535,6 +1619,26 @@ cs_field(const MDB_val *v, int index, size_t *len)
     return "";
 }
 
+/* Prints a "fields" list value as "[a, b, c]" (the rule file's syntax). */
+static void
+cs_put_list(FILE *out, const MDB_val *v)
+{
+    const char  *p = v->mv_data, *end = p + v->mv_size;
+
+    fputc('[', out);
+    for (bool first = true; p < end; first = false) {
+        const char *nul = memchr(p, '\0', (size_t) (end - p));
+        size_t      len = nul ? (size_t) (nul - p) : (size_t) (end - p);
+
+        if (!first) {
+            fputs(", ", out);
+        }
+        cs_put_text(out, p, len);
+        p += len + 1;
+    }
+    fputc(']', out);
+}
+
 typedef struct {
     MDB_val  host;
     MDB_val  recipient;
@@ -1673,7 +1777,13 @@ cs_dump(const char *db, FILE *out, char *err, size_t errlen)
         }
         cs_put_text(out, key.mv_data, key.mv_size);
         fputs(": ", out);
-        cs_put_text(out, val.mv_data, val.mv_size);
+        if (key.mv_size == strlen("gpc_categories")
+            && memcmp(key.mv_data, "gpc_categories", key.mv_size) == 0)
+        {
+            cs_put_list(out, &val);
+        } else {
+            cs_put_text(out, val.mv_data, val.mv_size);
+        }
         fputc('\n', out);
     }
     if (rc != MDB_NOTFOUND) {

@@ -37,6 +37,9 @@ static const char *const cs_required_dbs[] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
 };
 
+/* Global Privacy Control categories when meta has no gpc_categories: sorted. */
+static const char *const cs_gpc_default[] = { "advertising", "social" };
+
 /* ---------------------------------------------------------------------- */
 /* String arena: all loaded strings live in a few large chunks, freed at once */
 
@@ -168,6 +171,11 @@ struct cs_rules {
 
     const char           **categories;     /* sorted, unique */
     uint32_t               ncategories;
+
+    const char *const     *gpc;            /* sorted, unique: gpc_alloc or
+                                              cs_gpc_default */
+    uint32_t               ngpc;
+    const char           **gpc_alloc;
 
     cs_signature_t        *sigs;           /* in key order */
     uint32_t               nsigs;
@@ -998,6 +1006,77 @@ cs_build_categories(cs_load_t *ld)
     return 0;
 }
 
+/*
+ * meta "gpc_categories": fields, one category each (at least one, each a
+ * category of these rules, no repeats). Absent: the default.
+ */
+static int
+cs_load_gpc(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    MDB_val      key = { sizeof("gpc_categories") - 1,
+                         (void *) "gpc_categories" };
+    MDB_val      val;
+    int          rc = mdb_get(ld->txn, ld->dbi[CS_DB_META], &key, &val);
+
+    if (rc == MDB_NOTFOUND) {
+        rules->gpc = cs_gpc_default;
+        rules->ngpc = sizeof(cs_gpc_default) / sizeof(cs_gpc_default[0]);
+        return 0;
+    }
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot read gpc_categories: %s",
+                   ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    const char  *p = val.mv_data;
+    size_t       left = val.mv_size;
+    uint32_t     n = 0;
+
+    if (left == 0 || p[left - 1] != '\0' || left / 2 > UINT32_MAX) {
+        goto malformed;
+    }
+    rules->gpc_alloc = calloc(left / 2 + 1, sizeof(const char *));
+    if (rules->gpc_alloc == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    while (left > 0) {
+        size_t len = strlen(p);          /* the value ends with NUL */
+
+        if (!cs_id_valid(p, len) || !cs_rules_is_category(rules, p, len)) {
+            cs_set_err(ld->err, ld->errlen, "%s: meta gpc_categories: '%.*s' "
+                       "is not a category of these rules", ld->path,
+                       (int) (len > 64 ? 64 : len), p);
+            return -1;
+        }
+        rules->gpc_alloc[n] = cs_arena_strndup(&rules->arena, p, len);
+        if (rules->gpc_alloc[n] == NULL) {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            return -1;
+        }
+        n++;
+        p += len + 1;
+        left -= len + 1;
+    }
+    qsort(rules->gpc_alloc, n, sizeof(const char *), cs_str_cmp);
+    for (uint32_t i = 1; i < n; i++) {
+        if (strcmp(rules->gpc_alloc[i - 1], rules->gpc_alloc[i]) == 0) {
+            goto malformed;
+        }
+    }
+    rules->gpc = rules->gpc_alloc;
+    rules->ngpc = n;
+    return 0;
+
+malformed:
+    cs_set_err(ld->err, ld->errlen, "%s: meta gpc_categories: malformed value "
+               "(need one or more distinct categories, each followed by NUL)",
+               ld->path);
+    return -1;
+}
+
 cs_rules_t *
 cs_rules_load(const char *path, char *err, size_t errlen)
 {
@@ -1081,7 +1160,8 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_load_signatures(&ld) != 0
         || cs_load_sites(&ld) != 0
         || cs_load_declares(&ld) != 0
-        || cs_build_categories(&ld) != 0)
+        || cs_build_categories(&ld) != 0
+        || cs_load_gpc(&ld) != 0)
     {
         goto failed;
     }
@@ -1117,6 +1197,7 @@ cs_rules_free(cs_rules_t *rules)
     pcre2_match_context_free(rules->sig_mctx);
     pcre2_jit_stack_free(rules->sig_jit_stack);
     free(rules->categories);
+    free(rules->gpc_alloc);
     free(rules->decls);
     free(rules->sites);
     free(rules->host_slots);
@@ -1361,4 +1442,14 @@ cs_rules_is_category(const cs_rules_t *rules, const char *name, size_t len)
     }
     return cs_find_sorted(rules->categories, sizeof(const char *),
                           rules->ncategories, name, len) >= 0;
+}
+
+bool
+cs_rules_is_gpc_category(const cs_rules_t *rules, const char *category)
+{
+    if (rules == NULL || category == NULL || rules->gpc == NULL) {
+        return false;
+    }
+    return cs_find_sorted(rules->gpc, sizeof(const char *), rules->ngpc,
+                          category, strlen(category)) >= 0;
 }

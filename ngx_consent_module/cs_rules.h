@@ -80,4 +80,12 @@ const char *cs_rules_declared_category(const cs_rules_t *rules,
 bool cs_rules_is_category(const cs_rules_t *rules, const char *name,
     size_t len);
 
+/*
+ * True if Global Privacy Control withdraws recipients of this category
+ * (rules: top-level gpc_categories; LMDB: meta key gpc_categories). The
+ * default, also for files compiled before the key existed: advertising and
+ * social. False for a NULL rules or category.
+ */
+bool cs_rules_is_gpc_category(const cs_rules_t *rules, const char *category);
+
 #endif /* CS_RULES_H */

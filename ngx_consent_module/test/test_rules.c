@@ -367,6 +367,12 @@ test_ana_declared_categories(void **state)
     assert_false(cs_rules_is_category(rules, "google", 6));
     assert_false(cs_rules_is_category(rules, "analytic", 8));
     assert_false(cs_rules_is_category(rules, "", 0));
+
+    /* gpc_categories: [advertising] (ANA has no social category) */
+    assert_true(cs_rules_is_gpc_category(rules, "advertising"));
+    assert_false(cs_rules_is_gpc_category(rules, "social"));
+    assert_false(cs_rules_is_gpc_category(rules, "analytics"));
+    assert_false(cs_rules_is_gpc_category(rules, "functional"));
 }
 
 static void
@@ -486,6 +492,7 @@ test_ana_dump(void **state)
 
     char *text = read_file(out, &len);
     assert_true(strncmp(text, "format_version: 1\n", 18) == 0);
+    assert_non_null(strstr(text, "\ngpc_categories: [advertising]\n"));
     assert_non_null(strstr(text, "\nrecipient google\n  name: Google LLC.\n"));
     assert_non_null(strstr(text, "  host googletagmanager.com\n"));
     assert_non_null(strstr(text, "  signature 000: \\bgtag\\s*\\(\n"));
@@ -521,6 +528,9 @@ static const bad_case_t bad_cases[] = {
       "invalid recipient id 'Alpha.Corp'" },
     { FIXTURES "syntax_error.yaml", FIXTURES "syntax_error.yaml:9:3: ",
       "YAML syntax error" },
+    { FIXTURES "bad_gpc_category.yaml", FIXTURES "bad_gpc_category.yaml:3:31: ",
+      "gpc_categories: 'marketing' is not a category of any recipient or "
+      "declaration" },
 };
 
 static void
@@ -622,6 +632,15 @@ static const inline_case_t inline_cases[] = {
       "unknown top-level key 'extra'" },
     { "format: 1\nrecipients:\n  - id: alpha\n    category: analytics\n"
       "    hosts: [a.example.com]\n" TAIL, "recipient 'alpha' has no 'name'" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "gpc_categories: []\n",
+      "inline.yaml:11:1: 'gpc_categories' must be a non-empty list" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "gpc_categories: analytics\n",
+      "inline.yaml:11:17: 'gpc_categories' must be a non-empty list" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "gpc_categories: [analytics, analytics]\n",
+      "inline.yaml:11:29: gpc_categories: 'analytics' is listed twice" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "gpc_categories: [alpha]\n",
+      "gpc_categories: 'alpha' is not a category" },
 };
 
 static void
@@ -727,6 +746,108 @@ test_many_hosts(void **state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* site consent settings: gpc_categories */
+
+/* Compiles t/rules/site_consent.yaml into the temp dir and loads it. */
+static cs_rules_t *
+load_site_consent(const fixture_t *fx, char *db, size_t dblen)
+{
+    char        err[ERRLEN];
+    cs_rules_t *rules;
+
+    path_in(fx, "site_consent.mdb", db, dblen);
+    if (cs_compile(FIXTURES "site_consent.yaml", db, err, sizeof(err))
+        != CS_COMPILE_OK)
+    {
+        fail_msg("compiling site_consent.yaml: %s", err);
+    }
+    rules = cs_rules_load(db, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("loading site_consent.mdb: %s", err);
+    }
+    return rules;
+}
+
+static void
+test_gpc_categories(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160];
+    cs_rules_t      *rules = load_site_consent(fx, db, sizeof(db));
+
+    assert_true(cs_rules_is_gpc_category(rules, "advertising"));
+    assert_true(cs_rules_is_gpc_category(rules, "functional"));  /* override */
+    assert_false(cs_rules_is_gpc_category(rules, "social"));     /* not listed */
+    assert_false(cs_rules_is_gpc_category(rules, "analytics"));
+    assert_false(cs_rules_is_gpc_category(rules, "advertisin"));
+    assert_false(cs_rules_is_gpc_category(rules, ""));
+    assert_false(cs_rules_is_gpc_category(rules, NULL));
+    assert_false(cs_rules_is_gpc_category(NULL, "advertising"));
+    cs_rules_free(rules);
+}
+
+/* Value of meta/KEY in an LMDB rules file (*len bytes), or false if absent. */
+static bool
+meta_value(const char *db, const char *key, char *out, size_t outlen,
+    size_t *len)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi  dbi;
+    MDB_val  k = { strlen(key), (void *) key }, v;
+    bool     found;
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, db, MDB_RDONLY | MDB_NOSUBDIR
+                                  | MDB_NOLOCK, 0), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    found = mdb_get(txn, dbi, &k, &v) == 0;
+    if (found) {
+        assert_true(v.mv_size < outlen);
+        memcpy(out, v.mv_data, v.mv_size);
+        out[v.mv_size] = '\0';
+        *len = v.mv_size;
+    }
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return found;
+}
+
+/* A rule file without the new keys: no meta key, and the defaults apply. */
+static void
+test_defaults_without_new_keys(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], err[ERRLEN], value[64];
+    size_t           len = 0;
+
+    path_in(fx, "defaults.mdb", db, sizeof(db));
+    assert_int_equal(cs_compile(FIXTURES "minimal.yaml", db, err, sizeof(err)),
+                     CS_COMPILE_OK);
+    assert_false(meta_value(db, "gpc_categories", value, sizeof(value),
+                            &len));
+
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_true(cs_rules_is_gpc_category(rules, "advertising"));
+    assert_true(cs_rules_is_gpc_category(rules, "social"));  /* unused: still */
+    assert_false(cs_rules_is_gpc_category(rules, "analytics"));
+    assert_false(cs_rules_is_gpc_category(rules, "functional"));
+    cs_rules_free(rules);
+
+    /* the key is stored as fields, in the rule file's order */
+    path_in(fx, "site_consent.mdb", db, sizeof(db));
+    assert_int_equal(cs_compile(FIXTURES "site_consent.yaml", db, err,
+                                sizeof(err)), CS_COMPILE_OK);
+    assert_true(meta_value(db, "gpc_categories", value, sizeof(value),
+                           &len));
+    assert_int_equal(len, 23);
+    assert_memory_equal(value, "advertising\0functional\0", 23);
+}
+
+/* ---------------------------------------------------------------------- */
 /* loader errors */
 
 /* Writes an LMDB file with the given sub-databases and format_version. */
@@ -755,6 +876,28 @@ write_raw_db(const char *path, const char *version, bool with_hosts)
             assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
         }
     }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* Puts one record into sub-database "name" (created if missing) of a file. */
+static void
+db_put(const char *path, const char *name, const char *key, const void *val,
+    size_t vlen)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi  dbi;
+    MDB_val  k = { strlen(key), (void *) key };
+    MDB_val  v = { vlen, (void *) val };
+
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644),
+                     0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, name, MDB_CREATE, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 }
@@ -799,6 +942,29 @@ test_loader_errors(void **state)
     assert_false(cs_rules_is_category(rules, "analytics", 9));
     cs_rules_free(rules);
 
+    /* meta/gpc_categories written by another tool: checked like the rules */
+    static const struct {
+        const char *value;
+        size_t      len;
+        const char *error;
+    } gpc[] = {
+        { "marketing", 10, "meta gpc_categories: 'marketing' is not a "
+                           "category of these rules" },
+        { "Analytics", 10, "'Analytics' is not a category" },
+        { "analytics\0\0", 11, "'' is not a category" },
+        { "analytics", 9, "gpc_categories: malformed value" },
+        { "", 0, "gpc_categories: malformed value" },
+        { "analytics\0analytics", 20, "gpc_categories: malformed value" },
+    };
+    for (size_t i = 0; i < sizeof(gpc) / sizeof(gpc[0]); i++) {
+        path_in(fx, "gpc.mdb", path, sizeof(path));
+        unlink(path);
+        assert_int_equal(cs_compile(FIXTURES "minimal.yaml", path, err,
+                                    sizeof(err)), CS_COMPILE_OK);
+        db_put(path, "meta", "gpc_categories", gpc[i].value, gpc[i].len);
+        expect_load_error(path, gpc[i].error);
+    }
+
     path_in(fx, "text.mdb", path, sizeof(path));
     write_file(path, "this is not an LMDB file, just some text padding it "
                "out a little so it is not empty at all.\n");
@@ -826,6 +992,8 @@ main(void)
         cmocka_unit_test(test_inline_validation),
         cmocka_unit_test(test_host_normalisation_and_overrides),
         cmocka_unit_test(test_many_hosts),
+        cmocka_unit_test(test_gpc_categories),
+        cmocka_unit_test(test_defaults_without_new_keys),
         cmocka_unit_test(test_loader_errors),
     };
 
