@@ -454,20 +454,11 @@ ngx_http_consent_gpc(ngx_http_request_t *r)
 }
 
 
-/* Categories whose transmissions count as sale or sharing under GPC. */
-static ngx_uint_t
-ngx_http_consent_is_sale_category(const char *category)
-{
-    return category != NULL
-           && (ngx_strcmp(category, "advertising") == 0
-               || ngx_strcmp(category, "social") == 0);
-}
-
-
 /*
  * Decides what this request allows. The consent_cookie sources are tried in
  * the order configured: the first one present that parses decides. Then
- * Global Privacy Control withdraws every sale/sharing recipient. Only
+ * Global Privacy Control withdraws every recipient of a sale/sharing
+ * category (rules: gpc_categories). Only
  * recipients the site declares can be allowed.
  */
 static ngx_int_t
@@ -510,7 +501,7 @@ ngx_http_consent_decide(ngx_http_request_t *r,
         n = cs_rules_recipient_count(rules);
         for (i = 0; i < n; i++) {
             if (cs_bitset_test(ctx->allowed, i)
-                && ngx_http_consent_is_sale_category(
+                && cs_rules_is_gpc_category(rules,
                        cs_rules_declared_category(rules, (uint32_t) site, i)))
             {
                 ctx->allowed[i / 64] &= ~((uint64_t) 1 << (i % 64));
