@@ -1,7 +1,7 @@
 #!/usr/bin/env perl
 # Writes the benchmark page: a realistic ~350 KB flight-search results page
 # (fare calendar, flight result cards, inline CSS and JSON config, Japanese
-# text, first-party scripts) carrying 40 third-party tracker elements of
+# text, first-party scripts) carrying 43 third-party tracker elements of
 # rules/ana.yaml, spread through <head> and <body>.
 #
 #   perl bench/make-page.pl [OUT.html]        (default build/bench/page.html)
