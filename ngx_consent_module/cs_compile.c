@@ -37,10 +37,17 @@
 /* Sub-database names, in the order of the cs_db_e indices below. */
 static const char *const cs_db_names[] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
+    "cmp_maps",
 };
 
+/* DB_CMP_MAPS is optional for readers (absent in older files): keep last. */
 enum cs_db_e { DB_META, DB_RECIPIENTS, DB_HOSTS, DB_SIGNATURES, DB_SITES,
-               DB_DECLARES, DB_COUNT };
+               DB_DECLARES, DB_CMP_MAPS, DB_COUNT };
+
+/* Consent manager formats a site's consent_map may name. */
+static const char *const cs_cmp_formats[] = {
+    "onetrust", "cookiebot", "cc_cookie", "klaro",
+};
 
 /* ---------------------------------------------------------------------- */
 /* Small utilities */
@@ -151,6 +158,13 @@ typedef struct {
     int       col;
 } cs_category_use_t;
 
+/* A site's consent_map, checked once every category is known. */
+typedef struct {
+    char                 site[CS_ID_MAX + 1];
+    struct fy_node      *key;
+    struct fy_node      *value;
+} cs_pending_map_t;
+
 typedef struct {
     const char          *src;          /* rule file name, for messages */
     char                *err;
@@ -168,6 +182,10 @@ typedef struct {
     cs_category_use_t   *cats;         /* distinct categories, first use */
     size_t               ncats;
     size_t               capcats;
+
+    cs_pending_map_t    *maps;         /* sites' consent_map, in file order */
+    size_t               nmaps;
+    size_t               capmaps;
 
     pcre2_match_data    *md;           /* for the empty-match check */
 } cs_cc_t;
@@ -964,7 +982,8 @@ static void
 cs_site(cs_cc_t *cc, struct fy_node *map)
 {
     struct fy_node      *k_id = NULL, *v_id = NULL, *k_name = NULL,
-                        *v_name = NULL, *k_decl = NULL, *v_decl = NULL;
+                        *v_name = NULL, *k_decl = NULL, *v_decl = NULL,
+                        *k_map = NULL, *v_map = NULL;
     void                *it = NULL;
     struct fy_node_pair *pair;
 
@@ -985,9 +1004,12 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
         if (cs_text_is(ks, klen, "id"))            { k_id = k; v_id = v; }
         else if (cs_text_is(ks, klen, "name"))     { k_name = k; v_name = v; }
         else if (cs_text_is(ks, klen, "declares")) { k_decl = k; v_decl = v; }
+        else if (cs_text_is(ks, klen, "consent_map")) { k_map = k;
+                                                        v_map = v; }
         else {
             cs_error_at(cc, k, NULL, "unknown site key '%.*s' (known: id, "
-                        "name, declares)", (int) (klen > 60 ? 60 : klen), ks);
+                        "name, declares, consent_map)",
+                        (int) (klen > 60 ? 60 : klen), ks);
         }
     }
 
@@ -1028,6 +1050,27 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
         }
     }
 
+    /* Targets may be categories of later sites: checked at the end. */
+    if (k_map != NULL) {
+        if (cc->nmaps == cc->capmaps) {
+            size_t             cap = cc->capmaps ? cc->capmaps * 2 : 8;
+            cs_pending_map_t  *m = realloc(cc->maps, cap * sizeof(*m));
+
+            if (m == NULL) {
+                cs_oom(cc);
+                return;
+            }
+            cc->maps = m;
+            cc->capmaps = cap;
+        }
+
+        cs_pending_map_t *pm = &cc->maps[cc->nmaps++];
+        memcpy(pm->site, sid, slen);
+        pm->site[slen] = '\0';
+        pm->key = k_map;
+        pm->value = v_map;
+    }
+
     if (k_decl == NULL) {
         cs_error_at(cc, map, NULL, "site '%.*s' has no 'declares'",
                     (int) slen, sid);
@@ -1046,6 +1089,168 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
 
     while ((item = fy_node_sequence_iterate(v_decl, &dit)) != NULL) {
         cs_declaration(cc, item, k_decl, sid, slen);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Consent manager maps */
+
+/* A CMP's name for a group, category or service: printable, no space. */
+static bool
+cs_cmp_name_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > CS_RULES_CMP_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+
+        if (c <= ' ' || c >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * One "NAME: [target, ...]" entry of a format: -> cmp_maps key
+ * "SITE/FORMAT/NAME", value fields (each target and a NUL).
+ */
+static void
+cs_cmp_map_entry(cs_cc_t *cc, const char *site, const char *format,
+    struct fy_node *nk, struct fy_node *nv)
+{
+    const char      *name;
+    size_t           nlen;
+    void            *it = NULL;
+    struct fy_node  *item;
+    unsigned         before = cc->nfindings;
+    MDB_val          unused;
+
+    if (!cs_scalar(cc, nk, NULL, "consent_map name", &name, &nlen)) {
+        return;
+    }
+    if (!cs_cmp_name_valid(name, nlen)) {
+        cs_error_at(cc, nk, NULL, "invalid %s name '%.*s' in consent_map: "
+                    "use 1 to %d printable ASCII characters, no spaces",
+                    format, (int) (nlen > 80 ? 80 : nlen), name,
+                    CS_RULES_CMP_NAME_MAX);
+        return;
+    }
+    if (nv == NULL || !fy_node_is_sequence(nv)) {
+        cs_error_at(cc, nv, nk, "consent_map %s '%.*s' must be a list of "
+                    "recipient ids and/or categories", format, (int) nlen,
+                    name);
+        return;
+    }
+    if (fy_node_sequence_item_count(nv) == 0) {
+        cs_error_at(cc, nv, nk, "consent_map %s '%.*s' is an empty list "
+                    "(map it to recipient ids and/or categories, or leave it "
+                    "out)", format, (int) nlen, name);
+        return;
+    }
+
+    cc->val.len = 0;
+    while ((item = fy_node_sequence_iterate(nv, &it)) != NULL) {
+        const char  *t;
+        size_t       tlen;
+
+        if (!cs_scalar(cc, item, nk, "consent_map target", &t, &tlen)) {
+            continue;
+        }
+        if (!cs_known_category(cc, t, tlen)
+            && !(cs_id_valid(t, tlen)
+                 && cs_get(cc, DB_RECIPIENTS, t, tlen, &unused)))
+        {
+            cs_error_at(cc, item, nk, "consent_map %s '%.*s': '%.*s' is "
+                        "neither a recipient id nor a category", format,
+                        (int) nlen, name, (int) (tlen > 80 ? 80 : tlen), t);
+        } else if (cs_fields_have(&cc->val, t, tlen)) {
+            cs_error_at(cc, item, nk, "consent_map %s '%.*s': '%.*s' is "
+                        "listed twice", format, (int) nlen, name, (int) tlen,
+                        t);
+        } else if (cs_buf_field(&cc->val, t, tlen) != 0) {
+            cs_oom(cc);
+            return;
+        }
+    }
+    if (cc->nfindings != before) {
+        return;
+    }
+
+    char key[CS_ID_MAX + 1 + 16 + 1 + CS_RULES_CMP_NAME_MAX + 1];
+    int  klen = snprintf(key, sizeof(key), "%s/%s/%.*s", site, format,
+                         (int) nlen, name);
+
+    if (klen < 0 || (size_t) klen >= sizeof(key)) {
+        cs_oom(cc);                     /* cannot happen: all parts bounded */
+        return;
+    }
+    if (cs_put(cc, DB_CMP_MAPS, key, (size_t) klen, cc->val.data, cc->val.len,
+               MDB_NOOVERWRITE) == MDB_KEYEXIST)
+    {
+        cs_error_at(cc, nk, NULL, "consent_map %s '%.*s' is given twice for "
+                    "site '%s'", format, (int) nlen, name, site);
+    }
+}
+
+/*
+ * consent_map: { FORMAT: { NAME: [target, ...] } } of one site. Runs after
+ * all recipients and sites, so targets may be any category in the file.
+ */
+static void
+cs_consent_map(cs_cc_t *cc, const cs_pending_map_t *pm)
+{
+    void                *it = NULL;
+    struct fy_node_pair *pair;
+
+    if (pm->value == NULL || !fy_node_is_mapping(pm->value)
+        || fy_node_mapping_item_count(pm->value) == 0)
+    {
+        cs_error_at(cc, pm->value, pm->key, "'consent_map' must be a mapping "
+                    "of formats (onetrust, cookiebot, cc_cookie, klaro) to "
+                    "{NAME: [recipient ids and/or categories]}");
+        return;
+    }
+
+    while ((pair = fy_node_mapping_iterate(pm->value, &it)) != NULL) {
+        struct fy_node  *fk = fy_node_pair_key(pair);
+        struct fy_node  *fv = fy_node_pair_value(pair);
+        const char      *fs, *format = NULL;
+        size_t           flen;
+
+        if (!cs_scalar(cc, fk, NULL, "consent_map format", &fs, &flen)) {
+            continue;
+        }
+        for (size_t i = 0;
+             i < sizeof(cs_cmp_formats) / sizeof(cs_cmp_formats[0]); i++)
+        {
+            if (cs_text_is(fs, flen, cs_cmp_formats[i])) {
+                format = cs_cmp_formats[i];
+            }
+        }
+        if (format == NULL) {
+            cs_error_at(cc, fk, NULL, "unknown consent_map format '%.*s' "
+                        "(known: onetrust, cookiebot, cc_cookie, klaro)",
+                        (int) (flen > 60 ? 60 : flen), fs);
+            continue;
+        }
+        if (fv == NULL || !fy_node_is_mapping(fv)
+            || fy_node_mapping_item_count(fv) == 0)
+        {
+            cs_error_at(cc, fv, fk, "consent_map %s must be a non-empty "
+                        "mapping of %s names to lists of recipient ids "
+                        "and/or categories", format, format);
+            continue;
+        }
+
+        void                *nit = NULL;
+        struct fy_node_pair *npair;
+
+        while ((npair = fy_node_mapping_iterate(fv, &nit)) != NULL) {
+            cs_cmp_map_entry(cc, pm->site, format, fy_node_pair_key(npair),
+                             fy_node_pair_value(npair));
+        }
     }
 }
 
@@ -1197,7 +1402,10 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
         }
     }
 
-    /* Needs every category: after recipients and sites. */
+    /* These need every category: after recipients and sites. */
+    for (size_t i = 0; i < cc->nmaps; i++) {
+        cs_consent_map(cc, &cc->maps[i]);
+    }
     if (k_gpc != NULL) {
         cs_gpc_categories(cc, k_gpc, v_gpc);
     }
@@ -1321,6 +1529,7 @@ cs_build(cs_cc_t *cc, struct fy_document *doc, const char *tmp,
     cc->nfindings = 0;
     cc->mdb_rc = 0;
     cc->ncats = 0;
+    cc->nmaps = 0;
     cc->txn = NULL;
     if (cc->err != NULL && cc->errlen > 0) {
         cc->err[0] = '\0';
@@ -1547,6 +1756,7 @@ done:
     free(cc.val.data);
     free(cc.text.data);
     free(cc.cats);
+    free(cc.maps);
     free(data);
     return ret;
 }
@@ -1713,12 +1923,52 @@ cs_dump_prefixed(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
     return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
+/*
+ * Prints the site's consent manager maps (keys "SITE/FORMAT/NAME" starting
+ * with prefix "SITE/") as "  consent_map FORMAT NAME: [target, ...]".
+ */
+static int
+cs_dump_cmp_maps(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
+    FILE *out)
+{
+    MDB_cursor  *cur;
+    MDB_val      key = { plen, (void *) prefix }, val;
+    int          rc = mdb_cursor_open(txn, dbi, &cur);
+
+    if (rc != 0) {
+        return rc;
+    }
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+         rc == 0 && key.mv_size >= plen
+         && memcmp(key.mv_data, prefix, plen) == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        const char  *rest = (const char *) key.mv_data + plen;
+        size_t       rlen = key.mv_size - plen;
+        const char  *slash = memchr(rest, '/', rlen);
+        size_t       flen = slash ? (size_t) (slash - rest) : rlen;
+
+        fputs("  consent_map ", out);
+        cs_put_text(out, rest, flen);
+        fputc(' ', out);
+        if (slash != NULL) {
+            cs_put_text(out, slash + 1, rlen - flen - 1);
+        }
+        fputs(": ", out);
+        cs_put_list(out, &val);
+        fputc('\n', out);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
 int
 cs_dump(const char *db, FILE *out, char *err, size_t errlen)
 {
     MDB_env        *env = NULL;
     MDB_txn        *txn = NULL;
     MDB_dbi         dbi[DB_COUNT];
+    bool            has_maps = true;
     MDB_cursor     *cur = NULL;
     MDB_val         key, val;
     cs_host_row_t  *hosts = NULL;
@@ -1752,6 +2002,10 @@ cs_dump(const char *db, FILE *out, char *err, size_t errlen)
     }
     for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
         rc = mdb_dbi_open(txn, cs_db_names[i], 0, &dbi[i]);
+        if (rc == MDB_NOTFOUND && i == DB_CMP_MAPS) {
+            has_maps = false;           /* optional: older files lack it */
+            rc = 0;
+        }
     }
     if (rc != 0) {
         goto lmdb_failed;
@@ -1886,6 +2140,12 @@ cs_dump(const char *db, FILE *out, char *err, size_t errlen)
                         (const char *) key.mv_data);
         if ((rc = cs_dump_prefixed(txn, dbi[DB_DECLARES], prefix,
                                    (size_t) plen, out, true)) != 0)
+        {
+            goto lmdb_failed;
+        }
+        if (has_maps
+            && (rc = cs_dump_cmp_maps(txn, dbi[DB_CMP_MAPS], prefix,
+                                      (size_t) plen, out)) != 0)
         {
             goto lmdb_failed;
         }

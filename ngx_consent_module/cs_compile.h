@@ -39,8 +39,10 @@ int cs_compile(const char *src, const char *db, char *err, size_t errlen);
 /*
  * Prints every record of the rules database "db" to "out" in a stable,
  * sorted text form (meta, recipients with their hosts and signatures,
- * sites with their declarations). Returns CS_COMPILE_OK, CS_COMPILE_INVALID
- * (not a valid rules database) or CS_COMPILE_IO; err as for cs_compile().
+ * sites with their declarations and consent manager maps, the latter as
+ * "  consent_map FORMAT NAME: [target, ...]"). Returns CS_COMPILE_OK,
+ * CS_COMPILE_INVALID (not a valid rules database) or CS_COMPILE_IO; err as
+ * for cs_compile().
  */
 int cs_dump(const char *db, FILE *out, char *err, size_t errlen);
 

@@ -37,7 +37,7 @@ static const char *const cs_required_dbs[] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
 };
 
-/* Global Privacy Control categories when meta has no gpc_categories: sorted. */
+/* GPC categories when meta has no gpc_categories (sorted). */
 static const char *const cs_gpc_default[] = { "advertising", "social" };
 
 /* ---------------------------------------------------------------------- */
@@ -148,6 +148,19 @@ typedef struct {
     uint32_t               literal_len;    /* 0: no usable literal */
 } cs_signature_t;
 
+/*
+ * A site's consent manager map entry: cmp_maps "SITE/FORMAT/NAME" -> the
+ * targets, kept as the stored fields (each target NUL-terminated).
+ */
+typedef struct {
+    uint32_t               site;
+    uint32_t               ntargets;
+    const char            *format;
+    const char            *name;
+    size_t                 name_len;
+    const char            *targets;
+} cs_cmp_map_t;
+
 /* First two bytes of a signature literal -> the signature. */
 typedef struct {
     uint16_t               bigram;
@@ -171,6 +184,9 @@ struct cs_rules {
 
     const char           **categories;     /* sorted, unique */
     uint32_t               ncategories;
+
+    cs_cmp_map_t          *cmp_maps;       /* sorted: site, format, name */
+    uint32_t               ncmp_maps;
 
     const char *const     *gpc;            /* sorted, unique: gpc_alloc or
                                               cs_gpc_default */
@@ -308,6 +324,8 @@ typedef struct {
     size_t        errlen;
     MDB_txn      *txn;
     MDB_dbi       dbi[sizeof(cs_required_dbs) / sizeof(cs_required_dbs[0])];
+    MDB_dbi       cmp_maps;         /* optional sub-database */
+    bool          has_cmp_maps;
     cs_rules_t   *rules;
 } cs_load_t;
 
@@ -1006,6 +1024,156 @@ cs_build_categories(cs_load_t *ld)
     return 0;
 }
 
+/* Orders map entries by site index, format name, then CMP name bytes. */
+static int
+cs_cmp_map_key_cmp(const cs_cmp_map_t *m, uint32_t site, const char *format,
+    const char *name, size_t name_len)
+{
+    if (m->site != site) {
+        return m->site < site ? -1 : 1;
+    }
+
+    int c = strcmp(m->format, format);
+    if (c != 0) {
+        return c;
+    }
+
+    size_t n = m->name_len < name_len ? m->name_len : name_len;
+    c = memcmp(m->name, name, n);
+    if (c == 0 && m->name_len != name_len) {
+        c = m->name_len < name_len ? -1 : 1;
+    }
+    return c;
+}
+
+static int
+cs_cmp_map_cmp(const void *a, const void *b)
+{
+    const cs_cmp_map_t *y = b;
+
+    return cs_cmp_map_key_cmp(a, y->site, y->format, y->name, y->name_len);
+}
+
+/*
+ * Optional cmp_maps: "SITE/FORMAT/NAME" -> fields, one target each (at
+ * least one; each a recipient id or category). Needs sites, recipients and
+ * categories loaded. The format is not restricted to the ones the compiler
+ * knows, so a later compiler may add formats.
+ */
+static int
+cs_load_cmp_maps(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    MDB_stat     st;
+    MDB_cursor  *cur;
+    MDB_val      key, val;
+    int          rc;
+
+    if (!ld->has_cmp_maps) {
+        return 0;                        /* compiled before cmp_maps: empty */
+    }
+    rc = mdb_stat(ld->txn, ld->cmp_maps, &st);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot stat sub-database "
+                   "'cmp_maps': %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+    if (st.ms_entries > UINT32_MAX / 4) {
+        cs_set_err(ld->err, ld->errlen, "%s: sub-database 'cmp_maps' is too "
+                   "large", ld->path);
+        return -1;
+    }
+    if (st.ms_entries == 0) {
+        return 0;
+    }
+
+    uint32_t count = (uint32_t) st.ms_entries, n = 0;
+
+    rules->cmp_maps = calloc(count, sizeof(cs_cmp_map_t));
+    if (rules->cmp_maps == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    rc = mdb_cursor_open(ld->txn, ld->cmp_maps, &cur);
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+         rc == 0 && n < count;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+    {
+        const char    *k = key.mv_data, *end = k + key.mv_size;
+        const char    *s1 = memchr(k, '/', key.mv_size);
+        const char    *s2 = s1 ? memchr(s1 + 1, '/', (size_t) (end - s1 - 1))
+                               : NULL;
+        cs_cmp_map_t  *m = &rules->cmp_maps[n];
+        int32_t        site = -1;
+        bool           ok = s2 != NULL;
+
+        if (ok) {
+            site = cs_rules_site_find(rules, k, (size_t) (s1 - k));
+            m->name_len = (size_t) (end - s2 - 1);
+            ok = site >= 0 && cs_id_valid(s1 + 1, (size_t) (s2 - s1 - 1))
+                 && m->name_len > 0 && m->name_len <= CS_RULES_CMP_NAME_MAX;
+            for (size_t i = 0; ok && i < m->name_len; i++) {
+                unsigned char c = (unsigned char) s2[1 + i];
+                ok = c > ' ' && c < 0x7f;
+            }
+        }
+
+        /* targets: one or more non-empty fields, the value ends with NUL */
+        const char *t = val.mv_data;
+        size_t      left = val.mv_size;
+
+        ok = ok && left > 0 && t[left - 1] == '\0';
+        m->ntargets = 0;
+        while (ok && left > 0) {
+            size_t tlen = strlen(t);
+
+            ok = tlen > 0 && (cs_rules_recipient_find(rules, t, tlen) >= 0
+                              || cs_rules_is_category(rules, t, tlen));
+            m->ntargets++;
+            t += tlen + 1;
+            left -= tlen + 1;
+        }
+        if (!ok) {
+            cs_set_err(ld->err, ld->errlen, "%s: consent manager map '%.*s' "
+                       "names an unknown site, an invalid format or name, or "
+                       "a target that is neither a recipient nor a category",
+                       ld->path, (int) (key.mv_size > 140 ? 140 : key.mv_size),
+                       k);
+            mdb_cursor_close(cur);
+            return -1;
+        }
+
+        m->site = (uint32_t) site;
+        m->format = cs_arena_strndup(&rules->arena, s1 + 1,
+                                     (size_t) (s2 - s1 - 1));
+        m->name = cs_arena_strndup(&rules->arena, s2 + 1, m->name_len);
+        m->targets = cs_arena_strndup(&rules->arena, val.mv_data,
+                                      val.mv_size);
+        if (m->format == NULL || m->name == NULL || m->targets == NULL) {
+            cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            mdb_cursor_close(cur);
+            return -1;
+        }
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: reading cmp_maps: %s", ld->path,
+                   mdb_strerror(rc));
+        return -1;
+    }
+
+    /* Key order ("site/..." bytes) differs from site index order. */
+    qsort(rules->cmp_maps, n, sizeof(cs_cmp_map_t), cs_cmp_map_cmp);
+    rules->ncmp_maps = n;
+    return 0;
+}
+
 /*
  * meta "gpc_categories": fields, one category each (at least one, each a
  * category of these rules, no repeats). Absent: the default.
@@ -1154,6 +1322,16 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         }
     }
 
+    /* Optional sub-databases: absent (older files) means empty. */
+    rc = mdb_dbi_open(ld.txn, "cmp_maps", 0, &ld.cmp_maps);
+    if (rc == 0) {
+        ld.has_cmp_maps = true;
+    } else if (rc != MDB_NOTFOUND) {
+        cs_set_err(err, errlen, "%s: cannot open sub-database 'cmp_maps': %s",
+                   path, mdb_strerror(rc));
+        goto failed;
+    }
+
     if (cs_check_format(&ld) != 0
         || cs_load_recipients(&ld) != 0
         || cs_load_hosts(&ld) != 0
@@ -1161,6 +1339,7 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_load_sites(&ld) != 0
         || cs_load_declares(&ld) != 0
         || cs_build_categories(&ld) != 0
+        || cs_load_cmp_maps(&ld) != 0
         || cs_load_gpc(&ld) != 0)
     {
         goto failed;
@@ -1198,6 +1377,7 @@ cs_rules_free(cs_rules_t *rules)
     pcre2_jit_stack_free(rules->sig_jit_stack);
     free(rules->categories);
     free(rules->gpc_alloc);
+    free(rules->cmp_maps);
     free(rules->decls);
     free(rules->sites);
     free(rules->host_slots);
@@ -1452,4 +1632,42 @@ cs_rules_is_gpc_category(const cs_rules_t *rules, const char *category)
     }
     return cs_find_sorted(rules->gpc, sizeof(const char *), rules->ngpc,
                           category, strlen(category)) >= 0;
+}
+
+uint32_t
+cs_rules_site_cmp_map(const cs_rules_t *rules, uint32_t site,
+    const char *format, const char *name, size_t name_len, cs_target_cb cb,
+    void *ud)
+{
+    if (rules == NULL || format == NULL || name == NULL
+        || rules->ncmp_maps == 0 || site >= rules->nsites)
+    {
+        return 0;
+    }
+
+    uint32_t lo = 0, hi = rules->ncmp_maps;
+
+    while (lo < hi) {
+        uint32_t             mid = lo + (hi - lo) / 2;
+        const cs_cmp_map_t  *m = &rules->cmp_maps[mid];
+        int                  c = cs_cmp_map_key_cmp(m, site, format, name,
+                                                    name_len);
+
+        if (c < 0) {
+            lo = mid + 1;
+        } else if (c > 0) {
+            hi = mid;
+        } else {
+            const char *t = m->targets;
+
+            for (uint32_t i = 0; cb != NULL && i < m->ntargets; i++) {
+                size_t len = strlen(t);
+
+                cb(ud, t, len);
+                t += len + 1;
+            }
+            return m->ntargets;
+        }
+    }
+    return 0;
 }

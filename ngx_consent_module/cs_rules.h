@@ -81,6 +81,29 @@ bool cs_rules_is_category(const cs_rules_t *rules, const char *name,
     size_t len);
 
 /*
+ * Site-level consent manager maps (rules: sites[].consent_map; LMDB: the
+ * optional "cmp_maps" sub-database, absent in files compiled before it).
+ * A CMP name is 1..CS_RULES_CMP_NAME_MAX bytes of printable ASCII without
+ * spaces ("C0004", "marketing", "analytics/ga", "googleAnalytics").
+ */
+#define CS_RULES_CMP_NAME_MAX  63
+
+/* One target: a recipient id or category, len bytes (also NUL-terminated). */
+typedef void (*cs_target_cb)(void *ud, const char *target, size_t len);
+
+/*
+ * Calls cb(ud, target, target_len) for each target the site maps this CMP
+ * name to, in the rule file's order ("format" is the format NAME as the
+ * rules spell it: "onetrust", "cookiebot", "cc_cookie", "klaro"; names are
+ * compared byte for byte). Returns how many targets (0: the site does not
+ * map the name). cb may be NULL (just count). Binary search, no loop over
+ * the maps.
+ */
+uint32_t cs_rules_site_cmp_map(const cs_rules_t *rules, uint32_t site,
+    const char *format, const char *name, size_t name_len, cs_target_cb cb,
+    void *ud);
+
+/*
  * True if Global Privacy Control withdraws recipients of this category
  * (rules: top-level gpc_categories; LMDB: meta key gpc_categories). The
  * default, also for files compiled before the key existed: advertising and

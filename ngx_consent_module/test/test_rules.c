@@ -531,6 +531,14 @@ static const bad_case_t bad_cases[] = {
     { FIXTURES "bad_gpc_category.yaml", FIXTURES "bad_gpc_category.yaml:3:31: ",
       "gpc_categories: 'marketing' is not a category of any recipient or "
       "declaration" },
+    { FIXTURES "bad_cmp_format.yaml", FIXTURES "bad_cmp_format.yaml:15:7: ",
+      "unknown consent_map format 'usercentrics' (known: onetrust, "
+      "cookiebot, cc_cookie, klaro)" },
+    { FIXTURES "bad_cmp_target.yaml", FIXTURES "bad_cmp_target.yaml:15:29: ",
+      "consent_map cookiebot 'statistics': 'gamma' is neither a recipient id "
+      "nor a category" },
+    { FIXTURES "bad_cmp_empty.yaml", FIXTURES "bad_cmp_empty.yaml:15:9: ",
+      "consent_map klaro 'googleAnalytics' is an empty list" },
 };
 
 static void
@@ -641,6 +649,46 @@ static const inline_case_t inline_cases[] = {
       "inline.yaml:11:29: gpc_categories: 'analytics' is listed twice" },
     { HEAD "    hosts: [a.example.com]\n" TAIL "gpc_categories: [alpha]\n",
       "gpc_categories: 'alpha' is not a category" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "    consent_map: [onetrust]\n",
+      "inline.yaml:11:19: 'consent_map' must be a mapping of formats" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "    consent_map:\n",
+      "inline.yaml:11:5: 'consent_map' must be a mapping of formats" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {onetrust: [alpha]}\n",
+      "inline.yaml:11:30: consent_map onetrust must be a non-empty mapping" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {tcf: {'1': [alpha]}}\n",
+      "inline.yaml:11:19: unknown consent_map format 'tcf'" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {OneTrust: {C0002: [alpha]}}\n",
+      "unknown consent_map format 'OneTrust'" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {onetrust: {'C 2': [alpha]}}\n",
+      "inline.yaml:11:31: invalid onetrust name 'C 2' in consent_map: use 1 "
+      "to 63 printable ASCII characters, no spaces" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {klaro: {'': [alpha]}}\n", "invalid klaro name ''" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {klaro: {"
+      "a234567890123456789012345678901234567890123456789012345678901234: "
+      "[alpha]}}\n", "invalid klaro name 'a2345" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {klaro: {'caf\xc3\xa9': [alpha]}}\n",
+      "invalid klaro name" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {klaro: {ga: alpha}}\n",
+      "inline.yaml:11:31: consent_map klaro 'ga' must be a list of recipient "
+      "ids and/or categories" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {cc_cookie: {analytics: [alpha, analytics, alpha]}}\n",
+      "inline.yaml:11:61: consent_map cc_cookie 'analytics': 'alpha' is "
+      "listed twice" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    consent_map: {cookiebot: {marketing: [Alpha]}}\n",
+      "'Alpha' is neither a recipient id nor a category" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL "    consent_maps: {}\n",
+      "unknown site key 'consent_maps' (known: id, name, declares, "
+      "consent_map)" },
 };
 
 static void
@@ -777,7 +825,7 @@ test_gpc_categories(void **state)
 
     assert_true(cs_rules_is_gpc_category(rules, "advertising"));
     assert_true(cs_rules_is_gpc_category(rules, "functional"));  /* override */
-    assert_false(cs_rules_is_gpc_category(rules, "social"));     /* not listed */
+    assert_false(cs_rules_is_gpc_category(rules, "social"));   /* unlisted */
     assert_false(cs_rules_is_gpc_category(rules, "analytics"));
     assert_false(cs_rules_is_gpc_category(rules, "advertisin"));
     assert_false(cs_rules_is_gpc_category(rules, ""));
@@ -832,7 +880,7 @@ test_defaults_without_new_keys(void **state)
     cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
     assert_non_null(rules);
     assert_true(cs_rules_is_gpc_category(rules, "advertising"));
-    assert_true(cs_rules_is_gpc_category(rules, "social"));  /* unused: still */
+    assert_true(cs_rules_is_gpc_category(rules, "social"));  /* even unused */
     assert_false(cs_rules_is_gpc_category(rules, "analytics"));
     assert_false(cs_rules_is_gpc_category(rules, "functional"));
     cs_rules_free(rules);
@@ -845,6 +893,276 @@ test_defaults_without_new_keys(void **state)
                            &len));
     assert_int_equal(len, 23);
     assert_memory_equal(value, "advertising\0functional\0", 23);
+}
+
+/* ---------------------------------------------------------------------- */
+/* site consent settings: consent_map */
+
+typedef struct {
+    uint32_t calls;
+    char     joined[256];        /* targets joined with ',' */
+} targets_t;
+
+static void
+collect_target(void *ud, const char *target, size_t len)
+{
+    targets_t *t = ud;
+    size_t     used = strlen(t->joined);
+
+    assert_int_equal(strlen(target), len);         /* NUL-terminated too */
+    assert_true(used + len + 2 < sizeof(t->joined));
+    if (t->calls++ > 0) {
+        t->joined[used++] = ',';
+    }
+    memcpy(t->joined + used, target, len);
+    t->joined[used + len] = '\0';
+}
+
+/* The site's targets for FORMAT/NAME joined with ',', "" when unmapped. */
+static const char *
+cmp_map(const cs_rules_t *rules, const char *site, const char *format,
+    const char *name, targets_t *t)
+{
+    int32_t  s = cs_rules_site_find(rules, site, strlen(site));
+    uint32_t n;
+
+    assert_true(s >= 0);
+    memset(t, 0, sizeof(*t));
+    n = cs_rules_site_cmp_map(rules, (uint32_t) s, format, name, strlen(name),
+                              collect_target, t);
+    assert_int_equal(n, t->calls);
+    return t->joined;
+}
+
+static void
+test_cmp_maps(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160];
+    targets_t        t;
+    cs_rules_t      *rules = load_site_consent(fx, db, sizeof(db));
+    uint32_t         shop = (uint32_t) cs_rules_site_find(rules, "shop", 4);
+
+    /* found: one target, several targets (in the rule file's order) */
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C0002", &t),
+                        "analytics");
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C0004", &t),
+                        "advertising,gamma,alpha");
+    assert_int_equal(t.calls, 3);
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C0007", &t),
+                        "beta");
+    assert_string_equal(cmp_map(rules, "shop", "klaro", "alphaService", &t),
+                        "alpha");
+    assert_string_equal(cmp_map(rules, "shop", "cc_cookie", "analytics/ga",
+                                &t), "alpha");
+    /* a category only a declaration override uses */
+    assert_string_equal(cmp_map(rules, "shop", "cc_cookie", "marketing", &t),
+                        "functional");
+
+    /* not found: other names, prefixes, case */
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C0003", &t), "");
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C000", &t), "");
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C00044", &t), "");
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "c0002", &t), "");
+    assert_string_equal(cmp_map(rules, "shop", "klaro", "alphaservice", &t),
+                        "");
+    assert_string_equal(cmp_map(rules, "shop", "cc_cookie", "analytics", &t),
+                        "");
+
+    /* other format: the same name under another format is not mapped */
+    assert_string_equal(cmp_map(rules, "shop", "cookiebot", "marketing", &t),
+                        "");
+    assert_string_equal(cmp_map(rules, "shop", "klaro", "C0004", &t), "");
+    assert_string_equal(cmp_map(rules, "shop", "OneTrust", "C0004", &t), "");
+    assert_string_equal(cmp_map(rules, "shop", "tcf", "C0004", &t), "");
+
+    /* other site: its own maps, or none */
+    assert_string_equal(cmp_map(rules, "blog", "onetrust", "C0002", &t),
+                        "alpha");
+    assert_string_equal(cmp_map(rules, "blog", "onetrust", "C0004", &t), "");
+    assert_string_equal(cmp_map(rules, "blog", "cookiebot", "marketing", &t),
+                        "gamma");
+    assert_string_equal(cmp_map(rules, "blog", "cookiebot", "statistics", &t),
+                        "alpha,social");
+    assert_string_equal(cmp_map(rules, "news", "onetrust", "C0002", &t), "");
+    assert_string_equal(cmp_map(rules, "news", "cookiebot", "marketing", &t),
+                        "");
+
+    /* length-bounded name, NULL callback, bad arguments */
+    assert_int_equal(cs_rules_site_cmp_map(rules, shop, "onetrust", "C0004xyz",
+                                           5, NULL, NULL), 3);
+    assert_int_equal(cs_rules_site_cmp_map(rules, shop, "onetrust", "C0004",
+                                           0, NULL, NULL), 0);
+    assert_int_equal(cs_rules_site_cmp_map(rules, cs_rules_site_count(rules),
+                                           "onetrust", "C0004", 5, NULL,
+                                           NULL), 0);
+    assert_int_equal(cs_rules_site_cmp_map(rules, shop, NULL, "C0004", 5,
+                                           NULL, NULL), 0);
+    assert_int_equal(cs_rules_site_cmp_map(rules, shop, "onetrust", NULL, 5,
+                                           NULL, NULL), 0);
+    assert_int_equal(cs_rules_site_cmp_map(NULL, 0, "onetrust", "C0004", 5,
+                                           NULL, NULL), 0);
+    cs_rules_free(rules);
+
+    /* the dump lists each site's maps under it, sorted */
+    char  out[160], err[ERRLEN];
+    size_t len;
+
+    path_in(fx, "site_consent.txt", out, sizeof(out));
+    FILE *fp = fopen(out, "w");
+    assert_non_null(fp);
+    assert_int_equal(cs_dump(db, fp, err, sizeof(err)), CS_COMPILE_OK);
+    fclose(fp);
+    char *text = read_file(out, &len);
+    assert_non_null(strstr(text, "\ngpc_categories: [advertising, "
+                                 "functional]\n"));
+    assert_non_null(strstr(text,
+        "\nsite blog\n  name: Blog\n  declares alpha\n  declares gamma\n"
+        "  consent_map cookiebot marketing: [gamma]\n"
+        "  consent_map cookiebot statistics: [alpha, social]\n"
+        "  consent_map onetrust C0002: [alpha]\n\nsite news\n"
+        "  name: News\n  declares alpha\n\nsite shop\n"));
+    assert_non_null(strstr(text,
+        "  consent_map cc_cookie analytics/ga: [alpha]\n"
+        "  consent_map cc_cookie marketing: [functional]\n"
+        "  consent_map klaro alphaService: [alpha]\n"
+        "  consent_map onetrust C0002: [analytics]\n"
+        "  consent_map onetrust C0004: [advertising, gamma, alpha]\n"
+        "  consent_map onetrust C0007: [beta]\n"));
+    free(text);
+}
+
+/* Targets may be categories that only a later site's declaration uses. */
+static void
+test_cmp_map_target_declared_later(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], err[ERRLEN];
+    targets_t        t;
+
+    path_in(fx, "later.mdb", db, sizeof(db));
+    int rc = compile_text(fx, "later.yaml",
+        "recipients:\n"
+        "  - id: alpha\n    name: A\n    category: analytics\n"
+        "    hosts: [a.example.com]\n"
+        "sites:\n"
+        "  - id: one\n    name: One\n    declares: [alpha]\n"
+        "    consent_map: {klaro: {maps: [functional]}}\n"
+        "  - id: two\n    name: Two\n"
+        "    declares: [{recipient: alpha, category: functional}]\n",
+        db, err);
+    if (rc != CS_COMPILE_OK) {
+        fail_msg("rc=%d: %s", rc, err);
+    }
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_string_equal(cmp_map(rules, "one", "klaro", "maps", &t),
+                        "functional");
+    assert_string_equal(cmp_map(rules, "two", "klaro", "maps", &t), "");
+    cs_rules_free(rules);
+}
+
+/*
+ * Copies the required sub-databases of "src" into a new file "dst", leaving
+ * out cmp_maps and meta/gpc_categories: a file as compiled before them.
+ */
+static void
+copy_as_old_file(const char *src, const char *dst)
+{
+    static const char *const dbs[] = { "meta", "recipients", "hosts",
+                                       "signatures", "sites", "declares" };
+    MDB_env *in, *out;
+    MDB_txn *rtxn, *wtxn;
+
+    assert_int_equal(mdb_env_create(&in), 0);
+    assert_int_equal(mdb_env_set_maxdbs(in, 16), 0);
+    assert_int_equal(mdb_env_open(in, src, MDB_RDONLY | MDB_NOSUBDIR
+                                  | MDB_NOLOCK, 0), 0);
+    assert_int_equal(mdb_env_create(&out), 0);
+    assert_int_equal(mdb_env_set_maxdbs(out, 6), 0);
+    assert_int_equal(mdb_env_open(out, dst, MDB_NOSUBDIR | MDB_NOLOCK, 0644),
+                     0);
+    assert_int_equal(mdb_txn_begin(in, NULL, MDB_RDONLY, &rtxn), 0);
+    assert_int_equal(mdb_txn_begin(out, NULL, 0, &wtxn), 0);
+
+    for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+        MDB_dbi     from, to;
+        MDB_cursor *cur;
+        MDB_val     k, v;
+
+        assert_int_equal(mdb_dbi_open(rtxn, dbs[i], 0, &from), 0);
+        assert_int_equal(mdb_dbi_open(wtxn, dbs[i], MDB_CREATE, &to), 0);
+        assert_int_equal(mdb_cursor_open(rtxn, from, &cur), 0);
+        while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+            if (i == 0 && k.mv_size == 14
+                && memcmp(k.mv_data, "gpc_categories", 14) == 0)
+            {
+                continue;
+            }
+            assert_int_equal(mdb_put(wtxn, to, &k, &v, 0), 0);
+        }
+        mdb_cursor_close(cur);
+    }
+    assert_int_equal(mdb_txn_commit(wtxn), 0);
+    mdb_txn_abort(rtxn);
+    mdb_env_close(out);
+    mdb_env_close(in);
+}
+
+static void
+test_old_file_without_cmp_maps(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], old[160], err[ERRLEN], out[160];
+    targets_t        t;
+    size_t           len;
+    cs_rules_t      *rules = load_site_consent(fx, db, sizeof(db));
+
+    cs_rules_free(rules);
+    path_in(fx, "old.mdb", old, sizeof(old));
+    unlink(old);
+    copy_as_old_file(db, old);
+
+    /* it really has no cmp_maps */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi  dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, old, MDB_RDONLY | MDB_NOSUBDIR
+                                  | MDB_NOLOCK, 0), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "cmp_maps", 0, &dbi), MDB_NOTFOUND);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+
+    rules = cs_rules_load(old, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("old file does not load: %s", err);
+    }
+    assert_int_equal(cs_rules_recipient_count(rules), 3);
+    assert_int_equal(host(rules, "x.beta.example.com"), rid(rules, "beta"));
+    assert_string_equal(declared_category(rules, "shop", "gamma"),
+                        "functional");
+    assert_string_equal(cmp_map(rules, "shop", "onetrust", "C0004", &t), "");
+    assert_string_equal(cmp_map(rules, "blog", "onetrust", "C0002", &t), "");
+    /* the default GPC categories */
+    assert_true(cs_rules_is_gpc_category(rules, "advertising"));
+    assert_true(cs_rules_is_gpc_category(rules, "social"));
+    assert_false(cs_rules_is_gpc_category(rules, "functional"));
+    cs_rules_free(rules);
+
+    /* and the dump prints it, without maps or GPC categories */
+    path_in(fx, "old.txt", out, sizeof(out));
+    FILE *fp = fopen(out, "w");
+    assert_non_null(fp);
+    assert_int_equal(cs_dump(old, fp, err, sizeof(err)), CS_COMPILE_OK);
+    fclose(fp);
+    char *text = read_file(out, &len);
+    assert_non_null(strstr(text, "\nsite shop\n"));
+    assert_null(strstr(text, "consent_map"));
+    assert_null(strstr(text, "gpc_categories"));
+    free(text);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -937,6 +1255,9 @@ test_loader_errors(void **state)
     char err[ERRLEN];
     cs_rules_t *rules = cs_rules_load(path, err, sizeof(err));
     assert_non_null(rules);                  /* empty but well-formed */
+    assert_int_equal(cs_rules_site_cmp_map(rules, 0, "onetrust", "C0002", 5,
+                                           NULL, NULL), 0);
+    assert_true(cs_rules_is_gpc_category(rules, "advertising"));
     assert_int_equal(cs_rules_recipient_count(rules), 0);
     assert_int_equal(host(rules, "a.example.com"), -1);
     assert_false(cs_rules_is_category(rules, "analytics", 9));
@@ -964,6 +1285,68 @@ test_loader_errors(void **state)
         db_put(path, "meta", "gpc_categories", gpc[i].value, gpc[i].len);
         expect_load_error(path, gpc[i].error);
     }
+
+    /* cmp_maps records written by another tool (minimal.yaml: site shop,
+       recipient alpha, category analytics) */
+    static const struct {
+        const char *key;
+        const char *value;
+        size_t      len;
+    } maps[] = {
+        { "nosite/onetrust/C0002", "alpha", 6 },
+        { "shop/onetrust", "alpha", 6 },
+        { "shop//C0002", "alpha", 6 },
+        { "shop/One Trust/C0002", "alpha", 6 },
+        { "shop/onetrust/", "alpha", 6 },
+        { "shop/onetrust/C 2", "alpha", 6 },
+        { "shop/onetrust/"
+          "a234567890123456789012345678901234567890123456789012345678901234",
+          "alpha", 6 },
+        { "shop/onetrust/C0002", "gamma", 6 },
+        { "shop/onetrust/C0002", "alpha", 5 },
+        { "shop/onetrust/C0002", "", 0 },
+        { "shop/onetrust/C0002", "alpha\0", 7 },
+        { "shop/onetrust/C0002", "\0alpha", 7 },
+    };
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+        path_in(fx, "maps.mdb", path, sizeof(path));
+        unlink(path);
+        assert_int_equal(cs_compile(FIXTURES "minimal.yaml", path, err,
+                                    sizeof(err)), CS_COMPILE_OK);
+        db_put(path, "cmp_maps", maps[i].key, maps[i].value, maps[i].len);
+        expect_load_error(path, "consent manager map");
+    }
+
+    /* the message names the record */
+    path_in(fx, "maps.mdb", path, sizeof(path));
+    unlink(path);
+    assert_int_equal(cs_compile(FIXTURES "minimal.yaml", path, err,
+                                sizeof(err)), CS_COMPILE_OK);
+    db_put(path, "cmp_maps", "shop/usercentrics/Google Analytics", "alpha",
+           6);
+    expect_load_error(path, "consent manager map 'shop/usercentrics/Google "
+                      "Analytics'");
+
+    /* a format this compiler does not write, a 63-byte name: accepted */
+    unlink(path);
+    assert_int_equal(cs_compile(FIXTURES "minimal.yaml", path, err,
+                                sizeof(err)), CS_COMPILE_OK);
+    db_put(path, "cmp_maps", "shop/usercentrics/GoogleAnalytics", "alpha\0"
+           "analytics", 16);
+    db_put(path, "cmp_maps", "shop/onetrust/"
+           "a23456789012345678901234567890123456789012345678901234567890123",
+           "alpha", 6);
+    rules = cs_rules_load(path, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("%s", err);
+    }
+    targets_t t;
+    assert_string_equal(cmp_map(rules, "shop", "usercentrics",
+                                "GoogleAnalytics", &t), "alpha,analytics");
+    assert_int_equal(cs_rules_site_cmp_map(rules, 0, "onetrust",
+        "a23456789012345678901234567890123456789012345678901234567890123",
+        63, NULL, NULL), 1);
+    cs_rules_free(rules);
 
     path_in(fx, "text.mdb", path, sizeof(path));
     write_file(path, "this is not an LMDB file, just some text padding it "
@@ -994,6 +1377,9 @@ main(void)
         cmocka_unit_test(test_many_hosts),
         cmocka_unit_test(test_gpc_categories),
         cmocka_unit_test(test_defaults_without_new_keys),
+        cmocka_unit_test(test_cmp_maps),
+        cmocka_unit_test(test_cmp_map_target_declared_later),
+        cmocka_unit_test(test_old_file_without_cmp_maps),
         cmocka_unit_test(test_loader_errors),
     };
 
