@@ -237,6 +237,22 @@ grant_target(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
     return 0;
 }
 
+typedef struct {
+    const cs_rules_t  *rules;
+    uint32_t           site;
+    uint64_t          *allowed;
+    int                granted;
+} grant_ctx_t;
+
+static void
+grant_site_target(void *ud, const char *target, size_t len)
+{
+    grant_ctx_t *gc = ud;
+
+    gc->granted += grant_target(gc->rules, gc->site, gc->allowed, target,
+                                len);
+}
+
 int
 cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
     cs_cmp_format_t format, const cs_cmp_consent_t *c,
@@ -256,7 +272,10 @@ cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
         if (!c->items[i].granted) {
             continue;
         }
-        /* consent_map first; then the format's defaults; then the name */
+        /*
+         * consent_map (per server) first; then the site's table in the
+         * rules; then the format's defaults; then the name itself
+         */
         for (size_t m = 0; m < nmaps; m++) {
             if (maps[m].format == format && maps[m].name_len == len
                 && memcmp(maps[m].name, name, len) == 0)
@@ -265,6 +284,13 @@ cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
                                         maps[m].target_len);
                 mapped = true;
             }
+        }
+        if (!mapped) {
+            grant_ctx_t gc = { rules, site, allowed, 0 };
+            mapped = cs_rules_site_cmp_map(rules, site,
+                                           cs_cmp_format_name(format), name,
+                                           len, grant_site_target, &gc) > 0;
+            granted += gc.granted;
         }
         bool by_default = false;
         for (size_t d = 0;

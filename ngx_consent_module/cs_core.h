@@ -87,7 +87,8 @@ typedef struct {
 
 /*
  * ORs into allowed what a decoded CMP cookie grants on the site. Each
- * granted item goes through the maps naming it, else the format's defaults
+ * granted item goes through the maps naming it, else the site's consent_map
+ * table in the rules, else the format's defaults
  * (OneTrust C0002-C0005, Cookiebot's categories, the usual cookieconsent
  * category names), else is taken as a recipient id or category of the same
  * name (cookieconsent services by their service part). A TC string allows

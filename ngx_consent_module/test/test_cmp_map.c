@@ -198,6 +198,45 @@ test_all_granted_and_tcf(void **state)
     assert_string_equal(allowed_ids(allowed), "");
 }
 
+/* The site's consent_map table in the rules (t/rules/site_consent.yaml). */
+static void
+test_site_table(void **state)
+{
+    char              dir[64];
+    cs_rules_t       *saved = ts_rules;
+    cs_rules_t       *site_rules;
+    cs_consent_map_t  over[] = { { CS_CMP_ONETRUST, "C0007", 5, "alpha", 5 } };
+
+    (void) state;
+    site_rules = ts_compile_and_load("t/rules/site_consent.yaml", dir,
+                                     sizeof(dir));
+    assert_non_null(site_rules);
+    ts_rules = site_rules;
+
+    /* the site's table maps a custom group */
+    assert_string_equal(apply("shop", CS_CMP_ONETRUST, "C0007=1", NULL, 0),
+                        "beta");
+    /* several targets, ids and categories */
+    assert_string_equal(apply("shop", CS_CMP_ONETRUST, "C0004=1", NULL, 0),
+                        "alpha,beta,gamma");
+    /* the site's table replaces the format's default (statistics would be
+       analytics only: alpha) */
+    assert_string_equal(apply("blog", CS_CMP_COOKIEBOT, "statistics=1",
+                              NULL, 0),
+                        "alpha,gamma");
+    /* another site's table does not apply: news has none, default applies */
+    assert_string_equal(apply("news", CS_CMP_COOKIEBOT, "statistics=1",
+                              NULL, 0),
+                        "alpha");
+    /* consent_map in the server config wins over the site's table */
+    assert_string_equal(apply("shop", CS_CMP_ONETRUST, "C0007=1", over, 1),
+                        "alpha");
+
+    ts_rules = saved;
+    cs_rules_free(site_rules);
+    ts_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -208,6 +247,7 @@ main(void)
         cmocka_unit_test(test_consent_map_overrides),
         cmocka_unit_test(test_only_declared),
         cmocka_unit_test(test_all_granted_and_tcf),
+        cmocka_unit_test(test_site_table),
     };
 
     return cmocka_run_group_tests_name("cmp_map", tests, ts_rules_setup,
