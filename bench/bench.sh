@@ -3,7 +3,7 @@
 # the same stripping done with subs_filter regexes, on a ~350 KB booking page
 # carrying ~40 tracker elements (bench/make-page.pl).
 #
-# One nginx (prefix build/bench/) with four server blocks on 127.0.0.1:
+# One nginx (prefix build/bench/) with six server blocks on 127.0.0.1:
 #   origin  BENCH_PORT     serves build/bench/page.html as a static file
 #   A       BENCH_PORT+1   gate off: plain proxy to the origin
 #   B       BENCH_PORT+2   gate on, site air-booking; no consent cookie, so
@@ -11,6 +11,9 @@
 #                          also run with "Cookie: consent=all" (nothing goes)
 #   C       BENCH_PORT+3   subs_filter: one regex per tag pattern, built from
 #                          the same rules (bench/subs-filter-conf.pl)
+#   D       BENCH_PORT+4   gate on, consent_action neutralize, no consent
+#   E       BENCH_PORT+5   gate on, consent from OneTrust + TCF cookies that
+#                          grant nothing (the cost of decoding them)
 # The fronts share proxy settings: HTTP/1.1 and upstream keepalive, identical
 # proxy buffers (the page fits in memory, no temp files), no compression.
 #
@@ -50,6 +53,10 @@ conns=${BENCH_CONNECTIONS:-16}
 port=${BENCH_PORT:-18080}
 pcre_jit=${BENCH_PCRE_JIT:-on}          # nginx's regexes (subs_filter); the gate JITs its own
 p_origin=$port p_off=$((port + 1)) p_on=$((port + 2)) p_subs=$((port + 3))
+p_neu=$((port + 4)) p_cmp=$((port + 5))
+# a real-shaped OneTrust cookie (strictly necessary only) and a TC string:
+# the CMP variant pays for decoding them and still strips everything
+cmp_cookie='OptanonConsent=isGpcEnabled=0&datestamp=Mon+Sep+01+2025+16%3A10%3A37+GMT%2B0530+(India+Standard+Time)&version=202505.1.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=56f5c5c8-9304-4e13-9611-2112b05715e1&interactionCount=1&isAnonUser=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0003%3A0%2CC0002%3A0%2CC0004%3A0&AwaitingReconsent=false&geolocation=IN%3BKL; euconsent-v2=CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA'
 
 die() { echo "bench: $*" >&2; exit 2; }
 
@@ -171,6 +178,28 @@ http {
         }
     }
 
+    # D: gate on, neutralize instead of strip
+    server {
+        listen  127.0.0.1:$p_neu;
+        consent         on;
+        consent_site    air-booking;
+        consent_action  neutralize;
+        location / {$proxy_common
+        }
+    }
+
+    # E: gate on, consent read from a consent manager's cookies
+    server {
+        listen  127.0.0.1:$p_cmp;
+        consent         on;
+        consent_site    air-booking;
+        consent_cookie  OptanonConsent onetrust;
+        consent_cookie  euconsent-v2 tcf;
+        consent_cookie  consent;
+        location / {$proxy_common
+        }
+    }
+
     # C: subs_filter stripping the same elements with regexes
     server {
         listen  127.0.0.1:$p_subs;
@@ -199,7 +228,7 @@ stop_nginx                                   # a leftover from an aborted run
 trap stop_nginx EXIT
 trap 'exit 130' INT TERM
 
-for p in $p_origin $p_off $p_on $p_subs; do
+for p in $p_origin $p_off $p_on $p_subs $p_neu $p_cmp; do
     if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/"; then
         die "port $p is in use; set BENCH_PORT"
     fi
@@ -225,6 +254,8 @@ fetch off    "$p_off"
 fetch on     "$p_on"
 fetch all    "$p_on" -H 'Cookie: consent=all'
 fetch subs   "$p_subs"
+fetch neu    "$p_neu"
+fetch cmp    "$p_cmp" -H "Cookie: $cmp_cookie"
 
 size() { stat -c %s "$1"; }
 mentions() { perl -ne 'BEGIN { open my $f, "<", shift or die; chomp($re = <$f>) } $n++ while /$re/gio; END { print $n + 0 }' "$bench/hosts.re" "$1"; }
@@ -238,7 +269,7 @@ origin_size=$(size "$o/origin.html")
 echo
 echo "== page: $origin_size bytes, $expect_elements tracker elements, $expect_kept tracker host names kept on purpose (links, JSON-LD)"
 printf '%-34s %9s %9s %10s %14s\n' "response (one curl each)" bytes removed "elements" "host mentions"
-for v in "origin:origin (static)" "off:A gate off" "on:B gate on, no consent" "all:B gate on, consent=all" "subs:C subs_filter"; do
+for v in "origin:origin (static)" "off:A gate off" "on:B gate on, no consent" "all:B gate on, consent=all" "subs:C subs_filter" "neu:D neutralize, no consent" "cmp:E CMP cookies, no consent"; do
     f=$o/${v%%:*}.html
     printf '%-34s %9d %9d %10d %14d\n' "${v#*:}" "$(size "$f")" $((origin_size - $(size "$f"))) \
         "$(changed_lines "$o/origin.html" "$f")" "$(mentions "$f")"
@@ -265,6 +296,9 @@ check "gate on removes all $expect_elements tracker elements" \
 check "gate on leaves only the $expect_kept kept host names" test "$(mentions "$o/on.html")" -eq "$expect_kept"
 check "subs_filter leaves only the $expect_kept kept host names" test "$(mentions "$o/subs.html")" -eq "$expect_kept"
 check "subs_filter output is byte-identical to the gate's" cmp -s "$o/on.html" "$o/subs.html"
+check "CMP cookies granting nothing strip like no consent" cmp -s "$o/on.html" "$o/cmp.html"
+check "neutralize leaves no tracker script or pixel able to load" \
+    test "$(grep -cE '<(script|img|iframe)[^>]* src="https://(connect\.facebook|www\.googletagmanager|static\.criteo)' "$o/neu.html")" -eq 0
 if ! cmp -s "$o/on.html" "$o/subs.html"; then
     diff "$o/on.html" "$o/subs.html" | head -20 || true
 fi
@@ -275,15 +309,19 @@ declare -A url=(
     [on]="http://127.0.0.1:$p_on/"
     [all]="http://127.0.0.1:$p_on/"
     [subs]="http://127.0.0.1:$p_subs/"
+    [neu]="http://127.0.0.1:$p_neu/"
+    [cmp]="http://127.0.0.1:$p_cmp/"
 )
-declare -A hdr=([off]="" [on]="" [all]="Cookie: consent=all" [subs]="")
+declare -A hdr=([off]="" [on]="" [all]="Cookie: consent=all" [subs]="" [neu]="" [cmp]="Cookie: $cmp_cookie")
 declare -A label=(
     [off]="A  gate off (plain proxy)"
     [on]="B  gate on, no consent (strip all)"
     [all]="B' gate on, consent=all (strip none)"
     [subs]="C  subs_filter regexes"
+    [neu]="D  gate on, neutralize, no consent"
+    [cmp]="E  gate on, OneTrust+TCF cookies"
 )
-variants=(off on all subs)
+variants=(off on all neu cmp subs)
 declare -A results=() cpu=()
 others=""
 
@@ -379,6 +417,12 @@ printf '%-24s %14s %20s   %s\n' "gate on / gate off" "$ratio_off ($(verdict "$ra
     "$cratio_off ($(verdict "$cratio_off" 0.90))" ">= 0.90"
 printf '%-24s %14s %20s   %s\n' "gate on / subs_filter" "${ratio_subs}x ($(verdict "$ratio_subs" 5))" \
     "${cratio_subs}x ($(verdict "$cratio_subs" 5))" ">= 5x"
+printf '%-24s %14s %20s   %s\n' "neutralize / strip" \
+    "$(awk -v a="${med[neu]}" -v b="${med[on]}" 'BEGIN {printf "%.3f", a / b}')" \
+    "$(awk -v a="${mcpu[neu]}" -v b="${mcpu[on]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')" "~1"
+printf '%-24s %14s %20s   %s\n' "CMP cookies / list" \
+    "$(awk -v a="${med[cmp]}" -v b="${med[on]}" 'BEGIN {printf "%.3f", a / b}')" \
+    "$(awk -v a="${mcpu[cmp]}" -v b="${mcpu[on]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')" "~1"
 echo "(targets are reported, not enforced: this is a measurement on a noisy machine)"
 
 if [ "$verify_ok" != 1 ]; then
