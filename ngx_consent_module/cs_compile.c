@@ -673,7 +673,8 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
                     *k_sent = NULL, *v_sent = NULL, *k_purpose = NULL,
                     *v_purpose = NULL, *k_hosts = NULL, *v_hosts = NULL,
                     *k_sigs = NULL, *v_sigs = NULL, *k_tcf = NULL,
-                    *v_tcf = NULL, *k_app = NULL, *v_app = NULL;
+                    *v_tcf = NULL, *k_app = NULL, *v_app = NULL,
+                    *k_tcfp = NULL, *v_tcfp = NULL;
     void            *it = NULL;
     struct fy_node_pair *pair;
 
@@ -702,11 +703,13 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         else if (cs_text_is(ks, klen, "signatures")) { k_sigs = k; v_sigs = v; }
         else if (cs_text_is(ks, klen, "tcf_vendor_id")) { k_tcf = k;
                                                           v_tcf = v; }
+        else if (cs_text_is(ks, klen, "tcf_purposes")) { k_tcfp = k;
+                                                         v_tcfp = v; }
         else if (cs_text_is(ks, klen, "app_only"))   { k_app = k; v_app = v; }
         else {
             cs_error_at(cc, k, NULL, "unknown recipient key '%.*s' (known: "
                         "id, name, category, sent, purpose, hosts, "
-                        "signatures, tcf_vendor_id, app_only)",
+                        "signatures, tcf_vendor_id, tcf_purposes, app_only)",
                         (int) (klen > 60 ? 60 : klen), ks);
         }
     }
@@ -792,6 +795,57 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         }
     }
     if (cs_buf_field(&cc->val, s, len) != 0) {
+        cs_oom(cc);
+    }
+
+    /*
+     * tcf_purposes: the IAB purposes (besides purpose 1) whose consent the
+     * vendor needs too; stored as a 6th field, purpose numbers joined by ','
+     */
+    char     purposes[24 * 3];
+    size_t   plen = 0;
+    if (k_tcfp != NULL) {
+        if (k_tcf == NULL) {
+            cs_error_at(cc, k_tcfp, NULL, "tcf_purposes needs tcf_vendor_id");
+        } else if (v_tcfp == NULL || !fy_node_is_sequence(v_tcfp)) {
+            cs_error_at(cc, v_tcfp, k_tcfp, "tcf_purposes must be a list of "
+                        "IAB purpose numbers (2 to 24)");
+        } else {
+            void           *pit = NULL;
+            struct fy_node *item;
+            uint32_t        seen = 0;
+
+            while ((item = fy_node_sequence_iterate(v_tcfp, &pit)) != NULL) {
+                const char *ps;
+                size_t      pl;
+                unsigned    num = 0;
+
+                if (!cs_scalar(cc, item, k_tcfp, "tcf purpose", &ps, &pl)) {
+                    continue;
+                }
+                for (size_t i = 0; i < pl && i < 3; i++) {
+                    num = (ps[i] >= '0' && ps[i] <= '9')
+                          ? num * 10 + (unsigned) (ps[i] - '0') : 100;
+                }
+                if (pl == 0 || pl > 2 || num < 2 || num > 24) {
+                    cs_error_at(cc, item, k_tcfp, "tcf purpose '%.*s' is not "
+                                "a number from 2 to 24",
+                                (int) (pl > 20 ? 20 : pl), ps);
+                    continue;
+                }
+                if (seen & (1u << num)) {
+                    cs_error_at(cc, item, k_tcfp, "tcf purpose %u is listed "
+                                "twice", num);
+                    continue;
+                }
+                seen |= 1u << num;
+                plen += (size_t) snprintf(purposes + plen,
+                                          sizeof(purposes) - plen, "%s%u",
+                                          plen ? "," : "", num);
+            }
+        }
+    }
+    if (cs_buf_field(&cc->val, purposes, plen) != 0) {
         cs_oom(cc);
     }
 
@@ -2079,16 +2133,18 @@ cs_dump(const char *db, FILE *out, char *err, size_t errlen)
     }
     while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
         static const char *const names[] = { "name", "category", "sent",
-                                             "purpose", "tcf_vendor_id" };
+                                             "purpose", "tcf_vendor_id",
+                                             "tcf_purposes" };
         char    prefix[CS_ID_MAX + 2];
         int     plen;
 
         fputc('\n', out);
         fprintf(out, "recipient %.*s\n", (int) key.mv_size,
                 (const char *) key.mv_data);
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 6; i++) {
             size_t       flen;
             const char  *f = cs_field(&val, i, &flen);
+
 
             if (i == 2) {
                 cs_put_sent(out, "  ", f, flen);

@@ -321,7 +321,8 @@ cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
             const cs_recipient_t *rec = cs_rules_recipient(rules, r);
             if (rec->tcf_vendor_id
                 && cs_rules_site_declares(rules, site, r)
-                && cs_tcf_vendor_allowed(&c->tcf, rec->tcf_vendor_id, 0))
+                && cs_tcf_vendor_allowed(&c->tcf, rec->tcf_vendor_id,
+                                         rec->tcf_purposes))
             {
                 cs_bitset_set(allowed, r);
                 granted++;

@@ -425,8 +425,8 @@ cs_load_recipients(cs_load_t *ld)
          rc == 0 && n < count;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
     {
-        const char *f[5];
-        int nf = cs_split_fields(&val, f, 5);
+        const char *f[6];
+        int nf = cs_split_fields(&val, f, 6);
 
         if (!cs_id_valid(key.mv_data, key.mv_size)) {
             cs_set_err(ld->err, ld->errlen, "%s: invalid recipient id '%.*s'",
@@ -454,6 +454,22 @@ cs_load_recipients(cs_load_t *ld)
                 break;                      /* real ids are 4 digits */
             }
             r->tcf_vendor_id = r->tcf_vendor_id * 10 + (uint32_t) (*d - '0');
+        }
+        /* optional 6th field: "2,3,4"; absent in files from before it */
+        r->tcf_purposes = 0;
+        for (const char *d = nf >= 6 ? f[5] : ""; *d; ) {
+            unsigned num = 0;
+            while (*d >= '0' && *d <= '9' && num < 100) {
+                num = num * 10 + (unsigned) (*d++ - '0');
+            }
+            if (num < 1 || num > 24 || (*d != ',' && *d != '\0')) {
+                cs_set_err(ld->err, ld->errlen, "%s: recipient '%.*s': "
+                           "malformed tcf_purposes", ld->path,
+                           (int) key.mv_size, (const char *) key.mv_data);
+                goto failed;
+            }
+            r->tcf_purposes |= 1u << (num - 1);
+            d += (*d == ',');
         }
         if (r->id == NULL || r->name == NULL || r->category == NULL
             || r->sent == NULL || r->purpose == NULL)

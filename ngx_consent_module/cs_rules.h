@@ -25,6 +25,8 @@ typedef struct {
     const char  *sent;        /* information sent (free text) */
     const char  *purpose;     /* purpose text */
     uint32_t     tcf_vendor_id;  /* IAB TCF global vendor list id, 0: none */
+    uint32_t     tcf_purposes;   /* further purposes the vendor needs
+                                    consent for: bit (n-1) = purpose n */
 } cs_recipient_t;
 
 /*

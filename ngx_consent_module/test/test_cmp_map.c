@@ -237,6 +237,59 @@ test_site_table(void **state)
     ts_rmtree(dir);
 }
 
+/* A recipient's tcf_purposes: its vendor also needs those purposes. */
+static void
+test_tcf_purposes(void **state)
+{
+    char                     dir[64], err[512];
+    cs_rules_t              *saved = ts_rules, *r;
+    static cs_cmp_consent_t  c;
+    uint64_t                 allowed[cs_bitset_words(TS_MAX_RECIPIENTS)];
+
+    (void) state;
+    r = ts_compile_and_load("t/rules/tcf_purposes.yaml", dir, sizeof(dir));
+    assert_non_null(r);
+    ts_rules = r;
+    assert_int_equal(cs_rules_recipient(r, ts_rid("adco"))->tcf_purposes,
+                     (1u << 1) | (1u << 3));
+
+    memset(&c, 0, sizeof(c));
+    c.has_tcf = true;
+    c.tcf.version = 2;
+    c.tcf.max_vendor_id = 100;
+    c.tcf.vendor_consent[(91 - 1) / 8] |= (uint8_t) (1u << ((91 - 1) % 8));
+    c.tcf.vendor_consent[(16 - 1) / 8] |= (uint8_t) (1u << ((16 - 1) % 8));
+
+    /* purposes 1 and 2: statco (needs only 1) yes, adco (needs 2 and 4) no */
+    c.tcf.purposes_consent = (1u << 0) | (1u << 1);
+    memset(allowed, 0, sizeof(allowed));
+    cs_consent_apply_cmp(r, ts_site("shop"), CS_CMP_TCF, &c, NULL, 0,
+                         allowed);
+    assert_string_equal(allowed_ids(allowed), "statco");
+
+    /* purposes 1, 2 and 4: both */
+    c.tcf.purposes_consent |= 1u << 3;
+    memset(allowed, 0, sizeof(allowed));
+    cs_consent_apply_cmp(r, ts_site("shop"), CS_CMP_TCF, &c, NULL, 0,
+                         allowed);
+    assert_string_equal(allowed_ids(allowed), "adco,statco");
+
+    ts_rules = saved;
+    cs_rules_free(r);
+    ts_rmtree(dir);
+
+    /* a purpose out of range is a rule error naming its place */
+    snprintf(dir, sizeof(dir), "/tmp/cs_test.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char db[128];
+    snprintf(db, sizeof(db), "%s/x.mdb", dir);
+    assert_int_equal(cs_compile("t/rules/bad_tcf_purposes.yaml", db, err,
+                                sizeof(err)), CS_COMPILE_INVALID);
+    assert_non_null(strstr(err, "bad_tcf_purposes.yaml:8:"));
+    assert_non_null(strstr(err, "'25'"));
+    ts_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -248,6 +301,7 @@ main(void)
         cmocka_unit_test(test_only_declared),
         cmocka_unit_test(test_all_granted_and_tcf),
         cmocka_unit_test(test_site_table),
+        cmocka_unit_test(test_tcf_purposes),
     };
 
     return cmocka_run_group_tests_name("cmp_map", tests, ts_rules_setup,
