@@ -1,0 +1,124 @@
+# consentctl check / diff / filter / disclosure, run as a command (no nginx).
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use JSON::PP;
+
+my $B = 'build/consentctl';
+plan skip_all => "$B not built (make)" unless -x $B;
+my $dir = tempdir(CLEANUP => 1);
+
+sub run {            # (stdout, exit code) of consentctl with a shell-quoted argv
+    my ($args, $stdin) = @_;
+    my $cmd = "$B $args 2>$dir/stderr";
+    $cmd .= " < $stdin" if defined $stdin;
+    my $out = `$cmd`;
+    return ($out, $? >> 8);
+}
+sub slurp { local $/; open my $f, '<', $_[0] or die "$_[0]: $!"; my $s = <$f>; $s }
+sub spew  { open my $f, '>', $_[0] or die "$_[0]: $!"; print $f $_[1]; close $f }
+
+my $db = "$dir/ana.mdb";
+my ($out, $rc) = run("compile rules/ana.yaml -o $db");
+is($rc, 0, 'compile rules/ana.yaml');
+
+# ---- check
+($out, $rc) = run('check rules/ana.yaml');
+is($rc, 0, 'check: rules/ana.yaml has no findings');
+is($out, '', 'check: ... and prints nothing');
+
+($out, $rc) = run('check t/ops/overlap.yaml');
+is($rc, 1, 'check: overlapping suffix is a finding');
+like($out, qr{^t/ops/overlap\.yaml:15: warning: host 'widgets\.facebook\.com' of recipient 'acme' lies under 'facebook\.com' of recipient 'meta'}m,
+     'check: overlap named with file:line');
+
+($out, $rc) = run('check t/ops/catastrophic.yaml');
+is($rc, 1, 'check: catastrophic signature is a finding');
+like($out, qr{^t/ops/catastrophic\.yaml:10: error: signature slow:000 is catastrophic: .*match limit exceeded}m,
+     'check: catastrophic signature named with file:line');
+
+($out, $rc) = run('check t/rules/bad_regex.yaml');
+is($rc, 1, 'check: compiler errors are findings');
+like($out, qr{^t/rules/bad_regex\.yaml:\d+:\d+: }m, 'check: compiler finding as FILE:LINE:COL');
+
+($out, $rc) = run("check $dir/missing.yaml");
+is($rc, 2, 'check: missing file is an I/O error');
+
+# ---- diff
+($out, $rc) = run("diff $db $db");
+is($rc, 0, 'diff: DB vs itself: identical');
+is($out, '', 'diff: DB vs itself: no output');
+
+($out, $rc) = run("diff $db rules/ana.yaml");
+is($rc, 0, 'diff: DB vs its source: identical');
+
+my $y = slurp('rules/ana.yaml');
+(my $m = $y) =~ s/name: "Google LLC\."/name: "Google LLC"/ or die;
+$m =~ s{(\n      - googletagmanager\.com\n)}{$1      - example-tags.com\n} or die;
+spew("$dir/mod.yaml", $m);
+($out, $rc) = run("diff $db $dir/mod.yaml");
+is($rc, 1, 'diff: modified source differs');
+is($out, qq{~ recipients/google name: "Google LLC." -> "Google LLC"\n+ hosts/example-tags.com: "google"\n},
+   'diff: exactly the changes, in sub-database then key order');
+($out, $rc) = run("diff $dir/mod.yaml $db");
+is($out, qq{~ recipients/google name: "Google LLC" -> "Google LLC."\n- hosts/example-tags.com: "google"\n},
+   'diff: reversed');
+
+# ---- filter (cases as in t/020-tokenizer.t: air-booking, consent none)
+my $FB = 'https://connect.facebook.net/en_US/fbevents.js';
+spew("$dir/a.html", qq{<p>a</p><script src="$FB"></script><p>b</p>});
+($out, $rc) = run("filter --db $db --site air-booking $dir/a.html");
+is($rc, 0, 'filter: exit 0');
+is($out, '<p>a</p><p>b</p>', 'filter: the gate output of t/020 "script src of a recipient is removed"');
+($out, $rc) = run("filter --db $db --site air-booking --consent meta - ", "$dir/a.html");
+is($out, qq{<p>a</p><script src="$FB"></script><p>b</p>}, 'filter: consented (stdin): kept');
+($out, $rc) = run("filter --db $db --site air-booking --report $dir/a.html");
+is($out, "8 script meta removed\n", 'filter --report: removed');
+($out, $rc) = run("filter --db $db --site air-booking --action neutralize $dir/a.html");
+is($out, qq{<p>a</p><script type="text/plain" data-consent="meta" data-consent-src="$FB"></script><p>b</p>},
+   'filter: neutralize');
+($out, $rc) = run("filter --db $db --site air-booking --action neutralize --report $dir/a.html");
+is($out, "8 script meta neutralized\n", 'filter --report: neutralized');
+spew("$dir/b.html", qq{<script src="/js/a.js"></script><img src="https://www.facebook.com/tr?id=1"><script>gtag("js")</script>});
+($out, $rc) = run("filter --db $db --site air-booking --consent meta --report $dir/b.html");
+is($out, "0 script - kept\n32 img meta kept\n76 script google removed\n", 'filter --report: kept and removed');
+($out, $rc) = run("filter --db $db --site nosuch $dir/a.html");
+is($rc, 2, 'filter: unknown site is a usage error');
+
+# ---- disclosure
+($out, $rc) = run("disclosure --db $db --site mall --format json");
+is($rc, 0, 'disclosure: exit 0');
+my $j = decode_json($out);
+is_deeply([map { $_->{id} } @{$j->{recipients}}], ['google'], 'disclosure mall: exactly google');
+is($j->{recipients}[0]{name}, 'Google LLC.', 'disclosure mall: legal name');
+is($j->{recipients}[0]{service}, 'Google Analytics', 'disclosure mall: service');
+is_deeply($j->{recipients}[0]{sent}, ['cookie'], 'disclosure mall: mall-specific sent');
+is($j->{recipients}[0]{purpose}, "\x{30b5}\x{30a4}\x{30c8}\x{5229}\x{7528}\x{8005}\x{306b}\x{95a2}\x{3059}\x{308b}\x{30a2}\x{30af}\x{30bb}\x{30b9}\x{60c5}\x{5831}\x{3092}\x{5206}\x{6790}\x{3059}\x{308b}\x{305f}\x{3081}\x{306b}\x{5229}\x{7528}\x{3057}\x{307e}\x{3059}\x{3002}",
+   'disclosure mall: mall-specific purpose');
+
+my @air = qw(google lineyahoo microsoft meta x criteo rtbhouse smartnews tiktok tealium adobe pinterest skyscanner);
+($out, $rc) = run("disclosure --db rules/ana.yaml --site air-booking --format json --lang en");
+$j = decode_json($out);
+is_deeply([map { $_->{id} } @{$j->{recipients}}], \@air, 'disclosure air-booking (source): 13 in declaration order');
+is($j->{headings}[2], 'Information sent', 'disclosure: English headings');
+($out, $rc) = run("disclosure --db $db --site air-booking --format json");
+$j = decode_json($out);
+is_deeply([map { $_->{id} } @{$j->{recipients}}], [sort @air], 'disclosure air-booking (DB): 13, id order (the DB keeps no order)');
+
+($out, $rc) = run("disclosure --db $db --site mall");
+like($out, qr{<th>\x{e9}\x{80}\x{81}\x{e4}\x{bf}\x{a1}\x{e5}\x{85}\x{88}</th>}, 'disclosure html: Japanese heading 送信先');
+
+($out, $rc) = run('disclosure --db t/ops/escape.yaml --site shop');
+like($out, qr{<h2>[^<]* &lt;x&gt;</h2>}, 'html: site name escaped');
+like($out, qr{<td>Alpha &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot; &#39;Ltd&#39;</td>}, 'html: name escaped');
+like($out, qr{<li>a&lt;b</li>}, 'html: list item escaped');
+unlike($out, qr{<b>|a<b}, 'html: no raw planted markup');
+($out, $rc) = run('disclosure --db t/ops/escape.yaml --site shop --format json');
+$j = decode_json($out);
+is($j->{recipients}[0]{name}, q{Alpha <b>&</b> "Co" 'Ltd'}, 'json: round-trips');
+is_deeply($j->{recipients}[0]{sent}, ['a<b', "tab\there"], 'json: control chars escaped');
+($out, $rc) = run("disclosure --db $db --site nosuch");
+is($rc, 1, 'disclosure: unknown site is exit 1');
+
+done_testing();
