@@ -1530,16 +1530,17 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             break;
 
         case S_RAW:
+        case S_SCRIPT:
             q = memchr(s, '<', (size_t) (lim - s));
             if (q == NULL) {
                 s = lim;
                 break;
             }
             if (g->mode == M_HOLD) {
-                g->lt_off = elem_offset(g, sc, q);
+                g->lt_off = elem_offset(g, sc, q);   /* maybe its end tag */
             }
             s = q + 1;
-            g->state = S_RAW_LT;
+            g->state = g->state == S_RAW ? S_RAW_LT : S_SCRIPT_LT;
             break;
 
         case S_RAW_LT:
@@ -1586,19 +1587,6 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             } else {
                 g->state = g->fail_state;       /* reprocess as text */
             }
-            break;
-
-        case S_SCRIPT:
-            q = memchr(s, '<', (size_t) (lim - s));
-            if (q == NULL) {
-                s = lim;
-                break;
-            }
-            if (g->mode == M_HOLD) {
-                g->lt_off = elem_offset(g, sc, q);
-            }
-            s = q + 1;
-            g->state = S_SCRIPT_LT;
             break;
 
         case S_SCRIPT_ESC_START:
