@@ -173,6 +173,8 @@ struct cs_rules {
     cs_recipient_t        *recipients;     /* sorted by id (LMDB key order) */
     uint32_t               nrecipients;
 
+    const char           **tlds;           /* hosts' last labels, sorted */
+    uint32_t               ntlds;
     cs_host_slot_t        *host_slots;
     uint32_t               host_mask;      /* capacity - 1, capacity = 2^k */
     uint32_t               nhosts;
@@ -703,6 +705,72 @@ static uint16_t
 cs_bigram_of(const unsigned char *p)
 {
     return (uint16_t) (p[0] | (p[1] << 8));
+}
+
+static int
+cs_cstr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/*
+ * The distinct last labels ("com", "net", "jp", ...) of every host suffix:
+ * a domain-like token in script text whose last label is none of them
+ * cannot match, and most tokens there are property accesses.
+ */
+static int
+cs_build_tlds(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    uint32_t     n = 0;
+
+    rules->tlds = calloc(rules->nhosts ? rules->nhosts : 1,
+                         sizeof(*rules->tlds));
+    if (rules->tlds == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    for (uint32_t i = 0; rules->nhosts && i <= rules->host_mask; i++) {
+        const char *host = rules->host_slots[i].host;
+        if (host != NULL && n < rules->nhosts) {
+            const char *dot = strrchr(host, '.');
+            rules->tlds[n++] = dot ? dot + 1 : host;
+        }
+    }
+    qsort(rules->tlds, n, sizeof(*rules->tlds), cs_cstr_cmp);
+    rules->ntlds = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (rules->ntlds == 0
+            || strcmp(rules->tlds[rules->ntlds - 1], rules->tlds[i]) != 0)
+        {
+            rules->tlds[rules->ntlds++] = rules->tlds[i];
+        }
+    }
+    return 0;
+}
+
+bool
+cs_rules_host_label(const cs_rules_t *rules, const char *label, size_t len)
+{
+    size_t lo = 0, hi = rules ? rules->ntlds : 0;
+
+    while (lo < hi) {
+        size_t  mid = (lo + hi) / 2;
+        int     c = strncmp(rules->tlds[mid], label, len);
+
+        if (c == 0) {
+            c = rules->tlds[mid][len] == '\0' ? 0 : 1;
+        }
+        if (c == 0) {
+            return true;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return false;
 }
 
 static int
@@ -1351,6 +1419,7 @@ cs_rules_load(const char *path, char *err, size_t errlen)
     if (cs_check_format(&ld) != 0
         || cs_load_recipients(&ld) != 0
         || cs_load_hosts(&ld) != 0
+        || cs_build_tlds(&ld) != 0
         || cs_load_signatures(&ld) != 0
         || cs_load_sites(&ld) != 0
         || cs_load_declares(&ld) != 0
@@ -1382,6 +1451,7 @@ cs_rules_free(cs_rules_t *rules)
     if (rules == NULL) {
         return;
     }
+    free(rules->tlds);
     for (uint32_t i = 0; i < rules->nsigs; i++) {
         pcre2_code_free(rules->sigs[i].code);
     }

@@ -59,6 +59,13 @@ int32_t cs_rules_match_host(const cs_rules_t *rules, const char *host,
     size_t len);
 
 /*
+ * True if some host suffix ends in this label ("com", "jp"); label must be
+ * lowercase. A cheap first test for domain-like tokens in script text.
+ */
+bool cs_rules_host_label(const cs_rules_t *rules, const char *label,
+    size_t len);
+
+/*
  * Runs the combined inline-signature expression over text and calls cb for
  * every recipient whose signature matches somewhere (each at most once per
  * call). Returns 0, or -1 on a matcher error (match limit hit), in which case

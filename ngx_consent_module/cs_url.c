@@ -366,10 +366,22 @@ authority:
     return o;
 }
 
+/* [A-Za-z0-9.-]: the bytes of a domain-like token */
+static const unsigned char host_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static bool
 is_host_char(unsigned char c)
 {
-    return is_alnum(c) || c == '-' || c == '.';
+    return host_chars[c];
 }
 
 void
@@ -385,12 +397,10 @@ cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
             continue;
         }
         size_t start = i;
-        bool   dot = false;
         while (i < len && is_host_char((unsigned char) text[i])) {
-            dot |= (text[i] == '.');
             i++;
         }
-        if (!dot) {
+        if (memchr(text + start, '.', i - start) == NULL) {
             continue;
         }
         size_t s = start, e = i;
@@ -401,6 +411,21 @@ cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
             e--;
         }
         if (e - s < 3 || e - s > CS_HOST_MAX) {
+            continue;
+        }
+        /* most dotted tokens in scripts are property accesses: check the
+           last label against the hosts' last labels first */
+        size_t last = e;
+        while (last > s && text[last - 1] != '.') {
+            last--;
+        }
+        if (e - last > 63) {
+            continue;
+        }
+        for (size_t k = last; k < e; k++) {
+            token[k - last] = (char) to_lower((unsigned char) text[k]);
+        }
+        if (!cs_rules_host_label(rules, token, e - last)) {
             continue;
         }
         for (size_t k = s; k < e; k++) {
