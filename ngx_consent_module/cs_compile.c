@@ -112,23 +112,6 @@ cs_set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool
-cs_id_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > CS_ID_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-        if (!alnum && (i == 0 || (c != '_' && c != '-'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* memmem() is not POSIX; this is all the compiler needs. */
 static bool
 cs_contains(const char *s, size_t len, const char *needle)
@@ -446,7 +429,7 @@ cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
     if (!cs_scalar(cc, value, key, "category", s, len)) {
         return false;
     }
-    if (!cs_id_valid(*s, *len)) {
+    if (!cs_rules_id_valid(*s, *len)) {
         cs_error_at(cc, value, key, "invalid category '%.*s': use lowercase "
                     "[a-z0-9][a-z0-9_-]{0,63}", (int) (*len > 80 ? 80 : *len),
                     *s);
@@ -726,7 +709,7 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
     if (!cs_scalar(cc, v_id, k_id, "id", &rid, &rlen)) {
         return;
     }
-    if (!cs_id_valid(rid, rlen)) {
+    if (!cs_rules_id_valid(rid, rlen)) {
         cs_error_at(cc, v_id, k_id, "invalid recipient id '%.*s': use "
                     "lowercase [a-z0-9][a-z0-9_-]{0,63}",
                     (int) (rlen > 80 ? 80 : rlen), rid);
@@ -998,7 +981,7 @@ cs_declaration(cs_cc_t *cc, struct fy_node *item, struct fy_node *declares_key,
     if (!cs_scalar(cc, rec_node, rec_key, "recipient", &rid, &rlen)) {
         goto done;
     }
-    if (!cs_id_valid(rid, rlen) || !cs_get(cc, DB_RECIPIENTS, rid, rlen,
+    if (!cs_rules_id_valid(rid, rlen) || !cs_get(cc, DB_RECIPIENTS, rid, rlen,
                                            &unused))
     {
         cs_error_at(cc, rec_node, rec_key, "site '%.*s' declares unknown "
@@ -1077,7 +1060,7 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
     if (!cs_scalar(cc, v_id, k_id, "id", &sid, &slen)) {
         return;
     }
-    if (!cs_id_valid(sid, slen)) {
+    if (!cs_rules_id_valid(sid, slen)) {
         cs_error_at(cc, v_id, k_id, "invalid site id '%.*s': use lowercase "
                     "[a-z0-9][a-z0-9_-]{0,63}", (int) (slen > 80 ? 80 : slen),
                     sid);
@@ -1213,7 +1196,7 @@ cs_cmp_map_entry(cs_cc_t *cc, const char *site, const char *format,
             continue;
         }
         if (!cs_known_category(cc, t, tlen)
-            && !(cs_id_valid(t, tlen)
+            && !(cs_rules_id_valid(t, tlen)
                  && cs_get(cc, DB_RECIPIENTS, t, tlen, &unused)))
         {
             cs_error_at(cc, item, nk, "consent_map %s '%.*s': '%.*s' is "

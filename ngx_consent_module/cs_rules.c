@@ -244,8 +244,8 @@ cs_hash_reverse(const char *s, size_t len)
     return h;
 }
 
-static bool
-cs_id_valid(const char *s, size_t len)
+bool
+cs_rules_id_valid(const char *s, size_t len)
 {
     if (len == 0 || len > CS_ID_MAX) {
         return false;
@@ -430,7 +430,7 @@ cs_load_recipients(cs_load_t *ld)
         const char *f[6];
         int nf = cs_split_fields(&val, f, 6);
 
-        if (!cs_id_valid(key.mv_data, key.mv_size)) {
+        if (!cs_rules_id_valid(key.mv_data, key.mv_size)) {
             cs_set_err(ld->err, ld->errlen, "%s: invalid recipient id '%.*s'",
                        ld->path, (int) (key.mv_size > 64 ? 64 : key.mv_size),
                        (const char *) key.mv_data);
@@ -925,7 +925,7 @@ cs_load_sites(cs_load_t *ld)
     {
         const char *f[1];
 
-        if (!cs_id_valid(key.mv_data, key.mv_size)
+        if (!cs_rules_id_valid(key.mv_data, key.mv_size)
             || cs_split_fields(&val, f, 1) < 1)
         {
             cs_set_err(ld->err, ld->errlen, "%s: site '%.*s': invalid id or "
@@ -1199,7 +1199,7 @@ cs_load_cmp_maps(cs_load_t *ld)
         if (ok) {
             site = cs_rules_site_find(rules, k, (size_t) (s1 - k));
             m->name_len = (size_t) (end - s2 - 1);
-            ok = site >= 0 && cs_id_valid(s1 + 1, (size_t) (s2 - s1 - 1))
+            ok = site >= 0 && cs_rules_id_valid(s1 + 1, (size_t) (s2 - s1 - 1))
                  && m->name_len > 0 && m->name_len <= CS_RULES_CMP_NAME_MAX;
             for (size_t i = 0; ok && i < m->name_len; i++) {
                 unsigned char c = (unsigned char) s2[1 + i];
@@ -1297,7 +1297,7 @@ cs_load_gpc(cs_load_t *ld)
     while (left > 0) {
         size_t len = strlen(p);          /* the value ends with NUL */
 
-        if (!cs_id_valid(p, len) || !cs_rules_is_category(rules, p, len)) {
+        if (!cs_rules_id_valid(p, len) || !cs_rules_is_category(rules, p, len)) {
             cs_set_err(ld->err, ld->errlen, "%s: meta gpc_categories: '%.*s' "
                        "is not a category of these rules", ld->path,
                        (int) (len > 64 ? 64 : len), p);

@@ -18,6 +18,13 @@
 
 typedef struct cs_rules  cs_rules_t;
 
+/*
+ * Recipient, site and category ids: [a-z0-9][a-z0-9_-]{0,63}. One
+ * definition for the compiler, which enforces it, and the loader, which
+ * refuses files that break it.
+ */
+bool cs_rules_id_valid(const char *s, size_t len);
+
 typedef struct {
     const char  *id;          /* [a-z0-9][a-z0-9_-]*, unique */
     const char  *name;        /* legal name as published */
