@@ -76,6 +76,12 @@ grant_declared(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
     return granted;
 }
 
+void
+cs_consent_declared(const cs_rules_t *rules, uint32_t site, uint64_t *set)
+{
+    (void) grant_declared(rules, site, set, NULL, 0);
+}
+
 /*
  * Yields the next item of the list (trimmed of spaces, lowercased into buf)
  * starting at *pos; returns its length, 0 for an empty or overlong item, and

@@ -72,6 +72,10 @@ void cs_scan_text_hosts(const cs_rules_t *rules, const char *text,
 int cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
     const char *value, size_t len, uint64_t *allowed);
 
+/* ORs the recipients the site declares into set. */
+void cs_consent_declared(const cs_rules_t *rules, uint32_t site,
+    uint64_t *set);
+
 /* ---- consent management platforms (cs_cmp.h decodes their cookies) ---- */
 
 #include "cs_cmp.h"

@@ -1483,11 +1483,7 @@ cs_ops_filter(const cs_rules_t *rules, const char *site, const char *consent,
         goto done;
     }
     if (action == CS_ACTION_NEUTRALIZE) {          /* as the module does */
-        for (uint32_t i = 0; i < count; i++) {
-            if (cs_rules_site_declares(rules, (uint32_t) s, i)) {
-                cs_bitset_set(declared, i);
-            }
-        }
+        cs_consent_declared(rules, (uint32_t) s, declared);
     }
     f.in = in;
     f.n = n;

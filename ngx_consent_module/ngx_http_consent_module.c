@@ -608,7 +608,6 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
     size_t                         words;
     int32_t                        site;
-    uint32_t                       i, n;
     ngx_str_t                      block;
     cs_rules_t                    *rules;
     cs_gate_conf_t                 gconf;
@@ -665,12 +664,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
 
     site = ngx_http_consent_resolve_site(r, lcf, rules);
     if (site >= 0 && lcf->action == NGX_HTTP_CONSENT_NEUTRALIZE) {
-        n = cs_rules_recipient_count(rules);
-        for (i = 0; i < n; i++) {
-            if (cs_rules_site_declares(rules, (uint32_t) site, i)) {
-                cs_bitset_set(ctx->declared, i);
-            }
-        }
+        cs_consent_declared(rules, (uint32_t) site, ctx->declared);
     }
     if (ngx_http_consent_decide(r, lcf, rules, site, ctx, words) != NGX_OK) {
         return NGX_ERROR;
