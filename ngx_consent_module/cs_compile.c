@@ -1463,6 +1463,100 @@ cs_write_meta(cs_cc_t *cc)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Generation */
+
+#define CS_FNV_OFFSET  14695981039346656037ull
+#define CS_FNV_PRIME   1099511628211ull
+
+/* FNV-1a, continued from h: byte-exact, so the same on every machine. */
+static uint64_t
+cs_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= CS_FNV_PRIME;
+    }
+    return h;
+}
+
+/* Hashes a length as 8 little-endian bytes, whatever the host's order. */
+static uint64_t
+cs_fnv1a_len(uint64_t h, size_t len)
+{
+    unsigned char le[8];
+
+    for (int i = 0; i < 8; i++) {
+        le[i] = (unsigned char) ((uint64_t) len >> (8 * i));
+    }
+    return cs_fnv1a(h, le, sizeof(le));
+}
+
+/* Meta keys describing the compilation rather than the rules. */
+static bool
+cs_generation_skips(enum cs_db_e db, const MDB_val *key)
+{
+    static const char *const skip[] = { "source", "compiled_at",
+                                        "generation" };
+
+    if (db != DB_META) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
+        if (key->mv_size == strlen(skip[i])
+            && memcmp(key->mv_data, skip[i], key->mv_size) == 0)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * meta "generation": 16 lowercase hex digits of FNV-1a 64 over every
+ * record written so far (doc/lmdb-layout.md), sub-databases in cs_db_names
+ * order, keys in LMDB byte order, each record as key length, key, value
+ * length, value. Lengths make the encoding unambiguous, so a one-byte
+ * change of any text always yields another generation.
+ */
+static void
+cs_write_generation(cs_cc_t *cc)
+{
+    uint64_t  h = CS_FNV_OFFSET;
+    char      hex[17];
+
+    for (int db = 0; db < DB_COUNT && cc->mdb_rc == 0; db++) {
+        MDB_cursor  *cur;
+        MDB_val      key, val;
+        int          rc = mdb_cursor_open(cc->txn, cc->dbi[db], &cur);
+
+        if (rc != 0) {
+            cc->mdb_rc = rc;
+            return;
+        }
+        h = cs_fnv1a(h, cs_db_names[db], strlen(cs_db_names[db]) + 1);
+        while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+            if (cs_generation_skips((enum cs_db_e) db, &key)) {
+                continue;
+            }
+            h = cs_fnv1a_len(h, key.mv_size);
+            h = cs_fnv1a(h, key.mv_data, key.mv_size);
+            h = cs_fnv1a_len(h, val.mv_size);
+            h = cs_fnv1a(h, val.mv_data, val.mv_size);
+        }
+        mdb_cursor_close(cur);
+        if (rc != MDB_NOTFOUND) {
+            cc->mdb_rc = rc;
+            return;
+        }
+    }
+    snprintf(hex, sizeof(hex), "%016llx", (unsigned long long) h);
+    (void) cs_put(cc, DB_META, "generation", strlen("generation"), hex,
+                  strlen(hex), 0);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Files */
 
 /* Reads a whole file (bounded) into a malloc'd buffer. */
@@ -1599,6 +1693,9 @@ cs_build(cs_cc_t *cc, struct fy_document *doc, const char *tmp,
 
     cs_write_meta(cc);
     cs_document(cc, fy_document_root(doc));
+    if (cc->nfindings == 0) {
+        cs_write_generation(cc);        /* last: hashes everything else */
+    }
 
     if (cc->mdb_rc == MDB_MAP_FULL) {
         ret = MDB_MAP_FULL;

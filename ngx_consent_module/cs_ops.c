@@ -918,8 +918,10 @@ cs_put_value(FILE *out, const cs_rec_t *r)
 static bool
 cs_diff_skip(const cs_rec_t *r)
 {
+    /* the generation is a hash of the records compared here */
     return r->db == DB_META && (strcmp(r->key, "source") == 0
-                                || strcmp(r->key, "compiled_at") == 0);
+                                || strcmp(r->key, "compiled_at") == 0
+                                || strcmp(r->key, "generation") == 0);
 }
 
 static int

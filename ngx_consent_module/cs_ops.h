@@ -63,8 +63,8 @@ void cs_ops_db_free(cs_ops_db_t *db);
 int cs_ops_check(const char *src, FILE *out, char *err, size_t errlen);
 
 /*
- * Compares two databases record by record (meta source and compiled_at
- * excluded) and writes "+ DB/KEY: value", "- DB/KEY: value" and
+ * Compares two databases record by record (meta source, compiled_at and
+ * generation excluded: the generation is a hash of the rest) and writes "+ DB/KEY: value", "- DB/KEY: value" and
  * "~ DB/KEY FIELD: old -> new" lines in key order to out. Returns
  * CS_OPS_OK (identical) or CS_OPS_FINDINGS (different).
  */

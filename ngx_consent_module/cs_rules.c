@@ -195,6 +195,8 @@ struct cs_rules {
     uint32_t               ngpc;
     const char           **gpc_alloc;
 
+    char                   generation[CS_RULES_GENERATION_LEN + 1];
+
     cs_signature_t        *sigs;           /* in key order */
     uint32_t               nsigs;
     cs_bigram_t           *bigrams;        /* literal prefixes, sorted */
@@ -1329,6 +1331,43 @@ malformed:
     return -1;
 }
 
+/*
+ * meta "generation": 16 lowercase hex digits identifying the compiled
+ * content. Absent (compiled before the key): left empty.
+ */
+static int
+cs_load_generation(cs_load_t *ld)
+{
+    MDB_val  key = { sizeof("generation") - 1, (void *) "generation" };
+    MDB_val  val;
+    int      rc = mdb_get(ld->txn, ld->dbi[CS_DB_META], &key, &val);
+
+    if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+    if (rc != 0) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot read generation: %s",
+                   ld->path, mdb_strerror(rc));
+        return -1;
+    }
+
+    const char *v = val.mv_data;
+    bool        ok = val.mv_size == CS_RULES_GENERATION_LEN;
+
+    for (size_t i = 0; ok && i < val.mv_size; i++) {
+        ok = (v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f');
+    }
+    if (!ok) {
+        cs_set_err(ld->err, ld->errlen, "%s: meta generation: malformed "
+                   "value (need %d lowercase hex digits)", ld->path,
+                   CS_RULES_GENERATION_LEN);
+        return -1;
+    }
+    memcpy(ld->rules->generation, v, CS_RULES_GENERATION_LEN);
+    ld->rules->generation[CS_RULES_GENERATION_LEN] = '\0';
+    return 0;
+}
+
 cs_rules_t *
 cs_rules_load(const char *path, char *err, size_t errlen)
 {
@@ -1417,6 +1456,7 @@ cs_rules_load(const char *path, char *err, size_t errlen)
     }
 
     if (cs_check_format(&ld) != 0
+        || cs_load_generation(&ld) != 0
         || cs_load_recipients(&ld) != 0
         || cs_load_hosts(&ld) != 0
         || cs_build_tlds(&ld) != 0
@@ -1698,6 +1738,12 @@ cs_rules_declared_category(const cs_rules_t *rules, uint32_t site,
         return rules->recipients[recipient].category;
     }
     return NULL;
+}
+
+const char *
+cs_rules_generation(const cs_rules_t *rules)
+{
+    return rules != NULL ? rules->generation : "";
 }
 
 bool

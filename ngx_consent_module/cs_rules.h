@@ -49,6 +49,17 @@ typedef void (*cs_match_cb)(void *ud, uint32_t recipient);
 cs_rules_t *cs_rules_load(const char *path, char *err, size_t errlen);
 void cs_rules_free(cs_rules_t *rules);
 
+/*
+ * The rules' generation: 16 lowercase hex digits (meta key "generation"),
+ * a 64-bit hash of the compiled content, excluding where and when it was
+ * compiled. The same rule sources give the same generation on every
+ * machine; any change of content gives another. "" for a file compiled
+ * before the key existed (and for NULL rules). Lives as long as rules.
+ */
+#define CS_RULES_GENERATION_LEN  16
+
+const char *cs_rules_generation(const cs_rules_t *rules);
+
 uint32_t cs_rules_recipient_count(const cs_rules_t *rules);
 const cs_recipient_t *cs_rules_recipient(const cs_rules_t *rules,
     uint32_t recipient);

@@ -1064,7 +1064,8 @@ test_cmp_map_target_declared_later(void **state)
 
 /*
  * Copies the required sub-databases of "src" into a new file "dst", leaving
- * out cmp_maps and meta/gpc_categories: a file as compiled before them.
+ * out cmp_maps, meta/gpc_categories and meta/generation: a file as compiled
+ * before them.
  */
 static void
 copy_as_old_file(const char *src, const char *dst)
@@ -1094,8 +1095,10 @@ copy_as_old_file(const char *src, const char *dst)
         assert_int_equal(mdb_dbi_open(wtxn, dbs[i], MDB_CREATE, &to), 0);
         assert_int_equal(mdb_cursor_open(rtxn, from, &cur), 0);
         while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-            if (i == 0 && k.mv_size == 14
-                && memcmp(k.mv_data, "gpc_categories", 14) == 0)
+            if (i == 0 && ((k.mv_size == 14
+                            && memcmp(k.mv_data, "gpc_categories", 14) == 0)
+                           || (k.mv_size == 10
+                               && memcmp(k.mv_data, "generation", 10) == 0)))
             {
                 continue;
             }
@@ -1150,9 +1153,10 @@ test_old_file_without_cmp_maps(void **state)
     assert_true(cs_rules_is_gpc_category(rules, "advertising"));
     assert_true(cs_rules_is_gpc_category(rules, "social"));
     assert_false(cs_rules_is_gpc_category(rules, "functional"));
+    assert_string_equal(cs_rules_generation(rules), "");
     cs_rules_free(rules);
 
-    /* and the dump prints it, without maps or GPC categories */
+    /* and the dump prints it, without maps, GPC categories or generation */
     path_in(fx, "old.txt", out, sizeof(out));
     FILE *fp = fopen(out, "w");
     assert_non_null(fp);
@@ -1162,6 +1166,7 @@ test_old_file_without_cmp_maps(void **state)
     assert_non_null(strstr(text, "\nsite shop\n"));
     assert_null(strstr(text, "consent_map"));
     assert_null(strstr(text, "gpc_categories"));
+    assert_null(strstr(text, "generation"));
     free(text);
 }
 
@@ -1359,6 +1364,112 @@ test_loader_errors(void **state)
     cs_rules_free(NULL);
 }
 
+/* ---------------------------------------------------------------------- */
+/* generation */
+
+static const char generation_yaml[] =
+    "recipients:\n"
+    "  - id: alpha\n"
+    "    name: Alpha\n"
+    "    category: analytics\n"
+    "    purpose: Measures visits.\n"
+    "    hosts: [alpha.example.com]\n"
+    "sites:\n"
+    "  - id: shop\n"
+    "    name: Shop\n"
+    "    declares: [alpha]\n";
+
+/* Compiles yaml (as file NAME) into DB.mdb, returns its generation copied. */
+static void
+generation_of(const fixture_t *fx, const char *name, const char *yaml,
+    char out[CS_RULES_GENERATION_LEN + 1])
+{
+    char        db[160], file[64], err[ERRLEN];
+    cs_rules_t *rules;
+
+    snprintf(file, sizeof(file), "%s.mdb", name);
+    path_in(fx, file, db, sizeof(db));
+    if (compile_text(fx, name, yaml, db, err) != CS_COMPILE_OK) {
+        fail_msg("compiling %s: %s", name, err);
+    }
+    rules = cs_rules_load(db, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("loading %s: %s", db, err);
+    }
+    assert_int_equal(strlen(cs_rules_generation(rules)),
+                     CS_RULES_GENERATION_LEN);
+    memcpy(out, cs_rules_generation(rules), CS_RULES_GENERATION_LEN + 1);
+    cs_rules_free(rules);
+    for (size_t i = 0; i < CS_RULES_GENERATION_LEN; i++) {
+        assert_non_null(strchr("0123456789abcdef", out[i]));
+    }
+}
+
+static void
+test_generation(void **state)
+{
+    const fixture_t *fx = *state;
+    char             a[17], b[17], c[17], d[17], db[160], err[ERRLEN];
+    char            *changed = strdup(generation_yaml);
+    char            *p;
+
+    assert_non_null(changed);
+    /* the same source under another name (and at another time): same id */
+    generation_of(fx, "gen-a.yaml", generation_yaml, a);
+    generation_of(fx, "gen-b.yaml", generation_yaml, b);
+    assert_string_equal(a, b);
+
+    /* one byte of a purpose text: another id */
+    p = strstr(changed, "visits.");
+    assert_non_null(p);
+    p[6] = '!';
+    generation_of(fx, "gen-c.yaml", changed, c);
+    assert_string_not_equal(a, c);
+
+    /* a change elsewhere (a host suffix): yet another id */
+    free(changed);
+    changed = strdup(generation_yaml);
+    assert_non_null(changed);
+    p = strstr(changed, "hosts: [alpha.example.com]");
+    assert_non_null(p);
+    memcpy(p, "hosts: [alpha.example.org]", 26);
+    generation_of(fx, "gen-d.yaml", changed, d);
+    assert_string_not_equal(a, d);
+    assert_string_not_equal(c, d);
+    free(changed);
+
+    /* the dump prints it */
+    char  out[160];
+    size_t len;
+    path_in(fx, "gen-a.yaml.mdb", db, sizeof(db));
+    path_in(fx, "gen.txt", out, sizeof(out));
+    FILE *fp = fopen(out, "w");
+    assert_non_null(fp);
+    assert_int_equal(cs_dump(db, fp, err, sizeof(err)), CS_COMPILE_OK);
+    fclose(fp);
+    char *text = read_file(out, &len);
+    char  line[64];
+    snprintf(line, sizeof(line), "\ngeneration: %s\n", a);
+    assert_non_null(strstr(text, line));
+    free(text);
+
+    /* written by another tool: 16 lowercase hex digits or refused */
+    static const char *const bad[] = {
+        "", "0123456789abcde", "0123456789abcdef0", "0123456789ABCDEF",
+        "0123456789abcdeg", "0123456789abcde\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        path_in(fx, "gen-bad.mdb", db, sizeof(db));
+        unlink(db);
+        assert_int_equal(cs_compile(FIXTURES "minimal.yaml", db, err,
+                                    sizeof(err)), CS_COMPILE_OK);
+        db_put(db, "meta", "generation", bad[i], strlen(bad[i]));
+        expect_load_error(db, "meta generation: malformed value");
+    }
+
+    assert_string_equal(cs_rules_generation(NULL), "");
+}
+
 int
 main(void)
 {
@@ -1381,6 +1492,7 @@ main(void)
         cmocka_unit_test(test_cmp_map_target_declared_later),
         cmocka_unit_test(test_old_file_without_cmp_maps),
         cmocka_unit_test(test_loader_errors),
+        cmocka_unit_test(test_generation),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
