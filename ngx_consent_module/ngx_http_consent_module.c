@@ -15,9 +15,36 @@
 #include "cs_core.h"
 
 
+/*
+ * One rule generation: the rules as loaded from one version of the
+ * consent_rules file. A response holds a reference for its whole life, so it
+ * is gated by one generation even when the file changes meanwhile.
+ */
 typedef struct {
     cs_rules_t                *rules;
+    ngx_uint_t                 refs;
+    ngx_str_t                  id;             /* $consent_generation */
+    u_char                     id_data[24];
+    time_t                     loaded;
+    unsigned                   versioned:1;    /* id from the file */
+} ngx_http_consent_gen_t;
+
+
+/* What identifies a version of the rules file without reading it. */
+typedef struct {
+    ngx_file_uniq_t            uniq;
+    off_t                      size;
+    time_t                     mtime_sec;
+    long                       mtime_nsec;
+} ngx_http_consent_file_id_t;
+
+
+typedef struct {
     ngx_str_t                  path;
+    ngx_http_consent_gen_t    *gen;            /* the current generation */
+    ngx_http_consent_file_id_t file;           /* what gen was loaded from */
+    ngx_http_consent_file_id_t failed;         /* last version that failed */
+    ngx_uint_t                 stat_failed;    /* logged the stat error */
 } ngx_http_consent_main_conf_t;
 
 
@@ -27,7 +54,6 @@ typedef struct {
     ngx_str_t                  site_name;      /* literal consent_site */
     ngx_str_t                  site_file;      /* where it was set */
     ngx_uint_t                 site_line;
-    ngx_int_t                  site_index;     /* resolved literal, or -1 */
     ngx_int_t                  site_variable;  /* variable index, or -1 */
     ngx_array_t               *sources;        /* consent_cookie, in order */
     ngx_array_t               *maps;           /* cs_consent_map_t */
@@ -46,7 +72,10 @@ typedef struct {
 
 
 typedef struct {
-    cs_gate_t                 *gate;
+    ngx_http_consent_gen_t    *gen;            /* the rules deciding it */
+    int32_t                    site;           /* -1: unknown site */
+    size_t                     words;          /* of each recipient set */
+    cs_gate_t                 *gate;           /* NULL: not gated */
     const char                *source;         /* what decided: $consent_source */
     uint64_t                  *allowed;
     uint64_t                  *declared;
@@ -90,9 +119,12 @@ static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_int_t ngx_http_consent_set_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_consent_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_consent_source_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -242,6 +274,14 @@ static ngx_http_variable_t  ngx_http_consent_vars[] = {
       ngx_http_consent_source_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("consent_generation"), NULL,
+      ngx_http_consent_source_variable, 1,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("consent_key"), NULL,
+      ngx_http_consent_key_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -253,6 +293,148 @@ static ngx_http_output_header_filter_pt  ngx_http_hook_next_header_filter;
 
 static ngx_str_t  ngx_http_consent_vary = ngx_string("Cookie");
 static ngx_str_t  ngx_http_consent_vary_gpc = ngx_string("Cookie, Sec-GPC");
+
+
+/* ---- rule generations ---- */
+
+static void
+ngx_http_consent_gen_release(void *data)
+{
+    ngx_http_consent_gen_t  *gen = data;
+
+    if (--gen->refs == 0) {
+        cs_rules_free(gen->rules);
+        ngx_free(gen);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_consent_file_id(ngx_str_t *path, ngx_http_consent_file_id_t *fid)
+{
+    ngx_file_info_t  fi;
+
+    if (ngx_file_info(path->data, &fi) == NGX_FILE_ERROR) {
+        return NGX_ERROR;
+    }
+
+    fid->uniq = ngx_file_uniq(&fi);
+    fid->size = ngx_file_size(&fi);
+    /* nanoseconds: an in-place LMDB write within the same second counts */
+    fid->mtime_sec = fi.st_mtim.tv_sec;
+    fid->mtime_nsec = fi.st_mtim.tv_nsec;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_consent_file_id_eq(ngx_http_consent_file_id_t *a,
+    ngx_http_consent_file_id_t *b)
+{
+    return a->uniq == b->uniq && a->size == b->size
+           && a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
+
+/* Loads the rules file as a new generation holding one reference. */
+static ngx_http_consent_gen_t *
+ngx_http_consent_gen_load(ngx_str_t *path, ngx_log_t *log, char *err,
+    size_t errlen)
+{
+    size_t                   len;
+    const char              *id;
+    ngx_http_consent_gen_t  *gen;
+
+    gen = ngx_calloc(sizeof(ngx_http_consent_gen_t), log);
+    if (gen == NULL) {
+        ngx_cpystrn((u_char *) err, (u_char *) "out of memory", errlen);
+        return NULL;
+    }
+
+    gen->rules = cs_rules_load((const char *) path->data, err, errlen);
+    if (gen->rules == NULL) {
+        ngx_free(gen);
+        return NULL;
+    }
+
+    /* files compiled before the generation key have no id of their own */
+    id = cs_rules_generation(gen->rules);
+    gen->versioned = (id != NULL && *id != '\0');
+    if (!gen->versioned) {
+        id = "unversioned";
+    }
+
+    len = ngx_min(ngx_strlen(id), sizeof(gen->id_data));
+    gen->id.data = ngx_cpymem(gen->id_data, id, len) - len;
+    gen->id.len = len;
+    gen->refs = 1;
+    gen->loaded = ngx_time();
+
+    return gen;
+}
+
+
+/*
+ * The generation that decides a new response. A changed rules file (new
+ * inode after an atomic rename, or new size/mtime after an in-place write)
+ * is loaded once per worker; if it cannot be loaded, the last good
+ * generation stays and the failure is logged once per file version.
+ */
+static ngx_http_consent_gen_t *
+ngx_http_consent_current(ngx_http_consent_main_conf_t *mcf, ngx_log_t *log)
+{
+    char                         err[512];
+    ngx_http_consent_gen_t      *gen;
+    ngx_http_consent_file_id_t   fid;
+
+    if (ngx_http_consent_file_id(&mcf->path, &fid) != NGX_OK) {
+        if (!mcf->stat_failed) {
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "consent_rules \"%V\" cannot be read; keeping "
+                          "generation %V", &mcf->path, &mcf->gen->id);
+            mcf->stat_failed = 1;
+        }
+        return mcf->gen;
+    }
+
+    mcf->stat_failed = 0;
+
+    if (ngx_http_consent_file_id_eq(&fid, &mcf->file)
+        || ngx_http_consent_file_id_eq(&fid, &mcf->failed))
+    {
+        return mcf->gen;
+    }
+
+    gen = ngx_http_consent_gen_load(&mcf->path, log, err, sizeof(err));
+    if (gen == NULL) {
+        mcf->failed = fid;
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "consent_rules \"%V\": %s; keeping generation %V",
+                      &mcf->path, err, &mcf->gen->id);
+        return mcf->gen;
+    }
+
+    mcf->file = fid;
+
+    if (gen->versioned
+        && gen->id.len == mcf->gen->id.len
+        && ngx_strncmp(gen->id.data, mcf->gen->id.data, gen->id.len) == 0)
+    {
+        /* the same rules rewritten: keep what is cached */
+        ngx_http_consent_gen_release(gen);
+        return mcf->gen;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "consent_rules \"%V\": generation %V replaces %V",
+                  &mcf->path, &gen->id, &mcf->gen->id);
+
+    ngx_http_consent_gen_release(mcf->gen);
+    mcf->gen = gen;
+
+    return gen;
+}
 
 
 /* ---- request setup ---- */
@@ -278,28 +460,41 @@ ngx_http_consent_applies(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
+/* The site table for this request in the given rules, or -1. */
+static int32_t
 ngx_http_consent_resolve_site(ngx_http_request_t *r,
-    ngx_http_consent_loc_conf_t *lcf, cs_rules_t *rules)
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_gen_t *gen)
 {
     int32_t                     site;
+    ngx_str_t                   name;
+    ngx_uint_t                  level;
     ngx_http_variable_value_t  *vv;
 
     if (lcf->site_variable == NGX_CONF_UNSET) {
-        return lcf->site_index;
+        name = lcf->site_name;
+
+    } else {
+        vv = ngx_http_get_indexed_variable(r, lcf->site_variable);
+        if (vv == NULL || vv->not_found || vv->len == 0) {
+            return -1;
+        }
+        name.data = vv->data;
+        name.len = vv->len;
     }
 
-    vv = ngx_http_get_indexed_variable(r, lcf->site_variable);
-    if (vv == NULL || vv->not_found || vv->len == 0) {
+    if (name.len == 0) {
         return -1;
     }
 
-    site = cs_rules_site_find(rules, (const char *) vv->data, vv->len);
+    site = cs_rules_site_find(gen->rules, (const char *) name.data,
+                              name.len);
     if (site < 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "consent: site \"%*s\" is not in the rules; "
-                      "every recipient is removed", (size_t) vv->len,
-                      vv->data);
+        /* a literal one was there at startup: the new rules dropped it */
+        level = (lcf->site_variable == NGX_CONF_UNSET) ? NGX_LOG_ERR
+                                                       : NGX_LOG_INFO;
+        ngx_log_error(level, r->connection->log, 0,
+                      "consent: site \"%V\" is not in rules generation %V; "
+                      "every recipient is removed", &name, &gen->id);
     }
 
     return site;
@@ -603,10 +798,77 @@ ngx_http_consent_add_vary(ngx_http_request_t *r, ngx_uint_t gpc)
 }
 
 
+static void ngx_http_consent_gen_release(void *data);
+
+
+/*
+ * The request's consent decision: its rule generation (referenced until the
+ * request ends), site and allowed recipients. Made once, by the header
+ * filter or by an earlier $consent_key / $consent_allowed lookup.
+ */
+static ngx_http_consent_ctx_t *
+ngx_http_consent_request_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_consent_ctx_t        *ctx;
+    ngx_http_consent_gen_t        *gen;
+    ngx_http_consent_loc_conf_t   *lcf;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+
+    if (mcf->gen == NULL) {
+        return NULL;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_consent_ctx_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (ctx == NULL || cln == NULL) {
+        return NULL;
+    }
+
+    gen = ngx_http_consent_current(mcf, r->connection->log);
+    gen->refs++;
+    cln->handler = ngx_http_consent_gen_release;
+    cln->data = gen;
+
+    ctx->gen = gen;
+    ctx->request = r;
+    ctx->last_out = &ctx->out;
+    ctx->words = cs_bitset_words(cs_rules_recipient_count(gen->rules));
+    if (ctx->words == 0) {
+        ctx->words = 1;
+    }
+
+    ctx->allowed = ngx_pcalloc(r->pool, ctx->words * sizeof(uint64_t));
+    if (ctx->allowed == NULL) {
+        return NULL;
+    }
+
+    ctx->site = ngx_http_consent_resolve_site(r, lcf, gen);
+
+    if (ngx_http_consent_decide(r, lcf, gen->rules, ctx->site, ctx,
+                                ctx->words)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_consent_filter_module);
+
+    return ctx;
+}
+
+
 static ngx_int_t
 ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
-    size_t                         words;
     int32_t                        site;
     ngx_str_t                      block;
     cs_rules_t                    *rules;
@@ -625,7 +887,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
     mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
 
-    if (!ngx_http_consent_applies(r, lcf) || mcf->rules == NULL) {
+    if (!ngx_http_consent_applies(r, lcf) || mcf->gen == NULL) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -640,34 +902,28 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    rules = mcf->rules;
-
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_consent_ctx_t));
+    ctx = ngx_http_consent_request_ctx(r);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
-    words = cs_bitset_words(cs_rules_recipient_count(rules));
-    if (words == 0) {
-        words = 1;
+    if (ctx->gate) {
+        /* a second response header for the same request */
+        return ngx_http_next_header_filter(r);
     }
 
-    ctx->allowed = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
-    ctx->declared = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
-    ctx->blocked = ngx_pcalloc(r->pool, words * sizeof(uint64_t));
+    rules = ctx->gen->rules;
+    site = ctx->site;
+
+    ctx->declared = ngx_pcalloc(r->pool, ctx->words * sizeof(uint64_t));
+    ctx->blocked = ngx_pcalloc(r->pool, ctx->words * sizeof(uint64_t));
     ctx->gate = ngx_palloc(r->pool, cs_gate_size());
-    if (ctx->allowed == NULL || ctx->declared == NULL || ctx->blocked == NULL
-        || ctx->gate == NULL)
-    {
+    if (ctx->declared == NULL || ctx->blocked == NULL || ctx->gate == NULL) {
         return NGX_ERROR;
     }
 
-    site = ngx_http_consent_resolve_site(r, lcf, rules);
     if (site >= 0 && lcf->action == NGX_HTTP_CONSENT_NEUTRALIZE) {
         cs_consent_declared(rules, (uint32_t) site, ctx->declared);
-    }
-    if (ngx_http_consent_decide(r, lcf, rules, site, ctx, words) != NGX_OK) {
-        return NGX_ERROR;
     }
 
     block.len = 0;
@@ -677,9 +933,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    ctx->request = r;
-    ctx->last_out = &ctx->out;
-
+    ngx_memzero(&gconf, sizeof(cs_gate_conf_t));
     gconf.rules = rules;
     gconf.action = lcf->action;
     gconf.head_inject = block.len ? block.data : NULL;
@@ -694,8 +948,6 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     gconf.emit = ngx_http_consent_emit;
     gconf.emit_ud = ctx;
     cs_gate_init(ctx->gate, &gconf);
-
-    ngx_http_set_ctx(r, ctx, ngx_http_consent_filter_module);
 
     r->filter_need_in_memory = 1;
 
@@ -812,7 +1064,7 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
 
-    if (ctx == NULL) {
+    if (ctx == NULL || ctx->gate == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -906,37 +1158,98 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
-/* ---- $consent_blocked, $consent_allowed, $consent_source ---- */
+/* ---- variables ---- */
 
-/* Sorted, comma-separated ids of a recipient set kept in the request ctx. */
+/*
+ * The decision variables read: the response's, or, in a location with
+ * consent_site, one made now (so $consent_key works in proxy_cache_key
+ * before any response exists).
+ */
+static ngx_http_consent_ctx_t *
+ngx_http_consent_variable_ctx(ngx_http_request_t *r)
+{
+    ngx_http_consent_ctx_t       *ctx;
+    ngx_http_consent_loc_conf_t  *lcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+    if (lcf->site_name.data == NULL
+        && lcf->site_variable == NGX_CONF_UNSET)
+    {
+        return NULL;
+    }
+
+    return ngx_http_consent_request_ctx(r);
+}
+
+
+/* Next recipient index >= from in set, or n. */
+static uint32_t
+ngx_http_consent_next_bit(const uint64_t *set, uint32_t from, uint32_t n)
+{
+    uint64_t  w;
+
+    while (from < n) {
+        w = set[from / 64] >> (from % 64);
+        if (w) {
+            from += __builtin_ctzll(w);
+            return from < n ? from : n;
+        }
+        from = (from / 64 + 1) * 64;
+    }
+
+    return n;
+}
+
+
+static void
+ngx_http_consent_variable_set(ngx_http_variable_value_t *v, u_char *data,
+    size_t len)
+{
+    v->data = data;
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+}
+
+
+/*
+ * $consent_blocked (recipients the gate removed) and $consent_allowed:
+ * comma-separated ids, in id order.
+ */
 static ngx_int_t
 ngx_http_consent_set_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char                        *p;
-    size_t                         len;
-    uint32_t                       i, n;
-    uint64_t                      *set;
-    const cs_recipient_t          *rec;
-    ngx_http_consent_ctx_t        *ctx;
-    ngx_http_consent_main_conf_t  *mcf;
+    u_char                  *p;
+    size_t                   len;
+    uint32_t                 i, n;
+    uint64_t                *set;
+    cs_rules_t              *rules;
+    const char              *id;
+    ngx_http_consent_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
+    ctx = ngx_http_consent_variable_ctx(r);
+    set = ctx ? *(uint64_t **) ((char *) ctx + data) : NULL;
 
-    if (ctx == NULL || mcf->rules == NULL) {
+    if (set == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    set = *(uint64_t **) ((char *) ctx + data);
-    n = cs_rules_recipient_count(mcf->rules);
+    rules = ctx->gen->rules;
+    n = cs_rules_recipient_count(rules);
 
     len = 0;
-    for (i = 0; i < n; i++) {
-        if (cs_bitset_test(set, i)) {
-            len += ngx_strlen(cs_rules_recipient(mcf->rules, i)->id) + 1;
-        }
+    for (i = ngx_http_consent_next_bit(set, 0, n); i < n;
+         i = ngx_http_consent_next_bit(set, i + 1, n))
+    {
+        len += ngx_strlen(cs_rules_recipient(rules, i)->id) + 1;
     }
 
     p = ngx_pnalloc(r->pool, len ? len : 1);
@@ -944,44 +1257,91 @@ ngx_http_consent_set_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    v->data = p;
-    for (i = 0; i < n; i++) {
-        if (cs_bitset_test(set, i)) {
-            rec = cs_rules_recipient(mcf->rules, i);
-            if (p != v->data) {
-                *p++ = ',';
-            }
-            p = ngx_cpymem(p, rec->id, ngx_strlen(rec->id));
+    ngx_http_consent_variable_set(v, p, 0);
+
+    for (i = ngx_http_consent_next_bit(set, 0, n); i < n;
+         i = ngx_http_consent_next_bit(set, i + 1, n))
+    {
+        id = cs_rules_recipient(rules, i)->id;
+        if (p != v->data) {
+            *p++ = ',';
         }
+        p = ngx_cpymem(p, id, ngx_strlen(id));
     }
 
     v->len = p - v->data;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
 
     return NGX_OK;
 }
 
 
+/*
+ * $consent_key: 16 hex digits of a 64-bit FNV-1a hash of the allowed ids as
+ * $consent_allowed spells them. It depends only on the allowed set, not on
+ * recipient numbering, so it stays stable across rule generations and nodes.
+ */
+static ngx_int_t
+ngx_http_consent_key_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                  *p;
+    uint32_t                 i, n;
+    uint64_t                 hash;
+    cs_rules_t              *rules;
+    const u_char            *id;
+    ngx_http_consent_ctx_t  *ctx;
+
+    ctx = ngx_http_consent_variable_ctx(r);
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    rules = ctx->gen->rules;
+    n = cs_rules_recipient_count(rules);
+    hash = 0xcbf29ce484222325ULL;
+
+    for (i = ngx_http_consent_next_bit(ctx->allowed, 0, n); i < n;
+         i = ngx_http_consent_next_bit(ctx->allowed, i + 1, n))
+    {
+        for (id = (const u_char *) cs_rules_recipient(rules, i)->id;
+             *id; id++)
+        {
+            hash = (hash ^ *id) * 0x100000001b3ULL;
+        }
+        hash = (hash ^ ',') * 0x100000001b3ULL;
+    }
+
+    p = ngx_pnalloc(r->pool, 16);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_consent_variable_set(v, p, ngx_sprintf(p, "%016xL", hash) - p);
+
+    return NGX_OK;
+}
+
+
+/* $consent_source and $consent_generation */
 static ngx_int_t
 ngx_http_consent_source_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     ngx_http_consent_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
-
+    ctx = ngx_http_consent_variable_ctx(r);
     if (ctx == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    v->data = (u_char *) ctx->source;
-    v->len = ngx_strlen(ctx->source);
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
+    if (data) {
+        ngx_http_consent_variable_set(v, ctx->gen->id.data, ctx->gen->id.len);
+    } else {
+        ngx_http_consent_variable_set(v, (u_char *) ctx->source,
+                                      ngx_strlen(ctx->source));
+    }
 
     return NGX_OK;
 }
@@ -1000,7 +1360,7 @@ ngx_http_consent_hook_header_filter(ngx_http_request_t *r)
     mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
 
     if (r != r->main
-        || mcf->rules == NULL
+        || mcf->gen == NULL
         || !ngx_http_consent_applies(r, lcf)
         || r->headers_out.content_encoding == NULL
         || r->headers_out.content_encoding->value.len != 4
@@ -1076,7 +1436,6 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
 
     conf->enable = NGX_CONF_UNSET;
     conf->action = NGX_CONF_UNSET_UINT;
-    conf->site_index = NGX_CONF_UNSET;
     conf->site_variable = NGX_CONF_UNSET;
     conf->max_element_size = NGX_CONF_UNSET_SIZE;
     conf->gpc = NGX_CONF_UNSET;
@@ -1153,7 +1512,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     mcf = ngx_http_conf_get_module_main_conf(cf,
                                              ngx_http_consent_filter_module);
 
-    if (mcf->rules == NULL) {
+    if (mcf->gen == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"consent on\" needs \"consent_rules\" "
                            "in the http block");
@@ -1171,9 +1530,9 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->maps) {
         map = conf->maps->elts;
         for (i = 0; i < conf->maps->nelts; i++) {
-            if (cs_rules_recipient_find(mcf->rules, map[i].target,
+            if (cs_rules_recipient_find(mcf->gen->rules, map[i].target,
                                         map[i].target_len) < 0
-                && !cs_rules_is_category(mcf->rules, map[i].target,
+                && !cs_rules_is_category(mcf->gen->rules, map[i].target,
                                          map[i].target_len))
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1187,7 +1546,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->site_name.data) {
-        site = cs_rules_site_find(mcf->rules,
+        site = cs_rules_site_find(mcf->gen->rules,
                                   (const char *) conf->site_name.data,
                                   conf->site_name.len);
         if (site < 0) {
@@ -1198,17 +1557,22 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                conf->site_line, &mcf->path);
             return NGX_CONF_ERROR;
         }
-        conf->site_index = site;
     }
 
     return NGX_CONF_OK;
 }
 
 
+/* The configuration's reference to the generation current at its end. */
 static void
-ngx_http_consent_free_rules(void *data)
+ngx_http_consent_release_current(void *data)
 {
-    cs_rules_free(data);
+    ngx_http_consent_main_conf_t  *mcf = data;
+
+    if (mcf->gen) {
+        ngx_http_consent_gen_release(mcf->gen);
+        mcf->gen = NULL;
+    }
 }
 
 
@@ -1217,11 +1581,11 @@ ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_consent_main_conf_t *mcf = conf;
 
-    char                err[512];
-    ngx_str_t          *value;
-    ngx_pool_cleanup_t *cln;
+    char                 err[512];
+    ngx_str_t           *value;
+    ngx_pool_cleanup_t  *cln;
 
-    if (mcf->rules) {
+    if (mcf->gen) {
         return "is duplicate";
     }
 
@@ -1232,23 +1596,29 @@ ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    mcf->rules = cs_rules_load((const char *) mcf->path.data, err,
-                               sizeof(err));
-    if (mcf->rules == NULL) {
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* identify the file first: a later change is then always noticed */
+    if (ngx_http_consent_file_id(&mcf->path, &mcf->file) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "consent_rules \"%V\" cannot be read",
+                           &mcf->path);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->gen = ngx_http_consent_gen_load(&mcf->path, cf->log, err,
+                                         sizeof(err));
+    if (mcf->gen == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "consent_rules \"%V\": %s", &mcf->path, err);
         return NGX_CONF_ERROR;
     }
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        cs_rules_free(mcf->rules);
-        mcf->rules = NULL;
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_consent_free_rules;
-    cln->data = mcf->rules;
+    cln->handler = ngx_http_consent_release_current;
+    cln->data = mcf;
 
     return NGX_CONF_OK;
 }

@@ -969,7 +969,8 @@ sub access_log { "$_[0]{prefix}/logs/access.log" }
 
 my $SEQ = 0;
 
-# start(module => 0|1, http => '', server => '', locations => '', upstream => $up)
+# start(module => 0|1, http => '', server => '', locations => '', upstream => $up,
+#       workers => N)
 sub start {
     my ($class, %a) = @_;
     my $module = exists $a{module} ? $a{module} : 1;
@@ -1000,7 +1001,7 @@ sub config_text {
     return <<"CONF";
 ${load}${user}daemon off;
 master_process on;
-worker_processes 1;
+worker_processes ${\($self->{workers} || 1)};
 pid $p/logs/nginx.pid;
 error_log $p/logs/error.log info;
 events { worker_connections 512; }
