@@ -104,9 +104,13 @@ main(int argc, char **argv)
         .emit = count_out, .emit_ud = &kept,
     };
 
-    /* 1. the whole gate */
-    double t0 = now();
+    /*
+     * 1. the whole gate; the fastest page too, as the machine is shared
+     * and the mean carries other processes' time slices
+     */
+    double t0 = now(), t_min = 1e9;
     for (long i = 0; i < iters; i++) {
+        double t_page = now();
         kept = 0;
         cs_gate_init(gate, &conf);
         for (long off = 0; off < len; off += (long) chunk) {
@@ -124,6 +128,10 @@ main(int argc, char **argv)
             return 1;
         }
         cs_gate_cleanup(gate);
+        t_page = now() - t_page;
+        if (t_page < t_min) {
+            t_min = t_page;
+        }
     }
     double t_gate = (now() - t0) / (double) iters;
     const cs_gate_stats_t *st = cs_gate_stats(gate);
@@ -177,6 +185,8 @@ main(int argc, char **argv)
            (double) len / t_gate / 1e6,
            (unsigned long long) st->elements_removed,
            (unsigned long long) st->bytes_removed, kept);
+    printf("gate, fastest page: %.1f us/page (%.0f MB/s)\n", t_min * 1e6,
+           (double) len / t_min / 1e6);
     printf("inline scripts: %zu, %zu bytes\n", nscripts, sbytes);
     printf("  cs_rules_match_signatures: %.1f us/page (%.1f ns/byte of script)\n",
            t_sig * 1e6, t_sig * 1e9 / (double) sbytes);
