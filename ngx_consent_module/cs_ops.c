@@ -126,11 +126,12 @@ static const char *const cs_db_names[DB_COUNT] = {
 };
 
 static const char *const cs_recipient_fields[] = {
-    "name", "category", "sent", "purpose", "tcf_vendor_id", NULL
+    "name", "category", "sent", "purpose", "tcf_vendor_id", "tcf_purposes",
+    NULL
 };
 static const char *const cs_site_fields[] = { "name", NULL };
 static const char *const cs_declare_fields[] = {
-    "service", "category", "sent", "purpose", NULL
+    "service", "category", "sent", "purpose", "order", NULL
 };
 
 typedef struct {

@@ -99,6 +99,28 @@ const char *cs_rules_site_id(const cs_rules_t *rules, uint32_t site);
 const char *cs_rules_site_name(const cs_rules_t *rules, uint32_t site);
 bool cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
     uint32_t recipient);
+/*
+ * One declaration of a site: a recipient, and what the site's disclosure
+ * says about it. category, sent and purpose are the declaration's override,
+ * else the recipient's value; service has no recipient default.
+ */
+typedef struct {
+    uint32_t     recipient;   /* recipient index */
+    const char  *service;     /* "" = none */
+    const char  *category;
+    const char  *sent;        /* information sent, items joined by "\n" */
+    const char  *purpose;
+} cs_declaration_t;
+
+/*
+ * The site's declarations in declaration order (the rule file's; recipient
+ * id order in files compiled before the order was stored): sets *decls (if
+ * not NULL) to an array that lives as long as rules and returns its length.
+ * 0 and NULL for an unknown site.
+ */
+uint32_t cs_rules_site_declarations(const cs_rules_t *rules, uint32_t site,
+    const cs_declaration_t **decls);
+
 /* The declaration's category override, else the recipient's category. */
 const char *cs_rules_declared_category(const cs_rules_t *rules,
     uint32_t site, uint32_t recipient);
