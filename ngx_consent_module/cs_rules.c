@@ -12,6 +12,7 @@
  */
 
 #include "cs_rules.h"
+#include "cs_core.h"            /* recipient bitsets */
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -126,12 +127,27 @@ typedef struct {
     uint32_t     decl;        /* index into the site's decls */
 } cs_decl_ref_t;
 
+/* The recipients a site declares under one category. */
 typedef struct {
-    const char        *id;
-    const char        *name;
-    cs_declaration_t  *decls;    /* declaration order */
-    cs_decl_ref_t     *by_recipient;   /* sorted by recipient */
-    uint32_t           ndecls;
+    const char        *category;
+    uint64_t          *set;
+    uint32_t           count;
+} cs_site_category_t;
+
+/*
+ * A site. The recipient sets (set_words words each) are built at load, so
+ * consent decisions per request never loop over all recipients.
+ */
+typedef struct {
+    const char          *id;
+    const char          *name;
+    cs_declaration_t    *decls;          /* declaration order */
+    cs_decl_ref_t       *by_recipient;   /* sorted by recipient */
+    uint32_t             ndecls;
+    uint32_t             ncats;
+    cs_site_category_t  *cats;           /* sorted by category */
+    const uint64_t      *declared;
+    const uint64_t      *gpc;            /* declared, in a GPC category */
 } cs_site_t;
 
 /*
@@ -182,6 +198,10 @@ struct cs_rules {
     cs_declaration_t      *decls;          /* by site, declaration order */
     cs_decl_ref_t         *decl_refs;      /* by site, then recipient */
     uint32_t               ndecls;
+
+    uint64_t              *site_sets;      /* every site's recipient sets */
+    size_t                 set_words;      /* words per set, at least 1 */
+    cs_site_category_t    *site_cats;      /* every site's categories */
 
     const char           **categories;     /* sorted, unique */
     uint32_t               ncategories;
@@ -1440,6 +1460,94 @@ cs_load_generation(cs_load_t *ld)
     return 0;
 }
 
+static int
+cs_site_category_cmp(const void *a, const void *b)
+{
+    const cs_site_category_t *x = a, *y = b;
+
+    return strcmp(x->category, y->category);
+}
+
+/*
+ * Per site: the declared set, one set per category it declares recipients
+ * under, and the set Global Privacy Control withdraws. Needs declarations
+ * and GPC categories loaded.
+ */
+static int
+cs_build_site_sets(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    size_t       words = cs_bitset_words(rules->nrecipients);
+    size_t       nsets = (size_t) rules->nsites * 2 + rules->ndecls;
+    uint64_t    *next;
+    uint32_t     cat_base = 0;
+
+    if (words == 0) {
+        words = 1;                      /* valid, all-zero sets */
+    }
+    if (nsets > SIZE_MAX / sizeof(uint64_t) / words) {
+        cs_set_err(ld->err, ld->errlen, "%s: too many sites", ld->path);
+        return -1;
+    }
+    rules->set_words = words;
+    rules->site_sets = calloc(nsets ? nsets * words : 1, sizeof(uint64_t));
+    rules->site_cats = calloc(rules->ndecls ? rules->ndecls : 1,
+                              sizeof(cs_site_category_t));
+    if (rules->site_sets == NULL || rules->site_cats == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+
+    next = rules->site_sets;
+    for (uint32_t i = 0; i < rules->nsites; i++) {
+        cs_site_t  *s = &rules->sites[i];
+        uint64_t   *declared = next, *gpc = next + words;
+
+        next += 2 * words;
+        s->declared = declared;
+        s->gpc = gpc;
+        s->cats = &rules->site_cats[cat_base];
+        s->ncats = 0;
+
+        /* the site's distinct categories, sorted */
+        for (uint32_t d = 0; d < s->ndecls; d++) {
+            s->cats[s->ncats++].category = s->decls[d].category;
+        }
+        qsort(s->cats, s->ncats, sizeof(cs_site_category_t),
+              cs_site_category_cmp);
+        uint32_t unique = 0;
+        for (uint32_t c = 0; c < s->ncats; c++) {
+            if (unique == 0 || strcmp(s->cats[unique - 1].category,
+                                      s->cats[c].category) != 0)
+            {
+                s->cats[unique].category = s->cats[c].category;
+                s->cats[unique].set = next;
+                s->cats[unique].count = 0;
+                next += words;
+                unique++;
+            }
+        }
+        s->ncats = unique;
+        cat_base += unique;
+
+        for (uint32_t d = 0; d < s->ndecls; d++) {
+            const cs_declaration_t  *decl = &s->decls[d];
+            cs_site_category_t       key = { decl->category, NULL, 0 };
+            cs_site_category_t      *cat = bsearch(&key, s->cats, s->ncats,
+                                                   sizeof(key),
+                                                   cs_site_category_cmp);
+
+            cs_bitset_set(declared, decl->recipient);
+            cs_bitset_set(cat->set, decl->recipient);
+            cat->count++;
+            if (cs_rules_is_gpc_category(rules, decl->category)) {
+                cs_bitset_set(gpc, decl->recipient);
+            }
+        }
+    }
+    return 0;
+}
+
 cs_rules_t *
 cs_rules_load(const char *path, char *err, size_t errlen)
 {
@@ -1537,7 +1645,8 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_load_declares(&ld) != 0
         || cs_build_categories(&ld) != 0
         || cs_load_cmp_maps(&ld) != 0
-        || cs_load_gpc(&ld) != 0)
+        || cs_load_gpc(&ld) != 0
+        || cs_build_site_sets(&ld) != 0)
     {
         goto failed;
     }
@@ -1578,6 +1687,8 @@ cs_rules_free(cs_rules_t *rules)
     free(rules->cmp_maps);
     free(rules->decls);
     free(rules->decl_refs);
+    free(rules->site_sets);
+    free(rules->site_cats);
     free(rules->sites);
     free(rules->host_slots);
     free(rules->recipients);
@@ -1812,7 +1923,63 @@ bool
 cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
     uint32_t recipient)
 {
-    return cs_site_declaration(rules, site, recipient) != NULL;
+    if (rules == NULL || site >= rules->nsites
+        || recipient >= rules->nrecipients)
+    {
+        return false;
+    }
+    return cs_bitset_test(rules->sites[site].declared, recipient);
+}
+
+size_t
+cs_rules_set_words(const cs_rules_t *rules)
+{
+    return rules != NULL ? rules->set_words : 0;
+}
+
+const uint64_t *
+cs_rules_site_declared_set(const cs_rules_t *rules, uint32_t site)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+    return rules->sites[site].declared;
+}
+
+const uint64_t *
+cs_rules_site_gpc_set(const cs_rules_t *rules, uint32_t site)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+    return rules->sites[site].gpc;
+}
+
+const uint64_t *
+cs_rules_site_category_set(const cs_rules_t *rules, uint32_t site,
+    const char *name, size_t len, uint32_t *count)
+{
+    if (count != NULL) {
+        *count = 0;
+    }
+    if (rules == NULL || name == NULL || site >= rules->nsites
+        || rules->sites[site].ncats == 0)
+    {
+        return NULL;
+    }
+
+    const cs_site_t *s = &rules->sites[site];
+    int32_t          c = cs_find_sorted(&s->cats[0].category,
+                                        sizeof(cs_site_category_t), s->ncats,
+                                        name, len);
+
+    if (c < 0) {
+        return NULL;
+    }
+    if (count != NULL) {
+        *count = s->cats[c].count;
+    }
+    return s->cats[c].set;
 }
 
 const char *

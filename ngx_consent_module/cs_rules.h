@@ -125,6 +125,29 @@ uint32_t cs_rules_site_declarations(const cs_rules_t *rules, uint32_t site,
 const char *cs_rules_declared_category(const cs_rules_t *rules,
     uint32_t site, uint32_t recipient);
 
+/*
+ * Per-site recipient sets, built at load so that consent decisions never
+ * loop over all recipients: bitsets of cs_rules_set_words() words (bit r =
+ * recipient index r, as cs_bitset_test() reads them), living as long as
+ * rules. NULL for an unknown site.
+ *
+ * cs_rules_set_words(): cs_bitset_words(cs_rules_recipient_count()), but
+ * at least 1 (0 for NULL rules).
+ * declared_set: the recipients the site declares.
+ * category_set: those it declares under category "name" (len bytes; the
+ * declaration's category override, else the recipient's), and *count (if
+ * not NULL) how many; NULL and 0 when it declares none under it.
+ * gpc_set: those Global Privacy Control withdraws: declared, with a
+ * declared category that cs_rules_is_gpc_category() (all zero if none).
+ */
+size_t cs_rules_set_words(const cs_rules_t *rules);
+const uint64_t *cs_rules_site_declared_set(const cs_rules_t *rules,
+    uint32_t site);
+const uint64_t *cs_rules_site_category_set(const cs_rules_t *rules,
+    uint32_t site, const char *name, size_t len, uint32_t *count);
+const uint64_t *cs_rules_site_gpc_set(const cs_rules_t *rules,
+    uint32_t site);
+
 /* True if "name" (len bytes) is a category used by any recipient/declaration. */
 bool cs_rules_is_category(const cs_rules_t *rules, const char *name,
     size_t len);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cs_compile.h"
+#include "cs_core.h"
 #include "cs_rules.h"
 
 #define ANA_RULES   "rules/ana.yaml"
@@ -1593,6 +1594,232 @@ test_declaration_order(void **state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* per-site recipient sets */
+
+/* A set as "id,id" in index order ("" for none, "NULL" for no set). */
+static const char *
+set_ids(const cs_rules_t *rules, const uint64_t *set, char *out,
+    size_t outlen)
+{
+    size_t used = 0;
+
+    if (set == NULL) {
+        return "NULL";
+    }
+    out[0] = '\0';
+    for (uint32_t r = 0; r < cs_rules_recipient_count(rules); r++) {
+        if (cs_bitset_test(set, r)) {
+            used += (size_t) snprintf(out + used, outlen - used, "%s%s",
+                                      used ? "," : "",
+                                      cs_rules_recipient(rules, r)->id);
+            assert_true(used < outlen);
+        }
+    }
+    return out;
+}
+
+static const char *
+category_ids(const cs_rules_t *rules, const char *site, const char *cat,
+    uint32_t want_count, char *out, size_t outlen)
+{
+    uint32_t        count = 99;
+    const uint64_t *set = cs_rules_site_category_set(
+        rules, (uint32_t) cs_rules_site_find(rules, site, strlen(site)), cat,
+        strlen(cat), &count);
+
+    assert_int_equal(count, want_count);
+    return set_ids(rules, set, out, outlen);
+}
+
+static void
+test_site_sets(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], b[256];
+    cs_rules_t      *rules = load_site_consent(fx, db, sizeof(db));
+    uint32_t         shop = (uint32_t) cs_rules_site_find(rules, "shop", 4);
+    uint32_t         blog = (uint32_t) cs_rules_site_find(rules, "blog", 4);
+
+    assert_int_equal(cs_rules_set_words(rules), 1);
+    assert_string_equal(set_ids(rules, cs_rules_site_declared_set(rules,
+                                shop), b, sizeof(b)), "alpha,beta,gamma");
+    assert_string_equal(set_ids(rules, cs_rules_site_declared_set(rules,
+                                blog), b, sizeof(b)), "alpha,gamma");
+
+    /* categories as declared: shop overrides gamma (social) to functional */
+    assert_string_equal(category_ids(rules, "shop", "analytics", 1, b,
+                                     sizeof(b)), "alpha");
+    assert_string_equal(category_ids(rules, "shop", "advertising", 1, b,
+                                     sizeof(b)), "beta");
+    assert_string_equal(category_ids(rules, "shop", "functional", 1, b,
+                                     sizeof(b)), "gamma");
+    assert_string_equal(category_ids(rules, "shop", "social", 0, b,
+                                     sizeof(b)), "NULL");
+    assert_string_equal(category_ids(rules, "blog", "social", 1, b,
+                                     sizeof(b)), "gamma");
+    assert_string_equal(category_ids(rules, "blog", "advertising", 0, b,
+                                     sizeof(b)), "NULL");
+    assert_string_equal(category_ids(rules, "blog", "Analytics", 0, b,
+                                     sizeof(b)), "NULL");   /* exact bytes */
+    assert_string_equal(category_ids(rules, "blog", "analytic", 0, b,
+                                     sizeof(b)), "NULL");
+
+    /* GPC (gpc_categories: advertising, functional): as declared */
+    assert_string_equal(set_ids(rules, cs_rules_site_gpc_set(rules, shop), b,
+                                sizeof(b)), "beta,gamma");
+    assert_string_equal(set_ids(rules, cs_rules_site_gpc_set(rules, blog), b,
+                                sizeof(b)), "");
+
+    /* unknown site, NULL rules */
+    uint32_t n = cs_rules_site_count(rules), count = 7;
+    assert_null(cs_rules_site_declared_set(rules, n));
+    assert_null(cs_rules_site_gpc_set(rules, n));
+    assert_null(cs_rules_site_category_set(rules, n, "analytics", 9, &count));
+    assert_int_equal(count, 0);
+    assert_null(cs_rules_site_declared_set(NULL, 0));
+    assert_int_equal(cs_rules_set_words(NULL), 0);
+    assert_false(cs_rules_site_declares(rules, n, 0));
+    assert_false(cs_rules_site_declares(rules, shop,
+                                        cs_rules_recipient_count(rules)));
+    cs_rules_free(rules);
+}
+
+static const char *const synth_categories[] = {
+    "analytics", "advertising", "functional", "social", "measurement",
+};
+#define SYNTH_NCATS (sizeof(synth_categories) / sizeof(synth_categories[0]))
+
+/*
+ * Writes a rule file of nrec recipients with hosts_per host suffixes each
+ * (r00000.example, h1.r00000.example, ...) and nsites sites declaring
+ * every step-th recipient from an offset, every 7th with a category
+ * override, in a scrambled order.
+ */
+static void
+write_synthetic(const char *path, unsigned nrec, unsigned hosts_per,
+    unsigned nsites)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    fprintf(fp, "gpc_categories: [advertising, social]\nrecipients:\n");
+    for (unsigned r = 0; r < nrec; r++) {
+        fprintf(fp, "  - id: r%05u\n    name: \"Recipient %u K.K.\"\n"
+                "    category: %s\n    sent: [\"client id\", \"pages\"]\n"
+                "    purpose: \"Purpose text of recipient %u.\"\n"
+                "    hosts:\n", r, r, synth_categories[r % SYNTH_NCATS], r);
+        for (unsigned h = 0; h < hosts_per; h++) {
+            if (h == 0) {
+                fprintf(fp, "      - r%05u.example\n", r);
+            } else {
+                fprintf(fp, "      - h%u.r%05u.example\n", h, r);
+            }
+        }
+    }
+    fprintf(fp, "sites:\n");
+    for (unsigned s = 0; s < nsites; s++) {
+        unsigned step = 1 + s % 5;
+
+        fprintf(fp, "  - id: site%u\n    name: Site %u\n    declares:\n",
+                s, s);
+        for (unsigned k = 0, i = 0; k < nrec; k += step, i++) {
+            /* scrambled: a multiplicative walk over the chosen indexes */
+            unsigned r = (unsigned) (((unsigned long) k * 7919u
+                                      + s) % nrec);
+            if (i % 7 == 3) {
+                fprintf(fp, "      - {recipient: r%05u, category: %s}\n", r,
+                        synth_categories[(r + 1) % SYNTH_NCATS]);
+            } else {
+                fprintf(fp, "      - r%05u\n", r);
+            }
+        }
+    }
+    assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * 2,100 recipients (33 words per set), 6 sites with overrides: every set
+ * equals what the declarations say, bit for bit.
+ */
+static void
+test_site_sets_many(void **state)
+{
+    const fixture_t *fx = *state;
+    char             src[160], db[160], err[ERRLEN];
+    enum { NREC = 2100 };
+
+    path_in(fx, "synth.yaml", src, sizeof(src));
+    path_in(fx, "synth.mdb", db, sizeof(db));
+    write_synthetic(src, NREC, 2, 6);
+    if (cs_compile(src, db, err, sizeof(err)) != CS_COMPILE_OK) {
+        fail_msg("%s", err);
+    }
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_int_equal(cs_rules_recipient_count(rules), NREC);
+
+    size_t    words = cs_rules_set_words(rules);
+    uint64_t *want = calloc(words * (2 + SYNTH_NCATS), sizeof(uint64_t));
+    uint32_t  counts[SYNTH_NCATS];
+
+    assert_non_null(want);
+    assert_int_equal(words, (NREC + 63) / 64);
+    for (uint32_t s = 0; s < cs_rules_site_count(rules); s++) {
+        const cs_declaration_t *d;
+        uint32_t                n = cs_rules_site_declarations(rules, s, &d);
+        uint64_t               *declared = want, *gpc = want + words;
+
+        memset(want, 0, words * (2 + SYNTH_NCATS) * sizeof(uint64_t));
+        memset(counts, 0, sizeof(counts));
+        assert_true(n >= NREC / 5);
+        for (uint32_t i = 0; i < n; i++) {
+            size_t c = 0;
+
+            while (c < SYNTH_NCATS
+                   && strcmp(synth_categories[c], d[i].category) != 0)
+            {
+                c++;
+            }
+            assert_true(c < SYNTH_NCATS);
+            cs_bitset_set(declared, d[i].recipient);
+            cs_bitset_set(want + words * (2 + c), d[i].recipient);
+            counts[c]++;
+            if (strcmp(d[i].category, "advertising") == 0
+                || strcmp(d[i].category, "social") == 0)
+            {
+                cs_bitset_set(gpc, d[i].recipient);
+            }
+        }
+        assert_memory_equal(cs_rules_site_declared_set(rules, s), declared,
+                            words * sizeof(uint64_t));
+        assert_memory_equal(cs_rules_site_gpc_set(rules, s), gpc,
+                            words * sizeof(uint64_t));
+        for (size_t c = 0; c < SYNTH_NCATS; c++) {
+            uint32_t        count;
+            const uint64_t *set = cs_rules_site_category_set(
+                rules, s, synth_categories[c], strlen(synth_categories[c]),
+                &count);
+
+            assert_int_equal(count, counts[c]);
+            if (counts[c] == 0) {
+                assert_null(set);
+                continue;
+            }
+            assert_non_null(set);
+            assert_memory_equal(set, want + words * (2 + c),
+                                words * sizeof(uint64_t));
+        }
+        /* and the per-recipient queries agree */
+        for (uint32_t r = 0; r < NREC; r += 13) {
+            assert_int_equal(cs_rules_site_declares(rules, s, r),
+                             cs_bitset_test(declared, r));
+        }
+    }
+    free(want);
+    cs_rules_free(rules);
+}
+
+/* ---------------------------------------------------------------------- */
 /* generation */
 
 static const char generation_yaml[] =
@@ -1723,6 +1950,8 @@ main(void)
         cmocka_unit_test(test_loader_errors),
         cmocka_unit_test(test_generation),
         cmocka_unit_test(test_declaration_order),
+        cmocka_unit_test(test_site_sets),
+        cmocka_unit_test(test_site_sets_many),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
