@@ -915,9 +915,10 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
 /* ---------------------------------------------------------------------- */
 /* Sites */
 
+/* "order" is the declaration's position in the site's declares list. */
 static void
 cs_declaration(cs_cc_t *cc, struct fy_node *item, struct fy_node *declares_key,
-    const char *sid, size_t slen)
+    const char *sid, size_t slen, uint32_t order)
 {
     struct fy_node  *rec_node = item, *rec_key = declares_key;
     const char      *fields[4] = { "", "", "", "" };   /* service, category,
@@ -997,12 +998,19 @@ cs_declaration(cs_cc_t *cc, struct fy_node *item, struct fy_node *declares_key,
     int  dlen = snprintf(dkey, sizeof(dkey), "%.*s/%.*s", (int) slen, sid,
                          (int) rlen, rid);
 
+    char ord[16];
+    int  olen = snprintf(ord, sizeof(ord), "%u", (unsigned) order);
+
     cc->val.len = 0;
     for (int i = 0; i < 4; i++) {
         if (cs_buf_field(&cc->val, fields[i], flen[i]) != 0) {
             cs_oom(cc);
             goto done;
         }
+    }
+    if (cs_buf_field(&cc->val, ord, (size_t) olen) != 0) {
+        cs_oom(cc);
+        goto done;
     }
     if (cs_put(cc, DB_DECLARES, dkey, (size_t) dlen, cc->val.data,
                cc->val.len, MDB_NOOVERWRITE) == MDB_KEYEXIST)
@@ -1123,9 +1131,10 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
 
     void           *dit = NULL;
     struct fy_node *item;
+    uint32_t        order = 0;
 
     while ((item = fy_node_sequence_iterate(v_decl, &dit)) != NULL) {
-        cs_declaration(cc, item, k_decl, sid, slen);
+        cs_declaration(cc, item, k_decl, sid, slen, order++);
     }
 }
 
@@ -2036,15 +2045,16 @@ cs_dump_prefixed(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
         }
 
         static const char *const names[] = { "service", "category", "sent",
-                                             "purpose" };
+                                             "purpose", "order" };
         fprintf(out, "  declares %.*s\n", (int) (key.mv_size - plen),
                 (const char *) key.mv_data + plen);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             size_t       flen;
             const char  *f = cs_field(&val, i, &flen);
 
             if (flen == 0) {
-                continue;          /* empty = the recipient's own value */
+                continue;          /* empty = the recipient's own value;
+                                      no order in files from before it */
             }
             if (i == 2) {
                 cs_put_sent(out, "    ", f, flen);

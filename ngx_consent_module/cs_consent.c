@@ -50,36 +50,64 @@ item_is(const char *item, size_t n, const char *word)
     return true;
 }
 
-/* Grants the declared recipients (of one category); returns how many. */
+/* ORs a site's precomputed recipient set into allowed. */
+static void
+or_set(const cs_rules_t *rules, uint64_t *allowed, const uint64_t *set)
+{
+    size_t words = cs_bitset_words(cs_rules_recipient_count(rules));
+
+    for (size_t w = 0; w < words; w++) {
+        allowed[w] |= set[w];
+    }
+}
+
+/*
+ * Grants the declared recipients (of one category, if category is not
+ * NULL); returns how many.
+ */
 static int
 grant_declared(const cs_rules_t *rules, uint32_t site, uint64_t *allowed,
     const char *category, size_t catlen)
 {
-    uint32_t n = cs_rules_recipient_count(rules);
-    int      granted = 0;
+    const uint64_t *set;
+    uint32_t        count;
 
-    for (uint32_t r = 0; r < n; r++) {
-        if (!cs_rules_site_declares(rules, site, r)) {
-            continue;
-        }
-        if (category != NULL) {
-            const char *c = cs_rules_declared_category(rules, site, r);
-            if (c == NULL || strlen(c) != catlen
-                || memcmp(c, category, catlen) != 0)
-            {
-                continue;
-            }
-        }
-        cs_bitset_set(allowed, r);
-        granted++;
+    if (category == NULL) {
+        set = cs_rules_site_declared_set(rules, site);
+        count = cs_rules_site_declarations(rules, site, NULL);
+    } else {
+        set = cs_rules_site_category_set(rules, site, category, catlen,
+                                         &count);
     }
-    return granted;
+    if (set == NULL) {
+        return 0;
+    }
+    or_set(rules, allowed, set);
+    return (int) count;
 }
 
 void
 cs_consent_declared(const cs_rules_t *rules, uint32_t site, uint64_t *set)
 {
     (void) grant_declared(rules, site, set, NULL, 0);
+}
+
+bool
+cs_consent_apply_gpc(const cs_rules_t *rules, uint32_t site,
+    uint64_t *allowed)
+{
+    const uint64_t *gpc = cs_rules_site_gpc_set(rules, site);
+    size_t          words = cs_bitset_words(cs_rules_recipient_count(rules));
+    uint64_t        withdrawn = 0;
+
+    if (gpc == NULL) {
+        return false;
+    }
+    for (size_t w = 0; w < words; w++) {
+        withdrawn |= allowed[w] & gpc[w];
+        allowed[w] &= ~gpc[w];
+    }
+    return withdrawn != 0;
 }
 
 /*
@@ -320,17 +348,19 @@ cs_consent_apply_cmp(const cs_rules_t *rules, uint32_t site,
         }
     }
 
-    /* IAB TCF: recipients with a vendor id, by their vendor consent */
+    /* IAB TCF: declared recipients with a vendor id, by vendor consent */
     if (c->has_tcf) {
-        uint32_t n = cs_rules_recipient_count(rules);
-        for (uint32_t r = 0; r < n; r++) {
-            const cs_recipient_t *rec = cs_rules_recipient(rules, r);
+        const cs_declaration_t *decls;
+        uint32_t n = cs_rules_site_declarations(rules, site, &decls);
+
+        for (uint32_t i = 0; i < n; i++) {
+            const cs_recipient_t *rec = cs_rules_recipient(rules,
+                                                           decls[i].recipient);
             if (rec->tcf_vendor_id
-                && cs_rules_site_declares(rules, site, r)
                 && cs_tcf_vendor_allowed(&c->tcf, rec->tcf_vendor_id,
                                          rec->tcf_purposes))
             {
-                cs_bitset_set(allowed, r);
+                cs_bitset_set(allowed, decls[i].recipient);
                 granted++;
             }
         }

@@ -72,9 +72,20 @@ void cs_scan_text_hosts(const cs_rules_t *rules, const char *text,
 int cs_consent_parse_list(const cs_rules_t *rules, uint32_t site,
     const char *value, size_t len, uint64_t *allowed);
 
-/* ORs the recipients the site declares into set. */
+/*
+ * ORs the recipients the site declares into set. To only read them, use
+ * cs_rules_site_declared_set() (no copy).
+ */
 void cs_consent_declared(const cs_rules_t *rules, uint32_t site,
     uint64_t *set);
+
+/*
+ * Global Privacy Control: clears from allowed every recipient the site
+ * declares under a GPC category (cs_rules_site_gpc_set()). Returns true if
+ * that withdrew something allowed. One pass over the set's words.
+ */
+bool cs_consent_apply_gpc(const cs_rules_t *rules, uint32_t site,
+    uint64_t *allowed);
 
 /* ---- consent management platforms (cs_cmp.h decodes their cookies) ---- */
 

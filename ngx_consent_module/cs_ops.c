@@ -28,73 +28,7 @@
 #define CS_OPS_HOST_MAX      255
 
 /* ---------------------------------------------------------------------- */
-/* buffers and errors */
-
-bool
-cs_obuf_add(cs_obuf_t *b, const char *p, size_t n)
-{
-    if (b->oom) {
-        return false;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1) {
-            if (cap > SIZE_MAX / 2) {
-                b->oom = true;
-                return false;
-            }
-            cap *= 2;
-        }
-        char *nd = realloc(b->data, cap);
-        if (nd == NULL) {
-            b->oom = true;
-            return false;
-        }
-        b->data = nd;
-        b->cap = cap;
-    }
-    if (n) {
-        memcpy(b->data + b->len, p, n);
-    }
-    b->len += n;
-    b->data[b->len] = '\0';
-    return true;
-}
-
-bool
-cs_obuf_str(cs_obuf_t *b, const char *s)
-{
-    return cs_obuf_add(b, s, strlen(s));
-}
-
-void
-cs_obuf_free(cs_obuf_t *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-    b->oom = false;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static bool
-cs_obuf_fmt(cs_obuf_t *b, const char *fmt, ...)
-{
-    char     tmp[1024];
-    va_list  ap;
-    int      n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return false;
-    }
-    return cs_obuf_add(b, tmp, (size_t) n < sizeof(tmp) ? (size_t) n
-                                                       : sizeof(tmp) - 1);
-}
+/* errors */
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -126,11 +60,12 @@ static const char *const cs_db_names[DB_COUNT] = {
 };
 
 static const char *const cs_recipient_fields[] = {
-    "name", "category", "sent", "purpose", "tcf_vendor_id", NULL
+    "name", "category", "sent", "purpose", "tcf_vendor_id", "tcf_purposes",
+    NULL
 };
 static const char *const cs_site_fields[] = { "name", NULL };
 static const char *const cs_declare_fields[] = {
-    "service", "category", "sent", "purpose", NULL
+    "service", "category", "sent", "purpose", "order", NULL
 };
 
 typedef struct {
@@ -153,6 +88,7 @@ typedef struct {
 } cs_pos_t;
 
 struct cs_ops_db {
+    cs_rules_t *rules;  /* the same database, loaded as the module does */
     cs_rec_t  *recs;
     size_t     nrecs;
     size_t     caprecs;
@@ -246,6 +182,7 @@ cs_ops_db_free(cs_ops_db_t *db)
         free(db->pos[i].a);
         free(db->pos[i].b);
     }
+    cs_rules_free(db->rules);
     free(db->recs);
     free(db->pos);
     free(db);
@@ -259,15 +196,14 @@ cs_read_lmdb(cs_ops_db_t *db, const char *path, char *err, size_t errlen)
     MDB_txn    *txn = NULL;
     int         rc, ret = CS_OPS_IO;
     char        lerr[512];
-    cs_rules_t *rules;
 
     /* the reader's own checks first: only a valid rules file is read */
-    rules = cs_rules_load(path, lerr, sizeof(lerr));
-    if (rules == NULL) {
+    cs_rules_free(db->rules);
+    db->rules = cs_rules_load(path, lerr, sizeof(lerr));
+    if (db->rules == NULL) {
         cs_ops_err(err, errlen, "%s: %s", path, lerr);
         return CS_OPS_FINDINGS;
     }
-    cs_rules_free(rules);
 
     if ((rc = mdb_env_create(&env)) != 0
         || (rc = mdb_env_set_maxdbs(env, 16)) != 0
@@ -1532,335 +1468,18 @@ done:
 /* ---------------------------------------------------------------------- */
 /* disclosure */
 
-bool
-cs_ops_html_escape(cs_obuf_t *out, const char *s, size_t n)
-{
-    size_t from = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *rep;
-
-        switch (s[i]) {
-        case '&':  rep = "&amp;";  break;
-        case '<':  rep = "&lt;";   break;
-        case '>':  rep = "&gt;";   break;
-        case '"':  rep = "&quot;"; break;
-        case '\'': rep = "&#39;";  break;
-        default:   continue;
-        }
-        cs_obuf_add(out, s + from, i - from);
-        cs_obuf_str(out, rep);
-        from = i + 1;
-    }
-    return cs_obuf_add(out, s + from, n - from);
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0. */
-static size_t
-cs_utf8_len(const unsigned char *s, size_t n)
-{
-    size_t   l;
-    uint32_t cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    } else if ((s[0] & 0xe0) == 0xc0) {
-        l = 2;
-        cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        l = 3;
-        cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        l = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (l > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < l; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((l == 2 && cp < 0x80) || (l == 3 && cp < 0x800)
-        || (l == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff))
-    {
-        return 0;
-    }
-    return l;
-}
-
-bool
-cs_ops_json_escape(cs_obuf_t *out, const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *) s;
-
-    for (size_t i = 0; i < n; ) {
-        unsigned char c = u[i];
-        size_t        l;
-
-        if (c == '"' || c == '\\') {
-            cs_obuf_add(out, "\\", 1);
-            cs_obuf_add(out, s + i, 1);
-            i++;
-        } else if (c == '\n') {
-            cs_obuf_str(out, "\\n");
-            i++;
-        } else if (c == '\t') {
-            cs_obuf_str(out, "\\t");
-            i++;
-        } else if (c == '\r') {
-            cs_obuf_str(out, "\\r");
-            i++;
-        } else if (c < 0x20 || c == 0x7f) {
-            cs_obuf_fmt(out, "\\u%04x", c);
-            i++;
-        } else if ((l = cs_utf8_len(u + i, n - i)) == 0) {
-            cs_obuf_str(out, "\\ufffd");        /* invalid UTF-8 byte */
-            i++;
-        } else {
-            cs_obuf_add(out, s + i, l);
-            i += l;
-        }
-    }
-    return !out->oom;
-}
-
-/* Markdown table cell: HTML-escaped, '|' escaped, newlines as <br>. */
-static void
-cs_md_escape(cs_obuf_t *out, const char *s, size_t n)
-{
-    size_t from = 0;
-
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '|' && s[i] != '\n') {
-            continue;
-        }
-        cs_ops_html_escape(out, s + from, i - from);
-        if (i < n) {
-            cs_obuf_str(out, s[i] == '|' ? "\\|" : "<br>");
-        }
-        from = i + 1;
-    }
-}
-
-typedef struct {
-    const char *id;
-    const char *f[5];           /* name, service, sent, purpose, category */
-    size_t      l[5];
-} cs_row_t;
-
-enum { C_NAME = 0, C_SERVICE, C_SENT, C_PURPOSE };
-
-static void
-cs_cell(cs_obuf_t *out, cs_ops_format_t fmt, const char *s, size_t n,
-    bool list)
-{
-    size_t from = 0;
-
-    if (fmt == CS_OPS_FMT_MD) {
-        cs_md_escape(out, s, n);
-        return;
-    }
-    if (!list) {
-        cs_ops_html_escape(out, s, n);
-        return;
-    }
-    cs_obuf_str(out, "<ul>");
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '\n') {
-            continue;
-        }
-        if (i > from) {
-            cs_obuf_str(out, "<li>");
-            cs_ops_html_escape(out, s + from, i - from);
-            cs_obuf_str(out, "</li>");
-        }
-        from = i + 1;
-    }
-    cs_obuf_str(out, "</ul>");
-}
-
-static void
-cs_json_str(cs_obuf_t *out, const char *key, const char *s, size_t n,
-    bool comma)
-{
-    cs_obuf_fmt(out, "%s\"%s\":\"", comma ? "," : "", key);
-    cs_ops_json_escape(out, s, n);
-    cs_obuf_str(out, "\"");
-}
-
 int
 cs_ops_disclosure(const cs_ops_db_t *db, const char *site,
     cs_ops_lang_t lang, cs_ops_format_t fmt, cs_obuf_t *out, char *err,
     size_t errlen)
 {
-    const cs_rec_t *srec = cs_rec_find(db, DB_SITES, site);
-    const char     *sf[1];
-    size_t          sl[1], nrows = 0, slen = strlen(site);
-    cs_row_t       *rows;
-    const char     *title, *h[4];
+    int32_t s = cs_rules_site_find(db->rules, site, strlen(site));
 
-    if (srec == NULL || slen > CS_ID_MAX) {
+    if (s < 0) {
         cs_ops_err(err, errlen, "unknown site '%s'", site);
         return CS_OPS_FINDINGS;
     }
-    if (cs_fields(srec, sf, sl, 1) < 1) {
-        sf[0] = "";
-        sl[0] = 0;
-    }
-    rows = calloc(db->nrecs + 1, sizeof(*rows));
-    if (rows == NULL) {
-        cs_ops_err(err, errlen, "out of memory");
-        return CS_OPS_IO;
-    }
-
-    /* the declarations: source order if known, else key order */
-    for (int pass = 0; pass < 2; pass++) {
-        size_t total = pass == 0 ? db->npos : db->nrecs;
-
-        for (size_t i = 0; i < total; i++) {
-            const char *rid;
-            char        key[2 * CS_ID_MAX + 2];
-
-            if (pass == 0) {
-                if (db->pos[i].kind != P_DECL
-                    || strcmp(db->pos[i].a, site) != 0)
-                {
-                    continue;
-                }
-                rid = db->pos[i].b;
-            } else {
-                const cs_rec_t *d = &db->recs[i];
-                if (db->have_source || d->db != DB_DECLARES
-                    || strncmp(d->key, site, slen) != 0 || d->key[slen] != '/')
-                {
-                    continue;
-                }
-                rid = d->key + slen + 1;
-            }
-            (void) snprintf(key, sizeof(key), "%s/%s", site, rid);
-            const cs_rec_t *d = cs_rec_find(db, DB_DECLARES, key);
-            const cs_rec_t *r = cs_rec_find(db, DB_RECIPIENTS, rid);
-            const char     *df[4], *rf[5];
-            size_t          dl[4], rl[5];
-
-            if (d == NULL || r == NULL || cs_fields(d, df, dl, 4) < 4
-                || cs_fields(r, rf, rl, 5) < 5)
-            {
-                continue;
-            }
-            cs_row_t *row = &rows[nrows++];
-            row->id = r->key;
-            row->f[C_NAME] = rf[0];
-            row->l[C_NAME] = rl[0];
-            row->f[C_SERVICE] = df[0];
-            row->l[C_SERVICE] = dl[0];
-            row->f[C_SENT] = dl[2] ? df[2] : rf[2];
-            row->l[C_SENT] = dl[2] ? dl[2] : rl[2];
-            row->f[C_PURPOSE] = dl[3] ? df[3] : rf[3];
-            row->l[C_PURPOSE] = dl[3] ? dl[3] : rl[3];
-            row->f[4] = dl[1] ? df[1] : rf[1];
-            row->l[4] = dl[1] ? dl[1] : rl[1];
-        }
-    }
-
-    if (lang == CS_OPS_LANG_JA) {
-        title = "利用者情報の外部送信について";
-        h[0] = "送信先";
-        h[1] = "サービス";
-        h[2] = "送信される情報";
-        h[3] = "利用目的";
-    } else {
-        title = "External transmission of user information";
-        h[0] = "Recipient";
-        h[1] = "Service";
-        h[2] = "Information sent";
-        h[3] = "Purpose";
-    }
-
-    if (fmt == CS_OPS_FMT_JSON) {
-        cs_obuf_str(out, "{");
-        cs_json_str(out, "site", site, slen, false);
-        cs_json_str(out, "site_name", sf[0], sl[0], true);
-        cs_json_str(out, "lang", lang == CS_OPS_LANG_JA ? "ja" : "en", 2,
-                    true);
-        cs_json_str(out, "title", title, strlen(title), true);
-        cs_obuf_str(out, ",\"headings\":[");
-        for (int k = 0; k < 4; k++) {
-            cs_obuf_str(out, k ? ",\"" : "\"");
-            cs_ops_json_escape(out, h[k], strlen(h[k]));
-            cs_obuf_str(out, "\"");
-        }
-        cs_obuf_str(out, "],\"recipients\":[");
-        for (size_t i = 0; i < nrows; i++) {
-            const cs_row_t *r = &rows[i];
-            size_t          from = 0;
-            bool            first = true;
-
-            cs_obuf_str(out, i ? ",\n{" : "\n{");
-            cs_json_str(out, "id", r->id, strlen(r->id), false);
-            cs_json_str(out, "name", r->f[C_NAME], r->l[C_NAME], true);
-            cs_json_str(out, "service", r->f[C_SERVICE], r->l[C_SERVICE],
-                        true);
-            cs_json_str(out, "category", r->f[4], r->l[4], true);
-            cs_obuf_str(out, ",\"sent\":[");
-            for (size_t k = 0; k <= r->l[C_SENT]; k++) {
-                if (k < r->l[C_SENT] && r->f[C_SENT][k] != '\n') {
-                    continue;
-                }
-                if (k > from) {
-                    cs_obuf_str(out, first ? "\"" : ",\"");
-                    cs_ops_json_escape(out, r->f[C_SENT] + from, k - from);
-                    cs_obuf_str(out, "\"");
-                    first = false;
-                }
-                from = k + 1;
-            }
-            cs_obuf_str(out, "]");
-            cs_json_str(out, "purpose", r->f[C_PURPOSE], r->l[C_PURPOSE],
-                        true);
-            cs_obuf_str(out, "}");
-        }
-        cs_obuf_str(out, "\n]}\n");
-    } else if (fmt == CS_OPS_FMT_MD) {
-        cs_obuf_fmt(out, "## %s — ", title);
-        cs_md_escape(out, sf[0], sl[0]);
-        cs_obuf_fmt(out, "\n\n| %s | %s | %s | %s |\n|---|---|---|---|\n",
-                    h[0], h[1], h[2], h[3]);
-        for (size_t i = 0; i < nrows; i++) {
-            for (int k = 0; k < 4; k++) {
-                cs_obuf_str(out, "| ");
-                cs_cell(out, fmt, rows[i].f[k], rows[i].l[k], k == C_SENT);
-                cs_obuf_str(out, " ");
-            }
-            cs_obuf_str(out, "|\n");
-        }
-    } else {
-        cs_obuf_fmt(out, "<section class=\"consent-disclosure\" "
-                    "lang=\"%s\">\n<h2>%s — ",
-                    lang == CS_OPS_LANG_JA ? "ja" : "en", title);
-        cs_ops_html_escape(out, sf[0], sl[0]);
-        cs_obuf_fmt(out, "</h2>\n<table>\n<thead><tr><th>%s</th><th>%s</th>"
-                    "<th>%s</th><th>%s</th></tr></thead>\n<tbody>\n",
-                    h[0], h[1], h[2], h[3]);
-        for (size_t i = 0; i < nrows; i++) {
-            cs_obuf_str(out, "<tr>");
-            for (int k = 0; k < 4; k++) {
-                cs_obuf_str(out, "<td>");
-                cs_cell(out, fmt, rows[i].f[k], rows[i].l[k], k == C_SENT);
-                cs_obuf_str(out, "</td>");
-            }
-            cs_obuf_str(out, "</tr>\n");
-        }
-        cs_obuf_str(out, "</tbody>\n</table>\n</section>\n");
-    }
-    free(rows);
-    if (out->oom) {
+    if (cs_disclosure_render(db->rules, (uint32_t) s, lang, fmt, out) != 0) {
         cs_ops_err(err, errlen, "out of memory");
         return CS_OPS_IO;
     }

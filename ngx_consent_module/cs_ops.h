@@ -16,22 +16,11 @@
 #include <stdio.h>
 
 #include "cs_core.h"
+#include "cs_disclosure.h"      /* cs_obuf_t, the disclosure renderer */
 
 #define CS_OPS_OK        0
 #define CS_OPS_FINDINGS  1
 #define CS_OPS_IO        2
-
-/* Growable output buffer; zero-initialise, release with cs_obuf_free(). */
-typedef struct {
-    char    *data;
-    size_t   len;
-    size_t   cap;
-    bool     oom;       /* an append failed: the content is incomplete */
-} cs_obuf_t;
-
-bool cs_obuf_add(cs_obuf_t *b, const char *p, size_t n);
-bool cs_obuf_str(cs_obuf_t *b, const char *s);
-void cs_obuf_free(cs_obuf_t *b);
 
 /*
  * Every record of a rules database (or of a YAML source compiled into a
@@ -83,31 +72,25 @@ int cs_ops_filter(const cs_rules_t *rules, const char *site,
     const unsigned char *in, size_t n, cs_obuf_t *out, char *err,
     size_t errlen);
 
-typedef enum {
-    CS_OPS_LANG_JA = 0,
-    CS_OPS_LANG_EN
-} cs_ops_lang_t;
-
-typedef enum {
-    CS_OPS_FMT_HTML = 0,
-    CS_OPS_FMT_MD,
-    CS_OPS_FMT_JSON
-} cs_ops_format_t;
+/* consentctl's names for the renderer's options */
+typedef cs_disclosure_lang_t    cs_ops_lang_t;
+typedef cs_disclosure_format_t  cs_ops_format_t;
+#define CS_OPS_LANG_JA   CS_DISCLOSURE_JA
+#define CS_OPS_LANG_EN   CS_DISCLOSURE_EN
+#define CS_OPS_FMT_HTML  CS_DISCLOSURE_HTML
+#define CS_OPS_FMT_MD    CS_DISCLOSURE_MD
+#define CS_OPS_FMT_JSON  CS_DISCLOSURE_JSON
 
 /*
- * Renders the site's external-transmission disclosure table into out: one
- * row per declared recipient (declaration order for a YAML source, recipient
- * id order for a database, which does not record the order) with name,
- * service, information sent and purpose (declaration overrides, else the
- * recipient's text). Returns CS_OPS_OK, CS_OPS_FINDINGS (unknown site) or
- * CS_OPS_IO (out of memory).
+ * Renders the site's external-transmission disclosure table into out with
+ * cs_disclosure_render() (cs_disclosure.h), from the database loaded as the
+ * module loads it: rows in declaration order, for a YAML source and a
+ * database alike (a database compiled before the order was stored: in
+ * recipient id order). Returns CS_OPS_OK, CS_OPS_FINDINGS (unknown site)
+ * or CS_OPS_IO (out of memory, or more than out->max).
  */
 int cs_ops_disclosure(const cs_ops_db_t *db, const char *site,
     cs_ops_lang_t lang, cs_ops_format_t fmt, cs_obuf_t *out, char *err,
     size_t errlen);
-
-/* Escapers, appended to out; false on allocation failure. */
-bool cs_ops_html_escape(cs_obuf_t *out, const char *s, size_t n);
-bool cs_ops_json_escape(cs_obuf_t *out, const char *s, size_t n);
 
 #endif /* CS_OPS_H */

@@ -12,6 +12,7 @@
  */
 
 #include "cs_rules.h"
+#include "cs_core.h"            /* recipient bitsets */
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -120,20 +121,33 @@ typedef struct {
     int32_t      recipient;
 } cs_host_slot_t;
 
+/* A declaration's place in its site's array, found by recipient index. */
 typedef struct {
-    uint32_t     site;
     uint32_t     recipient;
-    const char  *service;     /* "" = none */
-    const char  *category;    /* resolved: override or the recipient's */
-    const char  *sent;        /* resolved */
-    const char  *purpose;     /* resolved */
-} cs_declaration_t;
+    uint32_t     decl;        /* index into the site's decls */
+} cs_decl_ref_t;
 
+/* The recipients a site declares under one category. */
 typedef struct {
-    const char        *id;
-    const char        *name;
-    cs_declaration_t  *decls;    /* sorted by recipient */
-    uint32_t           ndecls;
+    const char        *category;
+    uint64_t          *set;
+    uint32_t           count;
+} cs_site_category_t;
+
+/*
+ * A site. The recipient sets (set_words words each) are built at load, so
+ * consent decisions per request never loop over all recipients.
+ */
+typedef struct {
+    const char          *id;
+    const char          *name;
+    cs_declaration_t    *decls;          /* declaration order */
+    cs_decl_ref_t       *by_recipient;   /* sorted by recipient */
+    uint32_t             ndecls;
+    uint32_t             ncats;
+    cs_site_category_t  *cats;           /* sorted by category */
+    const uint64_t      *declared;
+    const uint64_t      *gpc;            /* declared, in a GPC category */
 } cs_site_t;
 
 /*
@@ -181,8 +195,13 @@ struct cs_rules {
 
     cs_site_t             *sites;          /* sorted by id */
     uint32_t               nsites;
-    cs_declaration_t      *decls;
+    cs_declaration_t      *decls;          /* by site, declaration order */
+    cs_decl_ref_t         *decl_refs;      /* by site, then recipient */
     uint32_t               ndecls;
+
+    uint64_t              *site_sets;      /* every site's recipient sets */
+    size_t                 set_words;      /* words per set, at least 1 */
+    cs_site_category_t    *site_cats;      /* every site's categories */
 
     const char           **categories;     /* sorted, unique */
     uint32_t               ncategories;
@@ -958,18 +977,33 @@ cs_load_sites(cs_load_t *ld)
     return 0;
 }
 
+/* A declares record while loading, before it takes its place. */
+typedef struct {
+    uint32_t          site;
+    uint64_t          rank;     /* stored order, else 2^32 + recipient */
+    cs_declaration_t  decl;
+} cs_decl_load_t;
+
 static int
-cs_decl_cmp(const void *a, const void *b)
+cs_decl_rank_cmp(const void *a, const void *b)
 {
-    const cs_declaration_t *x = a, *y = b;
+    const cs_decl_load_t *x = a, *y = b;
 
     if (x->site != y->site) {
         return x->site < y->site ? -1 : 1;
     }
-    if (x->recipient != y->recipient) {
-        return x->recipient < y->recipient ? -1 : 1;
+    if (x->rank != y->rank) {
+        return x->rank < y->rank ? -1 : 1;
     }
     return 0;
+}
+
+static int
+cs_decl_ref_cmp(const void *a, const void *b)
+{
+    const cs_decl_ref_t *x = a, *y = b;
+
+    return x->recipient < y->recipient ? -1 : x->recipient > y->recipient;
 }
 
 static const char *
@@ -979,26 +1013,59 @@ cs_field_or(cs_arena_t *arena, const char *field, const char *fallback)
                             : fallback;
 }
 
+/* The optional order field: decimal, 0 to 2^32 - 2. */
+static bool
+cs_parse_order(const char *s, uint64_t *order)
+{
+    uint64_t v = 0;
+
+    if (s[0] == '\0' || strlen(s) > 10) {
+        return false;
+    }
+    for (const char *d = s; *d; d++) {
+        if (*d < '0' || *d > '9') {
+            return false;
+        }
+        v = v * 10 + (uint64_t) (*d - '0');
+    }
+    if (v >= UINT32_MAX) {
+        return false;
+    }
+    *order = v;
+    return true;
+}
+
+/*
+ * declares "SITE/RECIPIENT": service, category, sent, purpose and the
+ * optional order (absent in files compiled before it: those sort after the
+ * ordered ones, in recipient id order). Each site's declarations end up in
+ * declaration order, with an index by recipient beside them.
+ */
 static int
 cs_load_declares(cs_load_t *ld)
 {
-    cs_rules_t  *rules = ld->rules;
-    uint32_t     count;
-    MDB_cursor  *cur;
-    MDB_val      key, val;
-    int          rc;
+    cs_rules_t      *rules = ld->rules;
+    cs_decl_load_t  *tmp;
+    uint32_t         count;
+    MDB_cursor      *cur;
+    MDB_val          key, val;
+    int              rc;
 
     if (cs_db_count(ld, CS_DB_DECLARES, &count) != 0) {
         return -1;
     }
+    tmp = calloc(count ? count : 1, sizeof(*tmp));
     rules->decls = calloc(count ? count : 1, sizeof(cs_declaration_t));
-    if (rules->decls == NULL) {
+    rules->decl_refs = calloc(count ? count : 1, sizeof(cs_decl_ref_t));
+    if (tmp == NULL || rules->decls == NULL || rules->decl_refs == NULL) {
+        free(tmp);
         cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
         return -1;
     }
 
     rc = mdb_cursor_open(ld->txn, ld->dbi[CS_DB_DECLARES], &cur);
     if (rc != 0) {
+        free(tmp);
         cs_set_err(ld->err, ld->errlen, "%s: %s", ld->path, mdb_strerror(rc));
         return -1;
     }
@@ -1010,28 +1077,34 @@ cs_load_declares(cs_load_t *ld)
     {
         const char  *k = key.mv_data;
         const char  *slash = memchr(k, '/', key.mv_size);
-        const char  *f[4];
+        const char  *f[5];
+        int          nf = -1;
         int32_t      site = -1, rec = -1;
+        uint64_t     order = 0;
 
         if (slash != NULL) {
             site = cs_rules_site_find(rules, k, (size_t) (slash - k));
             rec = cs_rules_recipient_find(rules, slash + 1,
                                           key.mv_size - (size_t) (slash - k)
                                           - 1);
+            nf = cs_split_fields(&val, f, 5);
         }
-        if (site < 0 || rec < 0 || cs_split_fields(&val, f, 4) < 4) {
+        if (site < 0 || rec < 0 || nf < 4
+            || (nf == 5 && !cs_parse_order(f[4], &order)))
+        {
             cs_set_err(ld->err, ld->errlen,
                        "%s: declaration '%.*s' names an unknown site or "
                        "recipient, or is malformed", ld->path,
                        (int) (key.mv_size > 140 ? 140 : key.mv_size), k);
-            mdb_cursor_close(cur);
-            return -1;
+            goto failed;
         }
 
         const cs_recipient_t *r = &rules->recipients[rec];
-        cs_declaration_t     *d = &rules->decls[n];
+        cs_decl_load_t       *t = &tmp[n];
+        cs_declaration_t     *d = &t->decl;
 
-        d->site = (uint32_t) site;
+        t->site = (uint32_t) site;
+        t->rank = nf == 5 ? order : ((uint64_t) 1 << 32) + (uint32_t) rec;
         d->recipient = (uint32_t) rec;
         d->service = cs_field_or(&rules->arena, f[0], "");
         d->category = cs_field_or(&rules->arena, f[1], r->category);
@@ -1041,34 +1114,53 @@ cs_load_declares(cs_load_t *ld)
             || d->purpose == NULL)
         {
             cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
-            mdb_cursor_close(cur);
-            return -1;
+            goto failed;
         }
         n++;
     }
     mdb_cursor_close(cur);
+    cur = NULL;
     if (rc != 0 && rc != MDB_NOTFOUND) {
         cs_set_err(ld->err, ld->errlen, "%s: reading declares: %s",
                    ld->path, mdb_strerror(rc));
-        return -1;
+        goto failed;
     }
 
-    /* Key order ("site/recipient" bytes) differs from index order. */
-    qsort(rules->decls, n, sizeof(cs_declaration_t), cs_decl_cmp);
-    rules->ndecls = n;
+    /* Key order ("site/recipient" bytes) is neither site nor rank order. */
+    qsort(tmp, n, sizeof(*tmp), cs_decl_rank_cmp);
 
     for (uint32_t i = 0; i < n; ) {
         uint32_t   j = i;
-        cs_site_t *s = &rules->sites[rules->decls[i].site];
+        cs_site_t *s = &rules->sites[tmp[i].site];
 
-        while (j < n && rules->decls[j].site == rules->decls[i].site) {
-            j++;
+        for (; j < n && tmp[j].site == tmp[i].site; j++) {
+            if (j > i && tmp[j].rank == tmp[j - 1].rank) {
+                cs_set_err(ld->err, ld->errlen, "%s: site '%s' has two "
+                           "declarations with order %llu", ld->path, s->id,
+                           (unsigned long long) tmp[j].rank);
+                goto failed;
+            }
+            rules->decls[j] = tmp[j].decl;
+            rules->decl_refs[j].recipient = tmp[j].decl.recipient;
+            rules->decl_refs[j].decl = j - i;
         }
         s->decls = &rules->decls[i];
+        s->by_recipient = &rules->decl_refs[i];
         s->ndecls = j - i;
+        qsort(s->by_recipient, s->ndecls, sizeof(cs_decl_ref_t),
+              cs_decl_ref_cmp);
         i = j;
     }
+    rules->ndecls = n;
+    free(tmp);
     return 0;
+
+failed:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    free(tmp);
+    return -1;
 }
 
 static int
@@ -1368,6 +1460,94 @@ cs_load_generation(cs_load_t *ld)
     return 0;
 }
 
+static int
+cs_site_category_cmp(const void *a, const void *b)
+{
+    const cs_site_category_t *x = a, *y = b;
+
+    return strcmp(x->category, y->category);
+}
+
+/*
+ * Per site: the declared set, one set per category it declares recipients
+ * under, and the set Global Privacy Control withdraws. Needs declarations
+ * and GPC categories loaded.
+ */
+static int
+cs_build_site_sets(cs_load_t *ld)
+{
+    cs_rules_t  *rules = ld->rules;
+    size_t       words = cs_bitset_words(rules->nrecipients);
+    size_t       nsets = (size_t) rules->nsites * 2 + rules->ndecls;
+    uint64_t    *next;
+    uint32_t     cat_base = 0;
+
+    if (words == 0) {
+        words = 1;                      /* valid, all-zero sets */
+    }
+    if (nsets > SIZE_MAX / sizeof(uint64_t) / words) {
+        cs_set_err(ld->err, ld->errlen, "%s: too many sites", ld->path);
+        return -1;
+    }
+    rules->set_words = words;
+    rules->site_sets = calloc(nsets ? nsets * words : 1, sizeof(uint64_t));
+    rules->site_cats = calloc(rules->ndecls ? rules->ndecls : 1,
+                              sizeof(cs_site_category_t));
+    if (rules->site_sets == NULL || rules->site_cats == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+
+    next = rules->site_sets;
+    for (uint32_t i = 0; i < rules->nsites; i++) {
+        cs_site_t  *s = &rules->sites[i];
+        uint64_t   *declared = next, *gpc = next + words;
+
+        next += 2 * words;
+        s->declared = declared;
+        s->gpc = gpc;
+        s->cats = &rules->site_cats[cat_base];
+        s->ncats = 0;
+
+        /* the site's distinct categories, sorted */
+        for (uint32_t d = 0; d < s->ndecls; d++) {
+            s->cats[s->ncats++].category = s->decls[d].category;
+        }
+        qsort(s->cats, s->ncats, sizeof(cs_site_category_t),
+              cs_site_category_cmp);
+        uint32_t unique = 0;
+        for (uint32_t c = 0; c < s->ncats; c++) {
+            if (unique == 0 || strcmp(s->cats[unique - 1].category,
+                                      s->cats[c].category) != 0)
+            {
+                s->cats[unique].category = s->cats[c].category;
+                s->cats[unique].set = next;
+                s->cats[unique].count = 0;
+                next += words;
+                unique++;
+            }
+        }
+        s->ncats = unique;
+        cat_base += unique;
+
+        for (uint32_t d = 0; d < s->ndecls; d++) {
+            const cs_declaration_t  *decl = &s->decls[d];
+            cs_site_category_t       key = { decl->category, NULL, 0 };
+            cs_site_category_t      *cat = bsearch(&key, s->cats, s->ncats,
+                                                   sizeof(key),
+                                                   cs_site_category_cmp);
+
+            cs_bitset_set(declared, decl->recipient);
+            cs_bitset_set(cat->set, decl->recipient);
+            cat->count++;
+            if (cs_rules_is_gpc_category(rules, decl->category)) {
+                cs_bitset_set(gpc, decl->recipient);
+            }
+        }
+    }
+    return 0;
+}
+
 cs_rules_t *
 cs_rules_load(const char *path, char *err, size_t errlen)
 {
@@ -1465,7 +1645,8 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_load_declares(&ld) != 0
         || cs_build_categories(&ld) != 0
         || cs_load_cmp_maps(&ld) != 0
-        || cs_load_gpc(&ld) != 0)
+        || cs_load_gpc(&ld) != 0
+        || cs_build_site_sets(&ld) != 0)
     {
         goto failed;
     }
@@ -1505,6 +1686,9 @@ cs_rules_free(cs_rules_t *rules)
     free(rules->gpc_alloc);
     free(rules->cmp_maps);
     free(rules->decls);
+    free(rules->decl_refs);
+    free(rules->site_sets);
+    free(rules->site_cats);
     free(rules->sites);
     free(rules->host_slots);
     free(rules->recipients);
@@ -1704,12 +1888,13 @@ cs_site_declaration(const cs_rules_t *rules, uint32_t site, uint32_t recipient)
     uint32_t lo = 0, hi = s->ndecls;
 
     while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t             mid = lo + (hi - lo) / 2;
+        const cs_decl_ref_t *ref = &s->by_recipient[mid];
 
-        if (s->decls[mid].recipient == recipient) {
-            return &s->decls[mid];
+        if (ref->recipient == recipient) {
+            return &s->decls[ref->decl];
         }
-        if (s->decls[mid].recipient < recipient) {
+        if (ref->recipient < recipient) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -1718,11 +1903,83 @@ cs_site_declaration(const cs_rules_t *rules, uint32_t site, uint32_t recipient)
     return NULL;
 }
 
+uint32_t
+cs_rules_site_declarations(const cs_rules_t *rules, uint32_t site,
+    const cs_declaration_t **decls)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        if (decls != NULL) {
+            *decls = NULL;
+        }
+        return 0;
+    }
+    if (decls != NULL) {
+        *decls = rules->sites[site].decls;
+    }
+    return rules->sites[site].ndecls;
+}
+
 bool
 cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
     uint32_t recipient)
 {
-    return cs_site_declaration(rules, site, recipient) != NULL;
+    if (rules == NULL || site >= rules->nsites
+        || recipient >= rules->nrecipients)
+    {
+        return false;
+    }
+    return cs_bitset_test(rules->sites[site].declared, recipient);
+}
+
+size_t
+cs_rules_set_words(const cs_rules_t *rules)
+{
+    return rules != NULL ? rules->set_words : 0;
+}
+
+const uint64_t *
+cs_rules_site_declared_set(const cs_rules_t *rules, uint32_t site)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+    return rules->sites[site].declared;
+}
+
+const uint64_t *
+cs_rules_site_gpc_set(const cs_rules_t *rules, uint32_t site)
+{
+    if (rules == NULL || site >= rules->nsites) {
+        return NULL;
+    }
+    return rules->sites[site].gpc;
+}
+
+const uint64_t *
+cs_rules_site_category_set(const cs_rules_t *rules, uint32_t site,
+    const char *name, size_t len, uint32_t *count)
+{
+    if (count != NULL) {
+        *count = 0;
+    }
+    if (rules == NULL || name == NULL || site >= rules->nsites
+        || rules->sites[site].ncats == 0)
+    {
+        return NULL;
+    }
+
+    const cs_site_t *s = &rules->sites[site];
+    int32_t          c = cs_find_sorted(&s->cats[0].category,
+                                        sizeof(cs_site_category_t), s->ncats,
+                                        name, len);
+
+    if (c < 0) {
+        return NULL;
+    }
+    if (count != NULL) {
+        *count = s->cats[c].count;
+    }
+    return s->cats[c].set;
 }
 
 const char *

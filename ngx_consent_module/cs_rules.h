@@ -99,9 +99,54 @@ const char *cs_rules_site_id(const cs_rules_t *rules, uint32_t site);
 const char *cs_rules_site_name(const cs_rules_t *rules, uint32_t site);
 bool cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
     uint32_t recipient);
+/*
+ * One declaration of a site: a recipient, and what the site's disclosure
+ * says about it. category, sent and purpose are the declaration's override,
+ * else the recipient's value; service has no recipient default.
+ */
+typedef struct {
+    uint32_t     recipient;   /* recipient index */
+    const char  *service;     /* "" = none */
+    const char  *category;
+    const char  *sent;        /* information sent, items joined by "\n" */
+    const char  *purpose;
+} cs_declaration_t;
+
+/*
+ * The site's declarations in declaration order (the rule file's; recipient
+ * id order in files compiled before the order was stored): sets *decls (if
+ * not NULL) to an array that lives as long as rules and returns its length.
+ * 0 and NULL for an unknown site.
+ */
+uint32_t cs_rules_site_declarations(const cs_rules_t *rules, uint32_t site,
+    const cs_declaration_t **decls);
+
 /* The declaration's category override, else the recipient's category. */
 const char *cs_rules_declared_category(const cs_rules_t *rules,
     uint32_t site, uint32_t recipient);
+
+/*
+ * Per-site recipient sets, built at load so that consent decisions never
+ * loop over all recipients: bitsets of cs_rules_set_words() words (bit r =
+ * recipient index r, as cs_bitset_test() reads them), living as long as
+ * rules. NULL for an unknown site.
+ *
+ * cs_rules_set_words(): cs_bitset_words(cs_rules_recipient_count()), but
+ * at least 1 (0 for NULL rules).
+ * declared_set: the recipients the site declares.
+ * category_set: those it declares under category "name" (len bytes; the
+ * declaration's category override, else the recipient's), and *count (if
+ * not NULL) how many; NULL and 0 when it declares none under it.
+ * gpc_set: those Global Privacy Control withdraws: declared, with a
+ * declared category that cs_rules_is_gpc_category() (all zero if none).
+ */
+size_t cs_rules_set_words(const cs_rules_t *rules);
+const uint64_t *cs_rules_site_declared_set(const cs_rules_t *rules,
+    uint32_t site);
+const uint64_t *cs_rules_site_category_set(const cs_rules_t *rules,
+    uint32_t site, const char *name, size_t len, uint32_t *count);
+const uint64_t *cs_rules_site_gpc_set(const cs_rules_t *rules,
+    uint32_t site);
 
 /* True if "name" (len bytes) is a category used by any recipient/declaration. */
 bool cs_rules_is_category(const cs_rules_t *rules, const char *name,

@@ -186,8 +186,15 @@ test_all_granted_and_tcf(void **state)
     c.tcf.vendor_consent[(755 - 1) / 8] |= (uint8_t) (1u << ((755 - 1) % 8));
     assert_true(cs_tcf_vendor_consent(&c.tcf, 755));
     assert_false(cs_tcf_vendor_consent(&c.tcf, 754));
-    cs_consent_apply_cmp(ts_rules, ts_site("shop"), CS_CMP_TCF, &c, NULL, 0,
-                         allowed);
+    assert_int_equal(cs_consent_apply_cmp(ts_rules, ts_site("shop"),
+                                          CS_CMP_TCF, &c, NULL, 0, allowed),
+                     1);
+    assert_string_equal(allowed_ids(allowed), "google");
+    /* blog declares google too (as functional): the vendor consent counts */
+    memset(allowed, 0, sizeof(allowed));
+    assert_int_equal(cs_consent_apply_cmp(ts_rules, ts_site("blog"),
+                                          CS_CMP_TCF, &c, NULL, 0, allowed),
+                     1);
     assert_string_equal(allowed_ids(allowed), "google");
 
     /* without purpose 1 the vendor consent does not count */

@@ -200,6 +200,59 @@ test_length_limits(void **state)
     free(v);
 }
 
+/*
+ * GPC (default categories advertising, social) withdraws what the site
+ * declares under them: shop's meta and x (advertising) and tealium
+ * (overridden to advertising); blog declares nothing under them.
+ */
+static void
+test_apply_gpc(void **state)
+{
+    uint64_t  allowed[(TS_MAX_RECIPIENTS + 63) / 64];
+    char      got[256];
+    uint32_t  shop = ts_site("shop"), blog = ts_site("blog");
+
+    (void) state;
+    ts_allow(allowed, "google,meta,tealium,widgetco,x");
+    assert_true(cs_consent_apply_gpc(ts_rules, shop, allowed));
+    ts_set_names(allowed, got, sizeof(got));
+    assert_string_equal(got, "google,widgetco");
+    /* nothing left to withdraw */
+    assert_false(cs_consent_apply_gpc(ts_rules, shop, allowed));
+
+    ts_allow(allowed, "google,x");
+    assert_true(cs_consent_apply_gpc(ts_rules, shop, allowed));
+    ts_set_names(allowed, got, sizeof(got));
+    assert_string_equal(got, "google");
+
+    /* blog: google is functional there, widgetco functional */
+    ts_allow(allowed, "google,widgetco");
+    assert_false(cs_consent_apply_gpc(ts_rules, blog, allowed));
+    ts_set_names(allowed, got, sizeof(got));
+    assert_string_equal(got, "google,widgetco");
+
+    /* an unknown site withdraws nothing (and grants nothing anyway) */
+    assert_false(cs_consent_apply_gpc(ts_rules, cs_rules_site_count(ts_rules),
+                                      allowed));
+}
+
+/* The declared set the glue and consentctl filter use. */
+static void
+test_declared(void **state)
+{
+    uint64_t  set[(TS_MAX_RECIPIENTS + 63) / 64];
+    char      got[256];
+
+    (void) state;
+    ts_allow(set, "meta");
+    cs_consent_declared(ts_rules, ts_site("blog"), set);
+    ts_set_names(set, got, sizeof(got));
+    assert_string_equal(got, "google,meta,widgetco");     /* ORed in */
+    ts_allow(set, "");
+    cs_consent_declared(ts_rules, cs_rules_site_count(ts_rules), set);
+    assert_int_equal(set[0], 0);
+}
+
 int
 main(void)
 {
@@ -208,6 +261,8 @@ main(void)
         cmocka_unit_test(test_empty_category_counts_nothing),
         cmocka_unit_test(test_ors_into_allowed),
         cmocka_unit_test(test_length_limits),
+        cmocka_unit_test(test_apply_gpc),
+        cmocka_unit_test(test_declared),
     };
 
     return cmocka_run_group_tests_name("consent", tests, ts_rules_setup,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cs_compile.h"
+#include "cs_core.h"
 #include "cs_rules.h"
 
 #define ANA_RULES   "rules/ana.yaml"
@@ -186,7 +187,7 @@ static const char *const all_recipients[] = {
 
 typedef struct {
     const char *site;
-    const char *recipients[24];    /* NULL-terminated */
+    const char *recipients[24];    /* NULL-terminated, in the table's order */
 } expected_site_t;
 
 static const expected_site_t expected_sites[] = {
@@ -194,8 +195,10 @@ static const expected_site_t expected_sites[] = {
     { "tour-booking", { WEB13, "skyscanner", NULL } },
     { "app", { "tealium", "google", "adobe", "salesforce", "meta", "adaptive",
                "supership", "cyberagent", "x", "lineyahoo", NULL } },
-    { "amc-app", { WEB13, "supership", "cyberagent", "salesforce",
-                   "boldright", "apple", NULL } },
+    { "amc-app", { "google", "lineyahoo", "microsoft", "meta", "x",
+                   "criteo", "rtbhouse", "smartnews", "tiktok", "tealium",
+                   "adobe", "supership", "cyberagent", "salesforce",
+                   "boldright", "pinterest", "apple", NULL } },
     { "anapay", { WEB13, "apple", NULL } },
     { "mall", { "google", NULL } },
     { "card", { WEB13, "apple", NULL } },
@@ -320,10 +323,78 @@ test_ana_sites_declare_exactly_the_table(void **state)
     }
     assert_int_equal(cs_rules_site_find(rules, "nowhere", 7), -1);
     assert_null(cs_rules_site_id(rules, N_SITES));
+    assert_int_equal(cs_rules_site_declarations(rules, N_SITES, NULL), 0);
     assert_string_equal(cs_rules_site_name(rules, (uint32_t)
                                            cs_rules_site_find(rules, "mall",
                                                               4)),
                         "ANA スカイ ガッチャ！モール");
+}
+
+/* The site's declarations, ids joined with ',' in the accessor's order. */
+static const char *
+declaration_order(const cs_rules_t *rules, const char *site, char *out,
+    size_t outlen)
+{
+    const cs_declaration_t *d;
+    int32_t                 s = cs_rules_site_find(rules, site, strlen(site));
+    uint32_t                n;
+    size_t                  used = 0;
+
+    assert_true(s >= 0);
+    n = cs_rules_site_declarations(rules, (uint32_t) s, &d);
+    out[0] = '\0';
+    for (uint32_t i = 0; i < n; i++) {
+        const cs_recipient_t *r = cs_rules_recipient(rules, d[i].recipient);
+
+        assert_non_null(r);
+        used += (size_t) snprintf(out + used, outlen - used, "%s%s",
+                                  i ? "," : "", r->id);
+        assert_true(used < outlen);
+    }
+    return out;
+}
+
+/* rules/ana.yaml lists each site's recipients in the published order. */
+static void
+test_ana_declaration_order(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+    char              got[512], want[512];
+
+    for (size_t s = 0; s < N_SITES; s++) {
+        const expected_site_t *e = &expected_sites[s];
+        size_t                 used = 0;
+
+        for (size_t j = 0; e->recipients[j] != NULL; j++) {
+            used += (size_t) snprintf(want + used, sizeof(want) - used, "%s%s",
+                                      j ? "," : "", e->recipients[j]);
+        }
+        assert_string_equal(declaration_order(rules, e->site, got,
+                                              sizeof(got)), want);
+    }
+
+    /* mall's only declaration: overrides, and the recipient's defaults */
+    const cs_declaration_t *d;
+    int32_t                 mall = cs_rules_site_find(rules, "mall", 4);
+
+    assert_int_equal(cs_rules_site_declarations(rules, (uint32_t) mall, &d),
+                     1);
+    assert_int_equal(d[0].recipient, rid(rules, "google"));
+    assert_string_equal(d[0].service, "Google Analytics");
+    assert_string_equal(d[0].category, "analytics");
+    assert_string_equal(d[0].sent, "cookie");
+    assert_string_equal(d[0].purpose, "サイト利用者に関するアクセス情報を分析"
+                        "するために利用します。");
+
+    int32_t card = cs_rules_site_find(rules, "card", 4);
+    assert_int_equal(cs_rules_site_declarations(rules, (uint32_t) card, &d),
+                     13);
+    const cs_recipient_t *google = cs_rules_recipient(rules, d[0].recipient);
+    assert_string_equal(google->id, "google");
+    assert_string_equal(d[0].service, "");
+    assert_ptr_equal(d[0].category, google->category);
+    assert_ptr_equal(d[0].sent, google->sent);
+    assert_ptr_equal(d[0].purpose, google->purpose);
 }
 
 static const char *
@@ -1017,11 +1088,12 @@ test_cmp_maps(void **state)
     assert_non_null(strstr(text, "\ngpc_categories: [advertising, "
                                  "functional]\n"));
     assert_non_null(strstr(text,
-        "\nsite blog\n  name: Blog\n  declares alpha\n  declares gamma\n"
+        "\nsite blog\n  name: Blog\n  declares alpha\n    order: 0\n"
+        "  declares gamma\n    order: 1\n"
         "  consent_map cookiebot marketing: [gamma]\n"
         "  consent_map cookiebot statistics: [alpha, social]\n"
         "  consent_map onetrust C0002: [alpha]\n\nsite news\n"
-        "  name: News\n  declares alpha\n\nsite shop\n"));
+        "  name: News\n  declares alpha\n    order: 0\n\nsite shop\n"));
     assert_non_null(strstr(text,
         "  consent_map cc_cookie analytics/ga: [alpha]\n"
         "  consent_map cc_cookie marketing: [functional]\n"
@@ -1062,10 +1134,27 @@ test_cmp_map_target_declared_later(void **state)
     cs_rules_free(rules);
 }
 
+/* Length of a declares value's first four fields (without order). */
+static size_t
+old_declares_len(const MDB_val *v)
+{
+    const char *p = v->mv_data;
+    size_t      len = 0;
+
+    for (int f = 0; f < 4; f++) {
+        const char *nul = memchr(p + len, '\0', v->mv_size - len);
+
+        assert_non_null(nul);
+        len = (size_t) (nul - p) + 1;
+    }
+    assert_true(len < v->mv_size);              /* the order field follows */
+    return len;
+}
+
 /*
  * Copies the required sub-databases of "src" into a new file "dst", leaving
- * out cmp_maps, meta/gpc_categories and meta/generation: a file as compiled
- * before them.
+ * out cmp_maps, meta/gpc_categories, meta/generation and the declarations'
+ * order field: a file as compiled before them.
  */
 static void
 copy_as_old_file(const char *src, const char *dst)
@@ -1101,6 +1190,9 @@ copy_as_old_file(const char *src, const char *dst)
                                && memcmp(k.mv_data, "generation", 10) == 0)))
             {
                 continue;
+            }
+            if (strcmp(dbs[i], "declares") == 0) {
+                v.mv_size = old_declares_len(&v);
             }
             assert_int_equal(mdb_put(wtxn, to, &k, &v, 0), 0);
         }
@@ -1154,6 +1246,9 @@ test_old_file_without_cmp_maps(void **state)
     assert_true(cs_rules_is_gpc_category(rules, "social"));
     assert_false(cs_rules_is_gpc_category(rules, "functional"));
     assert_string_equal(cs_rules_generation(rules), "");
+    char order[128];
+    assert_string_equal(declaration_order(rules, "shop", order,
+                                          sizeof(order)), "alpha,beta,gamma");
     cs_rules_free(rules);
 
     /* and the dump prints it, without maps, GPC categories or generation */
@@ -1365,6 +1460,366 @@ test_loader_errors(void **state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* declaration order */
+
+static const char order_yaml[] =
+    "recipients:\n"
+    "  - {id: alpha, name: Alpha, category: analytics, sent: [a1, a2],\n"
+    "     purpose: Alpha purpose, hosts: [alpha.example.com]}\n"
+    "  - {id: beta, name: Beta, category: advertising,\n"
+    "     hosts: [beta.example.com]}\n"
+    "  - {id: gamma, name: Gamma, category: social,\n"
+    "     hosts: [gamma.example.com]}\n"
+    "sites:\n"
+    "  - id: shop\n"
+    "    name: Shop\n"
+    "    declares:\n"
+    "      - gamma\n"
+    "      - {recipient: alpha, service: Tags, category: functional,\n"
+    "         sent: [s1], purpose: Shop purpose}\n"
+    "      - beta\n"
+    "  - id: blog\n"
+    "    name: Blog\n"
+    "    declares: [beta, alpha]\n";
+
+static void
+test_declaration_order(void **state)
+{
+    const fixture_t        *fx = *state;
+    char                    db[160], old[160], err[ERRLEN], got[128];
+    const cs_declaration_t *d;
+    cs_rules_t             *rules;
+
+    path_in(fx, "order.mdb", db, sizeof(db));
+    assert_int_equal(compile_text(fx, "order.yaml", order_yaml, db, err),
+                     CS_COMPILE_OK);
+    rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_string_equal(declaration_order(rules, "shop", got, sizeof(got)),
+                        "gamma,alpha,beta");
+    assert_string_equal(declaration_order(rules, "blog", got, sizeof(got)),
+                        "beta,alpha");
+
+    /* per-declaration fields: overrides, else the recipient's */
+    int32_t shop = cs_rules_site_find(rules, "shop", 4);
+    assert_int_equal(cs_rules_site_declarations(rules, (uint32_t) shop, &d),
+                     3);
+    assert_int_equal(d[1].recipient, rid(rules, "alpha"));
+    assert_string_equal(d[1].service, "Tags");
+    assert_string_equal(d[1].category, "functional");
+    assert_string_equal(d[1].sent, "s1");
+    assert_string_equal(d[1].purpose, "Shop purpose");
+    assert_string_equal(d[0].category, "social");
+    assert_string_equal(d[2].service, "");
+    /* lookups by recipient still find the override */
+    assert_string_equal(cs_rules_declared_category(rules, (uint32_t) shop,
+                                                   (uint32_t) rid(rules,
+                                                                  "alpha")),
+                        "functional");
+    assert_true(cs_rules_site_declares(rules, (uint32_t) shop,
+                                       (uint32_t) rid(rules, "beta")));
+    int32_t blog = cs_rules_site_find(rules, "blog", 4);
+    assert_false(cs_rules_site_declares(rules, (uint32_t) blog,
+                                        (uint32_t) rid(rules, "gamma")));
+    assert_string_equal(cs_rules_declared_category(rules, (uint32_t) blog,
+                                                   (uint32_t) rid(rules,
+                                                                  "alpha")),
+                        "analytics");
+    cs_rules_free(rules);
+
+    /* the order is stored as the declares value's fifth field */
+    path_in(fx, "order.txt", got, sizeof(got));
+    FILE *fp = fopen(got, "w");
+    assert_non_null(fp);
+    assert_int_equal(cs_dump(db, fp, err, sizeof(err)), CS_COMPILE_OK);
+    fclose(fp);
+    size_t len;
+    char  *text = read_file(got, &len);
+    assert_non_null(strstr(text, "\nsite shop\n  name: Shop\n"
+                                 "  declares alpha\n    service: Tags\n"
+                                 "    category: functional\n    sent: s1\n"
+                                 "    purpose: Shop purpose\n    order: 1\n"
+                                 "  declares beta\n    order: 2\n"
+                                 "  declares gamma\n    order: 0\n"));
+    free(text);
+
+    /* compiled before the order was stored: recipient id order */
+    path_in(fx, "order-old.mdb", old, sizeof(old));
+    unlink(old);
+    copy_as_old_file(db, old);
+    rules = cs_rules_load(old, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("%s", err);
+    }
+    assert_string_equal(declaration_order(rules, "shop", got, sizeof(got)),
+                        "alpha,beta,gamma");
+    assert_string_equal(declaration_order(rules, "blog", got, sizeof(got)),
+                        "alpha,beta");
+    cs_rules_free(rules);
+
+    /* written by another tool: ordered ones first, then the others by id */
+    unlink(old);
+    copy_as_old_file(db, old);
+    db_put(old, "declares", "shop/gamma", "\0\0\0\0" "7", 6);
+    db_put(old, "declares", "shop/beta", "\0\0\0\0" "4294967294", 15);
+    rules = cs_rules_load(old, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("%s", err);
+    }
+    assert_string_equal(declaration_order(rules, "shop", got, sizeof(got)),
+                        "gamma,beta,alpha");
+    cs_rules_free(rules);
+
+    /* a malformed or repeated order is refused */
+    static const struct {
+        const char *value;
+        size_t      len;
+        const char *error;
+    } bad[] = {
+        { "\0\0\0\0\0", 5, "declaration 'shop/beta' names an unknown" },
+        { "\0\0\0\0x\0", 6, "declaration 'shop/beta' names an unknown" },
+        { "\0\0\0\0-1\0", 7, "declaration 'shop/beta' names an unknown" },
+        { "\0\0\0\0" "4294967295", 15, "declaration 'shop/beta'" },
+        { "\0\0\0\0" "00000000001", 16, "declaration 'shop/beta'" },
+        { "\0\0\0\0" "0", 6, "site 'shop' has two declarations with "
+                                "order 0" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        unlink(db);
+        assert_int_equal(compile_text(fx, "order.yaml", order_yaml, db, err),
+                         CS_COMPILE_OK);
+        db_put(db, "declares", "shop/beta", bad[i].value, bad[i].len);
+        expect_load_error(db, bad[i].error);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* per-site recipient sets */
+
+/* A set as "id,id" in index order ("" for none, "NULL" for no set). */
+static const char *
+set_ids(const cs_rules_t *rules, const uint64_t *set, char *out,
+    size_t outlen)
+{
+    size_t used = 0;
+
+    if (set == NULL) {
+        return "NULL";
+    }
+    out[0] = '\0';
+    for (uint32_t r = 0; r < cs_rules_recipient_count(rules); r++) {
+        if (cs_bitset_test(set, r)) {
+            used += (size_t) snprintf(out + used, outlen - used, "%s%s",
+                                      used ? "," : "",
+                                      cs_rules_recipient(rules, r)->id);
+            assert_true(used < outlen);
+        }
+    }
+    return out;
+}
+
+static const char *
+category_ids(const cs_rules_t *rules, const char *site, const char *cat,
+    uint32_t want_count, char *out, size_t outlen)
+{
+    uint32_t        count = 99;
+    const uint64_t *set = cs_rules_site_category_set(
+        rules, (uint32_t) cs_rules_site_find(rules, site, strlen(site)), cat,
+        strlen(cat), &count);
+
+    assert_int_equal(count, want_count);
+    return set_ids(rules, set, out, outlen);
+}
+
+static void
+test_site_sets(void **state)
+{
+    const fixture_t *fx = *state;
+    char             db[160], b[256];
+    cs_rules_t      *rules = load_site_consent(fx, db, sizeof(db));
+    uint32_t         shop = (uint32_t) cs_rules_site_find(rules, "shop", 4);
+    uint32_t         blog = (uint32_t) cs_rules_site_find(rules, "blog", 4);
+
+    assert_int_equal(cs_rules_set_words(rules), 1);
+    assert_string_equal(set_ids(rules, cs_rules_site_declared_set(rules,
+                                shop), b, sizeof(b)), "alpha,beta,gamma");
+    assert_string_equal(set_ids(rules, cs_rules_site_declared_set(rules,
+                                blog), b, sizeof(b)), "alpha,gamma");
+
+    /* categories as declared: shop overrides gamma (social) to functional */
+    assert_string_equal(category_ids(rules, "shop", "analytics", 1, b,
+                                     sizeof(b)), "alpha");
+    assert_string_equal(category_ids(rules, "shop", "advertising", 1, b,
+                                     sizeof(b)), "beta");
+    assert_string_equal(category_ids(rules, "shop", "functional", 1, b,
+                                     sizeof(b)), "gamma");
+    assert_string_equal(category_ids(rules, "shop", "social", 0, b,
+                                     sizeof(b)), "NULL");
+    assert_string_equal(category_ids(rules, "blog", "social", 1, b,
+                                     sizeof(b)), "gamma");
+    assert_string_equal(category_ids(rules, "blog", "advertising", 0, b,
+                                     sizeof(b)), "NULL");
+    assert_string_equal(category_ids(rules, "blog", "Analytics", 0, b,
+                                     sizeof(b)), "NULL");   /* exact bytes */
+    assert_string_equal(category_ids(rules, "blog", "analytic", 0, b,
+                                     sizeof(b)), "NULL");
+
+    /* GPC (gpc_categories: advertising, functional): as declared */
+    assert_string_equal(set_ids(rules, cs_rules_site_gpc_set(rules, shop), b,
+                                sizeof(b)), "beta,gamma");
+    assert_string_equal(set_ids(rules, cs_rules_site_gpc_set(rules, blog), b,
+                                sizeof(b)), "");
+
+    /* unknown site, NULL rules */
+    uint32_t n = cs_rules_site_count(rules), count = 7;
+    assert_null(cs_rules_site_declared_set(rules, n));
+    assert_null(cs_rules_site_gpc_set(rules, n));
+    assert_null(cs_rules_site_category_set(rules, n, "analytics", 9, &count));
+    assert_int_equal(count, 0);
+    assert_null(cs_rules_site_declared_set(NULL, 0));
+    assert_int_equal(cs_rules_set_words(NULL), 0);
+    assert_false(cs_rules_site_declares(rules, n, 0));
+    assert_false(cs_rules_site_declares(rules, shop,
+                                        cs_rules_recipient_count(rules)));
+    cs_rules_free(rules);
+}
+
+static const char *const synth_categories[] = {
+    "analytics", "advertising", "functional", "social", "measurement",
+};
+#define SYNTH_NCATS (sizeof(synth_categories) / sizeof(synth_categories[0]))
+
+/*
+ * Writes a rule file of nrec recipients with hosts_per host suffixes each
+ * (r00000.example, h1.r00000.example, ...) and nsites sites declaring
+ * every step-th recipient from an offset, every 7th with a category
+ * override, in a scrambled order.
+ */
+static void
+write_synthetic(const char *path, unsigned nrec, unsigned hosts_per,
+    unsigned nsites)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    fprintf(fp, "gpc_categories: [advertising, social]\nrecipients:\n");
+    for (unsigned r = 0; r < nrec; r++) {
+        fprintf(fp, "  - id: r%05u\n    name: \"Recipient %u K.K.\"\n"
+                "    category: %s\n    sent: [\"client id\", \"pages\"]\n"
+                "    purpose: \"Purpose text of recipient %u.\"\n"
+                "    hosts:\n", r, r, synth_categories[r % SYNTH_NCATS], r);
+        for (unsigned h = 0; h < hosts_per; h++) {
+            if (h == 0) {
+                fprintf(fp, "      - r%05u.example\n", r);
+            } else {
+                fprintf(fp, "      - h%u.r%05u.example\n", h, r);
+            }
+        }
+    }
+    fprintf(fp, "sites:\n");
+    for (unsigned s = 0; s < nsites; s++) {
+        unsigned step = 1 + s % 5;
+
+        fprintf(fp, "  - id: site%u\n    name: Site %u\n    declares:\n",
+                s, s);
+        for (unsigned k = 0, i = 0; k < nrec; k += step, i++) {
+            /* scrambled: a multiplicative walk over the chosen indexes */
+            unsigned r = (unsigned) (((unsigned long) k * 7919u
+                                      + s) % nrec);
+            if (i % 7 == 3) {
+                fprintf(fp, "      - {recipient: r%05u, category: %s}\n", r,
+                        synth_categories[(r + 1) % SYNTH_NCATS]);
+            } else {
+                fprintf(fp, "      - r%05u\n", r);
+            }
+        }
+    }
+    assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * 2,100 recipients (33 words per set), 6 sites with overrides: every set
+ * equals what the declarations say, bit for bit.
+ */
+static void
+test_site_sets_many(void **state)
+{
+    const fixture_t *fx = *state;
+    char             src[160], db[160], err[ERRLEN];
+    enum { NREC = 2100 };
+
+    path_in(fx, "synth.yaml", src, sizeof(src));
+    path_in(fx, "synth.mdb", db, sizeof(db));
+    write_synthetic(src, NREC, 2, 6);
+    if (cs_compile(src, db, err, sizeof(err)) != CS_COMPILE_OK) {
+        fail_msg("%s", err);
+    }
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    assert_non_null(rules);
+    assert_int_equal(cs_rules_recipient_count(rules), NREC);
+
+    size_t    words = cs_rules_set_words(rules);
+    uint64_t *want = calloc(words * (2 + SYNTH_NCATS), sizeof(uint64_t));
+    uint32_t  counts[SYNTH_NCATS];
+
+    assert_non_null(want);
+    assert_int_equal(words, (NREC + 63) / 64);
+    for (uint32_t s = 0; s < cs_rules_site_count(rules); s++) {
+        const cs_declaration_t *d;
+        uint32_t                n = cs_rules_site_declarations(rules, s, &d);
+        uint64_t               *declared = want, *gpc = want + words;
+
+        memset(want, 0, words * (2 + SYNTH_NCATS) * sizeof(uint64_t));
+        memset(counts, 0, sizeof(counts));
+        assert_true(n >= NREC / 5);
+        for (uint32_t i = 0; i < n; i++) {
+            size_t c = 0;
+
+            while (c < SYNTH_NCATS
+                   && strcmp(synth_categories[c], d[i].category) != 0)
+            {
+                c++;
+            }
+            assert_true(c < SYNTH_NCATS);
+            cs_bitset_set(declared, d[i].recipient);
+            cs_bitset_set(want + words * (2 + c), d[i].recipient);
+            counts[c]++;
+            if (strcmp(d[i].category, "advertising") == 0
+                || strcmp(d[i].category, "social") == 0)
+            {
+                cs_bitset_set(gpc, d[i].recipient);
+            }
+        }
+        assert_memory_equal(cs_rules_site_declared_set(rules, s), declared,
+                            words * sizeof(uint64_t));
+        assert_memory_equal(cs_rules_site_gpc_set(rules, s), gpc,
+                            words * sizeof(uint64_t));
+        for (size_t c = 0; c < SYNTH_NCATS; c++) {
+            uint32_t        count;
+            const uint64_t *set = cs_rules_site_category_set(
+                rules, s, synth_categories[c], strlen(synth_categories[c]),
+                &count);
+
+            assert_int_equal(count, counts[c]);
+            if (counts[c] == 0) {
+                assert_null(set);
+                continue;
+            }
+            assert_non_null(set);
+            assert_memory_equal(set, want + words * (2 + c),
+                                words * sizeof(uint64_t));
+        }
+        /* and the per-recipient queries agree */
+        for (uint32_t r = 0; r < NREC; r += 13) {
+            assert_int_equal(cs_rules_site_declares(rules, s, r),
+                             cs_bitset_test(declared, r));
+        }
+    }
+    free(want);
+    cs_rules_free(rules);
+}
+
+/* ---------------------------------------------------------------------- */
 /* generation */
 
 static const char generation_yaml[] =
@@ -1477,6 +1932,7 @@ main(void)
         cmocka_unit_test(test_ana_recipients),
         cmocka_unit_test(test_ana_every_recipient_has_hosts),
         cmocka_unit_test(test_ana_sites_declare_exactly_the_table),
+        cmocka_unit_test(test_ana_declaration_order),
         cmocka_unit_test(test_ana_declared_categories),
         cmocka_unit_test(test_ana_host_lookup),
         cmocka_unit_test(test_ana_signatures),
@@ -1493,6 +1949,9 @@ main(void)
         cmocka_unit_test(test_old_file_without_cmp_maps),
         cmocka_unit_test(test_loader_errors),
         cmocka_unit_test(test_generation),
+        cmocka_unit_test(test_declaration_order),
+        cmocka_unit_test(test_site_sets),
+        cmocka_unit_test(test_site_sets_many),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
