@@ -26,6 +26,9 @@
 #define NGX_HTTP_CONSENT_STATUS_NEUTRALIZED     1
 
 
+/* Whether a consent_zone counts: the gate's hooks are set only then. */
+ngx_uint_t ngx_http_consent_status_enabled(ngx_http_request_t *r);
+
 /*
  * One gated response read to its end: counts it for the site, adds the
  * bytes the gate removed, and the elements over consent_max_element_size

@@ -356,6 +356,13 @@ ngx_http_consent_status_add(ngx_http_request_t *r, ngx_uint_t family,
 }
 
 
+ngx_uint_t
+ngx_http_consent_status_enabled(ngx_http_request_t *r)
+{
+    return ngx_http_consent_status_zone(r) != NULL;
+}
+
+
 void
 ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
     uint64_t bytes_removed, uint64_t oversize_removed,
