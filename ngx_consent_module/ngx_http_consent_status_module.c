@@ -248,7 +248,8 @@ ngx_http_consent_status_full(ngx_http_request_t *r,
     } else {
         counter = &zone->sh->dropped;
         logged = &zone->sh->dropped_logged;
-        where = "new series are counted in consent_status_dropped_total";
+        where = "updates of series that do not fit are counted in "
+                "consent_status_dropped_total";
     }
 
     (void) ngx_atomic_fetch_add(counter, 1);
@@ -851,10 +852,11 @@ ngx_http_consent_status_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_consent_status_main_conf_t *smcf = conf;
 
     if (smcf->status_file.len && smcf->shm_zone == NULL) {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "\"consent_status\" in %V:%ui has no "
-                           "\"consent_zone\" to read and answers 404",
-                           &smcf->status_file, smcf->status_line);
+        /* where consent_status is, not where the http block ends */
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"consent_status\" in %V:%ui has no \"consent_zone\" "
+                      "to read and answers 404",
+                      &smcf->status_file, smcf->status_line);
     }
 
     return NGX_CONF_OK;
