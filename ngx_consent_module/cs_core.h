@@ -141,7 +141,35 @@ typedef struct {
     cs_allocator_t     allocator;
     cs_emit_cb         emit;
     void              *emit_ud;
+
+    /*
+     * Hooks, all optional (NULL: not called), sharing hook_ud.
+     *
+     * on_element: once per element the gate removes or neutralizes, when the
+     * element ends, for each recipient it is tied to that caused the
+     * decision (not allowed, or not declared), or once with
+     * CS_RECIPIENT_UNKNOWN when it was removed because on_unknown_host asked
+     * for it. bytes: the element's bytes removed (for a neutralized element,
+     * its length). A <noscript> removed whole reports the recipients of the
+     * pixels that made it go; one kept reports each pixel removed from it.
+     *
+     * on_unknown_host: for each host a gated URL attribute (script src, img
+     * src, iframe src, link href of a resource hint) names that matches no
+     * recipient (cs_rules_match_host() == -1); relative URLs have no host
+     * and are not reported. host is lowercase, len bytes, NUL-terminated.
+     * Return 1 to remove the element (stripped, never neutralized), 0 to
+     * leave it. Asked once per element, on the same bytes as every other
+     * decision (within max_element), so output stays split-independent as
+     * long as the answer depends only on the host.
+     */
+    void             (*on_element)(void *ud, uint32_t recipient,
+                                   cs_action_t done, size_t bytes);
+    int              (*on_unknown_host)(void *ud, const char *host,
+                                        size_t len);
+    void              *hook_ud;
 } cs_gate_conf_t;
+
+#define CS_RECIPIENT_UNKNOWN  UINT32_MAX
 
 typedef struct {
     uint64_t  elements_neutralized;
@@ -149,6 +177,10 @@ typedef struct {
     uint64_t  bytes_removed;
     uint64_t  oversize_removed;      /* past max_element, attributed: voided */
     uint64_t  oversize_passed;       /* past max_element, unattributed */
+    uint64_t  unknown_hosts;         /* elements whose gated URL names a
+                                        host of no recipient */
+    uint64_t  unknown_removed;       /* elements removed because
+                                        on_unknown_host returned 1 */
 } cs_gate_stats_t;
 
 typedef struct cs_gate  cs_gate_t;

@@ -146,6 +146,29 @@ struct cs_gate {
     size_t           hold_len;
     size_t           hold_cap;
     bool             elem_in_hold;    /* element bytes so far are in hold */
+
+    uint64_t         fed;             /* bytes fed before the current chunk */
+
+    /* what on_element reports about the element under decision */
+    uint64_t        *elem_set;        /* recipients tied to it (allocated
+                                         once, with on_element) */
+    size_t           elem_set_words;
+    bool             unknown_named;   /* its URL names an unknown host */
+    bool             unknown_remove;  /* on_unknown_host asked to remove it */
+    bool             report_pending;  /* removed or neutralized, not ended */
+    cs_action_t      report_action;
+    uint64_t         report_start;    /* stream offset of its first byte */
+
+    /*
+     * A <noscript> is judged by running an inner gate over its content,
+     * and run again to emit what stays: the second run replays the first
+     * run's on_unknown_host answers (one bit each) instead of asking again.
+     */
+    uint64_t        *answers;
+    size_t           answers_cap;     /* bits */
+    size_t           answers_len;
+    size_t           answers_pos;
+    bool             hook_failed;     /* could not record an answer */
 };
 
 /* Per-call cursors over one chunk. */
@@ -199,6 +222,15 @@ cs_gate_cleanup(cs_gate_t *g)
     }
     g->hold_len = 0;
     g->hold_cap = 0;
+    if (g->elem_set) {
+        g->conf.allocator.free(g->conf.allocator.ctx, g->elem_set);
+        g->elem_set = NULL;
+    }
+    if (g->answers) {
+        g->conf.allocator.free(g->conf.allocator.ctx, g->answers);
+        g->answers = NULL;
+    }
+    g->answers_cap = 0;
 }
 
 /* ---- small helpers ---- */
@@ -298,6 +330,21 @@ elem_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
 static void
 elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
 {
+    if (g->conf.on_element) {
+        if (g->elem_set == NULL) {
+            uint32_t count = cs_rules_recipient_count(g->conf.rules);
+            g->elem_set_words = cs_bitset_words(count ? count : 1);
+            g->elem_set = g->conf.allocator.alloc(g->conf.allocator.ctx,
+                              g->elem_set_words * sizeof(uint64_t));
+            if (g->elem_set == NULL) {
+                sc->rc = -1;
+                return;
+            }
+        }
+        memset(g->elem_set, 0, g->elem_set_words * sizeof(uint64_t));
+    }
+    g->unknown_named = false;
+    g->unknown_remove = false;
     g->mode = M_HOLD;
     g->elem = E_PENDING;
     g->elem_in_hold = false;
@@ -361,6 +408,78 @@ elem_drop(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto, size_t len)
     g->stats.bytes_removed += len;
 }
 
+/* ---- reporting removed elements ---- */
+
+/* Stream offset of a byte of the chunk being scanned. */
+static uint64_t
+stream_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
+{
+    return g->fed + (uint64_t) (ptr - sc->base);
+}
+
+/* Calls on_element for what made the element go (see cs_core.h). */
+static void
+elem_report(cs_gate_t *g, cs_action_t done, size_t bytes)
+{
+    void  (*cb)(void *, uint32_t, cs_action_t, size_t) = g->conf.on_element;
+
+    if (cb == NULL) {
+        return;
+    }
+    if (g->elem_set) {
+        uint32_t count = cs_rules_recipient_count(g->conf.rules);
+        for (size_t w = 0; w < g->elem_set_words; w++) {
+            uint64_t bits = g->elem_set[w];
+            while (bits) {
+                uint32_t r = (uint32_t) (w * 64)
+                             + (uint32_t) __builtin_ctzll(bits);
+                bits &= bits - 1;
+                if (r < count
+                    && (!cs_bitset_test(g->conf.allowed, r)
+                        || (g->conf.declared
+                            && !cs_bitset_test(g->conf.declared, r))))
+                {
+                    cb(g->conf.hook_ud, r, done, bytes);
+                }
+            }
+        }
+    }
+    if (g->unknown_remove) {
+        cb(g->conf.hook_ud, CS_RECIPIENT_UNKNOWN, done, bytes);
+    }
+}
+
+/* The element, n bytes up to upto, is removed or neutralized. */
+static void
+elem_removed(cs_gate_t *g, const cs_scan_t *sc, const u_char_t *upto,
+    size_t n, cs_action_t done, bool ended)
+{
+    if (done == CS_ACTION_STRIP) {
+        g->stats.elements_removed++;
+        if (g->unknown_remove) {
+            g->stats.unknown_removed++;
+        }
+    }
+    if (ended) {
+        elem_report(g, done, n);
+    } else {
+        /* reported when its end tag (or EOF) comes */
+        g->report_pending = true;
+        g->report_action = done;
+        g->report_start = stream_offset(g, sc, upto) - n;
+    }
+}
+
+/* A removed or neutralized element ends before "end" (stream offset). */
+static void
+elem_report_end(cs_gate_t *g, uint64_t end)
+{
+    if (g->report_pending) {
+        g->report_pending = false;
+        elem_report(g, g->report_action, (size_t) (end - g->report_start));
+    }
+}
+
 /* ---- attribution ---- */
 
 static void
@@ -370,6 +489,9 @@ attribute(void *ud, uint32_t recipient)
     uint32_t   i;
 
     g->attributed = true;
+    if (g->elem_set && recipient < cs_rules_recipient_count(g->conf.rules)) {
+        cs_bitset_set(g->elem_set, recipient);
+    }
     for (i = 0; i < g->nrecipients && g->recipients[i] != recipient; i++) {
         /* void */
     }
@@ -406,6 +528,15 @@ attribute_url(cs_gate_t *g, const cs_attr_url_t *url)
         int32_t r = cs_rules_match_host(g->conf.rules, host, hl);
         if (r >= 0) {
             attribute(g, (uint32_t) r);
+        } else if (!g->unknown_named) {
+            g->unknown_named = true;
+            g->stats.unknown_hosts++;
+            if (g->conf.on_unknown_host
+                && g->conf.on_unknown_host(g->conf.hook_ud, host, hl) != 0)
+            {
+                g->unknown_remove = true;
+                g->denied = true;
+            }
         }
     }
 }
@@ -517,13 +648,91 @@ count_substance(void *ud, const unsigned char *p, size_t n, bool held)
 }
 
 /*
+ * Hooks of the inner gates judging a <noscript>'s content (ud: the outer
+ * gate). The judging run collects what ties the wrapper and asks
+ * on_unknown_host, recording the answers; the emitting run reports each
+ * removed pixel and replays the answers, so nothing is asked twice.
+ */
+enum {
+    INNER_JUDGE = 0,
+    INNER_EMIT
+};
+
+static void
+inner_collect(void *ud, uint32_t recipient, cs_action_t done, size_t bytes)
+{
+    cs_gate_t *g = ud;
+
+    (void) done;
+    (void) bytes;
+    if (recipient == CS_RECIPIENT_UNKNOWN) {
+        g->unknown_remove = true;
+    } else if (g->elem_set) {
+        cs_bitset_set(g->elem_set, recipient);
+    }
+}
+
+static int
+inner_ask(void *ud, const char *host, size_t len)
+{
+    cs_gate_t  *g = ud;
+    int         remove = g->conf.on_unknown_host(g->conf.hook_ud, host, len)
+                         != 0;
+
+    if (g->answers_len == g->answers_cap) {
+        size_t    cap = g->answers_cap ? g->answers_cap * 2 : 64;
+        uint64_t *na = g->conf.allocator.alloc(g->conf.allocator.ctx,
+                                               cap / 64 * sizeof(uint64_t));
+        if (na == NULL) {
+            g->hook_failed = true;
+            return 1;
+        }
+        if (g->answers) {
+            memcpy(na, g->answers, g->answers_cap / 64 * sizeof(uint64_t));
+            g->conf.allocator.free(g->conf.allocator.ctx, g->answers);
+        }
+        g->answers = na;
+        g->answers_cap = cap;
+    }
+    if (remove) {
+        cs_bitset_set(g->answers, (uint32_t) g->answers_len);
+    } else {
+        g->answers[g->answers_len / 64] &= ~((uint64_t) 1
+                                             << (g->answers_len % 64));
+    }
+    g->answers_len++;
+    return remove;
+}
+
+static int
+inner_replay(void *ud, const char *host, size_t len)
+{
+    cs_gate_t *g = ud;
+
+    (void) host;
+    (void) len;
+    if (g->answers_pos >= g->answers_len) {
+        return 1;          /* the runs see the same bytes: cannot happen */
+    }
+    return cs_bitset_test(g->answers, (uint32_t) g->answers_pos++);
+}
+
+static void
+inner_forward(void *ud, uint32_t recipient, cs_action_t done, size_t bytes)
+{
+    cs_gate_t *g = ud;
+
+    g->conf.on_element(g->conf.hook_ud, recipient, done, bytes);
+}
+
+/*
  * Runs a gate over a complete <noscript> content, as a browser without
  * scripting would parse it. With a NULL emit it only reports whether
  * anything but whitespace stays.
  */
 static int
 inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
-    cs_emit_cb cb, void *ud, cs_gate_stats_t *stats)
+    cs_emit_cb cb, void *ud, cs_gate_stats_t *stats, int run)
 {
     cs_gate_t       inner;
     cs_gate_conf_t  conf = g->conf;
@@ -535,15 +744,28 @@ inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     conf.emit = cb ? cb : count_substance;
     conf.emit_ud = cb ? ud : &ignored;
     conf.max_element = n + CS_MIN_ELEMENT;   /* the content is all here */
+    conf.hook_ud = g;
+    if (run == INNER_JUDGE) {
+        conf.on_element = (g->conf.on_element || g->conf.on_unknown_host)
+                          ? inner_collect : NULL;
+        conf.on_unknown_host = g->conf.on_unknown_host ? inner_ask : NULL;
+        g->answers_len = 0;
+        g->hook_failed = false;
+    } else {
+        conf.on_element = g->conf.on_element ? inner_forward : NULL;
+        conf.on_unknown_host = g->conf.on_unknown_host ? inner_replay : NULL;
+        g->answers_pos = 0;
+    }
     cs_gate_init(&inner, &conf);
     inner.inner = true;
     gate_scan(&inner, p, n, held, &rc);
     if (rc == 0) {
         rc = cs_gate_finish(&inner);
     }
-    if (stats) {
-        *stats = inner.stats;
+    if (rc == 0 && g->hook_failed) {
+        rc = -1;
     }
+    *stats = inner.stats;
     cs_gate_cleanup(&inner);
     return rc;
 }
@@ -562,19 +784,21 @@ noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t  *content = p + g->content_off;
     size_t           clen = end_tag_off - g->content_off;
 
-    if (inner_run(g, content, clen, held, count_substance, &substantive, &st)
+    if (inner_run(g, content, clen, held, count_substance, &substantive, &st,
+                  INNER_JUDGE)
         != 0)
     {
         sc->rc = -1;
         return;
     }
+    g->stats.unknown_hosts += st.unknown_hosts;
     if (st.elements_removed == 0) {
         elem_keep(g, sc);
         return;
     }
     if (!substantive) {
         elem_drop(g, sc, upto, n);
-        g->stats.elements_removed++;
+        elem_removed(g, sc, upto, n, CS_ACTION_STRIP, true);
         g->mode = M_PASS;
         return;
     }
@@ -585,7 +809,8 @@ noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     } else {
         emit(g, sc, sc->out, content, sc->held);
     }
-    if (inner_run(g, content, clen, held, g->conf.emit, g->conf.emit_ud, &st)
+    if (inner_run(g, content, clen, held, g->conf.emit, g->conf.emit_ud, &st,
+                  INNER_EMIT)
         != 0)
     {
         sc->rc = -1;
@@ -593,6 +818,7 @@ noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     }
     emit(g, sc, content + clen, p + n, held);
     g->stats.elements_removed += st.elements_removed;
+    g->stats.unknown_removed += st.unknown_removed;
     g->stats.bytes_removed += st.bytes_removed;
     g->hold_len = 0;
     g->elem_in_hold = false;
@@ -708,18 +934,24 @@ elem_neutralize(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     return true;
 }
 
-/* Strips the denied element, or neutralizes it when so configured. */
+/*
+ * Strips the denied element, or neutralizes it when so configured (never
+ * one on_unknown_host asked to remove). "ended": the element ends at upto;
+ * else its content and end tag are still to come. Returns true when
+ * neutralized.
+ */
 static bool
 elem_deny(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
-    const u_char_t *p, size_t n)
+    const u_char_t *p, size_t n, bool ended)
 {
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->elem != E_LINK
-        && elem_neutralize(g, sc, upto, p, n))
+        && !g->unknown_remove && elem_neutralize(g, sc, upto, p, n))
     {
+        elem_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);
         return true;
     }
     elem_drop(g, sc, upto, n);
-    g->stats.elements_removed++;
+    elem_removed(g, sc, upto, n, CS_ACTION_STRIP, ended);
     return false;
 }
 
@@ -739,6 +971,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
             sc->out = upto;                       /* void element ends here */
             g->mode = M_PASS;
             g->elem = E_NONE;
+            elem_report_end(g, stream_offset(g, sc, upto));
         }
         return;
     }
@@ -754,7 +987,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     case E_LINK:
         elem_take(g, sc, upto, &p, &n);
         if (elem_denied(g, p, 0)) {
-            elem_deny(g, sc, upto, p, n);
+            elem_deny(g, sc, upto, p, n, true);
         } else {
             elem_keep(g, sc);
         }
@@ -776,7 +1009,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         elem_take(g, sc, upto, &p, &n);
         if (elem_denied(g, p, 0)) {
             /* neutralized: its content and end tag flow on unchanged */
-            g->mode = elem_deny(g, sc, upto, p, n) ? M_PASS : M_VOID;
+            g->mode = elem_deny(g, sc, upto, p, n, false) ? M_PASS : M_VOID;
         } else {
             elem_keep(g, sc);
         }
@@ -807,11 +1040,13 @@ raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         if (g->elem == E_NOSCRIPT) {
             noscript_decide(g, sc, upto, p, n, g->lt_off);
         } else if (elem_denied(g, p, g->lt_off)) {
-            elem_deny(g, sc, upto, p, n);
+            elem_deny(g, sc, upto, p, n, true);
         } else {
             elem_keep(g, sc);
         }
     }
+    /* a removed or neutralized script/iframe/noscript ends here */
+    elem_report_end(g, stream_offset(g, sc, upto));
     g->mode = M_PASS;
     g->elem = E_NONE;
 }
@@ -836,11 +1071,13 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 
     if (g->elem == E_NOSCRIPT && g->content_off) {
         if (inner_run(g, p + g->content_off, n - g->content_off,
-                      g->elem_in_hold || sc->held, NULL, NULL, &st) != 0)
+                      g->elem_in_hold || sc->held, NULL, NULL, &st,
+                      INNER_JUDGE) != 0)
         {
             sc->rc = -1;
             return;
         }
+        g->stats.unknown_hosts += st.unknown_hosts;
         denied = st.elements_removed > 0;
     } else {
         denied = g->elem != E_PENDING && elem_denied(g, p, n);
@@ -848,7 +1085,7 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 
     if (denied) {
         elem_drop(g, sc, s, n);
-        g->stats.elements_removed++;
+        elem_removed(g, sc, s, n, CS_ACTION_STRIP, false);
         g->stats.oversize_removed++;
         g->mode = M_VOID;
     } else {
@@ -1726,6 +1963,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
     if (sc->rc != 0) {
         *rc = sc->rc;
     }
+    g->fed += n;
 }
 
 int
@@ -1745,6 +1983,8 @@ cs_gate_finish(cs_gate_t *g)
     size_t           n;
 
     if (g->mode != M_HOLD) {
+        /* EOF ends a removed (voided) or neutralized element */
+        elem_report_end(g, g->fed);
         g->mode = M_PASS;
         return 0;
     }
@@ -1760,7 +2000,7 @@ cs_gate_finish(cs_gate_t *g)
                && elem_denied(g, p, g->content_off ? n : 0))
     {
         elem_drop(g, &scan, scan.out, n);
-        g->stats.elements_removed++;
+        elem_removed(g, &scan, scan.out, n, CS_ACTION_STRIP, true);
     } else {
         elem_keep(g, &scan);
     }

@@ -7,8 +7,14 @@
  * ones included); every chunk is a fresh malloc'd copy, poisoned and freed
  * right after its feed, so ASan catches a reference kept past a feed.
  *
+ * The hooks are on: on_unknown_host removes a host when a hash of its name
+ * says so (about one host in three), on_element logs its calls.
+ *
  * Aborts when:
- *   - the split output differs from the whole output (split dependence);
+ *   - the split output, stats or hook calls differ from the whole run's
+ *     (split dependence);
+ *   - on_element names no recipient, or more bytes than the input has;
+ *   - on_unknown_host gets a host that is not lowercase or has a recipient;
  *   - an output is not the input with some byte ranges removed;
  *   - stats.bytes_removed != input length - output length;
  *   - emit(held = false) points outside the chunk being fed;
@@ -116,6 +122,75 @@ emit(void *ud, const unsigned char *p, size_t n, bool held)
     return 0;
 }
 
+/* The hooks' calls, in order, as text. */
+typedef struct {
+    char    *buf;
+    size_t   len, cap;
+    size_t   input_len;
+} hook_log_t;
+
+static void
+log_append(hook_log_t *l, const char *s, size_t n)
+{
+    if (l->len + n > l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        while (cap < l->len + n) {
+            cap *= 2;
+        }
+        char *nb = realloc(l->buf, cap);
+        if (nb == NULL) {
+            abort();
+        }
+        l->buf = nb;
+        l->cap = cap;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+static void
+on_element(void *ud, uint32_t recipient, cs_action_t done, size_t bytes)
+{
+    hook_log_t  *l = ud;
+    char         line[64];
+
+    if ((recipient >= nrecipients && recipient != CS_RECIPIENT_UNKNOWN)
+        || bytes == 0 || bytes > l->input_len || done != CS_ACTION_STRIP)
+    {
+        fprintf(stderr, "fuzz_gate: on_element(%u, %d, %zu) for %zu input "
+                "bytes\n", recipient, (int) done, bytes, l->input_len);
+        abort();
+    }
+    int n = snprintf(line, sizeof(line), "E%u/%zu;", recipient, bytes);
+    log_append(l, line, (size_t) n);
+}
+
+static int
+on_unknown_host(void *ud, const char *host, size_t len)
+{
+    hook_log_t  *l = ud;
+    uint32_t     h = 2166136261u;          /* FNV-1a */
+
+    if (len == 0 || strlen(host) != len
+        || cs_rules_match_host(rules, host, len) >= 0)
+    {
+        fprintf(stderr, "fuzz_gate: on_unknown_host(\"%s\", %zu)\n", host,
+                len);
+        abort();
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (host[i] >= 'A' && host[i] <= 'Z') {
+            fprintf(stderr, "fuzz_gate: host \"%s\" not lowercase\n", host);
+            abort();
+        }
+        h = (h ^ (unsigned char) host[i]) * 16777619u;
+    }
+    log_append(l, "U", 1);
+    log_append(l, host, len);
+    log_append(l, ";", 1);
+    return h % 3 == 0;
+}
+
 static long live_allocs;
 
 static void *
@@ -156,7 +231,8 @@ xorshift(uint32_t *s)
  */
 static void
 run(const unsigned char *html, size_t len, const uint64_t *allowed,
-    size_t max_element, uint32_t seed, out_t *out, cs_gate_stats_t *stats)
+    size_t max_element, uint32_t seed, out_t *out, cs_gate_stats_t *stats,
+    hook_log_t *log)
 {
     uint64_t              blocked[(MAX_RECIPIENTS + 63) / 64] = { 0 };
     cs_gate_conf_t        conf;
@@ -179,6 +255,11 @@ run(const unsigned char *html, size_t len, const uint64_t *allowed,
     conf.allocator.free = gate_free;
     conf.emit = emit;
     conf.emit_ud = out;
+    memset(log, 0, sizeof(*log));
+    log->input_len = len;
+    conf.on_element = on_element;
+    conf.on_unknown_host = on_unknown_host;
+    conf.hook_ud = log;
     live_allocs = 0;
     cs_gate_init(g, &conf);
 
@@ -272,6 +353,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t         seed;
     out_t            whole, split;
     cs_gate_stats_t  st_whole, st_split;
+    hook_log_t       log_whole, log_split;
 
     if (size < 4) {
         return 0;
@@ -290,8 +372,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data += 4;
     size -= 4;
 
-    run(data, size, allowed, max_element, 0, &whole, &st_whole);
-    run(data, size, allowed, max_element, seed, &split, &st_split);
+    run(data, size, allowed, max_element, 0, &whole, &st_whole, &log_whole);
+    run(data, size, allowed, max_element, seed, &split, &st_split,
+        &log_split);
 
     if (!is_removal_of(data, size, whole.buf, whole.len)
         || !is_removal_of(data, size, split.buf, split.len))
@@ -306,8 +389,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 "(max_element %zu, seed %u)\n", max_element, seed);
         goto fail;
     }
+    if (memcmp(&st_whole, &st_split, sizeof(st_whole)) != 0
+        || st_whole.unknown_removed > st_whole.unknown_hosts
+        || st_whole.unknown_removed > st_whole.elements_removed)
+    {
+        fprintf(stderr, "fuzz_gate: stats differ or do not add up "
+                "(max_element %zu, seed %u)\n", max_element, seed);
+        goto fail;
+    }
+    if (log_whole.len != log_split.len
+        || (log_whole.len
+            && memcmp(log_whole.buf, log_split.buf, log_whole.len) != 0))
+    {
+        fprintf(stderr, "fuzz_gate: hook calls depend on the split "
+                "(max_element %zu, seed %u)\n", max_element, seed);
+        dump("whole hooks", (const unsigned char *) log_whole.buf,
+             log_whole.len);
+        dump("split hooks", (const unsigned char *) log_split.buf,
+             log_split.len);
+        goto fail;
+    }
     free(whole.buf);
     free(split.buf);
+    free(log_whole.buf);
+    free(log_split.buf);
     return 0;
 
 fail:

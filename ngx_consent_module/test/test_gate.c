@@ -802,6 +802,633 @@ test_long_open_tag_at_chunk_end(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* ---- hooks: on_element, on_unknown_host ---- */
+
+/* A host of no recipient as long as "connect.facebook.net" (20 bytes). */
+#define UNKNOWN_HOST  "cdn.example-tags.com"
+#define DENIED_HOST   "connect.facebook.net"
+
+typedef struct {
+    const char  *remove_hosts;   /* ",a,b,": on_unknown_host returns 1 */
+    char         log[2048];
+    size_t       len;
+} hk_log_t;
+
+static void
+hk_append(hk_log_t *l, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (l->len >= sizeof(l->log)) {
+        return;
+    }
+    va_start(ap, fmt);
+    int n = vsnprintf(l->log + l->len, sizeof(l->log) - l->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        l->len += (size_t) n;
+    }
+}
+
+static void
+hk_on_element(void *ud, uint32_t recipient, cs_action_t done, size_t bytes)
+{
+    hk_log_t *l = ud;
+
+    hk_append(l, "E:%s:%c:%zu;", recipient == CS_RECIPIENT_UNKNOWN ? "?"
+              : cs_rules_recipient(ts_rules, recipient)->id,
+              done == CS_ACTION_STRIP ? 's' : 'n', bytes);
+}
+
+static int
+hk_on_unknown_host(void *ud, const char *host, size_t len)
+{
+    hk_log_t  *l = ud;
+    char       key[300];
+
+    assert_int_equal(strlen(host), len);   /* NUL-terminated */
+    hk_append(l, "U:%.*s;", (int) len, host);
+    snprintf(key, sizeof(key), ",%.*s,", (int) len, host);
+    return l->remove_hosts && strstr(l->remove_hosts, key) != NULL;
+}
+
+typedef struct {
+    const char   *allowed;
+    cs_action_t   action;
+    size_t        max_element;      /* 0: 64 KiB */
+    const char   *remove_hosts;     /* NULL: no on_unknown_host */
+    bool          no_on_element;
+} hk_conf_t;
+
+typedef struct {
+    unsigned char    *out;
+    size_t            out_len;
+    int               rc;
+    cs_gate_stats_t   stats;
+    hk_log_t          log;
+    int               bad_ref;
+    long              live_allocs;
+} hk_result_t;
+
+/* ts_gate_run with the hooks and an action: the same split patterns. */
+static hk_result_t *
+hk_run(const hk_conf_t *hc, const char *input, size_t len,
+    const ts_split_t *sp, long alloc_fail_after)
+{
+    hk_result_t    *res = calloc(1, sizeof(*res));
+    ts_out_t        out;
+    ts_alloc_t      al = { 0, 0, alloc_fail_after };
+    uint64_t        allowed[(TS_MAX_RECIPIENTS + 63) / 64];
+    cs_gate_conf_t  conf;
+    uint32_t        rng = sp->seed;
+    size_t          off = 0;
+
+    assert_non_null(res);
+    memset(&out, 0, sizeof(out));
+    out.fail_at = -1;
+    ts_allow(allowed, hc->allowed);
+    res->log.remove_hosts = hc->remove_hosts;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.rules = ts_rules;
+    conf.action = hc->action;
+    conf.allowed = allowed;
+    conf.max_element = hc->max_element ? hc->max_element : 65536;
+    conf.allocator = (cs_allocator_t) { ts_alloc, ts_free, &al };
+    conf.emit = ts_emit;
+    conf.emit_ud = &out;
+    conf.on_element = hc->no_on_element ? NULL : hk_on_element;
+    conf.on_unknown_host = hc->remove_hosts ? hk_on_unknown_host : NULL;
+    conf.hook_ud = &res->log;
+
+    cs_gate_t *g = malloc(cs_gate_size());
+    assert_non_null(g);
+    memset(g, TS_POISON, cs_gate_size());
+    cs_gate_init(g, &conf);
+    do {
+        size_t n = ts_split_next(sp, &rng, len - off);
+        unsigned char *chunk = malloc(n ? n : 1);
+        assert_non_null(chunk);
+        memcpy(chunk, input + off, n);
+        out.chunk = chunk;
+        out.chunk_len = n;
+        int rc = cs_gate_feed(g, chunk, n);
+        memset(chunk, TS_POISON, n ? n : 1);
+        free(chunk);
+        out.chunk = NULL;
+        out.chunk_len = 0;
+        off += n;
+        if (rc != 0) {
+            res->rc = rc;
+            break;
+        }
+    } while (off < len);
+    if (res->rc == 0) {
+        res->rc = cs_gate_finish(g);
+    }
+    res->stats = *cs_gate_stats(g);
+    cs_gate_cleanup(g);
+    free(g);
+    res->out = out.buf ? out.buf : calloc(1, 1);
+    assert_non_null(res->out);
+    res->out_len = out.len;
+    res->bad_ref = out.bad_ref;
+    res->live_allocs = al.live;
+    return res;
+}
+
+static void
+hk_free(hk_result_t *r)
+{
+    free(r->out);
+    free(r);
+}
+
+/*
+ * Every split gives the expected output and hook log, the whole run's
+ * stats, no stray reference and no leak. Returns the whole run's stats and
+ * log (valid until the next call).
+ */
+static hk_result_t *
+hk_expect(const hk_conf_t *hc, const char *input, const char *expected,
+    const char *expected_log)
+{
+    static hk_result_t  last;
+    hk_result_t  *whole = NULL;
+    char          desc[64], esc[4096];
+    int           bad = 0;
+    size_t        len = strlen(input), explen = strlen(expected);
+
+    for (int i = 0; i < TS_NSPLITS; i++) {
+        ts_split_t    sp = ts_split_nth(i);
+        hk_result_t  *r = hk_run(hc, input, len, &sp, -1);
+
+        ts_split_describe(&sp, desc, sizeof(desc));
+        if (r->rc != 0 || r->bad_ref || r->live_allocs) {
+            fprintf(stderr, "%s: rc %d, bad_ref %d, live %ld\n", desc, r->rc,
+                    r->bad_ref, r->live_allocs);
+            bad++;
+        }
+        if (r->out_len != explen || memcmp(r->out, expected, explen) != 0) {
+            ts_escape(r->out, r->out_len, esc, sizeof(esc));
+            fprintf(stderr, "%s: output \"%s\"\n", desc, esc);
+            bad++;
+        }
+        if (expected_log && strcmp(r->log.log, expected_log) != 0) {
+            fprintf(stderr, "%s: log \"%s\"\n  expected \"%s\"\n", desc,
+                    r->log.log, expected_log);
+            bad++;
+        }
+        if (hc->action == CS_ACTION_STRIP
+            && r->stats.bytes_removed != len - r->out_len)
+        {
+            fprintf(stderr, "%s: bytes_removed %llu\n", desc,
+                    (unsigned long long) r->stats.bytes_removed);
+            bad++;
+        }
+        if (whole == NULL) {
+            whole = r;
+            continue;
+        }
+        if (memcmp(&r->stats, &whole->stats, sizeof(r->stats)) != 0
+            || strcmp(r->log.log, whole->log.log) != 0)
+        {
+            fprintf(stderr, "%s: stats or log differ from the whole run\n",
+                    desc);
+            bad++;
+        }
+        hk_free(r);
+        if (bad > 4) {
+            break;
+        }
+    }
+    last = *whole;
+    last.out = NULL;
+    hk_free(whole);
+    if (bad) {
+        ts_escape((const unsigned char *) input, len, esc, sizeof(esc));
+        ts_fail("%d finding(s) for \"%s\"", bad, esc);
+    }
+    return &last;
+}
+
+/* "E:id:s:N;" for the byte length of a literal element. */
+#define HK_E(id, act, elem)  "E:" id ":" act ":" HK_STR(sizeof(elem) - 1) ";"
+#define HK_STR(x)  hk_num(x)
+
+static const char *
+hk_num(size_t n)
+{
+    static char  bufs[16][24];
+    static int   next;
+    char        *b = bufs[next++ % 16];
+
+    snprintf(b, sizeof(bufs[0]), "%zu", n);
+    return b;
+}
+
+/* Builds the expected log from pieces (hk_num strings are transient). */
+static char *
+hk_cat(const char *first, ...)
+{
+    static char  buf[2048];
+    va_list      ap;
+    const char  *s;
+
+    buf[0] = '\0';
+    va_start(ap, first);
+    for (s = first; s; s = va_arg(ap, const char *)) {
+        strncat(buf, s, sizeof(buf) - strlen(buf) - 1);
+    }
+    va_end(ap);
+    return buf;
+}
+
+#define IMG_PX     "<img height=\"1\" src=\"" FB_PX "\">"
+#define SCRIPT_FB  "<script src=\"" FB_JS "\">fbq('init','1');</script>"
+
+static void
+test_hook_on_element_strip(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, NULL, false };
+    hk_result_t  *r;
+    char          num[3][24];
+
+    (void) state;
+    /* a void element; a script removed at its start tag, content voided */
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(IMG_PX) - 1);
+    snprintf(num[1], sizeof(num[1]), "%zu", sizeof(SCRIPT_FB) - 1);
+    r = hk_expect(&hc, "a" IMG_PX "b" SCRIPT_FB "c", "abc",
+                  hk_cat("E:meta:s:", num[0], ";E:meta:s:", num[1], ";",
+                         NULL));
+    assert_int_equal(r->stats.elements_removed, 2);
+    assert_int_equal(r->stats.unknown_hosts, 0);
+
+    /* several recipients on one element: each one not allowed, by index */
+#define MULTI "<script>gtag(1);fbq(2);twq(3);WidgetCoChat.boot()</script>"
+    hc.allowed = "google,widgetco";
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(MULTI) - 1);
+    hk_expect(&hc, MULTI "|", "|",
+              hk_cat("E:meta:s:", num[0], ";E:x:s:", num[0], ";", NULL));
+    hc.allowed = "";
+    hk_expect(&hc, MULTI, "",
+              hk_cat("E:google:s:", num[0], ";E:meta:s:", num[0],
+                     ";E:widgetco:s:", num[0], ";E:x:s:", num[0], ";", NULL));
+#undef MULTI
+
+    /* nothing removed, nothing reported */
+    hc.allowed = "meta";
+    r = hk_expect(&hc, "a" IMG_PX SCRIPT_FB "<img src=/x.png>",
+                  "a" IMG_PX SCRIPT_FB "<img src=/x.png>", "");
+    assert_int_equal(r->stats.elements_removed, 0);
+
+    /* an unterminated removed element ends at EOF */
+#define EOF_IFRAME "<iframe src=\"" GTM_NS "\"><p>x"
+    hc.allowed = "";
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(EOF_IFRAME) - 1);
+    hk_expect(&hc, "a" EOF_IFRAME, "a",
+              hk_cat("E:google:s:", num[0], ";", NULL));
+#undef EOF_IFRAME
+}
+
+static void
+test_hook_on_element_neutralize(void **state)
+{
+    hk_conf_t  hc = { "", CS_ACTION_NEUTRALIZE, 0, NULL, false };
+    char       num[2][24];
+
+    (void) state;
+    /* reported with the element's length, content and end tag included */
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(SCRIPT_FB) - 1);
+    snprintf(num[1], sizeof(num[1]), "%zu", sizeof(IMG_PX) - 1);
+    hk_expect(&hc, SCRIPT_FB "|" IMG_PX,
+              "<script type=\"text/plain\" data-consent=\"meta\" "
+              "data-consent-src=\"" FB_JS "\">fbq('init','1');</script>|"
+              "<img data-consent=\"meta\" height=\"1\" data-consent-src=\""
+              FB_PX "\">",
+              hk_cat("E:meta:n:", num[0], ";E:meta:n:", num[1], ";", NULL));
+
+    /* neutralized inline script, and a link (always stripped) */
+#define INLINE_FB  "<script>fbq(1)</script>"
+#define LINK_FB    "<link rel=preconnect href=//connect.facebook.net>"
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(INLINE_FB) - 1);
+    snprintf(num[1], sizeof(num[1]), "%zu", sizeof(LINK_FB) - 1);
+    hk_expect(&hc, INLINE_FB LINK_FB,
+              "<script type=\"text/plain\" data-consent=\"meta\">fbq(1)"
+              "</script>",
+              hk_cat("E:meta:n:", num[0], ";E:meta:s:", num[1], ";", NULL));
+#undef INLINE_FB
+#undef LINK_FB
+
+    /* neutralized script open at EOF: its length so far */
+    hk_expect(&hc, "<script src=\"" FB_JS "\">var a",
+              "<script type=\"text/plain\" data-consent=\"meta\" "
+              "data-consent-src=\"" FB_JS "\">var a",
+              hk_cat("E:meta:n:", hk_num(sizeof("<script src=\"" FB_JS
+                                                "\">var a") - 1), ";",
+                     NULL));
+}
+
+static void
+test_hook_on_element_oversize(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 256, NULL, false };
+    hk_result_t  *r;
+    char         *in, num[24];
+    size_t        elem_len;
+
+    (void) state;
+    /* voided: reported once, when the element ends, with all its bytes */
+    in = ts_pad("a<script src=\"" FB_JS "\" data-x=\"", 'x', 2000,
+                "\">fbq(1)</script>b");
+    elem_len = strlen(in) - 2;
+    snprintf(num, sizeof(num), "%zu", elem_len);
+    r = hk_expect(&hc, in, "ab", hk_cat("E:meta:s:", num, ";", NULL));
+    assert_int_equal(r->stats.oversize_removed, 1);
+
+    in = ts_pad("a<img src=\"" FB_PX "\" alt=\"", 'x', 600, "\">b");
+    snprintf(num, sizeof(num), "%zu", strlen(in) - 2);
+    hk_expect(&hc, in, "ab", hk_cat("E:meta:s:", num, ";", NULL));
+
+    /* voided to EOF */
+    in = ts_pad("a<iframe src=\"" GTM_NS "\">", 'x', 600, "");
+    snprintf(num, sizeof(num), "%zu", strlen(in) - 1);
+    hk_expect(&hc, in, "a", hk_cat("E:google:s:", num, ";", NULL));
+
+    /* an oversize <noscript> goes for its pixel: the pixel's recipient */
+    in = ts_pad("<noscript><img src=\"" FB_PX "\">", ' ', 400,
+                "</noscript>|");
+    snprintf(num, sizeof(num), "%zu", strlen(in) - 1);
+    hk_expect(&hc, in, "|", hk_cat("E:meta:s:", num, ";", NULL));
+
+    /* passed oversize elements are not reported */
+    in = ts_pad("<script>/*", ' ', 400, "*/fbq('init');</script>");
+    hk_expect(&hc, in, in, "");
+}
+
+static void
+test_hook_unknown_host_seen(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, "", false };
+    hk_result_t  *r;
+    static const char page[] =
+        "<script src=\"https://cdn.example.com/a.js\"></script>"
+        "<img src=\"//img.example.org:8080/p.gif\">"
+        "<iframe src=\"HTTPS://Video.Example.NET./e\"></iframe>"
+        "<link rel=preconnect href=\"https://fonts.example.com\">"
+        "<img src=\"https://user@x.example/p\">"
+        /* none of these names a host */
+        "<script src=\"/js/app.js\"></script>"
+        "<img src=\"img/www.example.com/a.png\">"
+        "<img src=\"?u=https://q.example\">"
+        "<img src=\"data:image/gif;base64,R0l=\">"
+        "<iframe src=\"javascript:'//j.example'\"></iframe>"
+        "<img src=\"\">"
+        /* not a gated URL attribute */
+        "<link rel=stylesheet href=\"https://css.example.com/a.css\">"
+        "<a href=\"https://a.example.com/\">a</a>"
+        "<img srcset=\"https://s.example.com/a.png 1x\">"
+        "<script>load('https://inline.example.com/x.js')</script>";
+
+    (void) state;
+    r = hk_expect(&hc, page, page,
+                  "U:cdn.example.com;U:img.example.org;U:video.example.net;"
+                  "U:fonts.example.com;U:x.example;");
+    assert_int_equal(r->stats.unknown_hosts, 5);
+    assert_int_equal(r->stats.unknown_removed, 0);
+    assert_int_equal(r->stats.elements_removed, 0);
+
+    /* known recipients' hosts are never asked about, allowed or not */
+    hc.allowed = "meta";
+#define IMG_GTM "<img src=\"https://www.googletagmanager.com/x\">"
+    r = hk_expect(&hc, IMG_PX IMG_GTM, IMG_PX,
+                  hk_cat("E:google:s:", hk_num(sizeof(IMG_GTM) - 1), ";",
+                         NULL));
+#undef IMG_GTM
+    assert_int_equal(r->stats.unknown_hosts, 0);
+
+    /* unknown hosts are counted without the hook too */
+    hc.remove_hosts = NULL;
+    r = hk_expect(&hc, page, page, "");
+    assert_int_equal(r->stats.unknown_hosts, 5);
+}
+
+static void
+test_hook_unknown_host_removes(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, ",cdn.example.com,", false };
+    hk_result_t  *r;
+#define UNK_SCRIPT "<script src=\"https://cdn.example.com/a.js\">var a=1;</script>"
+
+    (void) state;
+    r = hk_expect(&hc, "a" UNK_SCRIPT "b<img src=//other.example/x.png>c",
+                  "ab<img src=//other.example/x.png>c",
+                  hk_cat("U:cdn.example.com;E:?:s:",
+                         hk_num(sizeof(UNK_SCRIPT) - 1),
+                         ";U:other.example;", NULL));
+    assert_int_equal(r->stats.unknown_hosts, 2);
+    assert_int_equal(r->stats.unknown_removed, 1);
+    assert_int_equal(r->stats.elements_removed, 1);
+
+    /* stripped, never neutralized; declared recipients still neutralized */
+    hc.action = CS_ACTION_NEUTRALIZE;
+    hk_expect(&hc, "a" UNK_SCRIPT "b", "ab",
+              hk_cat("U:cdn.example.com;E:?:s:",
+                     hk_num(sizeof(UNK_SCRIPT) - 1), ";", NULL));
+
+    /* without on_element the removal still happens and is counted */
+    hc.action = CS_ACTION_STRIP;
+    hc.no_on_element = true;
+    r = hk_expect(&hc, "a" UNK_SCRIPT "b", "ab", "U:cdn.example.com;");
+    assert_int_equal(r->stats.unknown_removed, 1);
+#undef UNK_SCRIPT
+}
+
+/* The on_element calls of a log, each recipient id written as '?'. */
+static void
+hk_log_filter(const char *log, char *dst, size_t dstlen)
+{
+    size_t o = 0;
+
+    while (*log && o + 2 < dstlen) {
+        const char *end = strchr(log, ';');
+        size_t      n = end ? (size_t) (end - log) + 1 : strlen(log);
+        if (log[0] == 'E') {
+            const char *rest = strchr(log + 2, ':');
+            size_t      rn = rest ? n - (size_t) (rest - log) : 0;
+            if (rest && o + 3 + rn < dstlen) {
+                memcpy(dst + o, "E:?", 3);
+                memcpy(dst + o + 3, rest, rn);
+                o += 3 + rn;
+            }
+        }
+        log += n;
+    }
+    dst[o] = '\0';
+}
+
+/*
+ * Returning 1 removes the element exactly as a denied recipient's host
+ * would: same output for the same page with a tracker's host of the same
+ * length, whatever the action, split or max_element.
+ */
+static void
+test_hook_unknown_host_like_denied(void **state)
+{
+    static const struct {
+        const char  *tmpl;          /* '@' stands for the host */
+        size_t       max_element;
+    } pages[] = {
+        { "a<script src=\"https://@/x.js\">var a=1;</script>b", 0 },
+        { "a<script async src=//@/x.js></script>b", 0 },
+        { "<img src=//@/p.gif>|<img src=\"https://@/p.gif\"/>|", 0 },
+        { "<link rel=\"dns-prefetch preconnect\" href=https://@>|", 0 },
+        { "<iframe src=\"https://@/f\"><p>x</p></iframe>|", 0 },
+        { "<noscript><img src=\"https://@/p\"><p>keep</p></noscript>|", 0 },
+        { "<noscript>\n<img src=\"https://@/p\">\n</noscript>|", 0 },
+        { "a<iframe src=\"https://@/f\"><p>x", 0 },
+        { "a<noscript><img src=//@/p>", 0 },
+        { "<script src=\"https://@/x.js\" data-x=\""
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "\">var a;</script>|", 256 },
+    };
+    static const cs_action_t actions[] = { CS_ACTION_STRIP,
+                                           CS_ACTION_NEUTRALIZE };
+
+    (void) state;
+    assert_int_equal(strlen(UNKNOWN_HOST), strlen(DENIED_HOST));
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        char         denied[1024], unknown[1024], expected[1024];
+        const char  *t = pages[i].tmpl;
+        size_t       o = 0;
+        ts_split_t   whole = ts_split_nth(0);
+
+        for (; *t; t++) {
+            const char *h = *t == '@' ? DENIED_HOST : NULL;
+            if (h) {
+                memcpy(denied + o, h, strlen(h));
+                memcpy(unknown + o, UNKNOWN_HOST, strlen(h));
+                o += strlen(h);
+            } else {
+                denied[o] = unknown[o] = *t;
+                o++;
+            }
+        }
+        denied[o] = unknown[o] = '\0';
+
+        /* the reference: the tracker's host, denied, stripped */
+        hk_conf_t dc = { "", CS_ACTION_STRIP, pages[i].max_element, NULL,
+                         false };
+        hk_result_t *d = hk_run(&dc, denied, o, &whole, -1);
+        assert_int_equal(d->rc, 0);
+        assert_true(d->stats.elements_removed > 0);
+        for (size_t k = 0; k < d->out_len; k++) {    /* host back */
+            expected[k] = (char) d->out[k];
+        }
+        expected[d->out_len] = '\0';
+        for (char *q = expected; (q = strstr(q, DENIED_HOST)); q++) {
+            memcpy(q, UNKNOWN_HOST, strlen(UNKNOWN_HOST));
+        }
+
+        for (size_t a = 0; a < 2; a++) {
+            hk_conf_t uc = { "", actions[a], pages[i].max_element,
+                             "," UNKNOWN_HOST ",", false };
+            hk_result_t *u = hk_expect(&uc, unknown, expected, NULL);
+            assert_int_equal(u->stats.elements_removed,
+                             d->stats.elements_removed);
+            assert_int_equal(u->stats.unknown_removed,
+                             d->stats.elements_removed);
+            assert_int_equal(u->stats.oversize_removed,
+                             d->stats.oversize_removed);
+            assert_int_equal(u->stats.elements_neutralized, 0);
+            /* reported as unknown, with the same sizes as the denied run */
+            char want[2048], got[2048];
+            hk_log_filter(d->log.log, want, sizeof(want));
+            hk_log_filter(u->log.log, got, sizeof(got));
+            assert_true(want[0] != '\0');
+            assert_string_equal(got, want);
+        }
+        hk_free(d);
+    }
+}
+
+static void
+test_hook_noscript(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, ",p.example,", false };
+    hk_result_t  *r;
+#define PX_META  "<img src=\"" FB_PX "\">"
+#define PX_UNK   "<img src=//p.example/a.gif>"
+#define PX_OK    "<img src=//ok.example/a.gif>"
+
+    (void) state;
+    /*
+     * wrapper kept: each host asked once while the content is judged,
+     * then each pixel reported as the content is emitted
+     */
+    r = hk_expect(&hc, "<noscript>" PX_META PX_UNK PX_OK "<p>x</p></noscript>",
+                  "<noscript>" PX_OK "<p>x</p></noscript>",
+                  hk_cat("U:p.example;U:ok.example;E:meta:s:",
+                         hk_num(sizeof(PX_META) - 1), ";E:?:s:",
+                         hk_num(sizeof(PX_UNK) - 1), ";", NULL));
+    assert_int_equal(r->stats.elements_removed, 2);
+    assert_int_equal(r->stats.unknown_hosts, 2);
+    assert_int_equal(r->stats.unknown_removed, 1);
+
+    /* wrapper removed: its recipients and the unknown, with its length */
+#define NS_BOTH  "<noscript>\n" PX_UNK PX_META "\n</noscript>"
+    r = hk_expect(&hc, NS_BOTH "|", "|",
+                  hk_cat("U:p.example;E:meta:s:", hk_num(sizeof(NS_BOTH) - 1),
+                         ";E:?:s:", hk_num(sizeof(NS_BOTH) - 1), ";", NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.unknown_removed, 1);
+#undef NS_BOTH
+
+    /* a wrapper kept whole asks about its hosts once */
+    r = hk_expect(&hc, "<noscript>" PX_OK PX_OK "</noscript>",
+                  "<noscript>" PX_OK PX_OK "</noscript>",
+                  "U:ok.example;U:ok.example;");
+    assert_int_equal(r->stats.unknown_hosts, 2);
+#undef PX_META
+#undef PX_UNK
+#undef PX_OK
+}
+
+static void
+test_hook_alloc_failure(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, ",p.example,", false };
+    ts_split_t    ones = ts_split_nth(1);
+    static const char in[] =
+        "<noscript><img src=//p.example/a><img src=//p.example/b><p>x</p>"
+        "</noscript><img src=\"" FB_PX "\">";
+
+    (void) state;
+    /*
+     * Each allocation in turn fails (the element set, the answers, the
+     * hold buffers): the gate fails cleanly, until none fails.
+     */
+    long k;
+    for (k = 0; k < 64; k++) {
+        hk_result_t *r = hk_run(&hc, in, sizeof(in) - 1, &ones, k);
+        assert_int_equal(r->live_allocs, 0);
+        int rc = r->rc;
+        if (rc == 0) {
+            assert_string_equal((char *) r->out,
+                                "<noscript><p>x</p></noscript>");
+        }
+        hk_free(r);
+        if (rc == 0) {
+            break;
+        }
+    }
+    assert_true(k >= 3 && k < 64);
+}
+
 /* ---- failures ---- */
 
 static void
@@ -864,6 +1491,14 @@ main(void)
         cmocka_unit_test(test_long_open_tag_at_chunk_end),
         cmocka_unit_test(test_emit_failure),
         cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_hook_on_element_strip),
+        cmocka_unit_test(test_hook_on_element_neutralize),
+        cmocka_unit_test(test_hook_on_element_oversize),
+        cmocka_unit_test(test_hook_unknown_host_seen),
+        cmocka_unit_test(test_hook_unknown_host_removes),
+        cmocka_unit_test(test_hook_unknown_host_like_denied),
+        cmocka_unit_test(test_hook_noscript),
+        cmocka_unit_test(test_hook_alloc_failure),
     };
     size_t       nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct CMUnitTest *tests = calloc(ncases + nbig + nfixed, sizeof(*tests));
