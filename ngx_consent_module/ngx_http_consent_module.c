@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "cs_core.h"
+#include "ngx_http_consent_status.h"
 
 
 typedef struct {
@@ -52,6 +53,8 @@ typedef struct {
     uint64_t                  *declared;
     uint64_t                  *blocked;
     ngx_http_request_t        *request;
+    ngx_str_t                  site_id;        /* counters' label; len 0:
+                                                  no site */
     ngx_buf_t                 *input;          /* buffer being fed */
     ngx_buf_t                 *last_ref;       /* output buf to extend */
     ngx_buf_t                 *last_input;     /* last output buf into input */
@@ -580,6 +583,10 @@ ngx_http_consent_pool_free(void *ctx, void *p)
 
 static int ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n,
     bool held);
+static void ngx_http_consent_count_element(void *ud, uint32_t recipient,
+    cs_action_t done, size_t bytes);
+static int ngx_http_consent_count_unknown_host(void *ud, const char *host,
+    size_t len);
 
 
 static ngx_int_t
@@ -663,6 +670,11 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     }
 
     site = ngx_http_consent_resolve_site(r, lcf, rules);
+    if (site >= 0) {
+        ctx->site_id.data = (u_char *) cs_rules_site_id(rules,
+                                                        (uint32_t) site);
+        ctx->site_id.len = ngx_strlen(ctx->site_id.data);
+    }
     if (site >= 0 && lcf->action == NGX_HTTP_CONSENT_NEUTRALIZE) {
         cs_consent_declared(rules, (uint32_t) site, ctx->declared);
     }
@@ -693,6 +705,14 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     gconf.allocator.ctx = r->pool;
     gconf.emit = ngx_http_consent_emit;
     gconf.emit_ud = ctx;
+    if (ngx_http_consent_status_enabled(r)) {
+        gconf.on_element = ngx_http_consent_count_element;
+        gconf.on_unknown_host = ngx_http_consent_count_unknown_host;
+    } else {
+        gconf.on_element = NULL;
+        gconf.on_unknown_host = NULL;
+    }
+    gconf.hook_ud = ctx;
     cs_gate_init(ctx->gate, &gconf);
 
     ngx_http_set_ctx(r, ctx, ngx_http_consent_filter_module);
@@ -788,6 +808,57 @@ ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n, bool held)
 }
 
 
+/* ---- counters for consent_status (ngx_http_consent_status.h) ---- */
+
+static ngx_str_t *
+ngx_http_consent_site_label(ngx_http_consent_ctx_t *ctx)
+{
+    return ctx->site_id.len ? &ctx->site_id : NULL;
+}
+
+
+static void
+ngx_http_consent_count_element(void *ud, uint32_t recipient,
+    cs_action_t done, size_t bytes)
+{
+    ngx_str_t                      id;
+    ngx_http_consent_ctx_t        *ctx = ud;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(ctx->request,
+                                        ngx_http_consent_filter_module);
+
+    if (recipient != CS_RECIPIENT_UNKNOWN) {
+        id.data = (u_char *) cs_rules_recipient(mcf->rules, recipient)->id;
+        id.len = ngx_strlen(id.data);
+    }
+
+    /* bytes are counted per response: an element may have several causes */
+    ngx_http_consent_status_element(ctx->request,
+        ngx_http_consent_site_label(ctx),
+        recipient == CS_RECIPIENT_UNKNOWN ? NULL : &id,
+        done == CS_ACTION_NEUTRALIZE ? NGX_HTTP_CONSENT_STATUS_NEUTRALIZED
+                                     : NGX_HTTP_CONSENT_STATUS_REMOVED);
+}
+
+
+static int
+ngx_http_consent_count_unknown_host(void *ud, const char *host, size_t len)
+{
+    ngx_str_t                h;
+    ngx_http_consent_ctx_t  *ctx = ud;
+
+    h.data = (u_char *) host;
+    h.len = len;
+
+    ngx_http_consent_status_unknown_host(ctx->request,
+                                         ngx_http_consent_site_label(ctx), &h);
+
+    /* leave the element: no policy for unknown hosts yet */
+    return 0;
+}
+
+
 static void
 ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
 {
@@ -799,6 +870,10 @@ ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
                       "removed whole, %uL passed through unattributed",
                       st->oversize_removed, st->oversize_passed);
     }
+
+    ngx_http_consent_status_response(r, ngx_http_consent_site_label(ctx),
+                                     st->bytes_removed, st->oversize_removed,
+                                     st->oversize_passed);
 }
 
 
@@ -1218,7 +1293,7 @@ ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_consent_main_conf_t *mcf = conf;
 
     char                err[512];
-    ngx_str_t          *value;
+    ngx_str_t          *value, generation;
     ngx_pool_cleanup_t *cln;
 
     if (mcf->rules) {
@@ -1237,8 +1312,18 @@ ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (mcf->rules == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "consent_rules \"%V\": %s", &mcf->path, err);
+        ngx_http_consent_status_rules_failed(cf);
         return NGX_CONF_ERROR;
     }
+
+#ifdef CS_RULES_GENERATION_LEN
+    generation.data = (u_char *) cs_rules_generation(mcf->rules);
+    generation.len = ngx_strlen(generation.data);
+#else
+    /* until cs_rules_generation() (branch rules-store) is merged */
+    ngx_str_null(&generation);
+#endif
+    ngx_http_consent_status_rules_loaded(cf, &generation);
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
