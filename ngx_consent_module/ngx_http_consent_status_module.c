@@ -519,8 +519,9 @@ static ngx_http_consent_status_family_t
 static int ngx_libc_cdecl
 ngx_http_consent_status_cmp(const void *one, const void *two)
 {
-    ngx_int_t                        rc;
-    ngx_http_consent_status_node_t  *a, *b;
+    ngx_int_t                          rc;
+    ngx_http_consent_status_node_t    *a, *b;
+    ngx_http_consent_status_family_t  *f;
 
     a = *(ngx_http_consent_status_node_t **) one;
     b = *(ngx_http_consent_status_node_t **) two;
@@ -540,7 +541,12 @@ ngx_http_consent_status_cmp(const void *one, const void *two)
         return (int) rc;
     }
 
-    return (int) a->variant - (int) b->variant;
+    /* by the label value, as everything else */
+    f = &ngx_http_consent_status_families[a->family];
+
+    return f->variant ? ngx_strcmp(f->variants[a->variant],
+                                   f->variants[b->variant])
+                      : 0;
 }
 
 
