@@ -26,7 +26,8 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
 
 MODULE      := $(BUILD)/ngx_http_consent_module.so
 NGINX_BUILD := $(BUILD)/nginx
-MODULE_SRCS := config $(SRC)/ngx_http_consent_module.c $(CORE_SRCS) $(CORE_HDRS)
+MODULE_SRCS := config $(wildcard $(SRC)/ngx_http_*.c $(SRC)/ngx_http_*.h) \
+               $(CORE_SRCS) $(CORE_HDRS)
 
 all: $(MODULE) $(BUILD)/consentctl
 

@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "cs_core.h"
+#include "ngx_http_consent_status.h"
 
 
 /*
@@ -81,6 +82,8 @@ typedef struct {
     uint64_t                  *declared;
     uint64_t                  *blocked;
     ngx_http_request_t        *request;
+    ngx_str_t                  site_id;        /* counters' label; len 0:
+                                                  no site */
     ngx_buf_t                 *input;          /* buffer being fed */
     ngx_buf_t                 *last_ref;       /* output buf to extend */
     ngx_buf_t                 *last_input;     /* last output buf into input */
@@ -775,6 +778,10 @@ ngx_http_consent_pool_free(void *ctx, void *p)
 
 static int ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n,
     bool held);
+static int ngx_http_consent_count_unknown_host(void *ud, const char *host,
+    size_t len);
+static void ngx_http_consent_count_element(void *ud, uint32_t recipient,
+    cs_action_t done, size_t bytes);
 
 
 static ngx_int_t
@@ -852,6 +859,11 @@ ngx_http_consent_request_ctx(ngx_http_request_t *r)
     }
 
     ctx->site = ngx_http_consent_resolve_site(r, lcf, gen);
+    if (ctx->site >= 0) {
+        ctx->site_id.data = (u_char *) cs_rules_site_id(gen->rules,
+                                                        (uint32_t) ctx->site);
+        ctx->site_id.len = ngx_strlen(ctx->site_id.data);
+    }
 
     if (ngx_http_consent_decide(r, lcf, gen->rules, ctx->site, ctx,
                                 ctx->words)
@@ -947,6 +959,11 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     gconf.allocator.ctx = r->pool;
     gconf.emit = ngx_http_consent_emit;
     gconf.emit_ud = ctx;
+    gconf.hook_ud = ctx;
+    if (ngx_http_consent_status_enabled(r)) {
+        gconf.on_element = ngx_http_consent_count_element;
+        gconf.on_unknown_host = ngx_http_consent_count_unknown_host;
+    }
     cs_gate_init(ctx->gate, &gconf);
 
     r->filter_need_in_memory = 1;
@@ -1040,6 +1057,54 @@ ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n, bool held)
 }
 
 
+/* ---- counters for consent_status (ngx_http_consent_status.h) ---- */
+
+static ngx_str_t *
+ngx_http_consent_site_label(ngx_http_consent_ctx_t *ctx)
+{
+    return ctx->site_id.len ? &ctx->site_id : NULL;
+}
+
+
+static void
+ngx_http_consent_count_element(void *ud, uint32_t recipient,
+    cs_action_t done, size_t bytes)
+{
+    ngx_str_t                id;
+    ngx_http_consent_ctx_t  *ctx = ud;
+
+    if (recipient != CS_RECIPIENT_UNKNOWN) {
+        id.data = (u_char *) cs_rules_recipient(ctx->gen->rules,
+                                                recipient)->id;
+        id.len = ngx_strlen(id.data);
+    }
+
+    /* bytes are counted per response: an element may have several causes */
+    ngx_http_consent_status_element(ctx->request,
+        ngx_http_consent_site_label(ctx),
+        recipient == CS_RECIPIENT_UNKNOWN ? NULL : &id,
+        done == CS_ACTION_NEUTRALIZE ? NGX_HTTP_CONSENT_STATUS_NEUTRALIZED
+                                     : NGX_HTTP_CONSENT_STATUS_REMOVED);
+}
+
+
+static int
+ngx_http_consent_count_unknown_host(void *ud, const char *host, size_t len)
+{
+    ngx_str_t                h;
+    ngx_http_consent_ctx_t  *ctx = ud;
+
+    h.data = (u_char *) host;
+    h.len = len;
+
+    ngx_http_consent_status_unknown_host(ctx->request,
+                                         ngx_http_consent_site_label(ctx), &h);
+
+    /* leave the element: no policy for unknown hosts yet */
+    return 0;
+}
+
+
 static void
 ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
 {
@@ -1051,6 +1116,10 @@ ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
                       "removed whole, %uL passed through unattributed",
                       st->oversize_removed, st->oversize_passed);
     }
+
+    ngx_http_consent_status_response(r, ngx_http_consent_site_label(ctx),
+                                     st->bytes_removed, st->oversize_removed,
+                                     st->oversize_passed);
 }
 
 
@@ -1606,6 +1675,7 @@ ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "consent_rules \"%V\" cannot be read",
                            &mcf->path);
+        ngx_http_consent_status_rules_failed(cf);
         return NGX_CONF_ERROR;
     }
 
@@ -1614,11 +1684,14 @@ ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (mcf->gen == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "consent_rules \"%V\": %s", &mcf->path, err);
+        ngx_http_consent_status_rules_failed(cf);
         return NGX_CONF_ERROR;
     }
 
     cln->handler = ngx_http_consent_release_current;
     cln->data = mcf;
+
+    ngx_http_consent_status_rules_loaded(cf, &mcf->gen->id);
 
     return NGX_CONF_OK;
 }

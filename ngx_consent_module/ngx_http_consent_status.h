@@ -1,0 +1,67 @@
+/*
+ * Counters of the consent gate, kept in the shared memory zone of
+ * "consent_zone" and served by "consent_status" (ngx_http_consent_status_module).
+ *
+ * The filter module calls these; each is a no-op when no consent_zone is
+ * configured. Label values are bounded: a site id or recipient id of more
+ * than NGX_HTTP_CONSENT_STATUS_ID_MAX bytes, or a host of more than
+ * NGX_HTTP_CONSENT_STATUS_HOST_MAX bytes, is not counted under its own
+ * series (hosts go to the overflow counter, the rest to the dropped one).
+ */
+
+#ifndef NGX_HTTP_CONSENT_STATUS_H
+#define NGX_HTTP_CONSENT_STATUS_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+#define NGX_HTTP_CONSENT_STATUS_ID_MAX          64
+#define NGX_HTTP_CONSENT_STATUS_HOST_MAX        253
+#define NGX_HTTP_CONSENT_STATUS_GENERATION_MAX  128
+
+/* what the gate did to an element */
+#define NGX_HTTP_CONSENT_STATUS_REMOVED         0
+#define NGX_HTTP_CONSENT_STATUS_NEUTRALIZED     1
+
+
+/* Whether a consent_zone counts: the gate's hooks are set only then. */
+ngx_uint_t ngx_http_consent_status_enabled(ngx_http_request_t *r);
+
+/*
+ * One gated response read to its end: counts it for the site, adds the
+ * bytes the gate removed, and the elements over consent_max_element_size
+ * that were removed whole or passed through.
+ */
+void ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
+    uint64_t bytes_removed, uint64_t oversize_removed,
+    uint64_t oversize_passed);
+
+/*
+ * One element removed or neutralized (NGX_HTTP_CONSENT_STATUS_*) because of
+ * this recipient; recipient NULL: because of an unknown host.
+ */
+void ngx_http_consent_status_element(ngx_http_request_t *r, ngx_str_t *site,
+    ngx_str_t *recipient, ngx_uint_t done);
+
+/* One URL attribute naming a host that matches no recipient. */
+void ngx_http_consent_status_unknown_host(ngx_http_request_t *r,
+    ngx_str_t *site, ngx_str_t *host);
+
+/*
+ * The rules of the configuration being read loaded: generation (may be
+ * empty; longer than NGX_HTTP_CONSENT_STATUS_GENERATION_MAX is cut) and
+ * now. Shown once the new configuration runs.
+ */
+void ngx_http_consent_status_rules_loaded(ngx_conf_t *cf,
+    ngx_str_t *generation);
+
+/*
+ * The rules of the configuration being read failed to load. Counted in the
+ * zone of the configuration still running (a reload that fails), if any.
+ */
+void ngx_http_consent_status_rules_failed(ngx_conf_t *cf);
+
+
+#endif /* NGX_HTTP_CONSENT_STATUS_H */
