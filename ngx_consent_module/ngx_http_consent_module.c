@@ -27,7 +27,10 @@ typedef struct {
     ngx_str_t                  id;             /* $consent_generation */
     u_char                     id_data[24];
     time_t                     loaded;
+    uint64_t                  *unknown_seen;   /* hashes of hosts logged */
+    ngx_uint_t                 unknown_count;
     unsigned                   versioned:1;    /* id from the file */
+    unsigned                   unknown_full:1; /* said so once */
 } ngx_http_consent_gen_t;
 
 
@@ -60,6 +63,8 @@ typedef struct {
     ngx_array_t               *maps;           /* cs_consent_map_t */
     ngx_flag_t                 gpc;
     ngx_flag_t                 consent_mode;
+    ngx_uint_t                 unknown;        /* consent_unknown */
+    ngx_array_t               *first_party;    /* ngx_str_t host suffixes */
     size_t                     max_element_size;
     ngx_hash_t                 types;
     ngx_array_t               *types_keys;
@@ -103,6 +108,13 @@ typedef struct {
 #define NGX_HTTP_CONSENT_STRIP       CS_ACTION_STRIP
 #define NGX_HTTP_CONSENT_NEUTRALIZE  CS_ACTION_NEUTRALIZE
 
+#define NGX_HTTP_CONSENT_UNKNOWN_PASS   0
+#define NGX_HTTP_CONSENT_UNKNOWN_LOG    1
+#define NGX_HTTP_CONSENT_UNKNOWN_STRIP  2
+
+/* distinct unknown hosts logged per generation and worker */
+#define NGX_HTTP_CONSENT_UNKNOWN_MAX    4096
+
 
 
 static ngx_int_t ngx_http_consent_add_variables(ngx_conf_t *cf);
@@ -122,7 +134,10 @@ static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-
+static char *ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_int_t ngx_http_consent_set_variable(ngx_http_request_t *r,
@@ -191,6 +206,20 @@ static ngx_command_t  ngx_http_consent_commands[] = {
     { ngx_string("consent_action"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_consent_action,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_unknown"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_unknown,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_first_party"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_consent_first_party,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -307,6 +336,9 @@ ngx_http_consent_gen_release(void *data)
 
     if (--gen->refs == 0) {
         cs_rules_free(gen->rules);
+        if (gen->unknown_seen) {
+            ngx_free(gen->unknown_seen);
+        }
         ngx_free(gen);
     }
 }
@@ -778,8 +810,6 @@ ngx_http_consent_pool_free(void *ctx, void *p)
 
 static int ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n,
     bool held);
-static int ngx_http_consent_count_unknown_host(void *ud, const char *host,
-    size_t len);
 static void ngx_http_consent_count_element(void *ud, uint32_t recipient,
     cs_action_t done, size_t bytes);
 
@@ -806,6 +836,155 @@ ngx_http_consent_add_vary(ngx_http_request_t *r, ngx_uint_t gpc)
 
 
 static void ngx_http_consent_gen_release(void *data);
+
+
+static ngx_str_t *
+ngx_http_consent_site_label(ngx_http_consent_ctx_t *ctx)
+{
+    return ctx->site_id.len ? &ctx->site_id : NULL;
+}
+
+
+/* host equals suffix or ends with "." suffix */
+static ngx_uint_t
+ngx_http_consent_host_under(const char *host, size_t len, u_char *suffix,
+    size_t slen)
+{
+    if (len < slen
+        || ngx_strncmp(host + len - slen, suffix, slen) != 0)
+    {
+        return 0;
+    }
+
+    return len == slen || host[len - slen - 1] == '.';
+}
+
+
+/* The request's own host, its subdomains, and consent_first_party. */
+static ngx_uint_t
+ngx_http_consent_first_party_host(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, const char *host, size_t len)
+{
+    ngx_str_t   *suffix;
+    ngx_uint_t   i;
+
+    if (r->headers_in.server.len
+        && ngx_http_consent_host_under(host, len, r->headers_in.server.data,
+                                       r->headers_in.server.len))
+    {
+        return 1;
+    }
+
+    if (lcf->first_party) {
+        suffix = lcf->first_party->elts;
+        for (i = 0; i < lcf->first_party->nelts; i++) {
+            if (ngx_http_consent_host_under(host, len, suffix[i].data,
+                                            suffix[i].len))
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * True the first time this worker sees the host under this generation, so
+ * each unknown host is logged once per generation per worker. The table is
+ * bounded; past it, one line says further hosts go unlogged.
+ */
+static ngx_uint_t
+ngx_http_consent_unknown_first_sighting(ngx_http_request_t *r,
+    ngx_http_consent_gen_t *gen, const char *host, size_t len)
+{
+    size_t      i;
+    uint64_t    hash;
+    ngx_uint_t  slot, mask;
+
+    hash = 0xcbf29ce484222325ULL;
+    for (i = 0; i < len; i++) {
+        hash = (hash ^ (u_char) host[i]) * 0x100000001b3ULL;
+    }
+    hash |= 1;   /* 0 marks an empty slot */
+
+    if (gen->unknown_seen == NULL) {
+        gen->unknown_seen = ngx_calloc(2 * NGX_HTTP_CONSENT_UNKNOWN_MAX
+                                       * sizeof(uint64_t),
+                                       r->connection->log);
+        if (gen->unknown_seen == NULL) {
+            return 0;
+        }
+    }
+
+    mask = 2 * NGX_HTTP_CONSENT_UNKNOWN_MAX - 1;
+    for (slot = hash & mask; gen->unknown_seen[slot]; slot = (slot + 1) & mask)
+    {
+        if (gen->unknown_seen[slot] == hash) {
+            return 0;
+        }
+    }
+
+    if (gen->unknown_count == NGX_HTTP_CONSENT_UNKNOWN_MAX) {
+        if (!gen->unknown_full) {
+            gen->unknown_full = 1;
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "consent: %ui unknown third-party hosts logged in "
+                          "rules generation %V; further ones are not",
+                          gen->unknown_count, &gen->id);
+        }
+        return 0;
+    }
+
+    gen->unknown_seen[slot] = hash;
+    gen->unknown_count++;
+
+    return 1;
+}
+
+
+/*
+ * Gate hook: a gated URL names a host no recipient covers. First-party hosts
+ * are none of our business; third-party ones follow consent_unknown.
+ */
+static int
+ngx_http_consent_unknown_host(void *ud, const char *host, size_t len)
+{
+    ngx_str_t                     h;
+    ngx_http_request_t           *r;
+    ngx_http_consent_ctx_t       *ctx = ud;
+    ngx_http_consent_loc_conf_t  *lcf;
+
+    r = ctx->request;
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+
+    if (ngx_http_consent_first_party_host(r, lcf, host, len)) {
+        return 0;
+    }
+
+    h.data = (u_char *) host;
+    h.len = len;
+    ngx_http_consent_status_unknown_host(r, ngx_http_consent_site_label(ctx),
+                                         &h);
+
+    if (lcf->unknown == NGX_HTTP_CONSENT_UNKNOWN_PASS) {
+        return 0;
+    }
+
+    if (ngx_http_consent_unknown_first_sighting(r, ctx->gen, host, len)) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "consent: third-party host \"%*s\" is covered by no "
+                      "recipient in rules generation %V%s", len, host,
+                      &ctx->gen->id,
+                      lcf->unknown == NGX_HTTP_CONSENT_UNKNOWN_STRIP
+                      ? "; its elements are removed" : "");
+    }
+
+    return lcf->unknown == NGX_HTTP_CONSENT_UNKNOWN_STRIP;
+}
+
+
 
 
 /*
@@ -962,7 +1141,10 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     gconf.hook_ud = ctx;
     if (ngx_http_consent_status_enabled(r)) {
         gconf.on_element = ngx_http_consent_count_element;
-        gconf.on_unknown_host = ngx_http_consent_count_unknown_host;
+        gconf.on_unknown_host = ngx_http_consent_unknown_host;
+    }
+    if (lcf->unknown != NGX_HTTP_CONSENT_UNKNOWN_PASS) {
+        gconf.on_unknown_host = ngx_http_consent_unknown_host;
     }
     cs_gate_init(ctx->gate, &gconf);
 
@@ -1059,11 +1241,6 @@ ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n, bool held)
 
 /* ---- counters for consent_status (ngx_http_consent_status.h) ---- */
 
-static ngx_str_t *
-ngx_http_consent_site_label(ngx_http_consent_ctx_t *ctx)
-{
-    return ctx->site_id.len ? &ctx->site_id : NULL;
-}
 
 
 static void
@@ -1085,23 +1262,6 @@ ngx_http_consent_count_element(void *ud, uint32_t recipient,
         recipient == CS_RECIPIENT_UNKNOWN ? NULL : &id,
         done == CS_ACTION_NEUTRALIZE ? NGX_HTTP_CONSENT_STATUS_NEUTRALIZED
                                      : NGX_HTTP_CONSENT_STATUS_REMOVED);
-}
-
-
-static int
-ngx_http_consent_count_unknown_host(void *ud, const char *host, size_t len)
-{
-    ngx_str_t                h;
-    ngx_http_consent_ctx_t  *ctx = ud;
-
-    h.data = (u_char *) host;
-    h.len = len;
-
-    ngx_http_consent_status_unknown_host(ctx->request,
-                                         ngx_http_consent_site_label(ctx), &h);
-
-    /* leave the element: no policy for unknown hosts yet */
-    return 0;
 }
 
 
@@ -1509,6 +1669,8 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
     conf->max_element_size = NGX_CONF_UNSET_SIZE;
     conf->gpc = NGX_CONF_UNSET;
     conf->consent_mode = NGX_CONF_UNSET;
+    conf->unknown = NGX_CONF_UNSET_UINT;
+    conf->first_party = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -1531,6 +1693,9 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_CONSENT_STRIP);
     ngx_conf_merge_value(conf->gpc, prev->gpc, 1);
     ngx_conf_merge_value(conf->consent_mode, prev->consent_mode, 0);
+    ngx_conf_merge_uint_value(conf->unknown, prev->unknown,
+                              NGX_HTTP_CONSENT_UNKNOWN_PASS);
+    ngx_conf_merge_ptr_value(conf->first_party, prev->first_party, NULL);
 
     if (conf->sources == NULL) {
         conf->sources = prev->sources;
@@ -1880,6 +2045,89 @@ ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     map->name_len = value[2].len;
     map->target = (const char *) value[3].data;
     map->target_len = value[3].len;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->unknown != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "pass") == 0) {
+        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_PASS;
+
+    } else if (ngx_strcmp(value[1].data, "log") == 0) {
+        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_LOG;
+
+    } else if (ngx_strcmp(value[1].data, "strip") == 0) {
+        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_STRIP;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_unknown\" value \"%V\", "
+                           "it must be \"pass\", \"log\" or \"strip\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t   *value, *suffix;
+    ngx_uint_t   i;
+
+    if (lcf->first_party != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    lcf->first_party = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                        sizeof(ngx_str_t));
+    if (lcf->first_party == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        suffix = ngx_array_push(lcf->first_party);
+        if (suffix == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *suffix = value[i];
+        if (suffix->len && suffix->data[0] == '.') {
+            suffix->data++;
+            suffix->len--;
+        }
+
+        if (suffix->len == 0
+            || ngx_strlchr(suffix->data, suffix->data + suffix->len, '/')
+            || ngx_strlchr(suffix->data, suffix->data + suffix->len, ':'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_first_party\" host "
+                               "suffix \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_strlow(suffix->data, suffix->data, suffix->len);
+    }
 
     return NGX_CONF_OK;
 }
