@@ -429,6 +429,7 @@ ngx_http_consent_current(ngx_http_consent_main_conf_t *mcf, ngx_log_t *log)
                           "consent_rules \"%V\" cannot be read; keeping "
                           "generation %V", &mcf->path, &mcf->gen->id);
             mcf->stat_failed = 1;
+            ngx_http_consent_status_load_failed();
         }
         return mcf->gen;
     }
@@ -447,6 +448,7 @@ ngx_http_consent_current(ngx_http_consent_main_conf_t *mcf, ngx_log_t *log)
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "consent_rules \"%V\": %s; keeping generation %V",
                       &mcf->path, err, &mcf->gen->id);
+        ngx_http_consent_status_load_failed();
         return mcf->gen;
     }
 
@@ -467,6 +469,8 @@ ngx_http_consent_current(ngx_http_consent_main_conf_t *mcf, ngx_log_t *log)
 
     ngx_http_consent_gen_release(mcf->gen);
     mcf->gen = gen;
+
+    ngx_http_consent_status_generation(&gen->id, gen->loaded);
 
     return gen;
 }

@@ -63,5 +63,13 @@ void ngx_http_consent_status_rules_loaded(ngx_conf_t *cf,
  */
 void ngx_http_consent_status_rules_failed(ngx_conf_t *cf);
 
+/*
+ * In a worker: a changed consent_rules file was loaded as a new generation
+ * (hot update), or could not be loaded (the last good generation stays).
+ * Both are shown in the zone of the running configuration.
+ */
+void ngx_http_consent_status_generation(ngx_str_t *generation, time_t loaded);
+void ngx_http_consent_status_load_failed(void);
+
 
 #endif /* NGX_HTTP_CONSENT_STATUS_H */

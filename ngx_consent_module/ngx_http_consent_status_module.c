@@ -476,6 +476,60 @@ ngx_http_consent_status_rules_failed(ngx_conf_t *cf)
 }
 
 
+/* The zone of the configuration a worker runs, or NULL. */
+static ngx_http_consent_status_zone_t *
+ngx_http_consent_status_running_zone(void)
+{
+    ngx_http_consent_status_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_consent_status_module);
+    if (smcf == NULL || smcf->shm_zone == NULL
+        || smcf->shm_zone->data == NULL)
+    {
+        return NULL;
+    }
+
+    return smcf->shm_zone->data;
+}
+
+
+void
+ngx_http_consent_status_generation(ngx_str_t *generation, time_t loaded)
+{
+    size_t                            len;
+    ngx_http_consent_status_zone_t   *zone;
+    ngx_http_consent_status_shctx_t  *sh;
+
+    zone = ngx_http_consent_status_running_zone();
+    if (zone == NULL) {
+        return;
+    }
+
+    sh = zone->sh;
+    len = ngx_min(generation->len, NGX_HTTP_CONSENT_STATUS_GENERATION_MAX);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+    sh->rules_loaded = 1;
+    sh->rules_time = loaded;
+    sh->generation_len = len;
+    ngx_memcpy(sh->generation, generation->data, len);
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+void
+ngx_http_consent_status_load_failed(void)
+{
+    ngx_http_consent_status_zone_t  *zone;
+
+    zone = ngx_http_consent_status_running_zone();
+    if (zone) {
+        (void) ngx_atomic_fetch_add(&zone->sh->rules_failures, 1);
+    }
+}
+
+
 /* ---- consent_status ---- */
 
 typedef struct {

@@ -66,6 +66,9 @@ my $loc = <<'LOC';
         add_header X-Key $consent_key always;
         proxy_pass http://127.0.0.1:UP;
     }
+    location = /status {
+        consent_status;
+    }
     location /front/ {
         # an outer caching tier: no gate, only the key
         consent_site air-booking;
@@ -76,7 +79,7 @@ LOC
 my $up_port = $up->port;
 $loc =~ s/UP/$up_port/;
 
-my $ngx = start_nginx(http => "consent_rules $live;", server => "", locations => $loc,
+my $ngx = start_nginx(http => "consent_rules $live; consent_zone reload_z 1m;", server => "", locations => $loc,
                       upstream => $up, workers => 2);
 
 sub get {
@@ -103,6 +106,16 @@ my $gen_b = hdr($r, 'X-Gen');
 like($gen_b, qr/^[0-9a-f]{16}$/, 'generation b has an id');
 isnt($gen_b, $gen_a, 'a and b are different generations');
 isnt(hdr($r, 'X-Key'), $key_gm, 'the allowed set changed, so did the key');
+
+sub status {
+    my %v;
+    for (split /\n/, http_request(port => $ngx->port, path => '/status')->{body}) {
+        $v{$1} = $2 if /^([a-z_]+(?:\{[^}]*\})?) (\d+)$/;
+    }
+    return \%v;
+}
+ok(exists status()->{qq{consent_rules_loaded_timestamp_seconds{generation="$gen_b"}}},
+   'consent_status shows the generation a worker switched to');
 
 # Two workers: every one of them has switched, whichever takes the request.
 my $all_b = 1;
@@ -147,6 +160,10 @@ get(consent => 'google,meta') for 1 .. 4;
 my @broken = $ngx->error_lines(qr/\[error\].*consent_rules .*keeping generation \Q$gen_before\E/);
 ok(@broken >= 1 && @broken <= 2, 'the broken file is logged once per worker, not per request')
     or diag(scalar(@broken) . " lines");
+
+my $failures = status()->{consent_rules_load_failures_total};
+ok($failures >= 1 && $failures <= 2, 'consent_status counts the failed load, once per worker')
+    or diag("failures: " . ($failures // 'none'));
 
 unlink $live;
 $r = get(consent => 'google,meta');
