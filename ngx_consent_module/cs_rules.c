@@ -114,10 +114,15 @@ cs_arena_free(cs_arena_t *arena)
 
 /* ---------------------------------------------------------------------- */
 
+/*
+ * A host suffix in the open-addressing table: 16 bytes. The slot index
+ * comes from the hash's low bits; "key" holds the hash's top 16 bits and
+ * the length (<= 253), so one compare rejects most mismatches without
+ * touching the string.
+ */
 typedef struct {
-    uint64_t     hash;
     const char  *host;        /* NULL = empty slot */
-    uint32_t     len;
+    uint32_t     key;         /* cs_host_key() */
     int32_t      recipient;
 } cs_host_slot_t;
 
@@ -252,6 +257,12 @@ cs_set_err(char *err, size_t errlen, const char *fmt, ...)
  */
 #define CS_FNV_OFFSET  14695981039346656037ull
 #define CS_FNV_PRIME   1099511628211ull
+
+static uint32_t
+cs_host_key(uint64_t h, uint32_t len)
+{
+    return (uint32_t) (h >> 48) << 16 | len;
+}
 
 static uint64_t
 cs_hash_reverse(const char *s, size_t len)
@@ -528,14 +539,13 @@ cs_host_insert(cs_rules_t *rules, const char *host, uint32_t len,
         cs_host_slot_t *slot = &rules->host_slots[i];
 
         if (slot->host == NULL) {
-            slot->hash = h;
+            slot->key = cs_host_key(h, len);
             slot->host = host;
-            slot->len = len;
             slot->recipient = recipient;
             rules->nhosts++;
             return 0;
         }
-        if (slot->hash == h && slot->len == len
+        if (slot->key == cs_host_key(h, len)
             && memcmp(slot->host, host, len) == 0)
         {
             return -1;   /* LMDB keys are unique; cannot happen */
@@ -1186,7 +1196,12 @@ cs_build_categories(cs_load_t *ld)
         rules->categories[n++] = rules->recipients[i].category;
     }
     for (uint32_t i = 0; i < rules->ndecls; i++) {
-        rules->categories[n++] = rules->decls[i].category;
+        const cs_declaration_t *d = &rules->decls[i];
+
+        /* without an override it is the recipient's string, listed above */
+        if (d->category != rules->recipients[d->recipient].category) {
+            rules->categories[n++] = d->category;
+        }
     }
     qsort(rules->categories, n, sizeof(const char *), cs_str_cmp);
 
@@ -1199,6 +1214,13 @@ cs_build_categories(cs_load_t *ld)
         }
     }
     rules->ncategories = unique;
+
+    /* few distinct categories: give the rest back (keep it if that fails) */
+    const char **shrunk = realloc(rules->categories,
+                                  (unique ? unique : 1) * sizeof(const char *));
+    if (shrunk != NULL) {
+        rules->categories = shrunk;
+    }
     return 0;
 }
 
@@ -1461,91 +1483,141 @@ cs_load_generation(cs_load_t *ld)
 }
 
 static int
-cs_site_category_cmp(const void *a, const void *b)
+cs_u32_cmp(const void *a, const void *b)
 {
-    const cs_site_category_t *x = a, *y = b;
+    uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
 
-    return strcmp(x->category, y->category);
+    return x < y ? -1 : x > y;
 }
 
 /*
  * Per site: the declared set, one set per category it declares recipients
- * under, and the set Global Privacy Control withdraws. Needs declarations
- * and GPC categories loaded.
+ * under, and the set Global Privacy Control withdraws, all in one block.
+ * Categories are handled by their index in the sorted rules->categories,
+ * so a site's categories sort by index and compare as integers. Needs
+ * declarations, categories and GPC categories loaded.
  */
 static int
 cs_build_site_sets(cs_load_t *ld)
 {
     cs_rules_t  *rules = ld->rules;
     size_t       words = cs_bitset_words(rules->nrecipients);
-    size_t       nsets = (size_t) rules->nsites * 2 + rules->ndecls;
+    size_t       ncats = 0, nsets;
+    uint32_t     ncategories = rules->ncategories ? rules->ncategories : 1;
+    uint32_t    *decl_cat, *seen, *slot, *list;
     uint64_t    *next;
-    uint32_t     cat_base = 0;
+    int          ret = -1;
 
     if (words == 0) {
         words = 1;                      /* valid, all-zero sets */
     }
-    if (nsets > SIZE_MAX / sizeof(uint64_t) / words) {
-        cs_set_err(ld->err, ld->errlen, "%s: too many sites", ld->path);
-        return -1;
-    }
-    rules->set_words = words;
-    rules->site_sets = calloc(nsets ? nsets * words : 1, sizeof(uint64_t));
-    rules->site_cats = calloc(rules->ndecls ? rules->ndecls : 1,
-                              sizeof(cs_site_category_t));
-    if (rules->site_sets == NULL || rules->site_cats == NULL) {
-        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
-        return -1;
+    decl_cat = calloc(rules->ndecls ? rules->ndecls : 1, sizeof(uint32_t));
+    seen = calloc(ncategories, sizeof(uint32_t));     /* site index + 1 */
+    slot = calloc(ncategories, sizeof(uint32_t));
+    list = calloc(ncategories, sizeof(uint32_t));
+    if (decl_cat == NULL || seen == NULL || slot == NULL || list == NULL) {
+        goto nomem;
     }
 
+    /* every declaration's category index; the distinct ones per site */
+    for (uint32_t d = 0; d < rules->ndecls; d++) {
+        const char  *c = rules->decls[d].category;
+        int32_t      ci = cs_find_sorted(rules->categories, sizeof(char *),
+                                         rules->ncategories, c, strlen(c));
+
+        if (ci < 0) {
+            cs_set_err(ld->err, ld->errlen, "%s: category '%s' missing from "
+                       "the category index", ld->path, c);
+            goto done;
+        }
+        decl_cat[d] = (uint32_t) ci;
+    }
+    for (uint32_t i = 0; i < rules->nsites; i++) {
+        const cs_site_t *s = &rules->sites[i];
+        size_t           first = (size_t) (s->decls - rules->decls);
+
+        for (uint32_t d = 0; d < s->ndecls; d++) {
+            uint32_t ci = decl_cat[first + d];
+
+            if (seen[ci] != i + 1) {
+                seen[ci] = i + 1;
+                ncats++;
+            }
+        }
+    }
+
+    nsets = (size_t) rules->nsites * 2 + ncats;
+    rules->set_words = words;
+    if (nsets > SIZE_MAX / sizeof(uint64_t) / words) {
+        goto nomem;
+    }
+    rules->site_sets = calloc(nsets ? nsets * words : 1, sizeof(uint64_t));
+    rules->site_cats = calloc(ncats ? ncats : 1, sizeof(cs_site_category_t));
+    if (rules->site_sets == NULL || rules->site_cats == NULL) {
+        goto nomem;
+    }
+
+    memset(seen, 0, ncategories * sizeof(uint32_t));
     next = rules->site_sets;
+    ncats = 0;
     for (uint32_t i = 0; i < rules->nsites; i++) {
         cs_site_t  *s = &rules->sites[i];
+        size_t      first = (size_t) (s->decls - rules->decls);
         uint64_t   *declared = next, *gpc = next + words;
+        uint32_t    n = 0;
 
         next += 2 * words;
         s->declared = declared;
         s->gpc = gpc;
-        s->cats = &rules->site_cats[cat_base];
-        s->ncats = 0;
+        s->cats = &rules->site_cats[ncats];
 
-        /* the site's distinct categories, sorted */
         for (uint32_t d = 0; d < s->ndecls; d++) {
-            s->cats[s->ncats++].category = s->decls[d].category;
-        }
-        qsort(s->cats, s->ncats, sizeof(cs_site_category_t),
-              cs_site_category_cmp);
-        uint32_t unique = 0;
-        for (uint32_t c = 0; c < s->ncats; c++) {
-            if (unique == 0 || strcmp(s->cats[unique - 1].category,
-                                      s->cats[c].category) != 0)
-            {
-                s->cats[unique].category = s->cats[c].category;
-                s->cats[unique].set = next;
-                s->cats[unique].count = 0;
-                next += words;
-                unique++;
+            uint32_t ci = decl_cat[first + d];
+
+            if (seen[ci] != i + 1) {
+                seen[ci] = i + 1;
+                list[n++] = ci;
             }
         }
-        s->ncats = unique;
-        cat_base += unique;
+        qsort(list, n, sizeof(uint32_t), cs_u32_cmp);   /* = name order */
+        for (uint32_t c = 0; c < n; c++) {
+            s->cats[c].category = rules->categories[list[c]];
+            s->cats[c].set = next;
+            s->cats[c].count = 0;
+            slot[list[c]] = c;
+            next += words;
+        }
+        s->ncats = n;
+        ncats += n;
 
         for (uint32_t d = 0; d < s->ndecls; d++) {
-            const cs_declaration_t  *decl = &s->decls[d];
-            cs_site_category_t       key = { decl->category, NULL, 0 };
-            cs_site_category_t      *cat = bsearch(&key, s->cats, s->ncats,
-                                                   sizeof(key),
-                                                   cs_site_category_cmp);
+            uint32_t             r = s->decls[d].recipient;
+            cs_site_category_t  *cat = &s->cats[slot[decl_cat[first + d]]];
 
-            cs_bitset_set(declared, decl->recipient);
-            cs_bitset_set(cat->set, decl->recipient);
+            cs_bitset_set(declared, r);
+            cs_bitset_set(cat->set, r);
             cat->count++;
-            if (cs_rules_is_gpc_category(rules, decl->category)) {
-                cs_bitset_set(gpc, decl->recipient);
+        }
+        for (uint32_t c = 0; c < n; c++) {
+            if (!cs_rules_is_gpc_category(rules, s->cats[c].category)) {
+                continue;
+            }
+            for (size_t w = 0; w < words; w++) {
+                gpc[w] |= s->cats[c].set[w];
             }
         }
     }
-    return 0;
+    ret = 0;
+    goto done;
+
+nomem:
+    cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+done:
+    free(decl_cat);
+    free(seen);
+    free(slot);
+    free(list);
+    return ret;
 }
 
 cs_rules_t *
@@ -1755,6 +1827,7 @@ cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
 
         const char  *suffix = host + i - 1;
         uint32_t     slen = (uint32_t) (len - (i - 1));
+        uint32_t     key = cs_host_key(h, slen);
 
         for (uint32_t s = (uint32_t) h & rules->host_mask; ;
              s = (s + 1) & rules->host_mask)
@@ -1764,8 +1837,7 @@ cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
             if (slot->host == NULL) {
                 break;
             }
-            if (slot->hash == h && slot->len == slen
-                && memcmp(slot->host, suffix, slen) == 0)
+            if (slot->key == key && memcmp(slot->host, suffix, slen) == 0)
             {
                 found = slot->recipient;
                 break;
