@@ -1,7 +1,7 @@
 /*
  * consentctl: command-line front end of the rules compiler.
  *
- *   consentctl compile SRC -o DB   YAML rules -> LMDB database (atomic)
+ *   consentctl compile SRC... -o DB   YAML rules -> LMDB database (atomic)
  *   consentctl dump DB             print a database as sorted text
  *   consentctl check SRC           lint a rule file (no database written)
  *   consentctl diff A B            compare two databases / rule files
@@ -27,7 +27,7 @@
 static void
 usage(FILE *out)
 {
-    fputs("usage: consentctl compile SRC.yaml -o DB   compile rules into an "
+    fputs("usage: consentctl compile SRC.yaml... -o DB compile rules into an "
           "LMDB file\n"
           "       consentctl dump DB                  print a rules database "
           "as text\n"
@@ -58,32 +58,41 @@ report(int rc, const char *err)
 static int
 cmd_compile(int argc, char **argv)
 {
-    const char  *src = NULL, *db = NULL;
-    static char  err[CONSENTCTL_ERR_MAX];
+    const char   *db = NULL;
+    const char  **srcs;
+    size_t        nsrcs = 0;
+    int           rc;
+    static char   err[CONSENTCTL_ERR_MAX];
 
+    if ((srcs = calloc((size_t) argc + 1, sizeof(*srcs))) == NULL) {
+        fprintf(stderr, "consentctl: out of memory\n");
+        return CONSENTCTL_EXIT_USAGE;
+    }
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc || db != NULL) {
+                free(srcs);
                 usage(stderr);
                 return CONSENTCTL_EXIT_USAGE;
             }
             db = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "consentctl: unknown option '%s'\n", argv[i]);
+            free(srcs);
             usage(stderr);
             return CONSENTCTL_EXIT_USAGE;
-        } else if (src == NULL) {
-            src = argv[i];
         } else {
-            usage(stderr);
-            return CONSENTCTL_EXIT_USAGE;
+            srcs[nsrcs++] = argv[i];
         }
     }
-    if (src == NULL || db == NULL) {
+    if (nsrcs == 0 || db == NULL) {
+        free(srcs);
         usage(stderr);
         return CONSENTCTL_EXIT_USAGE;
     }
-    return report(cs_compile(src, db, err, sizeof(err)), err);
+    rc = report(cs_compile_sources(srcs, nsrcs, db, err, sizeof(err)), err);
+    free(srcs);
+    return rc;
 }
 
 static int

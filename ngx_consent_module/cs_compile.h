@@ -1,5 +1,5 @@
 /*
- * Rules compiler: YAML rule file (libfyaml) -> LMDB rules database, and a
+ * Rules compiler: YAML rule files (libfyaml) -> LMDB rules database, and a
  * dumper printing a database as stable, diffable text. The on-disk layout
  * is described in doc/lmdb-layout.md; cs_rules.c is the reader.
  *
@@ -35,6 +35,20 @@
  * Returns CS_COMPILE_OK, CS_COMPILE_INVALID or CS_COMPILE_IO.
  */
 int cs_compile(const char *src, const char *db, char *err, size_t errlen);
+
+/*
+ * As cs_compile(), for several rule files compiled into one database (one
+ * write transaction): the recipients of all files, then the sites of all
+ * files, so a site may declare a recipient of another file. With several
+ * files, each needs 'recipients' or 'sites' (one file needs both), and
+ * gpc_categories may be given in one of them. An id defined twice or a host
+ * suffix given twice is reported at the second place, naming the first:
+ *   "B.yaml:3:9: duplicate recipient id 'x' (first defined at A.yaml:12)"
+ * Files are read in the order given; meta "source" lists them separated by
+ * spaces.
+ */
+int cs_compile_sources(const char *const *srcs, size_t nsrcs, const char *db,
+    char *err, size_t errlen);
 
 /*
  * Prints every record of the rules database "db" to "out" in a stable,
