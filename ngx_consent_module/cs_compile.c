@@ -30,7 +30,6 @@
 #define CS_MAP_SIZE_MAX       ((size_t) 4 * 1024u * 1024u * 1024u)
 #define CS_MAX_FINDINGS       50u      /* stop reporting after this many */
 #define CS_MAX_SIGNATURES     1000u    /* per recipient: 3-digit ordinal */
-#define CS_HOST_MAX           253u
 #define CS_LABEL_MAX          63u
 #define CS_PATH_MAX           4096u
 
@@ -190,7 +189,7 @@ typedef struct {
  * Position of a node: libfyaml 0.7 exposes marks only for tokens, so a
  * collection is located by its first scalar (its first key or item).
  */
-static bool
+bool
 cs_node_pos(struct fy_node *node, int *line, int *col)
 {
     for (int depth = 0; node != NULL && depth < 64; depth++) {
@@ -482,7 +481,7 @@ cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
  * be given in punycode) and single-label suffixes. Returns NULL on success
  * or a reason.
  */
-static const char *
+const char *
 cs_normalize_host(const char *in, size_t len, char out[CS_HOST_MAX + 1],
     size_t *outlen)
 {
@@ -1690,7 +1689,7 @@ cs_write_meta(cs_cc_t *cc)
 /* Files */
 
 /* Reads a whole file (bounded) into a malloc'd buffer. */
-static int
+int
 cs_read_file(const char *path, char **data, size_t *len, char *err,
     size_t errlen)
 {

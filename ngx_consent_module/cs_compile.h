@@ -10,6 +10,7 @@
 #ifndef CS_COMPILE_H
 #define CS_COMPILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,6 +18,9 @@
 #define CS_COMPILE_OK       0
 #define CS_COMPILE_INVALID  1   /* the rules (or database) are invalid */
 #define CS_COMPILE_IO       2   /* cannot read/write a file, LMDB failure */
+
+/* Longest host suffix, as in DNS. */
+#define CS_HOST_MAX   253u
 
 /* Largest rule file accepted (it is read into memory whole). */
 #define CS_COMPILE_MAX_SOURCE   (64u * 1024u * 1024u)
@@ -59,5 +63,34 @@ int cs_compile_sources(const char *const *srcs, size_t nsrcs, const char *db,
  * for cs_compile().
  */
 int cs_dump(const char *db, FILE *out, char *err, size_t errlen);
+
+/*
+ * Helpers the rules importer shares with the compiler, so both read and
+ * check alike.
+ */
+struct fy_node;
+
+/*
+ * 1-based line and column of a parsed node (of its first scalar for a
+ * collection); false if it has none (e.g. an empty collection).
+ */
+bool cs_node_pos(struct fy_node *node, int *line, int *col);
+
+/*
+ * Normalises a host suffix as the compiler stores it: lowercase, no
+ * leading "*." or ".", no trailing dot. Returns NULL on success (out holds
+ * *outlen bytes and a NUL) or why the text is not a host suffix (URL, port,
+ * path, whitespace, non-ASCII, a single label, ...).
+ */
+const char *cs_normalize_host(const char *in, size_t len,
+    char out[CS_HOST_MAX + 1], size_t *outlen);
+
+/*
+ * Reads the file "path" whole (at most CS_COMPILE_MAX_SOURCE bytes) into a
+ * malloc'd, NUL-terminated buffer. Returns 0, or -1 with "PATH: reason" in
+ * err.
+ */
+int cs_read_file(const char *path, char **data, size_t *len, char *err,
+    size_t errlen);
 
 #endif /* CS_COMPILE_H */
