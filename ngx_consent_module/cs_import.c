@@ -657,10 +657,9 @@ cs_imp_write(const cs_imp_t *im, const cs_imp_entity_t *ents, size_t nents,
     fprintf(out, ".\n"
             "# %zu entities, %zu host suffixes. No site declares them, so "
             "the gate strips\n"
-            "# them wherever they appear. Left out: %zu domains owned by the "
-            "--exclude\n"
-            "# rules, %zu entries with a path, %zu entities with no domain "
-            "left.\n"
+            "# them wherever they appear. Left out: domains owned by the "
+            "--exclude rules: %zu;\n"
+            "# entries with a path: %zu; entities with no domain left: %zu.\n"
             "# Regenerate rather than edit.\n"
             "format: " CS_RULES_FORMAT_VERSION "\n"
             "recipients:\n", nents, nhosts, im->excluded, im->path_entries,
