@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# make bench-scale: does the gate keep its speed and memory with a large
+# rules database? The `make bench` page (bench/make-page.pl), gate on, site
+# air-booking, no consent, served by two nginx instances that differ only
+# in consent_rules:
+#   ana    rules/ana.yaml alone (21 recipients)
+#   scale  rules/ana.yaml + the recipients `consentctl import-entities
+#          --exclude rules/ana.yaml` makes of a synthetic services.json
+#          (bench/make-entities.pl: BENCH_ENTITIES entities, ~10 domains each)
+#
+# Prints, for both databases:
+#   - requests/s and worker CPU us/request (median of BENCH_ROUNDS
+#     interleaved wrk runs, as in bench.sh: bench/lib.sh), and the ratio
+#     scale/ana (target >= 0.95);
+#   - Rss, Pss and Private_Dirty of the nginx worker after warm-up (target
+#     < 16 MB per worker with the scale database);
+#   - cs_rules_load() time (build/bench/rules-load);
+#   - with valgrind, instructions per page of the gate alone
+#     (build/bench/gate-driver under callgrind, collecting only inside
+#     cs_gate_feed/cs_gate_finish) and instructions per cs_rules_load():
+#     deterministic, unlike the timings.
+# The run fails only when the setup is wrong (nginx does not start, a
+# response is not 200, or the two databases do not gate the page alike).
+#
+# Environment: BENCH_SECONDS (10), BENCH_ROUNDS (5), BENCH_WARMUP (3),
+# BENCH_CONNECTIONS (16), BENCH_PORT (18180; uses 4 ports from there),
+# BENCH_ENTITIES (2500), BENCH_CALLGRIND (1; 0 skips it), NGINX
+# (/usr/sbin/nginx).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
+
+out=$root/build/bench-scale
+module=$root/build/ngx_http_consent_module.so
+consentctl=$root/build/consentctl
+driver=$root/build/bench/gate-driver
+loader=$root/build/bench/rules-load
+nginx=${NGINX:-/usr/sbin/nginx}
+
+seconds=${BENCH_SECONDS:-10}
+rounds=${BENCH_ROUNDS:-5}
+warmup=${BENCH_WARMUP:-3}
+conns=${BENCH_CONNECTIONS:-16}
+port=${BENCH_PORT:-18180}
+entities=${BENCH_ENTITIES:-2500}
+callgrind=${BENCH_CALLGRIND:-1}
+dbs=(ana scale)
+declare -A p_origin=([ana]=$port [scale]=$((port + 2)))
+declare -A p_gate=([ana]=$((port + 1)) [scale]=$((port + 3)))
+
+for f in "$module" "$consentctl" "$driver" "$loader"; do
+    [ -e "$f" ] || bench_die "$f missing: run make bench-scale (it builds them)"
+done
+[ -x "$nginx" ] || bench_die "no nginx at $nginx"
+for tool in wrk curl perl; do
+    command -v "$tool" >/dev/null || bench_die "$tool not found"
+done
+
+mkdir -p "$out"
+# a private copy of the module: a rebuild must not rewrite a mapped file
+cp "$module" "$out/module.so.tmp.$$"
+mv -f "$out/module.so.tmp.$$" "$out/ngx_http_consent_module.so"
+
+echo "== machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+
+# ---- inputs ----
+perl "$root/bench/make-page.pl" "$out/page.html"
+perl "$root/bench/make-entities.pl" "$out/entities.json" "$entities"
+"$consentctl" import-entities "$out/entities.json" --exclude "$root/rules/ana.yaml" \
+    -o "$out/entities.yaml"
+"$consentctl" compile "$root/rules/ana.yaml" -o "$out/ana.mdb"
+"$consentctl" compile "$root/rules/ana.yaml" "$out/entities.yaml" -o "$out/scale.mdb"
+for db in "${dbs[@]}"; do
+    "$consentctl" dump "$out/$db.mdb" > "$out/$db.dump"
+    printf '%-6s %s: %d recipients, %d host suffixes, %d sites, %d bytes\n' "$db" "$db.mdb" \
+        "$(grep -c '^recipient ' "$out/$db.dump")" "$(grep -c '^  host ' "$out/$db.dump")" \
+        "$(grep -c '^site ' "$out/$db.dump")" "$(stat -c %s "$out/$db.mdb")"
+done
+
+# ---- cs_rules_load ----
+echo
+echo "== cs_rules_load (build/bench/rules-load, 20 loads)"
+for db in "${dbs[@]}"; do
+    printf '%-6s %s\n' "$db" "$("$loader" "$out/$db.mdb" 20)"
+done
+
+# ---- callgrind: instructions, deterministic ----
+if [ "$callgrind" != 0 ] && command -v valgrind >/dev/null; then
+    echo
+    echo "== callgrind (instructions; build/bench/gate-driver, nothing allowed)"
+    ir() {   # outfile: the collected instruction count
+        awk '/^(summary|totals):/ {print $2; exit}' "$1"
+    }
+    declare -A ir_page ir_load
+    for db in "${dbs[@]}"; do
+        valgrind --tool=callgrind --callgrind-out-file="$out/cg-gate-$db.out" \
+            --toggle-collect=cs_gate_feed --toggle-collect=cs_gate_finish \
+            "$driver" "$out/$db.mdb" "$out/page.html" 5 > /dev/null 2>&1
+        valgrind --tool=callgrind --callgrind-out-file="$out/cg-load-$db.out" \
+            --toggle-collect=cs_rules_load \
+            "$driver" "$out/$db.mdb" "$out/page.html" 1 > /dev/null 2>&1
+        ir_page[$db]=$(( $(ir "$out/cg-gate-$db.out") / 5 ))
+        ir_load[$db]=$(( $(ir "$out/cg-load-$db.out") / 1 ))
+        printf '%-6s gate %12d instructions/page   cs_rules_load %12d instructions\n' \
+            "$db" "${ir_page[$db]}" "${ir_load[$db]}"
+    done
+    printf 'scale/ana: gate %.4f, load %.1f (callgrind_annotate %s/cg-*.out for where)\n' \
+        "$(awk -v a="${ir_page[scale]}" -v b="${ir_page[ana]}" 'BEGIN {print a / b}')" \
+        "$(awk -v a="${ir_load[scale]}" -v b="${ir_load[ana]}" 'BEGIN {print a / b}')" "$out"
+fi
+
+# ---- nginx: one instance per database, same page, same settings ----
+bench_place_cpus
+for db in "${dbs[@]}"; do
+    mkdir -p "$out/$db/tmp"
+    cat > "$out/$db/nginx.conf" <<EOF
+# generated by bench/bench-scale.sh
+load_module $out/ngx_http_consent_module.so;
+
+worker_processes  1;
+$bench_affinity
+pid               $out/$db/nginx.pid;
+error_log         $out/$db/error.log warn;
+
+events {
+    worker_connections  1024;
+}
+
+http {
+    include        /etc/nginx/mime.types;
+    default_type   application/octet-stream;
+    access_log     off;
+    sendfile       on;
+    keepalive_requests  1000000;
+    keepalive_timeout   60s;
+
+    client_body_temp_path  $out/$db/tmp/body;
+    proxy_temp_path        $out/$db/tmp/proxy;
+    fastcgi_temp_path      $out/$db/tmp/fastcgi;
+    uwsgi_temp_path        $out/$db/tmp/uwsgi;
+    scgi_temp_path         $out/$db/tmp/scgi;
+
+    consent_rules  $out/$db.mdb;
+
+    upstream origin {
+        server     127.0.0.1:${p_origin[$db]};
+        keepalive  64;
+        keepalive_requests  1000000;
+    }
+
+    server {
+        listen  127.0.0.1:${p_origin[$db]};
+        root    $out;
+        open_file_cache  max=16 inactive=60s;
+        location = / { try_files /page.html =404; }
+    }
+
+    # gate on, no consent cookie: every tracker element is stripped
+    server {
+        listen  127.0.0.1:${p_gate[$db]};
+        consent         on;
+        consent_site    air-booking;
+        consent_cookie  consent;
+        location / {
+            proxy_pass                 http://origin;
+            proxy_http_version         1.1;
+            proxy_set_header           Connection "";
+            proxy_set_header           Accept-Encoding "";
+            proxy_buffering            on;
+            proxy_buffer_size          16k;
+            proxy_buffers              64 16k;
+            proxy_busy_buffers_size    64k;
+            proxy_max_temp_file_size   0;
+        }
+    }
+}
+EOF
+done
+
+stop_all() { for db in "${dbs[@]}"; do bench_stop_nginx "$out/$db/nginx.pid"; done; }
+stop_all
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+for db in "${dbs[@]}"; do
+    for p in ${p_origin[$db]} ${p_gate[$db]}; do
+        ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" \
+            || bench_die "port $p is in use; set BENCH_PORT"
+    done
+done
+declare -A worker
+for db in "${dbs[@]}"; do
+    : > "$out/$db/error.log"
+    bench_start_nginx "$nginx" "$out/$db" "$out/$db/nginx.conf" "http://127.0.0.1:${p_origin[$db]}/"
+    worker[$db]=$(bench_worker_pid "$out/$db/nginx.pid")
+done
+
+# ---- the two databases gate the page alike ----
+read -r _ expect_elements < <(grep '^tracker_elements' "$out/page.html.expect")
+for db in "${dbs[@]}"; do
+    code=$(curl -s -o "$out/$db.html" -w '%{http_code}' "http://127.0.0.1:${p_gate[$db]}/")
+    [ "$code" = 200 ] || bench_die "$db: HTTP $code"
+done
+removed=$(diff "$out/page.html" "$out/ana.html" | grep -c '^<' || true)
+echo
+echo "== checks"
+[ "$removed" -eq "$expect_elements" ] \
+    || bench_die "ana: $removed elements removed, expected $expect_elements"
+echo "  ok    ana removes all $expect_elements tracker elements"
+cmp -s "$out/ana.html" "$out/scale.html" \
+    || bench_die "the scale database gates the page differently (diff $out/ana.html $out/scale.html)"
+echo "  ok    scale returns byte-identical output"
+
+# ---- load ----
+echo
+echo "== load: wrk -t1 -c$conns, ${seconds}s x $rounds rounds per database, interleaved; $bench_placement"
+echo "warm-up (${warmup}s each) ..."
+for db in "${dbs[@]}"; do
+    bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$warmup" "${worker[$db]}" "$conns" > /dev/null
+done
+declare -A mem
+for db in "${dbs[@]}"; do mem[$db]=$(bench_memory "${worker[$db]}"); done
+
+declare -A results=() cpu=()
+others=""
+echo "each run: requests/s, worker CPU us/request, other load on the machine (% of one CPU)"
+for ((r = 1; r <= rounds; r++)); do
+    line="round $r:"
+    for db in "${dbs[@]}"; do
+        read -r rps us other < <(bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$seconds" "${worker[$db]}" "$conns")
+        [ -n "${rps:-}" ] || bench_die "wrk gave no result for $db"
+        results[$db]+="$rps " cpu[$db]+="$us " others+="$other "
+        line+=$(printf '  %s %7.1f/s %5.0fus %3s%%' "$db" "$rps" "$us" "$other")
+    done
+    echo "$line"
+done
+
+echo
+echo "== results (median of $rounds runs)"
+printf '%-8s %9s %11s %14s %9s %9s %15s\n' db "req/s" range "worker us/req" "Rss MB" "Pss MB" "Private_Dirty MB"
+declare -A med mcpu
+for db in "${dbs[@]}"; do
+    med[$db]=$(bench_median <<<"${results[$db]}")
+    mcpu[$db]=$(bench_median <<<"${cpu[$db]}")
+    read -r rss pss dirty <<<"${mem[$db]}"
+    printf '%-8s %9.1f %11s %14.0f %9s %9s %15s\n' "$db" "${med[$db]}" "$(bench_spread <<<"${results[$db]}")" \
+        "${mcpu[$db]}" "$rss" "$pss" "$dirty"
+done
+echo "(memory: the nginx worker after warm-up, /proc/PID/smaps_rollup)"
+other_med=$(bench_median <<<"$others")
+other_max=$(tr ' ' '\n' <<<"$others" | grep . | sort -g | tail -1)
+echo "other load during the runs: median ${other_med}%, max ${other_max}% of one CPU; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+if awk -v m="$other_max" 'BEGIN {exit !(m > 10)}'; then
+    echo "WARNING: other jobs used the CPUs during the runs; the figures are noisy (rerun on a quiet machine)"
+fi
+
+verdict() { awk -v x="$1" -v t="$2" 'BEGIN {print (x >= t) ? "met" : "NOT met"}'; }
+ratio=$(awk -v a="${med[scale]}" -v b="${med[ana]}" 'BEGIN {printf "%.3f", a / b}')
+cratio=$(awk -v a="${mcpu[scale]}" -v b="${mcpu[ana]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')
+read -r scale_rss _ <<<"${mem[scale]}"
+echo
+printf '%-30s %16s %20s   %s\n' "" "by req/s" "by worker CPU/req" "target"
+printf '%-30s %16s %20s   %s\n' "scale / ana" "$ratio ($(verdict "$ratio" 0.95))" \
+    "$cratio ($(verdict "$cratio" 0.95))" ">= 0.95"
+printf '%-30s %16s %20s   %s\n' "scale worker Rss" "${scale_rss} MB" \
+    "($(awk -v m="$scale_rss" 'BEGIN {print (m < 16) ? "met" : "NOT met"}'))" "< 16 MB"
+echo "(targets are reported, not enforced: this is a measurement on a noisy machine)"
