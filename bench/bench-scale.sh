@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # make bench-scale: does the gate keep its speed and memory with a large
 # rules database? The `make bench` page (bench/make-page.pl), gate on, site
-# air-booking, no consent, served by two nginx instances that differ only
-# in consent_rules:
+# air-booking, served by two nginx instances that differ only in
+# consent_rules:
 #   ana    rules/ana.yaml alone (21 recipients)
 #   scale  rules/ana.yaml + the recipients `consentctl import-entities
 #          --exclude rules/ana.yaml` makes of a synthetic services.json
 #          (bench/make-entities.pl: BENCH_ENTITIES entities, ~10 domains each)
 #
+# and two requests each: no consent cookie (every tracker element is
+# stripped, as bench.sh's B) and a OneTrust cookie granting groups
+# C0002-C0004 (the consent decision then walks the site's recipients).
 # Prints, for both databases:
 #   - requests/s and worker CPU us/request (median of BENCH_ROUNDS
 #     interleaved wrk runs, as in bench.sh: bench/lib.sh), and the ratio
@@ -15,6 +18,8 @@
 #   - Rss, Pss and Private_Dirty of the nginx worker after warm-up (target
 #     < 16 MB per worker with the scale database);
 #   - cs_rules_load() time (build/bench/rules-load);
+#   - the per-request consent decision alone for several cookies
+#     (build/bench/consent-driver), in ns and, with valgrind, instructions;
 #   - with valgrind, instructions per page of the gate alone
 #     (build/bench/gate-driver under callgrind, collecting only inside
 #     cs_gate_feed/cs_gate_finish) and instructions per cs_rules_load():
@@ -36,6 +41,7 @@ module=$root/build/ngx_http_consent_module.so
 consentctl=$root/build/consentctl
 driver=$root/build/bench/gate-driver
 loader=$root/build/bench/rules-load
+decider=$root/build/bench/consent-driver
 nginx=${NGINX:-/usr/sbin/nginx}
 
 seconds=${BENCH_SECONDS:-10}
@@ -46,10 +52,13 @@ port=${BENCH_PORT:-18180}
 entities=${BENCH_ENTITIES:-2500}
 callgrind=${BENCH_CALLGRIND:-1}
 dbs=(ana scale)
+variants=(none onetrust)
+onetrust='OptanonConsent=isGpcEnabled=0&datestamp=Mon+Sep+01+2025+16%3A10%3A37+GMT%2B0900&version=202505.1.0&isIABGlobal=false&hosts=&interactionCount=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0002%3A1%2CC0003%3A1%2CC0004%3A1&AwaitingReconsent=false'
+declare -A hdr=([none]="" [onetrust]="Cookie: $onetrust")
 declare -A p_origin=([ana]=$port [scale]=$((port + 2)))
 declare -A p_gate=([ana]=$((port + 1)) [scale]=$((port + 3)))
 
-for f in "$module" "$consentctl" "$driver" "$loader"; do
+for f in "$module" "$consentctl" "$driver" "$loader" "$decider"; do
     [ -e "$f" ] || bench_die "$f missing: run make bench-scale (it builds them)"
 done
 [ -x "$nginx" ] || bench_die "no nginx at $nginx"
@@ -85,6 +94,12 @@ for db in "${dbs[@]}"; do
     printf '%-6s %s\n' "$db" "$("$loader" "$out/$db.mdb" 20)"
 done
 
+# ---- the consent decision per request ----
+echo
+echo "== consent decision per request, site air-booking (build/bench/consent-driver)"
+paste <("$decider" "$out/ana.mdb" all 20000 | sed 's/^/ana   /') \
+      <("$decider" "$out/scale.mdb" all 20000 | sed 's/^/scale /') | column -t -s $'\t'
+
 # ---- callgrind: instructions, deterministic ----
 if [ "$callgrind" != 0 ] && command -v valgrind >/dev/null; then
     echo
@@ -108,6 +123,18 @@ if [ "$callgrind" != 0 ] && command -v valgrind >/dev/null; then
     printf 'scale/ana: gate %.4f, load %.1f (callgrind_annotate %s/cg-*.out for where)\n' \
         "$(awk -v a="${ir_page[scale]}" -v b="${ir_page[ana]}" 'BEGIN {print a / b}')" \
         "$(awk -v a="${ir_load[scale]}" -v b="${ir_load[ana]}" 'BEGIN {print a / b}')" "$out"
+    echo "consent decision, instructions per request (build/bench/consent-driver):"
+    printf '  %-16s %12s %12s %9s\n' case ana scale scale/ana
+    for c in list-categories list-all list-ids onetrust tcf declared; do
+        declare -A ir_c=()
+        for db in "${dbs[@]}"; do
+            valgrind --tool=callgrind --callgrind-out-file="$out/cg-consent-$c-$db.out" \
+                --toggle-collect=consent_case "$decider" "$out/$db.mdb" "$c" 10 > /dev/null 2>&1
+            ir_c[$db]=$(( $(ir "$out/cg-consent-$c-$db.out") / 10 ))
+        done
+        printf '  %-16s %12d %12d %9.1f\n' "$c" "${ir_c[ana]}" "${ir_c[scale]}" \
+            "$(awk -v a="${ir_c[scale]}" -v b="${ir_c[ana]}" 'BEGIN {print a / b}')"
+    done
 fi
 
 # ---- nginx: one instance per database, same page, same settings ----
@@ -156,11 +183,13 @@ http {
         location = / { try_files /page.html =404; }
     }
 
-    # gate on, no consent cookie: every tracker element is stripped
+    # gate on; without a cookie every tracker element is stripped
     server {
         listen  127.0.0.1:${p_gate[$db]};
         consent         on;
         consent_site    air-booking;
+        consent_cookie  OptanonConsent onetrust;
+        consent_cookie  euconsent-v2 tcf;
         consent_cookie  consent;
         location / {
             proxy_pass                 http://origin;
@@ -198,25 +227,36 @@ done
 # ---- the two databases gate the page alike ----
 read -r _ expect_elements < <(grep '^tracker_elements' "$out/page.html.expect")
 for db in "${dbs[@]}"; do
-    code=$(curl -s -o "$out/$db.html" -w '%{http_code}' "http://127.0.0.1:${p_gate[$db]}/")
-    [ "$code" = 200 ] || bench_die "$db: HTTP $code"
+    for v in "${variants[@]}"; do
+        args=(-s -o "$out/$db-$v.html" -w '%{http_code}')
+        [ -n "${hdr[$v]}" ] && args+=(-H "${hdr[$v]}")
+        code=$(curl "${args[@]}" "http://127.0.0.1:${p_gate[$db]}/")
+        [ "$code" = 200 ] || bench_die "$db $v: HTTP $code"
+    done
 done
-removed=$(diff "$out/page.html" "$out/ana.html" | grep -c '^<' || true)
+removed=$(diff "$out/page.html" "$out/ana-none.html" | grep -c '^<' || true)
+kept=$(diff "$out/page.html" "$out/ana-onetrust.html" | grep -c '^<' || true)
 echo
 echo "== checks"
 [ "$removed" -eq "$expect_elements" ] \
     || bench_die "ana: $removed elements removed, expected $expect_elements"
-echo "  ok    ana removes all $expect_elements tracker elements"
-cmp -s "$out/ana.html" "$out/scale.html" \
-    || bench_die "the scale database gates the page differently (diff $out/ana.html $out/scale.html)"
-echo "  ok    scale returns byte-identical output"
+echo "  ok    ana, no consent: removes all $expect_elements tracker elements"
+[ "$kept" -lt "$removed" ] || bench_die "ana: the OneTrust cookie grants nothing"
+echo "  ok    ana, OneTrust C0002-C0004: removes $kept (the rest is consented)"
+for v in "${variants[@]}"; do
+    cmp -s "$out/ana-$v.html" "$out/scale-$v.html" \
+        || bench_die "the scale database gates the page differently ($v: diff $out/ana-$v.html $out/scale-$v.html)"
+done
+echo "  ok    scale returns byte-identical output for both requests"
 
 # ---- load ----
 echo
-echo "== load: wrk -t1 -c$conns, ${seconds}s x $rounds rounds per database, interleaved; $bench_placement"
+echo "== load: wrk -t1 -c$conns, ${seconds}s x $rounds rounds per database and request, interleaved; $bench_placement"
 echo "warm-up (${warmup}s each) ..."
 for db in "${dbs[@]}"; do
-    bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$warmup" "${worker[$db]}" "$conns" > /dev/null
+    for v in "${variants[@]}"; do
+        bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$warmup" "${worker[$db]}" "$conns" "${hdr[$v]}" > /dev/null
+    done
 done
 declare -A mem
 for db in "${dbs[@]}"; do mem[$db]=$(bench_memory "${worker[$db]}"); done
@@ -226,27 +266,37 @@ others=""
 echo "each run: requests/s, worker CPU us/request, other load on the machine (% of one CPU)"
 for ((r = 1; r <= rounds; r++)); do
     line="round $r:"
-    for db in "${dbs[@]}"; do
-        read -r rps us other < <(bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$seconds" "${worker[$db]}" "$conns")
-        [ -n "${rps:-}" ] || bench_die "wrk gave no result for $db"
-        results[$db]+="$rps " cpu[$db]+="$us " others+="$other "
-        line+=$(printf '  %s %7.1f/s %5.0fus %3s%%' "$db" "$rps" "$us" "$other")
+    for v in "${variants[@]}"; do
+        for db in "${dbs[@]}"; do
+            read -r rps us other < <(bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$seconds" \
+                                         "${worker[$db]}" "$conns" "${hdr[$v]}")
+            [ -n "${rps:-}" ] || bench_die "wrk gave no result for $db $v"
+            results[$db-$v]+="$rps " cpu[$db-$v]+="$us " others+="$other "
+            line+=$(printf '  %s-%s %6.1f/s %5.0fus %3s%%' "$db" "$v" "$rps" "$us" "$other")
+        done
     done
     echo "$line"
 done
 
 echo
 echo "== results (median of $rounds runs)"
-printf '%-8s %9s %11s %14s %9s %9s %15s\n' db "req/s" range "worker us/req" "Rss MB" "Pss MB" "Private_Dirty MB"
+printf '%-16s %9s %11s %14s\n' "db-request" "req/s" range "worker us/req"
 declare -A med mcpu
-for db in "${dbs[@]}"; do
-    med[$db]=$(bench_median <<<"${results[$db]}")
-    mcpu[$db]=$(bench_median <<<"${cpu[$db]}")
-    read -r rss pss dirty <<<"${mem[$db]}"
-    printf '%-8s %9.1f %11s %14.0f %9s %9s %15s\n' "$db" "${med[$db]}" "$(bench_spread <<<"${results[$db]}")" \
-        "${mcpu[$db]}" "$rss" "$pss" "$dirty"
+for v in "${variants[@]}"; do
+    for db in "${dbs[@]}"; do
+        k=$db-$v
+        med[$k]=$(bench_median <<<"${results[$k]}")
+        mcpu[$k]=$(bench_median <<<"${cpu[$k]}")
+        printf '%-16s %9.1f %11s %14.0f\n' "$k" "${med[$k]}" "$(bench_spread <<<"${results[$k]}")" "${mcpu[$k]}"
+    done
 done
-echo "(memory: the nginx worker after warm-up, /proc/PID/smaps_rollup)"
+echo
+printf '%-8s %9s %9s %17s\n' worker "Rss MB" "Pss MB" "Private_Dirty MB"
+for db in "${dbs[@]}"; do
+    read -r rss pss dirty <<<"${mem[$db]}"
+    printf '%-8s %9s %9s %17s\n' "$db" "$rss" "$pss" "$dirty"
+done
+echo "(the nginx worker after warm-up, /proc/PID/smaps_rollup)"
 other_med=$(bench_median <<<"$others")
 other_max=$(tr ' ' '\n' <<<"$others" | grep . | sort -g | tail -1)
 echo "other load during the runs: median ${other_med}%, max ${other_max}% of one CPU; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
@@ -255,13 +305,15 @@ if awk -v m="$other_max" 'BEGIN {exit !(m > 10)}'; then
 fi
 
 verdict() { awk -v x="$1" -v t="$2" 'BEGIN {print (x >= t) ? "met" : "NOT met"}'; }
-ratio=$(awk -v a="${med[scale]}" -v b="${med[ana]}" 'BEGIN {printf "%.3f", a / b}')
-cratio=$(awk -v a="${mcpu[scale]}" -v b="${mcpu[ana]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')
-read -r scale_rss _ <<<"${mem[scale]}"
 echo
 printf '%-30s %16s %20s   %s\n' "" "by req/s" "by worker CPU/req" "target"
-printf '%-30s %16s %20s   %s\n' "scale / ana" "$ratio ($(verdict "$ratio" 0.95))" \
-    "$cratio ($(verdict "$cratio" 0.95))" ">= 0.95"
+for v in "${variants[@]}"; do
+    ratio=$(awk -v a="${med[scale-$v]}" -v b="${med[ana-$v]}" 'BEGIN {printf "%.3f", a / b}')
+    cratio=$(awk -v a="${mcpu[scale-$v]}" -v b="${mcpu[ana-$v]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')
+    printf '%-30s %16s %20s   %s\n' "scale / ana, $v" "$ratio ($(verdict "$ratio" 0.95))" \
+        "$cratio ($(verdict "$cratio" 0.95))" ">= 0.95"
+done
+read -r scale_rss _ <<<"${mem[scale]}"
 printf '%-30s %16s %20s   %s\n' "scale worker Rss" "${scale_rss} MB" \
     "($(awk -v m="$scale_rss" 'BEGIN {print (m < 16) ? "met" : "NOT met"}'))" "< 16 MB"
 echo "(targets are reported, not enforced: this is a measurement on a noisy machine)"

@@ -20,9 +20,10 @@ bench-driver: $(BUILD)/bench/gate-driver $(BUILD)/consentctl
 	$(BUILD)/consentctl compile rules/ana.yaml -o $(BUILD)/bench/rules.mdb
 	$(BUILD)/bench/gate-driver $(BUILD)/bench/rules.mdb $(BUILD)/bench/page.html
 
-$(BUILD)/bench/rules-load: bench/rules-load.c $(BUILD)/libconsentcore.a $(CORE_HDRS)
+$(BUILD)/bench/rules-load $(BUILD)/bench/consent-driver: $(BUILD)/bench/%: bench/%.c $(BUILD)/libconsentcore.a $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
-bench-scale: all $(MODULE) $(BUILD)/consentctl $(BUILD)/bench/gate-driver $(BUILD)/bench/rules-load
+bench-scale: all $(MODULE) $(BUILD)/consentctl $(BUILD)/bench/gate-driver \
+             $(BUILD)/bench/rules-load $(BUILD)/bench/consent-driver
 	bash bench/bench-scale.sh
