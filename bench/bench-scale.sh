@@ -20,7 +20,9 @@
 #   - cs_rules_load() time (build/bench/rules-load);
 #   - the per-request consent decision alone for several cookies
 #     (build/bench/consent-driver), in ns and, with valgrind, instructions;
-#   - with valgrind, instructions per page of the gate alone
+#   - with valgrind, instructions per request of the whole nginx process
+#     (run under callgrind with master_process off), and per page of the
+#     gate alone
 #     (build/bench/gate-driver under callgrind, collecting only inside
 #     cs_gate_feed/cs_gate_finish) and instructions per cs_rules_load():
 #     deterministic, unlike the timings.
@@ -217,6 +219,46 @@ for db in "${dbs[@]}"; do
             || bench_die "port $p is in use; set BENCH_PORT"
     done
 done
+
+# ---- nginx under callgrind: instructions per request, deterministic ----
+# One process (master_process off), the same configuration; a request's
+# cost is (Ir of 1 + cg_requests requests - Ir of 1 request) / cg_requests,
+# so start-up, the rules load and exit cancel out.
+cg_requests=10
+cg_nginx() {   # db variant requests: prints the instruction count
+    local db=$1 v=$2 n=$3 pid f=$out/cg-nginx-$1-$2-$3.out args=(-s -o /dev/null)
+    [ -n "${hdr[$v]}" ] && args+=(-H "${hdr[$v]}")
+    valgrind --tool=callgrind --callgrind-out-file="$f" "$nginx" -p "$out/$db" \
+        -c "$out/$db/nginx.conf" -g 'daemon off; master_process off;' 2> /dev/null &
+    pid=$!
+    for _ in $(seq 300); do
+        curl -s -o /dev/null "http://127.0.0.1:${p_origin[$db]}/" && break
+        sleep 0.2
+    done
+    for ((i = 0; i < n; i++)); do
+        curl "${args[@]}" "http://127.0.0.1:${p_gate[$db]}/" || bench_die "callgrind nginx: no response"
+    done
+    kill -TERM "$pid"
+    wait "$pid" || true
+    rm -f "$out/$db/nginx.pid"
+    awk '/^(summary|totals):/ {print $2; exit}' "$f"
+}
+if [ "$callgrind" != 0 ] && command -v valgrind >/dev/null; then
+    echo
+    echo "== nginx under callgrind: instructions per request (whole worker: proxy, origin, gate, consent)"
+    printf '  %-10s %12s %12s %9s\n' request ana scale scale/ana
+    for v in "${variants[@]}"; do
+        declare -A ir_req=()
+        for db in "${dbs[@]}"; do
+            one=$(cg_nginx "$db" "$v" 1)
+            many=$(cg_nginx "$db" "$v" $((1 + cg_requests)))
+            ir_req[$db]=$(( (many - one) / cg_requests ))
+        done
+        printf '  %-10s %12d %12d %9.4f\n' "$v" "${ir_req[ana]}" "${ir_req[scale]}" \
+            "$(awk -v a="${ir_req[scale]}" -v b="${ir_req[ana]}" 'BEGIN {print a / b}')"
+    done
+fi
+
 declare -A worker
 for db in "${dbs[@]}"; do
     : > "$out/$db/error.log"
