@@ -1,12 +1,13 @@
 /*
  * consentctl: command-line front end of the rules compiler.
  *
- *   consentctl compile SRC -o DB   YAML rules -> LMDB database (atomic)
+ *   consentctl compile SRC... -o DB   YAML rules -> LMDB database (atomic)
  *   consentctl dump DB             print a database as sorted text
  *   consentctl check SRC           lint a rule file (no database written)
  *   consentctl diff A B            compare two databases / rule files
  *   consentctl filter ...          run the gate on a file
  *   consentctl disclosure ...      a site's external-transmission table
+ *   consentctl import-entities ... services.json-shaped list -> YAML rules
  *   consentctl --help
  *
  * Exit status: 0 ok, 1 invalid rules/database (findings on stderr as
@@ -14,9 +15,12 @@
  */
 
 #include "cs_compile.h"
+#include "cs_import.h"
 #include "cs_ops.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +31,7 @@
 static void
 usage(FILE *out)
 {
-    fputs("usage: consentctl compile SRC.yaml -o DB   compile rules into an "
+    fputs("usage: consentctl compile SRC.yaml... -o DB compile rules into an "
           "LMDB file\n"
           "       consentctl dump DB                  print a rules database "
           "as text\n"
@@ -37,6 +41,8 @@ usage(FILE *out)
           "                  [--action strip|neutralize] [--report] FILE|-\n"
           "       consentctl disclosure --db DB --site S [--lang ja|en]\n"
           "                  [--format html|md|json]\n"
+          "       consentctl import-entities FILE.json [--exclude RULES.yaml]...\n"
+          "                  [-o OUT.yaml]        entity list -> recipients\n"
           "       consentctl --help                   show this help\n"
           "\n"
           "compile writes DB.tmp.<pid>, verifies it and renames it over DB;\n"
@@ -58,32 +64,41 @@ report(int rc, const char *err)
 static int
 cmd_compile(int argc, char **argv)
 {
-    const char  *src = NULL, *db = NULL;
-    static char  err[CONSENTCTL_ERR_MAX];
+    const char   *db = NULL;
+    const char  **srcs;
+    size_t        nsrcs = 0;
+    int           rc;
+    static char   err[CONSENTCTL_ERR_MAX];
 
+    if ((srcs = calloc((size_t) argc + 1, sizeof(*srcs))) == NULL) {
+        fprintf(stderr, "consentctl: out of memory\n");
+        return CONSENTCTL_EXIT_USAGE;
+    }
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc || db != NULL) {
+                free(srcs);
                 usage(stderr);
                 return CONSENTCTL_EXIT_USAGE;
             }
             db = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "consentctl: unknown option '%s'\n", argv[i]);
+            free(srcs);
             usage(stderr);
             return CONSENTCTL_EXIT_USAGE;
-        } else if (src == NULL) {
-            src = argv[i];
         } else {
-            usage(stderr);
-            return CONSENTCTL_EXIT_USAGE;
+            srcs[nsrcs++] = argv[i];
         }
     }
-    if (src == NULL || db == NULL) {
+    if (nsrcs == 0 || db == NULL) {
+        free(srcs);
         usage(stderr);
         return CONSENTCTL_EXIT_USAGE;
     }
-    return report(cs_compile(src, db, err, sizeof(err)), err);
+    rc = report(cs_compile_sources(srcs, nsrcs, db, err, sizeof(err)), err);
+    free(srcs);
+    return rc;
 }
 
 static int
@@ -334,6 +349,83 @@ cmd_disclosure(int argc, char **argv)
     return rc;
 }
 
+/*
+ * import-entities FILE [--exclude RULES.yaml]... [-o OUT]: the YAML goes
+ * to OUT.tmp.<pid>, renamed over OUT once complete (or to stdout).
+ */
+static int
+cmd_import(int argc, char **argv)
+{
+    static char   err[CONSENTCTL_ERR_MAX];
+    const char   *src = NULL, *out = NULL;
+    const char  **excludes;
+    size_t        nexcludes = 0;
+    char          tmp[4096];
+    FILE         *fp = stdout;
+    int           rc;
+
+    if ((excludes = calloc((size_t) argc + 1, sizeof(*excludes))) == NULL) {
+        fprintf(stderr, "consentctl: out of memory\n");
+        return CONSENTCTL_EXIT_USAGE;
+    }
+    for (int i = 0; i < argc; i++) {
+        int bad = 0;
+
+        if (strcmp(argv[i], "--exclude") == 0) {
+            bad = i + 1 >= argc;
+            if (!bad) {
+                excludes[nexcludes++] = argv[++i];
+            }
+        } else if (strcmp(argv[i], "-o") == 0) {
+            bad = opt_value(argc, argv, &i, &out);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            bad = 1;
+        } else if (src == NULL) {
+            src = argv[i];
+        } else {
+            bad = 1;
+        }
+        if (bad) {
+            free(excludes);
+            usage(stderr);
+            return CONSENTCTL_EXIT_USAGE;
+        }
+    }
+    if (src == NULL) {
+        free(excludes);
+        usage(stderr);
+        return CONSENTCTL_EXIT_USAGE;
+    }
+    if (out != NULL) {
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long) getpid())
+            >= (int) sizeof(tmp) || (fp = fopen(tmp, "w")) == NULL)
+        {
+            fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+            free(excludes);
+            return CONSENTCTL_EXIT_USAGE;
+        }
+    }
+
+    rc = cs_import_entities(src, excludes, nexcludes, fp, err, sizeof(err));
+    free(excludes);
+    if (out != NULL) {
+        if (fclose(fp) != 0 && rc == CS_COMPILE_OK) {
+            snprintf(err, sizeof(err), "%s: write error: %s", tmp,
+                     strerror(errno));
+            rc = CS_COMPILE_IO;
+        }
+        if (rc == CS_COMPILE_OK && rename(tmp, out) != 0) {
+            snprintf(err, sizeof(err), "%s: cannot rename %s into place: %s",
+                     out, tmp, strerror(errno));
+            rc = CS_COMPILE_IO;
+        }
+        if (rc != CS_COMPILE_OK) {
+            (void) unlink(tmp);
+        }
+    }
+    return report(rc, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -361,6 +453,9 @@ main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "disclosure") == 0) {
         return cmd_disclosure(argc - 2, argv + 2);
+    }
+    if (argc >= 2 && strcmp(argv[1], "import-entities") == 0) {
+        return cmd_import(argc - 2, argv + 2);
     }
     if (argc >= 2) {
         fprintf(stderr, "consentctl: unknown command '%s'\n", argv[1]);

@@ -30,7 +30,6 @@
 #define CS_MAP_SIZE_MAX       ((size_t) 4 * 1024u * 1024u * 1024u)
 #define CS_MAX_FINDINGS       50u      /* stop reporting after this many */
 #define CS_MAX_SIGNATURES     1000u    /* per recipient: 3-digit ordinal */
-#define CS_HOST_MAX           253u
 #define CS_LABEL_MAX          63u
 #define CS_PATH_MAX           4096u
 
@@ -136,20 +135,33 @@ cs_text_is(const char *s, size_t len, const char *lit)
 /* Compile context */
 
 typedef struct {
-    char      text[CS_ID_MAX + 1];
-    int       line;
-    int       col;
+    char        text[CS_ID_MAX + 1];
+    const char *src;                   /* rule file of the first use */
+    int         line;
+    int         col;
 } cs_category_use_t;
 
 /* A site's consent_map, checked once every category is known. */
 typedef struct {
     char                 site[CS_ID_MAX + 1];
+    const char          *src;          /* rule file of the site */
     struct fy_node      *key;
     struct fy_node      *value;
 } cs_pending_map_t;
 
+/* One rule file: its text (libfyaml points into it) and parsed document. */
 typedef struct {
-    const char          *src;          /* rule file name, for messages */
+    const char          *path;
+    char                *data;
+    size_t               len;
+    struct fy_document  *doc;
+} cs_source_t;
+
+typedef struct {
+    const char          *src;          /* rule file being read, for messages */
+    const char          *sources;      /* all rule files, for meta "source" */
+    cs_source_t         *srcs;         /* in command-line order */
+    size_t               nsrcs;
     char                *err;
     size_t               errlen;
     size_t               errused;
@@ -177,7 +189,7 @@ typedef struct {
  * Position of a node: libfyaml 0.7 exposes marks only for tokens, so a
  * collection is located by its first scalar (its first key or item).
  */
-static bool
+bool
 cs_node_pos(struct fy_node *node, int *line, int *col)
 {
     for (int depth = 0; node != NULL && depth < 64; depth++) {
@@ -454,6 +466,7 @@ cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
     cs_category_use_t *use = &cc->cats[cc->ncats++];
     memcpy(use->text, *s, *len);
     use->text[*len] = '\0';
+    use->src = cc->src;
     use->line = use->col = 0;
     (void) cs_node_pos(value, &use->line, &use->col);
     return true;
@@ -468,7 +481,7 @@ cs_category(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
  * be given in punycode) and single-label suffixes. Returns NULL on success
  * or a reason.
  */
-static const char *
+const char *
 cs_normalize_host(const char *in, size_t len, char out[CS_HOST_MAX + 1],
     size_t *outlen)
 {
@@ -553,6 +566,127 @@ cs_normalize_host(const char *in, size_t len, char out[CS_HOST_MAX + 1],
     return NULL;
 }
 
+/* ---------------------------------------------------------------------- */
+/* First definitions, for messages naming both places of a clash */
+
+typedef enum {
+    CS_DEF_RECIPIENT,          /* recipients[].id */
+    CS_DEF_SITE,               /* sites[].id */
+    CS_DEF_HOST                /* recipients[].hosts[], normalised */
+} cs_def_kind_t;
+
+/* True if node is a scalar with exactly this text. */
+static bool
+cs_scalar_is(struct fy_node *node, const char *text, size_t len)
+{
+    const char *s;
+    size_t      n = 0;
+
+    if (node == NULL || !fy_node_is_scalar(node)) {
+        return false;
+    }
+    s = fy_node_get_scalar(node, &n);
+    return s != NULL && n == len && memcmp(s, text, len) == 0;
+}
+
+/* True if node is a host suffix scalar normalising to text. */
+static bool
+cs_host_is(struct fy_node *node, const char *text, size_t len)
+{
+    char        host[CS_HOST_MAX + 1];
+    size_t      n = 0, hlen = 0;
+    const char *s;
+
+    if (node == NULL || !fy_node_is_scalar(node)
+        || (s = fy_node_get_scalar(node, &n)) == NULL)
+    {
+        return false;
+    }
+    return cs_normalize_host(s, n, host, &hlen) == NULL && hlen == len
+           && memcmp(host, text, len) == 0;
+}
+
+/*
+ * Writes "FILE:LINE" of the first definition of text (in file order, then
+ * document order) into where. Walks the parsed documents again instead of
+ * keeping an index: it only runs when a clash is reported.
+ */
+static bool
+cs_first_definition(const cs_cc_t *cc, cs_def_kind_t kind, const char *text,
+    size_t len, char *where, size_t wlen)
+{
+    const char *list = kind == CS_DEF_SITE ? "sites" : "recipients";
+
+    for (size_t i = 0; i < cc->nsrcs; i++) {
+        struct fy_node *root = fy_document_root(cc->srcs[i].doc);
+        struct fy_node *seq, *item, *found = NULL;
+        void           *it = NULL;
+        int             line, col;
+
+        if (root == NULL || !fy_node_is_mapping(root)) {
+            continue;
+        }
+        seq = fy_node_mapping_lookup_by_string(root, list, strlen(list));
+        if (seq == NULL || !fy_node_is_sequence(seq)) {
+            continue;
+        }
+        while (found == NULL
+               && (item = fy_node_sequence_iterate(seq, &it)) != NULL)
+        {
+            if (!fy_node_is_mapping(item)) {
+                continue;
+            }
+            if (kind != CS_DEF_HOST) {
+                struct fy_node *id = fy_node_mapping_lookup_by_string(item,
+                                                                  "id", 2);
+                if (cs_scalar_is(id, text, len)) {
+                    found = id;
+                }
+                continue;
+            }
+
+            struct fy_node *hosts = fy_node_mapping_lookup_by_string(item,
+                                                                "hosts", 5);
+            struct fy_node *h;
+            void           *hit = NULL;
+
+            if (hosts == NULL || !fy_node_is_sequence(hosts)) {
+                continue;
+            }
+            while ((h = fy_node_sequence_iterate(hosts, &hit)) != NULL) {
+                if (cs_host_is(h, text, len)) {
+                    found = h;
+                    break;
+                }
+            }
+        }
+        if (found != NULL && cs_node_pos(found, &line, &col)) {
+            snprintf(where, wlen, "%s:%d", cc->srcs[i].path, line);
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * " (first defined at FILE:LINE)" for a clash message, or "" when the
+ * finding limit is reached (the message is not printed then).
+ */
+static const char *
+cs_first_at(const cs_cc_t *cc, cs_def_kind_t kind, const char *text,
+    size_t len, char *buf, size_t buflen)
+{
+    char where[CS_PATH_MAX + 16];
+
+    buf[0] = '\0';
+    if (cc->nfindings < CS_MAX_FINDINGS
+        && cs_first_definition(cc, kind, text, len, where, sizeof(where)))
+    {
+        snprintf(buf, buflen, " (first defined at %s)", where);
+    }
+    return buf;
+}
+
 static void
 cs_host(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
     const char *rid, size_t rlen)
@@ -579,15 +713,19 @@ cs_host(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
     }
 
     /* On MDB_KEYEXIST LMDB does not return the value; look it up. */
+    char first[CS_PATH_MAX + 48];
+
     if (cs_get(cc, DB_HOSTS, host, hlen, &owner)) {
+        cs_first_at(cc, CS_DEF_HOST, host, hlen, first, sizeof(first));
         if (owner.mv_size == rlen && memcmp(owner.mv_data, rid, rlen) == 0) {
             cs_error_at(cc, item, key, "host suffix '%s' is listed twice for "
-                        "recipient '%.*s'", host, (int) rlen, rid);
+                        "recipient '%.*s'%s", host, (int) rlen, rid, first);
         } else {
             cs_error_at(cc, item, key, "host suffix '%s' already belongs to "
-                        "recipient '%.*s' (a host suffix must belong to "
+                        "recipient '%.*s'%s (a host suffix must belong to "
                         "exactly one recipient)", host,
-                        (int) owner.mv_size, (const char *) owner.mv_data);
+                        (int) owner.mv_size, (const char *) owner.mv_data,
+                        first);
         }
     }
 }
@@ -845,8 +983,12 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         int rc = cs_put(cc, DB_RECIPIENTS, rid, rlen, cc->val.data,
                         cc->val.len, MDB_NOOVERWRITE);
         if (rc == MDB_KEYEXIST) {
-            cs_error_at(cc, v_id, k_id, "duplicate recipient id '%.*s'",
-                        (int) rlen, rid);
+            char first[CS_PATH_MAX + 48];
+
+            cs_error_at(cc, v_id, k_id, "duplicate recipient id '%.*s'%s",
+                        (int) rlen, rid,
+                        cs_first_at(cc, CS_DEF_RECIPIENT, rid, rlen, first,
+                                    sizeof(first)));
             return;
         }
     }
@@ -1088,8 +1230,12 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
             } else if (cs_put(cc, DB_SITES, sid, slen, cc->val.data,
                               cc->val.len, MDB_NOOVERWRITE) == MDB_KEYEXIST)
             {
-                cs_error_at(cc, v_id, k_id, "duplicate site id '%.*s'",
-                            (int) slen, sid);
+                char first[CS_PATH_MAX + 48];
+
+                cs_error_at(cc, v_id, k_id, "duplicate site id '%.*s'%s",
+                            (int) slen, sid,
+                            cs_first_at(cc, CS_DEF_SITE, sid, slen, first,
+                                        sizeof(first)));
                 return;
             }
         }
@@ -1112,6 +1258,7 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
         cs_pending_map_t *pm = &cc->maps[cc->nmaps++];
         memcpy(pm->site, sid, slen);
         pm->site[slen] = '\0';
+        pm->src = cc->src;
         pm->key = k_map;
         pm->value = v_map;
     }
@@ -1352,17 +1499,25 @@ cs_gpc_categories(cs_cc_t *cc, struct fy_node *key, struct fy_node *value)
 /* ---------------------------------------------------------------------- */
 /* Document */
 
+/* The top-level parts of one rule file. */
+typedef struct {
+    struct fy_node  *root;
+    struct fy_node  *k_rec, *v_rec, *k_sites, *v_sites, *k_gpc, *v_gpc;
+} cs_parts_t;
+
+/* Checks the top-level keys of the current file (cc->src). */
 static void
-cs_document(cs_cc_t *cc, struct fy_node *root)
+cs_document_parts(cs_cc_t *cc, struct fy_node *root, cs_parts_t *p)
 {
-    struct fy_node      *k_rec = NULL, *v_rec = NULL, *k_sites = NULL,
-                        *v_sites = NULL, *k_gpc = NULL, *v_gpc = NULL;
     void                *it = NULL;
     struct fy_node_pair *pair;
 
+    memset(p, 0, sizeof(*p));
+    p->root = root;
     if (root == NULL || !fy_node_is_mapping(root)) {
         cs_error_at(cc, root, NULL, "the rule file must be a mapping with "
                     "'recipients' and 'sites'");
+        p->root = NULL;
         return;
     }
 
@@ -1385,14 +1540,14 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
                             (int) (len > 20 ? 20 : len), s);
             }
         } else if (cs_text_is(ks, klen, "recipients")) {
-            k_rec = k;
-            v_rec = v;
+            p->k_rec = k;
+            p->v_rec = v;
         } else if (cs_text_is(ks, klen, "sites")) {
-            k_sites = k;
-            v_sites = v;
+            p->k_sites = k;
+            p->v_sites = v;
         } else if (cs_text_is(ks, klen, "gpc_categories")) {
-            k_gpc = k;
-            v_gpc = v;
+            p->k_gpc = k;
+            p->v_gpc = v;
         } else {
             cs_error_at(cc, k, NULL, "unknown top-level key '%.*s' (known: "
                         "format, recipients, sites, gpc_categories)",
@@ -1400,32 +1555,81 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
         }
     }
 
-    /* Recipients before sites, whatever the key order in the file. */
-    if (k_rec == NULL) {
-        cs_error_at(cc, root, NULL, "missing 'recipients'");
-    } else if (v_rec == NULL || !fy_node_is_sequence(v_rec)
-               || fy_node_sequence_item_count(v_rec) == 0)
+    /*
+     * One file must have both parts. Of several, each needs one of them
+     * (e.g. an imported file of recipients, a file of sites only).
+     */
+    bool need_both = cc->nsrcs == 1
+                     || (p->k_rec == NULL && p->k_sites == NULL);
+
+    if (p->k_rec == NULL) {
+        if (need_both) {
+            cs_error_at(cc, root, NULL, "missing 'recipients'");
+        }
+    } else if (p->v_rec == NULL || !fy_node_is_sequence(p->v_rec)
+               || fy_node_sequence_item_count(p->v_rec) == 0)
     {
-        cs_error_at(cc, v_rec, k_rec, "'recipients' must be a non-empty "
-                    "list");
-    } else {
+        cs_error_at(cc, p->v_rec, p->k_rec, "'recipients' must be a "
+                    "non-empty list");
+        p->k_rec = NULL;
+    }
+    if (p->k_sites == NULL) {
+        if (need_both) {
+            cs_error_at(cc, root, NULL, "missing 'sites'");
+        }
+    } else if (p->v_sites != NULL && !fy_node_is_sequence(p->v_sites)) {
+        cs_error_at(cc, p->v_sites, p->k_sites, "'sites' must be a list");
+        p->k_sites = NULL;
+    }
+}
+
+/*
+ * All rule files as one: recipients of every file before any site (a site
+ * may declare a recipient of another file), then the checks that need
+ * every category. Messages name the file being read (cc->src).
+ */
+static void
+cs_documents(cs_cc_t *cc)
+{
+    cs_parts_t  *parts = calloc(cc->nsrcs, sizeof(*parts));
+    size_t       gpc_file = 0;
+    bool         have_gpc = false;
+
+    if (parts == NULL) {
+        cs_oom(cc);
+        return;
+    }
+    for (size_t i = 0; i < cc->nsrcs; i++) {
+        cc->src = cc->srcs[i].path;
+        cs_document_parts(cc, fy_document_root(cc->srcs[i].doc), &parts[i]);
+    }
+
+    for (size_t i = 0; i < cc->nsrcs; i++) {
         void           *rit = NULL;
         struct fy_node *item;
 
-        while ((item = fy_node_sequence_iterate(v_rec, &rit)) != NULL) {
+        if (parts[i].k_rec == NULL) {
+            continue;
+        }
+        cc->src = cc->srcs[i].path;
+        while ((item = fy_node_sequence_iterate(parts[i].v_rec, &rit))
+               != NULL)
+        {
             cs_recipient(cc, item);
         }
     }
 
-    if (k_sites == NULL) {
-        cs_error_at(cc, root, NULL, "missing 'sites'");
-    } else if (v_sites != NULL && !fy_node_is_sequence(v_sites)) {
-        cs_error_at(cc, v_sites, k_sites, "'sites' must be a list");
-    } else if (v_sites != NULL) {
+    for (size_t i = 0; i < cc->nsrcs; i++) {
         void           *sit = NULL;
         struct fy_node *item;
 
-        while ((item = fy_node_sequence_iterate(v_sites, &sit)) != NULL) {
+        if (parts[i].k_sites == NULL || parts[i].v_sites == NULL) {
+            continue;
+        }
+        cc->src = cc->srcs[i].path;
+        while ((item = fy_node_sequence_iterate(parts[i].v_sites, &sit))
+               != NULL)
+        {
             cs_site(cc, item);
         }
     }
@@ -1437,12 +1641,12 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
         if (cs_get(cc, DB_RECIPIENTS, cc->cats[i].text,
                    strlen(cc->cats[i].text), &unused))
         {
-            char line[512];
+            char line[CS_PATH_MAX + 256];
 
             cc->nfindings++;
             snprintf(line, sizeof(line), "%s:%d:%d: category '%s' is also a "
                      "recipient id (consent cookie items would be ambiguous)",
-                     cc->src, cc->cats[i].line, cc->cats[i].col,
+                     cc->cats[i].src, cc->cats[i].line, cc->cats[i].col,
                      cc->cats[i].text);
             cs_finding_append(cc, line);
         }
@@ -1450,11 +1654,30 @@ cs_document(cs_cc_t *cc, struct fy_node *root)
 
     /* These need every category: after recipients and sites. */
     for (size_t i = 0; i < cc->nmaps; i++) {
+        cc->src = cc->maps[i].src;
         cs_consent_map(cc, &cc->maps[i]);
     }
-    if (k_gpc != NULL) {
-        cs_gpc_categories(cc, k_gpc, v_gpc);
+    for (size_t i = 0; i < cc->nsrcs; i++) {
+        if (parts[i].k_gpc == NULL) {
+            continue;
+        }
+        cc->src = cc->srcs[i].path;
+        if (have_gpc) {
+            int  line = 0, col = 0;
+
+            (void) cs_node_pos(parts[gpc_file].k_gpc, &line, &col);
+            cs_error_at(cc, parts[i].k_gpc, NULL, "'gpc_categories' is "
+                        "given again (first at %s:%d): give it in one rule "
+                        "file", cc->srcs[gpc_file].path, line);
+            continue;
+        }
+        have_gpc = true;
+        gpc_file = i;
+        cs_gpc_categories(cc, parts[i].k_gpc, parts[i].v_gpc);
     }
+
+    cc->src = cc->sources;
+    free(parts);
 }
 
 static void
@@ -1569,7 +1792,7 @@ cs_write_generation(cs_cc_t *cc)
 /* Files */
 
 /* Reads a whole file (bounded) into a malloc'd buffer. */
-static int
+int
 cs_read_file(const char *path, char **data, size_t *len, char *err,
     size_t errlen)
 {
@@ -1659,8 +1882,7 @@ cs_unlink_tmp(const char *tmp)
  * MDB_MAP_FULL (caller retries with a larger map).
  */
 static int
-cs_build(cs_cc_t *cc, struct fy_document *doc, const char *tmp,
-    size_t mapsize)
+cs_build(cs_cc_t *cc, const char *tmp, size_t mapsize)
 {
     MDB_env  *env = NULL;
     int       rc, ret = CS_COMPILE_IO;
@@ -1701,7 +1923,7 @@ cs_build(cs_cc_t *cc, struct fy_document *doc, const char *tmp,
     }
 
     cs_write_meta(cc);
-    cs_document(cc, fy_document_root(doc));
+    cs_documents(cc);
     if (cc->nfindings == 0) {
         cs_write_generation(cc);        /* last: hashes everything else */
     }
@@ -1756,17 +1978,20 @@ cs_report_parse_errors(cs_cc_t *cc, struct fy_diag *diag)
     struct fy_diag_error  *e;
     char                   line[1024];
 
+    unsigned               reported = 0;
+
     while ((e = fy_diag_errors_iterate(diag, &it)) != NULL) {
         if (e->type < FYET_ERROR) {
             continue;
         }
+        reported++;
         cc->nfindings++;
         /* fy_diag_error positions are already 1-based */
         snprintf(line, sizeof(line), "%s:%d:%d: YAML syntax error: %s",
                  cc->src, e->line, e->column, e->msg ? e->msg : "?");
         cs_finding_append(cc, line);
     }
-    if (cc->nfindings == 0) {
+    if (reported == 0) {
         /* libfyaml reports nothing for a stream without a document */
         cc->nfindings++;
         snprintf(line, sizeof(line), "%s: no YAML document (empty file?)",
@@ -1785,27 +2010,76 @@ cs_diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
     (void) len;
 }
 
+/* Parses one rule file; on failure reports libfyaml's errors as findings. */
+static int
+cs_parse_source(cs_cc_t *cc, cs_source_t *source)
+{
+    struct fy_diag     *diag;
+    struct fy_diag_cfg  dcfg;
+    struct fy_parse_cfg pcfg;
+
+    if (cs_read_file(source->path, &source->data, &source->len, cc->err,
+                     cc->errlen) != 0)
+    {
+        return CS_COMPILE_IO;
+    }
+
+    /* a diag per file: it collects errors until destroyed */
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = cs_diag_discard;
+    dcfg.colorize = false;
+    if ((diag = fy_diag_create(&dcfg)) == NULL) {
+        cs_set_err(cc->err, cc->errlen, "%s: out of memory", source->path);
+        return CS_COMPILE_IO;
+    }
+    fy_diag_set_collect_errors(diag, true);
+
+    memset(&pcfg, 0, sizeof(pcfg));
+    pcfg.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT;
+    pcfg.diag = diag;
+
+    source->doc = fy_document_build_from_string(&pcfg, source->data,
+                                                source->len);
+    if (source->doc == NULL) {
+        cc->src = source->path;
+        cs_report_parse_errors(cc, diag);
+    }
+    fy_diag_destroy(diag);
+    return source->doc != NULL ? CS_COMPILE_OK : CS_COMPILE_INVALID;
+}
+
 int
 cs_compile(const char *src, const char *db, char *err, size_t errlen)
 {
-    cs_cc_t              cc;
-    char                 tmp[CS_PATH_MAX];
-    char                *data = NULL;
-    size_t               len = 0;
-    struct fy_diag      *diag = NULL;
-    struct fy_document  *doc = NULL;
-    int                  ret = CS_COMPILE_IO;
+    return cs_compile_sources(&src, 1, db, err, errlen);
+}
+
+int
+cs_compile_sources(const char *const *srcs, size_t nsrcs, const char *db,
+    char *err, size_t errlen)
+{
+    cs_cc_t  cc;
+    char     tmp[CS_PATH_MAX];
+    size_t   joined = 1;
+    int      ret = CS_COMPILE_IO;
 
     memset(&cc, 0, sizeof(cc));
-    cc.src = src;
     cc.err = err;
     cc.errlen = errlen;
     cs_set_err(err, errlen, "%s", "");
 
-    if (src == NULL || db == NULL) {
+    if (srcs == NULL || nsrcs == 0 || db == NULL) {
         cs_set_err(err, errlen, "cs_compile: source and database paths are "
                    "required");
         return CS_COMPILE_IO;
+    }
+    for (size_t i = 0; i < nsrcs; i++) {
+        if (srcs[i] == NULL) {
+            cs_set_err(err, errlen, "cs_compile: source path is NULL");
+            return CS_COMPILE_IO;
+        }
+        joined += strlen(srcs[i]) + 1;
     }
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", db, (long) getpid())
         >= (int) sizeof(tmp) - 8)
@@ -1814,37 +2088,45 @@ cs_compile(const char *src, const char *db, char *err, size_t errlen)
         return CS_COMPILE_IO;
     }
 
-    if (cs_read_file(src, &data, &len, err, errlen) != 0) {
-        return CS_COMPILE_IO;
-    }
+    /* meta "source": the rule files, separated by spaces */
+    char *sources = malloc(joined);
 
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = cs_diag_discard;
-    dcfg.colorize = false;
-    diag = fy_diag_create(&dcfg);
+    cc.srcs = calloc(nsrcs, sizeof(*cc.srcs));
     cc.md = pcre2_match_data_create(1, NULL);
-    if (diag == NULL || cc.md == NULL) {
-        cs_set_err(err, errlen, "%s: out of memory", src);
+    if (sources == NULL || cc.srcs == NULL || cc.md == NULL) {
+        cs_set_err(err, errlen, "%s: out of memory", srcs[0]);
         goto done;
     }
-    fy_diag_set_collect_errors(diag, true);
+    sources[0] = '\0';
+    for (size_t i = 0; i < nsrcs; i++) {
+        if (i > 0) {
+            strcat(sources, " ");
+        }
+        strcat(sources, srcs[i]);
+    }
+    cc.sources = sources;
+    cc.src = sources;
+    cc.nsrcs = nsrcs;
 
-    struct fy_parse_cfg pcfg;
-    memset(&pcfg, 0, sizeof(pcfg));
-    pcfg.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT;
-    pcfg.diag = diag;
+    /* Parse all files first: syntax errors of each are reported. */
+    bool invalid = false;
 
-    doc = fy_document_build_from_string(&pcfg, data, len);
-    if (doc == NULL) {
-        cs_report_parse_errors(&cc, diag);
+    for (size_t i = 0; i < nsrcs; i++) {
+        cc.srcs[i].path = srcs[i];
+        ret = cs_parse_source(&cc, &cc.srcs[i]);
+        if (ret == CS_COMPILE_IO) {
+            goto done;
+        }
+        invalid = invalid || ret == CS_COMPILE_INVALID;
+    }
+    if (invalid) {
         ret = CS_COMPILE_INVALID;
         goto done;
     }
+    cc.src = sources;
 
     for (size_t mapsize = CS_MAP_SIZE_INITIAL; ; mapsize *= 2) {
-        ret = cs_build(&cc, doc, tmp, mapsize);
+        ret = cs_build(&cc, tmp, mapsize);
         if (ret != MDB_MAP_FULL) {
             break;
         }
@@ -1864,8 +2146,8 @@ cs_compile(const char *src, const char *db, char *err, size_t errlen)
     cs_rules_t *check = cs_rules_load(tmp, loaderr, sizeof(loaderr));
 
     if (check == NULL) {
-        cs_set_err(err, errlen, "%s: compiled rules do not load: %s", src,
-                   loaderr);
+        cs_set_err(err, errlen, "%s: compiled rules do not load: %s",
+                   sources, loaderr);
         cs_unlink_tmp(tmp);
         ret = CS_COMPILE_INVALID;
         goto done;
@@ -1889,18 +2171,19 @@ cs_compile(const char *src, const char *db, char *err, size_t errlen)
     ret = CS_COMPILE_OK;
 
 done:
-    if (doc != NULL) {
-        fy_document_destroy(doc);
+    for (size_t i = 0; cc.srcs != NULL && i < nsrcs; i++) {
+        if (cc.srcs[i].doc != NULL) {
+            fy_document_destroy(cc.srcs[i].doc);
+        }
+        free(cc.srcs[i].data);
     }
-    if (diag != NULL) {
-        fy_diag_destroy(diag);
-    }
+    free(cc.srcs);
+    free(sources);
     pcre2_match_data_free(cc.md);
     free(cc.val.data);
     free(cc.text.data);
     free(cc.cats);
     free(cc.maps);
-    free(data);
     return ret;
 }
 

@@ -1,5 +1,5 @@
 /*
- * Rules compiler: YAML rule file (libfyaml) -> LMDB rules database, and a
+ * Rules compiler: YAML rule files (libfyaml) -> LMDB rules database, and a
  * dumper printing a database as stable, diffable text. The on-disk layout
  * is described in doc/lmdb-layout.md; cs_rules.c is the reader.
  *
@@ -10,6 +10,7 @@
 #ifndef CS_COMPILE_H
 #define CS_COMPILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,6 +18,9 @@
 #define CS_COMPILE_OK       0
 #define CS_COMPILE_INVALID  1   /* the rules (or database) are invalid */
 #define CS_COMPILE_IO       2   /* cannot read/write a file, LMDB failure */
+
+/* Longest host suffix, as in DNS. */
+#define CS_HOST_MAX   253u
 
 /* Largest rule file accepted (it is read into memory whole). */
 #define CS_COMPILE_MAX_SOURCE   (64u * 1024u * 1024u)
@@ -37,6 +41,20 @@
 int cs_compile(const char *src, const char *db, char *err, size_t errlen);
 
 /*
+ * As cs_compile(), for several rule files compiled into one database (one
+ * write transaction): the recipients of all files, then the sites of all
+ * files, so a site may declare a recipient of another file. With several
+ * files, each needs 'recipients' or 'sites' (one file needs both), and
+ * gpc_categories may be given in one of them. An id defined twice or a host
+ * suffix given twice is reported at the second place, naming the first:
+ *   "B.yaml:3:9: duplicate recipient id 'x' (first defined at A.yaml:12)"
+ * Files are read in the order given; meta "source" lists them separated by
+ * spaces.
+ */
+int cs_compile_sources(const char *const *srcs, size_t nsrcs, const char *db,
+    char *err, size_t errlen);
+
+/*
  * Prints every record of the rules database "db" to "out" in a stable,
  * sorted text form (meta, recipients with their hosts and signatures,
  * sites with their declarations and consent manager maps, the latter as
@@ -45,5 +63,34 @@ int cs_compile(const char *src, const char *db, char *err, size_t errlen);
  * for cs_compile().
  */
 int cs_dump(const char *db, FILE *out, char *err, size_t errlen);
+
+/*
+ * Helpers the rules importer shares with the compiler, so both read and
+ * check alike.
+ */
+struct fy_node;
+
+/*
+ * 1-based line and column of a parsed node (of its first scalar for a
+ * collection); false if it has none (e.g. an empty collection).
+ */
+bool cs_node_pos(struct fy_node *node, int *line, int *col);
+
+/*
+ * Normalises a host suffix as the compiler stores it: lowercase, no
+ * leading "*." or ".", no trailing dot. Returns NULL on success (out holds
+ * *outlen bytes and a NUL) or why the text is not a host suffix (URL, port,
+ * path, whitespace, non-ASCII, a single label, ...).
+ */
+const char *cs_normalize_host(const char *in, size_t len,
+    char out[CS_HOST_MAX + 1], size_t *outlen);
+
+/*
+ * Reads the file "path" whole (at most CS_COMPILE_MAX_SOURCE bytes) into a
+ * malloc'd, NUL-terminated buffer. Returns 0, or -1 with "PATH: reason" in
+ * err.
+ */
+int cs_read_file(const char *path, char **data, size_t *len, char *err,
+    size_t errlen);
 
 #endif /* CS_COMPILE_H */
