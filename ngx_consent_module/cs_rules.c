@@ -261,7 +261,7 @@ cs_set_err(char *err, size_t errlen, const char *fmt, ...)
 static uint32_t
 cs_host_key(uint64_t h, uint32_t len)
 {
-    return (uint32_t) (h >> 48) << 16 | len;
+    return ((uint32_t) (h >> 48) << 16) | len;
 }
 
 static uint64_t

@@ -99,6 +99,7 @@ const char *cs_rules_site_id(const cs_rules_t *rules, uint32_t site);
 const char *cs_rules_site_name(const cs_rules_t *rules, uint32_t site);
 bool cs_rules_site_declares(const cs_rules_t *rules, uint32_t site,
     uint32_t recipient);
+
 /*
  * One declaration of a site: a recipient, and what the site's disclosure
  * says about it. category, sent and purpose are the declaration's override,
@@ -137,8 +138,8 @@ const char *cs_rules_declared_category(const cs_rules_t *rules,
  * category_set: those it declares under category "name" (len bytes; the
  * declaration's category override, else the recipient's), and *count (if
  * not NULL) how many; NULL and 0 when it declares none under it.
- * gpc_set: those Global Privacy Control withdraws: declared, with a
- * declared category that cs_rules_is_gpc_category() (all zero if none).
+ * gpc_set: those Global Privacy Control withdraws: the declared ones whose
+ * declared category cs_rules_is_gpc_category() accepts (all zero if none).
  */
 size_t cs_rules_set_words(const cs_rules_t *rules);
 const uint64_t *cs_rules_site_declared_set(const cs_rules_t *rules,
