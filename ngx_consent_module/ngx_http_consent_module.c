@@ -84,7 +84,6 @@ typedef struct {
     cs_gate_t                 *gate;           /* NULL: not gated */
     const char                *source;         /* what decided: $consent_source */
     uint64_t                  *allowed;
-    uint64_t                  *declared;
     uint64_t                  *blocked;
     ngx_http_request_t        *request;
     ngx_str_t                  site_id;        /* counters' label; len 0:
@@ -701,9 +700,8 @@ ngx_http_consent_decide(ngx_http_request_t *r,
     ngx_http_consent_ctx_t *ctx, size_t words)
 {
     uint64_t                   *one;
-    uint32_t                    i, n;
     ngx_int_t                   rc;
-    ngx_uint_t                  k, withdrawn;
+    ngx_uint_t                  k;
     ngx_http_consent_source_t  *src;
 
     ctx->source = "none";
@@ -730,21 +728,10 @@ ngx_http_consent_decide(ngx_http_request_t *r,
         ngx_memzero(ctx->allowed, words * sizeof(uint64_t));
     }
 
-    if (lcf->gpc && ngx_http_consent_gpc(r)) {
-        withdrawn = 0;
-        n = cs_rules_recipient_count(rules);
-        for (i = 0; i < n; i++) {
-            if (cs_bitset_test(ctx->allowed, i)
-                && cs_rules_is_gpc_category(rules,
-                       cs_rules_declared_category(rules, (uint32_t) site, i)))
-            {
-                ctx->allowed[i / 64] &= ~((uint64_t) 1 << (i % 64));
-                withdrawn = 1;
-            }
-        }
-        if (withdrawn) {
-            ctx->source = "gpc";
-        }
+    if (lcf->gpc && ngx_http_consent_gpc(r)
+        && cs_consent_apply_gpc(rules, (uint32_t) site, ctx->allowed))
+    {
+        ctx->source = "gpc";
     }
 
     return NGX_OK;
@@ -1064,6 +1051,7 @@ ngx_http_consent_request_ctx(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
+    const uint64_t                *declared;
     int32_t                        site;
     ngx_str_t                      block;
     cs_rules_t                    *rules;
@@ -1110,15 +1098,20 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     rules = ctx->gen->rules;
     site = ctx->site;
 
-    ctx->declared = ngx_pcalloc(r->pool, ctx->words * sizeof(uint64_t));
     ctx->blocked = ngx_pcalloc(r->pool, ctx->words * sizeof(uint64_t));
     ctx->gate = ngx_palloc(r->pool, cs_gate_size());
-    if (ctx->declared == NULL || ctx->blocked == NULL || ctx->gate == NULL) {
+    if (ctx->blocked == NULL || ctx->gate == NULL) {
         return NGX_ERROR;
     }
 
-    if (site >= 0 && lcf->action == NGX_HTTP_CONSENT_NEUTRALIZE) {
-        cs_consent_declared(rules, (uint32_t) site, ctx->declared);
+    /* an unknown site declares nothing: neutralize nothing either */
+    declared = (site >= 0) ? cs_rules_site_declared_set(rules, (uint32_t) site)
+                           : NULL;
+    if (declared == NULL) {
+        declared = ngx_pcalloc(r->pool, ctx->words * sizeof(uint64_t));
+        if (declared == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     block.len = 0;
@@ -1134,7 +1127,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     gconf.head_inject = block.len ? block.data : NULL;
     gconf.head_inject_len = block.len;
     gconf.allowed = ctx->allowed;
-    gconf.declared = ctx->declared;
+    gconf.declared = declared;
     gconf.blocked = ctx->blocked;
     gconf.max_element = lcf->max_element_size;
     gconf.allocator.alloc = ngx_http_consent_pool_alloc;
