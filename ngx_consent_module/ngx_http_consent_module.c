@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "cs_core.h"
+#include "cs_disclosure.h"
 #include "ngx_http_consent_status.h"
 
 
@@ -111,6 +112,9 @@ typedef struct {
 #define NGX_HTTP_CONSENT_UNKNOWN_LOG    1
 #define NGX_HTTP_CONSENT_UNKNOWN_STRIP  2
 
+/* the most a disclosure page may take */
+#define NGX_HTTP_CONSENT_DISCLOSURE_MAX  (4 * 1024 * 1024)
+
 /* distinct unknown hosts logged per generation and worker */
 #define NGX_HTTP_CONSENT_UNKNOWN_MAX    4096
 
@@ -134,6 +138,8 @@ static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -220,6 +226,13 @@ static ngx_command_t  ngx_http_consent_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_consent_first_party,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_disclosure"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_consent_disclosure,
+      0,
       0,
       NULL },
 
@@ -1573,6 +1586,153 @@ ngx_http_consent_source_variable(ngx_http_request_t *r,
 }
 
 
+/* ---- consent_disclosure ---- */
+
+static void
+ngx_http_consent_pool_nofree(void *ctx, void *p)
+{
+    /* the request pool frees everything at once */
+}
+
+
+/*
+ * The location's site's external-transmission disclosure, rendered from the
+ * rule generation in use at this moment, so the published table and the
+ * gate never disagree. ?lang=ja|en, ?format=html|md|json.
+ */
+static ngx_int_t
+ngx_http_consent_disclosure_handler(ngx_http_request_t *r)
+{
+    int32_t                        site;
+    ngx_int_t                      rc;
+    ngx_str_t                      arg;
+    ngx_buf_t                     *b;
+    cs_obuf_t                      out;
+    ngx_chain_t                    cl;
+    cs_allocator_t                 allocator;
+    ngx_table_elt_t               *etag;
+    cs_disclosure_lang_t           lang;
+    cs_disclosure_format_t         format;
+    ngx_http_consent_gen_t        *gen;
+    ngx_http_consent_loc_conf_t   *lcf;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    lang = CS_DISCLOSURE_JA;
+    if (ngx_http_arg(r, (u_char *) "lang", 4, &arg) == NGX_OK) {
+        if (arg.len == 2 && ngx_strncmp(arg.data, "en", 2) == 0) {
+            lang = CS_DISCLOSURE_EN;
+
+        } else if (!(arg.len == 2 && ngx_strncmp(arg.data, "ja", 2) == 0)) {
+            return NGX_HTTP_BAD_REQUEST;
+        }
+    }
+
+    format = CS_DISCLOSURE_HTML;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK) {
+        if (arg.len == 2 && ngx_strncmp(arg.data, "md", 2) == 0) {
+            format = CS_DISCLOSURE_MD;
+            ngx_str_set(&r->headers_out.content_type,
+                        "text/markdown; charset=utf-8");
+
+        } else if (arg.len == 4 && ngx_strncmp(arg.data, "json", 4) == 0) {
+            format = CS_DISCLOSURE_JSON;
+            ngx_str_set(&r->headers_out.content_type, "application/json");
+
+        } else if (!(arg.len == 4 && ngx_strncmp(arg.data, "html", 4) == 0)) {
+            return NGX_HTTP_BAD_REQUEST;
+        }
+    }
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_consent_filter_module);
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+
+    /* rendering is synchronous: the generation cannot go away meanwhile */
+    gen = ngx_http_consent_current(mcf, r->connection->log);
+
+    site = ngx_http_consent_resolve_site(r, lcf, gen);
+    if (site < 0) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    allocator.alloc = ngx_http_consent_pool_alloc;
+    allocator.free = ngx_http_consent_pool_nofree;
+    allocator.ctx = r->pool;
+
+    ngx_memzero(&out, sizeof(cs_obuf_t));
+    out.allocator = &allocator;
+    out.max = NGX_HTTP_CONSENT_DISCLOSURE_MAX;
+
+    if (cs_disclosure_render(gen->rules, (uint32_t) site, lang, format, &out)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "consent_disclosure: the table of site \"%s\" could "
+                      "not be rendered (out of memory or over %uz bytes)",
+                      cs_rules_site_id(gen->rules, (uint32_t) site),
+                      (size_t) NGX_HTTP_CONSENT_DISCLOSURE_MAX);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the same rules, language and format give the same bytes */
+    etag = ngx_list_push(&r->headers_out.headers);
+    if (etag == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    etag->hash = 1;
+#if (nginx_version >= 1023000)
+    etag->next = NULL;
+#endif
+    ngx_str_set(&etag->key, "ETag");
+    etag->value.data = ngx_pnalloc(r->pool, gen->id.len + 16);
+    if (etag->value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    etag->value.len = ngx_sprintf(etag->value.data, "\"%V-%d-%d\"",
+                                  &gen->id, (int) lang, (int) format)
+                      - etag->value.data;
+    r->headers_out.etag = etag;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = out.len;
+
+    if (r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = (u_char *) out.data;
+    b->last = b->pos + out.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    cl.buf = b;
+    cl.next = NULL;
+
+    return ngx_http_output_filter(r, &cl);
+}
+
+
 /* ---- the gunzip hook ---- */
 
 static ngx_int_t
@@ -2076,6 +2236,18 @@ ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            &value[1]);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_consent_disclosure_handler;
 
     return NGX_CONF_OK;
 }
