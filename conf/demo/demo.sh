@@ -43,4 +43,15 @@ show "mall (declares only google), consent=all: undeclared recipients are still 
 
 printf '\nWhat was removed, per request ($consent_blocked in %s):\n' "$demo/access.log"
 tail -n 4 "$demo/access.log"
+
+printf '\n== air-booking'"'"'s external-transmission table, from the live rules (first rows)\n$ %s\n' \
+    "curl -s -H 'Host: www.ana.example' 'http://127.0.0.1:8080/external-transmission?lang=en&format=md'"
+curl -s -H 'Host: www.ana.example' 'http://127.0.0.1:8080/external-transmission?lang=en&format=md' | head -n 6 | perl -CSD -pe 's/^(.{100}).+/$1 .../' || true
+
+printf '\n== what the gates removed, from the shared counters\n$ %s\n' \
+    "curl -s -H 'Host: status.ana.example' http://127.0.0.1:8080/metrics"
+curl -s -H 'Host: status.ana.example' http://127.0.0.1:8080/metrics | grep -E '^consent_(responses_gated|elements)_total' | head -n 8 || true
+
+printf '\nRules update without reload: edit rules/ana.yaml, then\n  %s compile rules/ana.yaml -o %s\n' \
+    "$root/build/consentctl" "$demo/rules.mdb"
 printf '\nStop it with: nginx -p %s -c %s -s stop\n' "$demo" "$demo/nginx.conf"
