@@ -1501,9 +1501,26 @@ tag_matters(const u_char_t *name, size_t len)
 static inline bool
 tag_matters_word(const u_char_t *name, size_t len)
 {
+    /* by length: the names that matter, zero-padded (0: none) */
+    static const uint64_t  names[10][3] = {
+        [3] = { W8('i', 'm', 'g', 0, 0, 0, 0, 0),
+                W8('x', 'm', 'p', 0, 0, 0, 0, 0), 0 },
+        [4] = { W8('l', 'i', 'n', 'k', 0, 0, 0, 0),
+                W8('h', 'e', 'a', 'd', 0, 0, 0, 0), 0 },
+        [5] = { W8('i', 'm', 'a', 'g', 'e', 0, 0, 0),
+                W8('s', 't', 'y', 'l', 'e', 0, 0, 0),
+                W8('t', 'i', 't', 'l', 'e', 0, 0, 0) },
+        [6] = { W8('s', 'c', 'r', 'i', 'p', 't', 0, 0),
+                W8('i', 'f', 'r', 'a', 'm', 'e', 0, 0), 0 },
+        [7] = { W8('n', 'o', 'e', 'm', 'b', 'e', 'd', 0), 0, 0 },
+        [8] = { W8('n', 'o', 's', 'c', 'r', 'i', 'p', 't'),
+                W8('n', 'o', 'f', 'r', 'a', 'm', 'e', 's'),
+                W8('t', 'e', 'x', 't', 'a', 'r', 'e', 'a') },
+        [9] = { W8('p', 'l', 'a', 'i', 'n', 't', 'e', 'x'), 0, 0 },
+    };
     uint64_t  w;
 
-    if (len < 3 || len > 9) {
+    if (len - 3 > 6) {                  /* not 3..9 */
         return false;
     }
     memcpy(&w, name, 8);
@@ -1514,30 +1531,11 @@ tag_matters_word(const u_char_t *name, size_t len)
     if (len < 8) {
         w &= ((uint64_t) 1 << (len * 8)) - 1;
     }
-    switch (len) {
-    case 3:
-        return w == W8('i', 'm', 'g', 0, 0, 0, 0, 0)
-               || w == W8('x', 'm', 'p', 0, 0, 0, 0, 0);
-    case 4:
-        return w == W8('l', 'i', 'n', 'k', 0, 0, 0, 0)
-               || w == W8('h', 'e', 'a', 'd', 0, 0, 0, 0);
-    case 5:
-        return w == W8('i', 'm', 'a', 'g', 'e', 0, 0, 0)
-               || w == W8('s', 't', 'y', 'l', 'e', 0, 0, 0)
-               || w == W8('t', 'i', 't', 'l', 'e', 0, 0, 0);
-    case 6:
-        return w == W8('s', 'c', 'r', 'i', 'p', 't', 0, 0)
-               || w == W8('i', 'f', 'r', 'a', 'm', 'e', 0, 0);
-    case 7:
-        return w == W8('n', 'o', 'e', 'm', 'b', 'e', 'd', 0);
-    case 8:
-        return w == W8('n', 'o', 's', 'c', 'r', 'i', 'p', 't')
-               || w == W8('n', 'o', 'f', 'r', 'a', 'm', 'e', 's')
-               || w == W8('t', 'e', 'x', 't', 'a', 'r', 'e', 'a');
-    default:
-        return w == W8('p', 'l', 'a', 'i', 'n', 't', 'e', 'x')
-               && (name[8] | 0x20) == 't';
+    if (len == 9 && (name[8] | 0x20) != 't') {
+        return false;
     }
+    return (w == names[len][0]) | (w == names[len][1])
+           | (w == names[len][2]);
 }
 
 /*
