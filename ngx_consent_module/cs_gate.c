@@ -1332,6 +1332,8 @@ static int
 vec_level(void)
 {
 #ifdef CS_VEC_WIDE
+    /* idempotent; needed if the library's constructors have not run yet */
+    __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512f"))
     {
