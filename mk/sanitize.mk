@@ -5,8 +5,10 @@
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer target for the gate on the corpus
 #   make fuzz-build               only build build/fuzz_gate
 #   make valgrind-unit            unit tests (normal build) under valgrind
+#   make unit-scalar              gate tests with the portable byte loops
+#                                 (-DCS_GATE_SCALAR: what non-x86 builds run)
 
-.PHONY: asan fuzz fuzz-build valgrind-unit
+.PHONY: asan fuzz fuzz-build valgrind-unit unit-scalar
 
 # The unit tests share a header and a rule file the main Makefile does not
 # know about.
@@ -79,3 +81,19 @@ valgrind-unit: $(UNIT_BINS)
 	  valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite \
 	    --suppressions=$(SRC)/test/valgrind.supp $$t || rc=1; done; exit $$rc
+
+# ---- the gate without SIMD ----
+
+SCALAR_DIR  := $(BUILD)/scalar
+SCALAR_OBJS := $(patsubst $(SRC)/%.c,$(SCALAR_DIR)/core/%.o,$(CORE_SRCS))
+
+$(SCALAR_DIR)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCS_GATE_SCALAR $(WARN) -c -o $@ $<
+
+$(SCALAR_DIR)/test_gate: $(SRC)/test/test_gate.c $(SCALAR_OBJS) $(TEST_SUPPORT)
+	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(SCALAR_OBJS) $(CORE_LIBS) \
+	  -lcmocka
+
+unit-scalar: $(SCALAR_DIR)/test_gate
+	$(SCALAR_DIR)/test_gate

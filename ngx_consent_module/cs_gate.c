@@ -169,6 +169,8 @@ struct cs_gate {
     size_t           answers_len;
     size_t           answers_pos;
     bool             hook_failed;     /* could not record an answer */
+
+    int              vec_level;       /* VEC_*: the loads the CPU has */
 };
 
 /* Per-call cursors over one chunk. */
@@ -184,6 +186,7 @@ typedef struct {
 
 static void gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     int *rc);
+static int vec_level(void);
 
 size_t
 cs_gate_size(void)
@@ -196,6 +199,7 @@ cs_gate_init(cs_gate_t *g, const cs_gate_conf_t *conf)
 {
     memset(g, 0, sizeof(*g));
     g->conf = *conf;
+    g->vec_level = vec_level();
     if (g->conf.max_element < CS_MIN_ELEMENT) {
         g->conf.max_element = CS_MIN_ELEMENT;
     }
@@ -1289,6 +1293,590 @@ capture_value(cs_gate_t *g, const u_char_t *p, size_t n)
     *len += n;
 }
 
+/* ---- skipping what cannot matter ---- */
+
+/*
+ * Most of a page is text and tags that decide nothing (div, span, li, end
+ * tags...). Outside any element under decision these are skipped whole by
+ * the code below: it finds the next '<' and, for a tag whose name cannot
+ * matter, the '>' that ends it, with the tokenizer's attribute rules but
+ * none of its bookkeeping. Anything else (comments, markup declarations,
+ * tags that matter, a tag not complete in this chunk) stops it at the '<',
+ * where the state machine takes over; skipping a tag changes no state, so
+ * output and decisions stay exactly those of the state machine, whatever
+ * the chunking.
+ *
+ * The byte searches look at 16 bytes at a time with SSE2 (the x86-64
+ * baseline) and fall back to a byte loop elsewhere, or when built with
+ * -DCS_GATE_SCALAR.
+ */
+
+#if defined(__SSE2__) && !defined(CS_GATE_SCALAR)
+#include <emmintrin.h>
+#define CS_VEC  16
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* wider loads where the CPU has them, chosen at run time */
+#include <immintrin.h>
+#define CS_VEC_WIDE  1
+#endif
+#endif
+
+enum {
+    VEC_SSE2 = 0,
+    VEC_AVX2,
+    VEC_AVX512
+};
+
+/* The widest loads this CPU has (cs_gate_init asks once per gate). */
+static int
+vec_level(void)
+{
+#ifdef CS_VEC_WIDE
+    /* idempotent; needed if the library's constructors have not run yet */
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512f"))
+    {
+        return VEC_AVX512;
+    }
+    if (__builtin_cpu_supports("avx2")) {
+        return VEC_AVX2;
+    }
+#endif
+    return VEC_SSE2;
+}
+
+
+enum {
+    F_TAG_END = 0,      /* ends a tag name: space / > */
+    F_NAME_END,         /* ends an attribute name: space / > = */
+    F_VALUE_END         /* ends an unquoted value: space > */
+};
+
+static inline bool
+find_hit(int kind, u_char_t c)
+{
+    switch (kind) {
+    case F_TAG_END:
+        return char_class[c] & C_TAG_END;
+    case F_NAME_END:
+        return char_class[c] & C_NAME_END;
+    default:
+        return (char_class[c] & C_SPACE) || c == '>';
+    }
+}
+
+#ifdef CS_VEC
+
+/*
+ * Candidates for find_hit() in 16 bytes: every byte <= 0x20 stands for the
+ * five spaces (the few control bytes among them are weeded out by
+ * find_hit()).
+ */
+static inline unsigned
+vec_mask(const u_char_t *p, int kind)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *) (const void *) p);
+    __m128i m = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)),
+                               _mm_set1_epi8(0x20));
+
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+    if (kind != F_VALUE_END) {
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+    }
+    if (kind == F_NAME_END) {
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+    }
+    return (unsigned) _mm_movemask_epi8(m);
+}
+
+static inline unsigned
+vec_byte_mask(const u_char_t *p, u_char_t c)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *) (const void *) p);
+    return (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v,
+                                            _mm_set1_epi8((char) c)));
+}
+
+#endif
+
+/* The first byte of [s, lim) of the given kind, or lim. */
+static inline const u_char_t *
+find_kind(const u_char_t *s, const u_char_t *lim, int kind)
+{
+#ifdef CS_VEC
+    while (lim - s >= CS_VEC) {
+        for (unsigned m = vec_mask(s, kind); m; m &= m - 1) {
+            const u_char_t *q = s + __builtin_ctz(m);
+            if (find_hit(kind, *q)) {
+                return q;
+            }
+        }
+        s += CS_VEC;
+    }
+#endif
+    while (s < lim && !find_hit(kind, *s)) {
+        s++;
+    }
+    return s;
+}
+
+/* The first c in [s, lim), or lim. */
+static inline const u_char_t *
+find_byte(const u_char_t *s, const u_char_t *lim, u_char_t c)
+{
+#ifdef CS_VEC
+    /* inline for the short runs between tags and in values */
+    for (int i = 0; i < 4 && lim - s >= CS_VEC; i++) {
+        unsigned m = vec_byte_mask(s, c);
+        if (m) {
+            return s + __builtin_ctz(m);
+        }
+        s += CS_VEC;
+    }
+#endif
+    const u_char_t *q = memchr(s, c, (size_t) (lim - s));
+    return q ? q : lim;
+}
+
+static inline const u_char_t *
+skip_spaces(const u_char_t *s, const u_char_t *lim)
+{
+    while (s < lim && (char_class[*s] & C_SPACE)) {
+        s++;
+    }
+    return s;
+}
+
+/*
+ * A start tag whose name decides anything: the gated elements, those that
+ * switch the tokenizer to raw text, and <head> (where the inject goes).
+ */
+static inline bool
+tag_matters(const u_char_t *name, size_t len)
+{
+    char  l[9];
+    /* the first letters of the names below */
+    const uint32_t  first = (1u << ('h' - 'a')) | (1u << ('i' - 'a'))
+                            | (1u << ('l' - 'a')) | (1u << ('n' - 'a'))
+                            | (1u << ('p' - 'a')) | (1u << ('s' - 'a'))
+                            | (1u << ('t' - 'a')) | (1u << ('x' - 'a'));
+    unsigned        c = (unsigned) (name[0] | 0x20) - 'a';
+
+    if (len < 3 || len > 9 || c >= 26 || !((first >> c) & 1)) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        l[i] = (char) (name[i] | 0x20);     /* only A-Z become a-z */
+    }
+    switch (len) {
+    case 3:
+        return name_is(l, len, "img") || name_is(l, len, "xmp");
+    case 4:
+        return name_is(l, len, "link") || name_is(l, len, "head");
+    case 5:
+        return name_is(l, len, "image") || name_is(l, len, "style")
+               || name_is(l, len, "title");
+    case 6:
+        return name_is(l, len, "script") || name_is(l, len, "iframe");
+    case 7:
+        return name_is(l, len, "noembed");
+    case 8:
+        return name_is(l, len, "noscript") || name_is(l, len, "noframes")
+               || name_is(l, len, "textarea");
+    default:
+        return name_is(l, len, "plaintext");
+    }
+}
+
+/* Eight bytes as one little-endian word, for tag_matters_word(). */
+#define W8(a, b, c, d, e, f, g, h)                                             \
+    ((uint64_t) (a) | (uint64_t) (b) << 8 | (uint64_t) (c) << 16              \
+     | (uint64_t) (d) << 24 | (uint64_t) (e) << 32 | (uint64_t) (f) << 40     \
+     | (uint64_t) (g) << 48 | (uint64_t) (h) << 56)
+
+/*
+ * tag_matters() for a name of len bytes whose first eight bytes (and the
+ * ninth) are readable: one compare per candidate. OR-ing 0x20 turns only
+ * A-Z into a-z, so no other byte can pass for a letter.
+ */
+static inline bool
+tag_matters_word(const u_char_t *name, size_t len)
+{
+    /* by length: the names that matter, zero-padded (0: none) */
+    static const uint64_t  names[10][3] = {
+        [3] = { W8('i', 'm', 'g', 0, 0, 0, 0, 0),
+                W8('x', 'm', 'p', 0, 0, 0, 0, 0), 0 },
+        [4] = { W8('l', 'i', 'n', 'k', 0, 0, 0, 0),
+                W8('h', 'e', 'a', 'd', 0, 0, 0, 0), 0 },
+        [5] = { W8('i', 'm', 'a', 'g', 'e', 0, 0, 0),
+                W8('s', 't', 'y', 'l', 'e', 0, 0, 0),
+                W8('t', 'i', 't', 'l', 'e', 0, 0, 0) },
+        [6] = { W8('s', 'c', 'r', 'i', 'p', 't', 0, 0),
+                W8('i', 'f', 'r', 'a', 'm', 'e', 0, 0), 0 },
+        [7] = { W8('n', 'o', 'e', 'm', 'b', 'e', 'd', 0), 0, 0 },
+        [8] = { W8('n', 'o', 's', 'c', 'r', 'i', 'p', 't'),
+                W8('n', 'o', 'f', 'r', 'a', 'm', 'e', 's'),
+                W8('t', 'e', 'x', 't', 'a', 'r', 'e', 'a') },
+        [9] = { W8('p', 'l', 'a', 'i', 'n', 't', 'e', 'x'), 0, 0 },
+    };
+    uint64_t  w;
+
+    if (len - 3 > 6) {                  /* not 3..9 */
+        return false;
+    }
+    memcpy(&w, name, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    w |= W8(0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20);
+    if (len < 8) {
+        w &= ((uint64_t) 1 << (len * 8)) - 1;
+    }
+    if (len == 9 && (name[8] | 0x20) != 't') {
+        return false;
+    }
+    return (w == names[len][0]) | (w == names[len][1])
+           | (w == names[len][2]);
+}
+
+/*
+ * The attributes of a tag from the byte after its name: returns the byte
+ * after the '>' that ends it, or NULL when that is not in [s, lim).
+ * (WHATWG 13.2.5.32-13.2.5.40, end-of-tag only: names and values are not
+ * kept.)
+ */
+static const u_char_t *
+skip_attrs(const u_char_t *s, const u_char_t *lim)
+{
+    u_char_t  c;
+
+    for ( ;; ) {
+        /* before attribute name; '/' (self-closing start) is the same here */
+        while (s < lim && ((char_class[*s] & C_SPACE) || *s == '/')) {
+            s++;
+        }
+        if (s == lim) {
+            return NULL;
+        }
+        if (*s == '>') {
+            return s + 1;
+        }
+        /* attribute name: its first byte may be '=' or a quote */
+        s = find_kind(s + 1, lim, F_NAME_END);
+        if (s == lim) {
+            return NULL;
+        }
+        c = *s;
+        if (c == '>') {
+            return s + 1;
+        }
+        if (c == '/') {
+            continue;
+        }
+        if (c != '=') {
+            /* after attribute name */
+            s = skip_spaces(s, lim);
+            if (s == lim) {
+                return NULL;
+            }
+            if (*s != '=') {
+                continue;               /* '/', '>' or the next name */
+            }
+        }
+        /* before attribute value */
+        s = skip_spaces(s + 1, lim);
+        if (s == lim) {
+            return NULL;
+        }
+        c = *s;
+        if (c == '"' || c == '\'') {
+            s = find_byte(s + 1, lim, c);
+            if (s == lim) {
+                return NULL;
+            }
+            s++;                        /* after a quoted value: as before */
+            continue;
+        }
+        if (c == '>') {
+            return s + 1;
+        }
+        s = find_kind(s + 1, lim, F_VALUE_END);
+        if (s == lim) {
+            return NULL;
+        }
+        if (*s == '>') {
+            return s + 1;
+        }
+        s++;
+    }
+}
+
+/*
+ * One tag from '<' at lt, when it cannot matter: returns the byte after its
+ * '>', or NULL (the state machine must read it, or it does not end before
+ * lim).
+ */
+static const u_char_t *
+skip_tag(const u_char_t *lt, const u_char_t *lim)
+{
+    const u_char_t  *name = lt + 1, *name_end;
+    bool             start_tag = true;
+
+    if (lim - lt < 3) {
+        return NULL;
+    }
+    if (*name == '/') {
+        start_tag = false;
+        name++;
+    }
+    if (!is_alpha(*name)) {
+        return NULL;                    /* comments, <!DOCTYPE, text '<' */
+    }
+    name_end = find_kind(name + 1, lim, F_TAG_END);
+    if (name_end == lim
+        || (start_tag && tag_matters(name, (size_t) (name_end - name))))
+    {
+        return NULL;
+    }
+    return skip_attrs(name_end, lim);
+}
+
+#ifdef CS_VEC
+
+/*
+ * 64 bytes classified at once, one bit per byte: what a tag's end depends
+ * on. The common tags (name, then name="value" pairs) are walked on these
+ * bits without looking at bytes; anything else goes to skip_attrs().
+ */
+typedef struct {
+    const u_char_t  *base;              /* the bits describe [base, +64) */
+    uint64_t         lt, gt, quote, dq, eq, slash;
+    uint64_t         low;               /* bytes <= 0x20: spaces, controls */
+} cs_window_t;
+
+static void
+window_load_sse2(cs_window_t *w, const u_char_t *p)
+{
+    w->base = p;
+    w->lt = w->gt = w->quote = w->dq = w->eq = w->slash = w->low = 0;
+    for (int i = 0; i < 64; i += 16) {
+        __m128i   v = _mm_loadu_si128((const __m128i *) (const void *) (p + i));
+        __m128i   dq = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        __m128i   sq = _mm_cmpeq_epi8(v, _mm_set1_epi8('\''));
+        uint64_t  b;
+
+#define WINDOW_BITS(field, m)                                                  \
+        b = (uint64_t) (unsigned) _mm_movemask_epi8(m);                       \
+        w->field |= b << i
+
+        WINDOW_BITS(lt, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+        WINDOW_BITS(gt, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+        WINDOW_BITS(dq, dq);
+        WINDOW_BITS(quote, _mm_or_si128(dq, sq));
+        WINDOW_BITS(eq, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+        WINDOW_BITS(slash, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+        WINDOW_BITS(low, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)),
+                                        _mm_set1_epi8(0x20)));
+#undef WINDOW_BITS
+    }
+}
+
+#ifdef CS_VEC_WIDE
+
+__attribute__((target("avx2"))) static void
+window_load_avx2(cs_window_t *w, const u_char_t *p)
+{
+    __m256i  v0 = _mm256_loadu_si256((const __m256i *) (const void *) p);
+    __m256i  v1 = _mm256_loadu_si256((const __m256i *) (const void *)
+                                     (p + 32));
+
+#define WINDOW_BITS(m0, m1)                                                    \
+    ((uint64_t) (uint32_t) _mm256_movemask_epi8(m0)                           \
+     | (uint64_t) (uint32_t) _mm256_movemask_epi8(m1) << 32)
+#define WINDOW_EQ(v, c)  _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))
+#define WINDOW_LOW(v)                                                          \
+    _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x20)),             \
+                      _mm256_set1_epi8(0x20))
+
+    w->base = p;
+    w->lt = WINDOW_BITS(WINDOW_EQ(v0, '<'), WINDOW_EQ(v1, '<'));
+    w->gt = WINDOW_BITS(WINDOW_EQ(v0, '>'), WINDOW_EQ(v1, '>'));
+    w->dq = WINDOW_BITS(WINDOW_EQ(v0, '"'), WINDOW_EQ(v1, '"'));
+    w->quote = w->dq | WINDOW_BITS(WINDOW_EQ(v0, '\''), WINDOW_EQ(v1, '\''));
+    w->eq = WINDOW_BITS(WINDOW_EQ(v0, '='), WINDOW_EQ(v1, '='));
+    w->slash = WINDOW_BITS(WINDOW_EQ(v0, '/'), WINDOW_EQ(v1, '/'));
+    w->low = WINDOW_BITS(WINDOW_LOW(v0), WINDOW_LOW(v1));
+#undef WINDOW_BITS
+#undef WINDOW_EQ
+#undef WINDOW_LOW
+}
+
+__attribute__((target("avx512f,avx512bw"))) static void
+window_load_avx512(cs_window_t *w, const u_char_t *p)
+{
+    __m512i  v = _mm512_loadu_si512((const void *) p);
+
+    w->base = p;
+    w->lt = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('<'));
+    w->gt = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('>'));
+    w->dq = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+    w->quote = w->dq | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\''));
+    w->eq = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('='));
+    w->slash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('/'));
+    w->low = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x20));
+}
+
+#endif
+
+static inline void
+window_load(cs_window_t *w, const u_char_t *p, int level)
+{
+#ifdef CS_VEC_WIDE
+    if (level == VEC_AVX512) {
+        window_load_avx512(w, p);
+        return;
+    }
+    if (level == VEC_AVX2) {
+        window_load_avx2(w, p);
+        return;
+    }
+#endif
+    (void) level;
+    window_load_sse2(w, p);
+}
+
+/* Bits at or above i (i < 64). */
+#define BITS_FROM(i)  (~(uint64_t) 0 << (i))
+
+/*
+ * The tag at lt (inside w, lt - base < 64) by its bits. Returns the byte
+ * after its '>', NULL when the state machine must read it, or lt itself
+ * when the window cannot tell (then skip_tag() decides).
+ */
+static inline __attribute__((always_inline)) const u_char_t *
+window_tag(const cs_window_t *w, const u_char_t *lt)
+{
+    unsigned  o = (unsigned) (lt - w->base);
+    unsigned  ns = 1, ne, pos, k, gb;
+    uint64_t  term, gt, q, region;
+
+    if (o > 60) {
+        return lt;
+    }
+    if (lt[1] == '/') {
+        ns = 2;
+    }
+    if (!is_alpha(lt[ns])) {
+        return NULL;
+    }
+    term = (w->low | w->slash | w->gt) & BITS_FROM(o + ns + 1);
+    if (term == 0) {
+        return lt;
+    }
+    ne = (unsigned) __builtin_ctzll(term);
+    if (!(char_class[w->base[ne]] & C_TAG_END)) {
+        return lt;                      /* a control byte in the name */
+    }
+    if (ns == 1 && tag_matters_word(lt + 1, ne - o - 1)) {
+        return NULL;
+    }
+
+    /* attributes: quoted name="value" pairs, up to the '>' */
+    pos = ne;
+    for ( ;; ) {
+        gt = w->gt & BITS_FROM(pos);
+        if (gt == 0) {
+            return lt;                  /* ends past the window */
+        }
+        gb = (unsigned) __builtin_ctzll(gt);
+        q = w->quote & BITS_FROM(pos) & ~BITS_FROM(gb);
+        if (q == 0) {
+            /* no quote before this '>': in any attribute state it ends
+               the tag */
+            return w->base + gb + 1;
+        }
+        k = (unsigned) __builtin_ctzll(q);
+        /*
+         * An opening quote: right after the one '=' since pos, which
+         * follows a name (something other than spaces), no '/' between.
+         */
+        region = BITS_FROM(pos) & ~BITS_FROM(k);
+        if (k == pos || (w->eq & region) != (uint64_t) 1 << (k - 1)
+            || (w->slash & region) != 0
+            || (~w->low & region & ~((uint64_t) 1 << (k - 1))) == 0
+            || k == 63)
+        {
+            return lt;
+        }
+        q = (w->base[k] == '"' ? w->dq : w->quote & ~w->dq)
+            & BITS_FROM(k + 1);
+        if (q == 0) {
+            return lt;
+        }
+        pos = (unsigned) __builtin_ctzll(q) + 1;
+        if (pos == 64) {
+            return lt;
+        }
+    }
+}
+
+#endif
+
+/*
+ * Data state outside any element under decision: skips text and tags that
+ * cannot matter. Returns the '<' the state machine must read, or lim.
+ */
+static const u_char_t *
+skip_plain(const u_char_t *s, const u_char_t *lim, int level)
+{
+#ifdef CS_VEC
+    cs_window_t      w;
+    const u_char_t  *lt, *end;
+
+    w.base = NULL;
+    while (lim - s >= 64) {
+        if (w.base != NULL && s - w.base < 64) {
+            uint64_t m = w.lt & BITS_FROM((unsigned) (s - w.base));
+            lt = m ? w.base + __builtin_ctzll(m)
+                   : find_byte(w.base + 64, lim, '<');
+        } else {
+            lt = find_byte(s, lim, '<');
+        }
+        if (lim - lt < 64) {
+            s = lt;
+            break;
+        }
+        if (w.base == NULL || lt - w.base > 32) {
+            window_load(&w, lt, level);
+        }
+        end = window_tag(&w, lt);
+        if (end == lt && w.base != lt) {
+            window_load(&w, lt, level); /* the tag may fit from here */
+            end = window_tag(&w, lt);
+        }
+        if (end == lt) {
+            end = skip_tag(lt, lim);
+        }
+        if (end == NULL) {
+            return lt;
+        }
+        s = end;
+    }
+#else
+    (void) level;
+#endif
+    for ( ;; ) {
+        const u_char_t *lt2 = find_byte(s, lim, '<');
+        const u_char_t *end2 = skip_tag(lt2, lim);
+
+        if (end2 == NULL) {
+            return lt2;
+        }
+        s = end2;
+    }
+}
+
 /* ---- the tokenizer ---- */
 
 /*
@@ -1555,10 +2143,18 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
         switch (g->state) {
 
         case S_DATA:
-            q = memchr(s, '<', (size_t) (lim - s));
-            if (q == NULL) {
-                s = lim;
-                break;
+            if (g->mode == M_PASS && g->elem == E_NONE) {
+                q = skip_plain(s, lim, g->vec_level);
+                if (q == lim) {
+                    s = lim;
+                    break;
+                }
+            } else {
+                q = memchr(s, '<', (size_t) (lim - s));
+                if (q == NULL) {
+                    s = lim;
+                    break;
+                }
             }
             sc->tag_lt = q;
             s = q + 1;

@@ -391,17 +391,23 @@ cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
     char    token[CS_HOST_MAX + 1];
     size_t  i = 0;
 
+    /*
+     * Only tokens with a dot can be hosts: find the dots (memchr runs over
+     * the rest in bulk) and grow each into its token. i is always at a
+     * token's end or the text's start, so no token is seen twice.
+     */
     while (i < len) {
-        if (!is_host_char((unsigned char) text[i])) {
-            i++;
-            continue;
+        const char *dot = memchr(text + i, '.', len - i);
+        if (dot == NULL) {
+            break;
         }
-        size_t start = i;
+        size_t start = (size_t) (dot - text);
+        while (start > i && is_host_char((unsigned char) text[start - 1])) {
+            start--;
+        }
+        i = (size_t) (dot - text) + 1;
         while (i < len && is_host_char((unsigned char) text[i])) {
             i++;
-        }
-        if (memchr(text + start, '.', i - start) == NULL) {
-            continue;
         }
         size_t s = start, e = i;
         while (s < e && text[s] == '.') {          /* '.google-analytics.com' */
