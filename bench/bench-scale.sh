@@ -10,7 +10,8 @@
 #
 # and two requests each: no consent cookie (every tracker element is
 # stripped, as bench.sh's B) and a OneTrust cookie granting groups
-# C0002-C0004 (the consent decision then walks the site's recipients).
+# C0002-C0004 (the consent decision then grants the site's recipients of
+# those categories, from the precomputed per-site sets).
 # Prints, for both databases:
 #   - requests/s and worker CPU us/request (median of BENCH_ROUNDS
 #     interleaved wrk runs, as in bench.sh: bench/lib.sh), and the ratio
