@@ -35,7 +35,7 @@ usage(FILE *out)
           "LMDB file\n"
           "       consentctl dump DB                  print a rules database "
           "as text\n"
-          "       consentctl check SRC.yaml           lint rules, write nothing\n"
+          "       consentctl check SRC.yaml...        lint rules, write nothing\n"
           "       consentctl diff A B                 compare DBs/rule files\n"
           "       consentctl filter --db DB --site S [--consent V]\n"
           "                  [--action strip|neutralize] [--report] FILE|-\n"

@@ -84,6 +84,7 @@ typedef struct {
     char    *a;         /* recipient or site id */
     char    *b;         /* host (normalised) or declared recipient id */
     size_t   idx;       /* signature ordinal, declaration order */
+    size_t   file;      /* which of the sources compiled together */
     int      line;
 } cs_pos_t;
 
@@ -96,7 +97,6 @@ struct cs_ops_db {
     size_t     npos;
     size_t     cappos;
     bool       have_source;
-    char       src[CS_OPS_PATH_MAX];
 };
 
 static char *
@@ -142,7 +142,7 @@ cs_rec_add(cs_ops_db_t *db, int which, const MDB_val *k, const MDB_val *v)
 
 static bool
 cs_pos_add(cs_ops_db_t *db, int kind, const char *a, size_t alen,
-    const char *b, size_t blen, size_t idx, int line)
+    const char *b, size_t blen, size_t idx, size_t file, int line)
 {
     if (db->npos == db->cappos) {
         size_t    cap = db->cappos ? db->cappos * 2 : 128;
@@ -156,6 +156,7 @@ cs_pos_add(cs_ops_db_t *db, int kind, const char *a, size_t alen,
     cs_pos_t *p = &db->pos[db->npos];
     p->kind = kind;
     p->idx = idx;
+    p->file = file;
     p->line = line;
     p->a = cs_memdup(a, alen);
     p->b = b ? cs_memdup(b, blen) : NULL;
@@ -277,32 +278,9 @@ cs_yscalar(struct fy_node *n, size_t *len)
     return fy_node_get_scalar(n, len);
 }
 
-/* As the compiler stores a host: lowercase, no "*."/"." prefix or dot. */
-static size_t
-cs_norm_host(const char *s, size_t n, char *out)
-{
-    size_t o = 0;
-
-    if (n >= 2 && s[0] == '*' && s[1] == '.') {
-        s += 2;
-        n -= 2;
-    } else if (n >= 1 && s[0] == '.') {
-        s++;
-        n--;
-    }
-    if (n && s[n - 1] == '.') {
-        n--;
-    }
-    for (size_t i = 0; i < n && o < CS_OPS_HOST_MAX; i++) {
-        char c = s[i];
-        out[o++] = (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
-    }
-    out[o] = '\0';
-    return o;
-}
-
+/* Positions of the source "path", the file-th of those compiled. */
 static bool
-cs_yaml_positions(cs_ops_db_t *db, const char *path)
+cs_yaml_positions(cs_ops_db_t *db, const char *path, size_t file)
 {
     struct fy_parse_cfg  cfg;
     struct fy_document  *doc;
@@ -334,19 +312,21 @@ cs_yaml_positions(cs_ops_db_t *db, const char *path)
         if ((id = cs_yscalar(idn, &idlen)) == NULL) {
             continue;
         }
-        ok = cs_pos_add(db, P_RECIPIENT, id, idlen, NULL, 0, 0, cs_yline(idn));
+        ok = cs_pos_add(db, P_RECIPIENT, id, idlen, NULL, 0, 0, file,
+                        cs_yline(idn));
         lst = fy_node_mapping_lookup_by_string(it_node, "hosts", -1);
         it2 = NULL;
         while (ok && lst && fy_node_is_sequence(lst)
                && (x = fy_node_sequence_iterate(lst, &it2)) != NULL)
         {
-            char        h[CS_OPS_HOST_MAX + 1];
-            size_t      hl;
-            const char *s = cs_yscalar(x, &hl);
+            char        h[CS_HOST_MAX + 1];
+            size_t      sl, hl;
+            const char *s = cs_yscalar(x, &sl);
 
-            if (s != NULL) {
-                hl = cs_norm_host(s, hl, h);
-                ok = cs_pos_add(db, P_HOST, id, idlen, h, hl, 0, cs_yline(x));
+            /* stored normalised; one that is not a host is not stored */
+            if (s != NULL && cs_normalize_host(s, sl, h, &hl) == NULL) {
+                ok = cs_pos_add(db, P_HOST, id, idlen, h, hl, 0, file,
+                                cs_yline(x));
             }
         }
         lst = fy_node_mapping_lookup_by_string(it_node, "signatures", -1);
@@ -355,7 +335,8 @@ cs_yaml_positions(cs_ops_db_t *db, const char *path)
         while (ok && lst && fy_node_is_sequence(lst)
                && (x = fy_node_sequence_iterate(lst, &it2)) != NULL)
         {
-            ok = cs_pos_add(db, P_SIG, id, idlen, NULL, 0, i++, cs_yline(x));
+            ok = cs_pos_add(db, P_SIG, id, idlen, NULL, 0, i++, file,
+                            cs_yline(x));
         }
     }
     it = NULL;
@@ -376,7 +357,8 @@ cs_yaml_positions(cs_ops_db_t *db, const char *path)
         if ((id = cs_yscalar(idn, &idlen)) == NULL) {
             continue;
         }
-        ok = cs_pos_add(db, P_SITE, id, idlen, NULL, 0, 0, cs_yline(idn));
+        ok = cs_pos_add(db, P_SITE, id, idlen, NULL, 0, 0, file,
+                        cs_yline(idn));
         lst = fy_node_mapping_lookup_by_string(it_node, "declares", -1);
         while (ok && lst && fy_node_is_sequence(lst)
                && (x = fy_node_sequence_iterate(lst, &it2)) != NULL)
@@ -387,7 +369,7 @@ cs_yaml_positions(cs_ops_db_t *db, const char *path)
             size_t          rl;
 
             if ((r = cs_yscalar(rn, &rl)) != NULL) {
-                ok = cs_pos_add(db, P_DECL, id, idlen, r, rl, i++,
+                ok = cs_pos_add(db, P_DECL, id, idlen, r, rl, i++, file,
                                 cs_yline(rn));
             }
         }
@@ -396,8 +378,9 @@ cs_yaml_positions(cs_ops_db_t *db, const char *path)
     return ok;
 }
 
-static int
-cs_pos_line(const cs_ops_db_t *db, int kind, const char *a, const char *b,
+/* Where a record stands in the sources; NULL if unknown. */
+static const cs_pos_t *
+cs_pos_find(const cs_ops_db_t *db, int kind, const char *a, const char *b,
     size_t idx)
 {
     for (size_t i = 0; i < db->npos; i++) {
@@ -407,10 +390,10 @@ cs_pos_line(const cs_ops_db_t *db, int kind, const char *a, const char *b,
             && (b == NULL || (p->b && strcmp(p->b, b) == 0))
             && (kind != P_SIG || p->idx == idx))
         {
-            return p->line;
+            return p;
         }
     }
-    return 0;
+    return NULL;
 }
 
 static bool
@@ -423,11 +406,13 @@ cs_is_yaml_name(const char *path)
 }
 
 /*
- * Compiles src into a private temporary directory and reads the result.
- * *findings receives the compiler's messages when the rules are invalid.
+ * Compiles the sources together into a private temporary directory and
+ * reads the result. err receives the compiler's findings when the rules are
+ * invalid (CS_OPS_FINDINGS).
  */
 static int
-cs_compile_read(cs_ops_db_t *db, const char *src, char *err, size_t errlen)
+cs_compile_read(cs_ops_db_t *db, const char *const *srcs, size_t nsrcs,
+    char *err, size_t errlen)
 {
     char        dir[CS_OPS_PATH_MAX], path[CS_OPS_PATH_MAX + 16];
     const char *tmpdir = getenv("TMPDIR");
@@ -447,12 +432,14 @@ cs_compile_read(cs_ops_db_t *db, const char *src, char *err, size_t errlen)
         return CS_OPS_IO;
     }
     (void) snprintf(path, sizeof(path), "%s/rules.mdb", dir);
-    rc = cs_compile(src, path, err, errlen);
+    rc = cs_compile_sources(srcs, nsrcs, path, err, errlen);
     if (rc == CS_COMPILE_OK) {
         rc = cs_read_lmdb(db, path, err, errlen);
-        if (rc == CS_OPS_OK && !cs_yaml_positions(db, src)) {
-            cs_ops_err(err, errlen, "%s: out of memory", src);
-            rc = CS_OPS_IO;
+        for (size_t i = 0; rc == CS_OPS_OK && i < nsrcs; i++) {
+            if (!cs_yaml_positions(db, srcs[i], i)) {
+                cs_ops_err(err, errlen, "%s: out of memory", srcs[i]);
+                rc = CS_OPS_IO;
+            }
         }
         db->have_source = true;
     }
@@ -473,12 +460,11 @@ cs_ops_db_open(const char *path, int *rc, char *err, size_t errlen)
         *rc = CS_OPS_IO;
         return NULL;
     }
-    (void) snprintf(db->src, sizeof(db->src), "%s", path);
     if (access(path, R_OK) != 0) {
         cs_ops_err(err, errlen, "%s: %s", path, strerror(errno));
         r = CS_OPS_IO;
     } else if (cs_is_yaml_name(path)) {
-        r = cs_compile_read(db, path, err, errlen);
+        r = cs_compile_read(db, &path, 1, err, errlen);
     } else {
         r = cs_read_lmdb(db, path, err, errlen);
         if (r != CS_OPS_OK) {
@@ -488,7 +474,7 @@ cs_ops_db_open(const char *path, int *rc, char *err, size_t errlen)
                 free(db->recs[i].val);
             }
             db->nrecs = 0;
-            r = cs_compile_read(db, path, err, errlen);
+            r = cs_compile_read(db, &path, 1, err, errlen);
         }
     }
     *rc = r;
@@ -555,22 +541,39 @@ cs_is_list(const cs_rec_t *r)
 /* ---------------------------------------------------------------------- */
 /* check */
 
+/* the sources compiled together, their database and where findings go */
+typedef struct {
+    const cs_ops_db_t  *db;
+    const char *const  *srcs;
+    size_t              nsrcs;
+    FILE               *out;
+} cs_check_t;
+
+/*
+ * "FILE:LINE: SEV: MSG" at pos; without a position, the finding is named
+ * after all the sources (as meta "source" lists them).
+ */
 static void
-cs_finding(FILE *out, const char *src, int line, const char *sev,
+cs_finding(const cs_check_t *ck, const cs_pos_t *pos, const char *sev,
     const char *msg)
 {
-    if (line > 0) {
-        fprintf(out, "%s:%d: %s: %s\n", src, line, sev, msg);
-    } else {
-        fprintf(out, "%s: %s: %s\n", src, sev, msg);
+    if (pos != NULL && pos->line > 0 && pos->file < ck->nsrcs) {
+        fprintf(ck->out, "%s:%d: %s: %s\n", ck->srcs[pos->file], pos->line,
+                sev, msg);
+        return;
     }
+    for (size_t i = 0; i < ck->nsrcs; i++) {
+        fprintf(ck->out, "%s%s", i ? " " : "", ck->srcs[i]);
+    }
+    fprintf(ck->out, ": %s: %s\n", sev, msg);
 }
 
 static size_t
-cs_check_hosts(const cs_ops_db_t *db, FILE *out)
+cs_check_hosts(const cs_check_t *ck)
 {
-    size_t n = 0;
-    char   msg[1024];
+    const cs_ops_db_t *db = ck->db;
+    size_t             n = 0;
+    char               msg[1024], where[CS_OPS_PATH_MAX + 32];
 
     for (size_t i = 0; i < db->nrecs; i++) {
         const cs_rec_t *h = &db->recs[i];
@@ -588,12 +591,22 @@ cs_check_hosts(const cs_ops_db_t *db, FILE *out)
             {
                 continue;
             }
+            const cs_pos_t *hp = cs_pos_find(db, P_HOST, h->val, h->key, 0);
+            const cs_pos_t *pp = cs_pos_find(db, P_HOST, p->val, p->key, 0);
+
+            /* the other suffix's place, when it is in another file */
+            where[0] = '\0';
+            if (hp != NULL && pp != NULL && pp->line > 0
+                && pp->file != hp->file && pp->file < ck->nsrcs)
+            {
+                (void) snprintf(where, sizeof(where), " at %s:%d",
+                                ck->srcs[pp->file], pp->line);
+            }
             (void) snprintf(msg, sizeof(msg), "host '%s' of recipient '%s' "
-                            "lies under '%s' of recipient '%s' (the longer "
+                            "lies under '%s' of recipient '%s'%s (the longer "
                             "suffix wins: such hosts are attributed to '%s')",
-                            h->key, h->val, p->key, p->val, h->val);
-            cs_finding(out, db->src, cs_pos_line(db, P_HOST, h->val, h->key,
-                       0), "warning", msg);
+                            h->key, h->val, p->key, p->val, where, h->val);
+            cs_finding(ck, hp, "warning", msg);
             n++;
             break;
         }
@@ -602,8 +615,9 @@ cs_check_hosts(const cs_ops_db_t *db, FILE *out)
 }
 
 static size_t
-cs_check_signatures(const cs_ops_db_t *db, FILE *out)
+cs_check_signatures(const cs_check_t *ck)
 {
+    const cs_ops_db_t   *db = ck->db;
     uint32_t             jit_ok = 0;
     size_t               n = 0;
     char                 msg[1024];
@@ -628,8 +642,7 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
     if (patho == NULL || mctx == NULL) {
         free(patho);
         pcre2_match_context_free(mctx);
-        cs_finding(out, db->src, 0, "error", "out of memory checking "
-                   "signatures");
+        cs_finding(ck, NULL, "error", "out of memory checking signatures");
         return 1;
     }
     pcre2_set_match_limit(mctx, CS_OPS_MATCH_LIMIT);
@@ -646,7 +659,8 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
         char               rid[CS_ID_MAX + 1];
         const char        *colon;
         size_t             ord;
-        int                line, ec;
+        int                ec;
+        const cs_pos_t    *line;
         PCRE2_SIZE         eo;
         pcre2_code        *code;
         pcre2_match_data  *md;
@@ -660,7 +674,7 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
         memcpy(rid, s->key, (size_t) (colon - s->key));
         rid[colon - s->key] = '\0';
         ord = (size_t) strtoul(colon + 1, NULL, 10);
-        line = cs_pos_line(db, P_SIG, rid, NULL, ord);
+        line = cs_pos_find(db, P_SIG, rid, NULL, ord);
 
         code = pcre2_compile((PCRE2_SPTR) s->val, s->vlen, PCRE2_NEVER_UTF,
                              &ec, &eo, NULL);
@@ -669,7 +683,7 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
             pcre2_get_error_message(ec, em, sizeof(em));
             (void) snprintf(msg, sizeof(msg), "signature %s does not "
                             "compile: %s", s->key, (const char *) em);
-            cs_finding(out, db->src, line, "error", msg);
+            cs_finding(ck, line, "error", msg);
             n++;
             continue;
         }
@@ -679,7 +693,7 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
             pcre2_get_error_message(ec, em, sizeof(em));
             (void) snprintf(msg, sizeof(msg), "signature %s does not JIT "
                             "compile: %s", s->key, (const char *) em);
-            cs_finding(out, db->src, line, "error", msg);
+            cs_finding(ck, line, "error", msg);
             n++;
         }
         md = pcre2_match_data_create_from_pattern(code, NULL);
@@ -697,7 +711,7 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
                                 "limit %u, depth limit %u, as at run time)",
                                 s->key, inputs[k].what, (const char *) em,
                                 CS_OPS_MATCH_LIMIT, CS_OPS_DEPTH_LIMIT);
-                cs_finding(out, db->src, line, "error", msg);
+                cs_finding(ck, line, "error", msg);
                 n++;
                 break;
             }
@@ -712,10 +726,11 @@ cs_check_signatures(const cs_ops_db_t *db, FILE *out)
 }
 
 static size_t
-cs_check_texts(const cs_ops_db_t *db, FILE *out)
+cs_check_texts(const cs_check_t *ck)
 {
-    size_t n = 0;
-    char   msg[512];
+    const cs_ops_db_t *db = ck->db;
+    size_t             n = 0;
+    char               msg[512];
 
     for (size_t i = 0; i < db->nrecs; i++) {
         const cs_rec_t *r = &db->recs[i];
@@ -728,8 +743,8 @@ cs_check_texts(const cs_ops_db_t *db, FILE *out)
             if (cs_fields(r, f, fl, 1) < 1 || fl[0] == 0) {
                 (void) snprintf(msg, sizeof(msg), "site '%s' has an empty "
                                 "name (the disclosure title needs it)", r->key);
-                cs_finding(out, db->src, cs_pos_line(db, P_SITE, r->key, NULL,
-                           0), "warning", msg);
+                cs_finding(ck, cs_pos_find(db, P_SITE, r->key, NULL, 0),
+                           "warning", msg);
                 n++;
             }
             continue;
@@ -757,8 +772,8 @@ cs_check_texts(const cs_ops_db_t *db, FILE *out)
             (void) snprintf(msg, sizeof(msg), "site '%s' declares '%s' with "
                             "an empty %s (its disclosure row would be empty)",
                             site, slash + 1, what[k]);
-            cs_finding(out, db->src, cs_pos_line(db, P_DECL, site, slash + 1,
-                       0), "warning", msg);
+            cs_finding(ck, cs_pos_find(db, P_DECL, site, slash + 1, 0),
+                       "warning", msg);
             n++;
         }
     }
@@ -768,21 +783,34 @@ cs_check_texts(const cs_ops_db_t *db, FILE *out)
 int
 cs_ops_check(const char *src, FILE *out, char *err, size_t errlen)
 {
+    return cs_ops_check_sources(&src, 1, out, err, errlen);
+}
+
+int
+cs_ops_check_sources(const char *const *srcs, size_t nsrcs, FILE *out,
+    char *err, size_t errlen)
+{
     cs_ops_db_t *db;
+    cs_check_t   ck;
     int          rc;
     size_t       n;
 
-    if (access(src, R_OK) != 0) {
-        cs_ops_err(err, errlen, "%s: %s", src, strerror(errno));
+    if (nsrcs == 0) {
+        cs_ops_err(err, errlen, "no rule file to check");
         return CS_OPS_IO;
+    }
+    for (size_t i = 0; i < nsrcs; i++) {
+        if (access(srcs[i], R_OK) != 0) {
+            cs_ops_err(err, errlen, "%s: %s", srcs[i], strerror(errno));
+            return CS_OPS_IO;
+        }
     }
     db = calloc(1, sizeof(*db));
     if (db == NULL) {
         cs_ops_err(err, errlen, "out of memory");
         return CS_OPS_IO;
     }
-    (void) snprintf(db->src, sizeof(db->src), "%s", src);
-    rc = cs_compile_read(db, src, err, errlen);
+    rc = cs_compile_read(db, srcs, nsrcs, err, errlen);
     if (rc == CS_OPS_FINDINGS) {
         /* the compiler's findings, one "SRC:LINE:COL: message" per line */
         fprintf(out, "%s\n", err);
@@ -792,9 +820,13 @@ cs_ops_check(const char *src, FILE *out, char *err, size_t errlen)
         cs_ops_db_free(db);
         return rc;
     }
-    n = cs_check_hosts(db, out);
-    n += cs_check_signatures(db, out);
-    n += cs_check_texts(db, out);
+    ck.db = db;
+    ck.srcs = srcs;
+    ck.nsrcs = nsrcs;
+    ck.out = out;
+    n = cs_check_hosts(&ck);
+    n += cs_check_signatures(&ck);
+    n += cs_check_texts(&ck);
     cs_ops_db_free(db);
     return n ? CS_OPS_FINDINGS : CS_OPS_OK;
 }

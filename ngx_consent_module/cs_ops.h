@@ -42,13 +42,21 @@ cs_ops_db_t *cs_ops_db_open(const char *path, int *rc, char *err,
 void cs_ops_db_free(cs_ops_db_t *db);
 
 /*
- * Lints a YAML source: the compiler's validation (its findings are errors),
- * then host suffixes of one recipient lying under another recipient's
- * suffix, signatures that fail to JIT-compile or exceed the matcher's limits
- * on pathological 64 KiB inputs, and empty texts a disclosure needs. Writes
- * one "FILE:LINE: error|warning: message" line per finding to out.
- * Returns CS_OPS_OK (no findings), CS_OPS_FINDINGS or CS_OPS_IO.
+ * Lints YAML sources compiled together into one database (as
+ * cs_compile_sources(): a site may declare a recipient of another file):
+ * the compiler's validation (its findings are errors), then host suffixes of
+ * one recipient lying under another recipient's suffix (naming the other's
+ * FILE:LINE when it is in another file), signatures that fail to
+ * JIT-compile or exceed the matcher's limits on pathological 64 KiB inputs,
+ * and empty texts a disclosure needs. Writes one "FILE:LINE: error|warning:
+ * message" line per finding to out, FILE being the source the finding
+ * stands in. Returns CS_OPS_OK (no findings), CS_OPS_FINDINGS or CS_OPS_IO
+ * (a source unreadable, nsrcs 0).
  */
+int cs_ops_check_sources(const char *const *srcs, size_t nsrcs, FILE *out,
+    char *err, size_t errlen);
+
+/* cs_ops_check_sources() for one source. */
 int cs_ops_check(const char *src, FILE *out, char *err, size_t errlen);
 
 /*

@@ -1,0 +1,205 @@
+/*
+ * cs_ops_check_sources(): `consentctl check` on several rule files compiled
+ * together, each finding named with the file and line it stands at; here so
+ * that `make asan` runs it under AddressSanitizer (t/080-consentctl.t covers
+ * the command line).
+ */
+
+#include "test_support.h"
+
+#include "cs_ops.h"
+
+static char tmpdir[64];
+
+static int
+setup(void **state)
+{
+    (void) state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/cs_ops_check.XXXXXX");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    ts_rmtree(tmpdir);
+    return 0;
+}
+
+static void
+path_in_tmp(char *out, size_t len, const char *name)
+{
+    snprintf(out, len, "%s/%s", tmpdir, name);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Runs the check on srcs; returns its rc, *report the lines it wrote. */
+static int
+check(const char *const *srcs, size_t nsrcs, char *report, size_t len,
+    char *err, size_t errlen)
+{
+    FILE *out;
+    int   rc;
+
+    report[0] = '\0';                  /* glibc's "w" does not truncate */
+    out = fmemopen(report, len, "w");
+    assert_non_null(out);
+    err[0] = '\0';
+    rc = cs_ops_check_sources(srcs, nsrcs, out, err, errlen);
+    assert_int_equal(fclose(out), 0);
+    return rc;
+}
+
+/* a.yaml: alpha and the site; line numbers below refer to these texts */
+static const char a_yaml[] =
+    "recipients:\n"                                 /* 1 */
+    "  - id: alpha\n"                               /* 2 */
+    "    name: Alpha\n"                             /* 3 */
+    "    category: analytics\n"                     /* 4 */
+    "    sent: [cookie]\n"                          /* 5 */
+    "    purpose: measurement\n"                    /* 6 */
+    "    hosts: [alpha-cdn.example]\n"              /* 7 */
+    "sites:\n"                                      /* 8 */
+    "  - id: one\n"                                 /* 9 */
+    "    name: One\n"                               /* 10 */
+    "    declares: [alpha, beta]\n";                /* 11 */
+
+static void
+test_check_clean_sources(void **state)
+{
+    char         a[128], b[128], report[4096], err[4096];
+    const char  *srcs[2] = { a, b };
+
+    (void) state;
+    path_in_tmp(a, sizeof(a), "a.yaml");
+    path_in_tmp(b, sizeof(b), "b.yaml");
+    write_file(a, a_yaml);
+    write_file(b, "recipients:\n"
+                  "  - id: beta\n"
+                  "    name: Beta\n"
+                  "    category: advertising\n"
+                  "    sent: [cookie]\n"
+                  "    purpose: ads\n"
+                  "    hosts: [beta.example]\n");
+
+    /* the site of a.yaml declares beta of b.yaml: fine together */
+    assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_OK);
+    assert_string_equal(report, "");
+    assert_string_equal(err, "");
+
+    /* alone, a.yaml declares a recipient nobody defines: a compiler error */
+    assert_int_equal(check(srcs, 1, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_non_null(strstr(report, "a.yaml:11:"));
+    assert_non_null(strstr(report, "beta"));
+}
+
+static void
+test_check_findings_per_file(void **state)
+{
+    char         a[128], b[128], report[8192], err[4096], want[512];
+    const char  *srcs[2] = { a, b };
+
+    (void) state;
+    path_in_tmp(a, sizeof(a), "a.yaml");
+    path_in_tmp(b, sizeof(b), "b.yaml");
+    write_file(a, a_yaml);
+    write_file(b, "recipients:\n"                       /* 1 */
+                  "  - id: beta\n"                      /* 2 */
+                  "    name: Beta\n"                    /* 3 */
+                  "    category: advertising\n"         /* 4 */
+                  "    hosts:\n"                        /* 5 */
+                  "      - beta.example\n"              /* 6 */
+                  "      - img.alpha-cdn.example\n"     /* 7 */
+                  "    signatures:\n"                   /* 8 */
+                  "      - 'beta\\.init'\n"             /* 9 */
+                  "      - '(?:a+)+$'\n");              /* 10 */
+
+    assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_string_equal(err, "");
+
+    /* the overlap at b.yaml's host, naming alpha's suffix in a.yaml */
+    snprintf(want, sizeof(want), "%s:7: warning: host 'img.alpha-cdn.example' "
+             "of recipient 'beta' lies under 'alpha-cdn.example' of recipient "
+             "'alpha' at %s:7 (", b, a);
+    assert_non_null(strstr(report, want));
+
+    /* the second signature of beta, in b.yaml */
+    snprintf(want, sizeof(want), "%s:10: error: signature beta:001 is "
+             "catastrophic: ", b);
+    assert_non_null(strstr(report, want));
+
+    /* beta has no texts: the declaration in a.yaml's site is empty */
+    snprintf(want, sizeof(want), "%s:11: warning: site 'one' declares 'beta' "
+             "with an empty information sent", a);
+    assert_non_null(strstr(report, want));
+    snprintf(want, sizeof(want), "%s:11: warning: site 'one' declares 'beta' "
+             "with an empty purpose", a);
+    assert_non_null(strstr(report, want));
+
+    /* nothing is attributed to a file it does not stand in */
+    snprintf(want, sizeof(want), "%s:7: warning", a);
+    assert_null(strstr(report, want));
+    snprintf(want, sizeof(want), "%s:10: error", a);
+    assert_null(strstr(report, want));
+}
+
+static void
+test_check_compiler_and_io_errors(void **state)
+{
+    char         a[128], b[128], missing[128], report[4096], err[4096];
+    char         want[512];
+    const char  *srcs[2] = { a, b };
+    const char  *with_missing[2] = { a, missing };
+
+    (void) state;
+    path_in_tmp(a, sizeof(a), "a.yaml");
+    path_in_tmp(b, sizeof(b), "b.yaml");
+    path_in_tmp(missing, sizeof(missing), "missing.yaml");
+    write_file(a, a_yaml);
+    write_file(b, "recipients:\n"
+                  "  - id: alpha\n"
+                  "    name: Again\n"
+                  "    category: analytics\n"
+                  "    hosts: [again.example]\n");
+
+    /* the compiler's finding, at the second file's line and column */
+    assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    snprintf(want, sizeof(want), "%s:2:9: duplicate recipient id 'alpha' "
+             "(first defined at %s:2)", b, a);
+    assert_non_null(strstr(report, want));
+
+    /* an unreadable source is an I/O error, nothing is checked */
+    assert_int_equal(check(with_missing, 2, report, sizeof(report), err,
+                           sizeof(err)), CS_OPS_IO);
+    assert_string_equal(report, "");
+    assert_non_null(strstr(err, missing));
+
+    assert_int_equal(check(srcs, 0, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_IO);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_clean_sources),
+        cmocka_unit_test(test_check_findings_per_file),
+        cmocka_unit_test(test_check_compiler_and_io_errors),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
