@@ -3,7 +3,7 @@
  *
  *   consentctl compile SRC... -o DB   YAML rules -> LMDB database (atomic)
  *   consentctl dump DB             print a database as sorted text
- *   consentctl check SRC           lint a rule file (no database written)
+ *   consentctl check SRC...        lint rule files together (no database written)
  *   consentctl diff A B            compare two databases / rule files
  *   consentctl filter ...          run the gate on a file
  *   consentctl disclosure ...      a site's external-transmission table
@@ -119,12 +119,19 @@ cmd_check(int argc, char **argv)
     static char err[CONSENTCTL_ERR_MAX];
     int         rc;
 
-    if (argc != 1 || (argv[0][0] == '-' && argv[0][1] != '\0')) {
+    if (argc < 1) {
         usage(stderr);
         return CONSENTCTL_EXIT_USAGE;
     }
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            usage(stderr);
+            return CONSENTCTL_EXIT_USAGE;
+        }
+    }
     err[0] = '\0';
-    rc = cs_ops_check(argv[0], stdout, err, sizeof(err));
+    rc = cs_ops_check_sources((const char *const *) argv, (size_t) argc,
+                              stdout, err, sizeof(err));
     if (rc == CS_OPS_IO && err[0] != '\0') {
         fprintf(stderr, "%s\n", err);
     }

@@ -76,9 +76,7 @@ EOF
 is($rc, 1, 'check: a.yaml alone declares an undefined recipient');
 like($out, qr{^\Q$dir\E/a\.yaml:11:\d+: .*'beta'}m, 'check: ... a compiler finding in a.yaml');
 {
-    # cs_ops_check_sources() does the work (unit test test_ops_check.c);
-    # the command line passes it one SRC until cmd_check takes several
-    local $TODO = 'consentctl.c cmd_check accepts exactly one SRC';
+    # cs_ops_check_sources() does the work (unit test test_ops_check.c)
     ($out, $rc) = run("check $dir/a.yaml $dir/b.yaml");
     is($rc, 1, 'check A B: findings');
     like($out, qr{^\Q$dir\E/b\.yaml:7: warning: host 'img\.alpha-cdn\.example' of recipient 'beta' lies under 'alpha-cdn\.example' of recipient 'alpha' at \Q$dir\E/a\.yaml:7 }m,

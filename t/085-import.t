@@ -91,9 +91,7 @@ ok(!-e "$dir/clash.mdb", 'compile: no database written on error');
 
 # ---- check with the ANA rules, as compile: the clash as findings, at both places
 {
-    # cs_ops_check_sources() does the work (unit test test_ops_check.c);
-    # the command line passes it one SRC until cmd_check takes several
-    local $TODO = 'consentctl.c cmd_check accepts exactly one SRC';
+    # cs_ops_check_sources() does the work (unit test test_ops_check.c)
     ($out, $rc) = run("check rules/ana.yaml $dir/imported.yaml");
     is($rc, 0, 'check rules/ana.yaml imported.yaml: no findings');
     is($out, '', 'check rules/ana.yaml imported.yaml: prints nothing');
