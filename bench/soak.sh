@@ -19,7 +19,7 @@
 # is not 0. Bounded in time: SOAK_SECONDS (30) of load.
 #
 # Environment: SOAK_SECONDS (30), SOAK_CONNECTIONS (8), SOAK_FLIP_MS (50,
-# pause between flips), SOAK_PORT (18180), NGINX (/usr/sbin/nginx).
+# pause between flips), SOAK_PORT (18280), NGINX (/usr/sbin/nginx).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +30,7 @@ nginx=${NGINX:-/usr/sbin/nginx}
 seconds=${SOAK_SECONDS:-30}
 conns=${SOAK_CONNECTIONS:-8}
 flip_ms=${SOAK_FLIP_MS:-50}
-port=${SOAK_PORT:-18180}
+port=${SOAK_PORT:-18280}
 p_origin=$port p_gate=$((port + 1))
 marker='connect.facebook.net'
 
