@@ -1697,22 +1697,6 @@ cs_write_meta(cs_cc_t *cc)
 /* ---------------------------------------------------------------------- */
 /* Generation */
 
-#define CS_FNV_OFFSET  14695981039346656037ull
-#define CS_FNV_PRIME   1099511628211ull
-
-/* FNV-1a, continued from h: byte-exact, so the same on every machine. */
-static uint64_t
-cs_fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= CS_FNV_PRIME;
-    }
-    return h;
-}
-
 /* Hashes a length as 8 little-endian bytes, whatever the host's order. */
 static uint64_t
 cs_fnv1a_len(uint64_t h, size_t len)
@@ -1755,7 +1739,7 @@ cs_generation_skips(enum cs_db_e db, const MDB_val *key)
 static void
 cs_write_generation(cs_cc_t *cc)
 {
-    uint64_t  h = CS_FNV_OFFSET;
+    uint64_t  h = CS_FNV1A_INIT;
     char      hex[17];
 
     for (int db = 0; db < DB_COUNT && cc->mdb_rc == 0; db++) {

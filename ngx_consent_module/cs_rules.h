@@ -14,6 +14,24 @@
 #include <stdint.h>
 
 #define CS_RULES_FORMAT_VERSION  "1"
+
+/*
+ * 64-bit FNV-1a, continued from h (start with CS_FNV1A_INIT): byte-exact,
+ * so the same on every machine. One hash for the rules generation id, the
+ * module's $consent_key and its table of unknown hosts.
+ */
+#define CS_FNV1A_INIT  14695981039346656037ull
+
+static inline uint64_t
+cs_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char  *b = p;
+
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return h;
+}
 #define CS_ID_MAX                64     /* recipient, site and category ids */
 
 typedef struct cs_rules  cs_rules_t;

@@ -903,15 +903,10 @@ static ngx_uint_t
 ngx_http_consent_unknown_first_sighting(ngx_http_request_t *r,
     ngx_http_consent_gen_t *gen, const char *host, size_t len)
 {
-    size_t      i;
     uint64_t    hash;
     ngx_uint_t  slot, mask;
 
-    hash = 0xcbf29ce484222325ULL;
-    for (i = 0; i < len; i++) {
-        hash = (hash ^ (u_char) host[i]) * 0x100000001b3ULL;
-    }
-    hash |= 1;   /* 0 marks an empty slot */
+    hash = cs_fnv1a(CS_FNV1A_INIT, host, len) | 1;   /* 0: an empty slot */
 
     if (gen->unknown_seen == NULL) {
         gen->unknown_seen = ngx_calloc(2 * NGX_HTTP_CONSENT_UNKNOWN_MAX
@@ -1527,7 +1522,7 @@ ngx_http_consent_key_variable(ngx_http_request_t *r,
     uint32_t                 i, n;
     uint64_t                 hash;
     cs_rules_t              *rules;
-    const u_char            *id;
+    const char              *id;
     ngx_http_consent_ctx_t  *ctx;
 
     ctx = ngx_http_consent_variable_ctx(r);
@@ -1538,17 +1533,14 @@ ngx_http_consent_key_variable(ngx_http_request_t *r,
 
     rules = ctx->gen->rules;
     n = cs_rules_recipient_count(rules);
-    hash = 0xcbf29ce484222325ULL;
+    hash = CS_FNV1A_INIT;
 
     for (i = ngx_http_consent_next_bit(ctx->allowed, 0, n); i < n;
          i = ngx_http_consent_next_bit(ctx->allowed, i + 1, n))
     {
-        for (id = (const u_char *) cs_rules_recipient(rules, i)->id;
-             *id; id++)
-        {
-            hash = (hash ^ *id) * 0x100000001b3ULL;
-        }
-        hash = (hash ^ ',') * 0x100000001b3ULL;
+        id = cs_rules_recipient(rules, i)->id;
+        hash = cs_fnv1a(hash, id, ngx_strlen(id));
+        hash = cs_fnv1a(hash, ",", 1);
     }
 
     p = ngx_pnalloc(r->pool, 16);
