@@ -2171,6 +2171,52 @@ done:
     return ret;
 }
 
+int
+cs_compile_tmp(const char *const *srcs, size_t nsrcs, const char *stem,
+    const char *name, char *db, size_t dblen, char *err, size_t errlen)
+{
+    char        dir[CS_PATH_MAX];
+    const char *tmpdir = getenv("TMPDIR");
+    int         rc;
+
+    if (tmpdir == NULL || tmpdir[0] == '\0') {
+        tmpdir = "/tmp";
+    }
+    if (snprintf(dir, sizeof(dir), "%s/%s.XXXXXX", tmpdir, stem)
+        >= (int) sizeof(dir))
+    {
+        cs_set_err(err, errlen, "%s: temporary path too long", tmpdir);
+        return CS_COMPILE_IO;
+    }
+    if (mkdtemp(dir) == NULL) {
+        cs_set_err(err, errlen, "%s: %s", dir, strerror(errno));
+        return CS_COMPILE_IO;
+    }
+    if (snprintf(db, dblen, "%s/%s", dir, name) >= (int) dblen) {
+        cs_set_err(err, errlen, "%s: temporary path too long", dir);
+        (void) rmdir(dir);
+        return CS_COMPILE_IO;
+    }
+    rc = cs_compile_sources(srcs, nsrcs, db, err, errlen);
+    if (rc != CS_COMPILE_OK) {
+        cs_compile_tmp_remove(db);
+    }
+    return rc;
+}
+
+void
+cs_compile_tmp_remove(const char *db)
+{
+    char        dir[CS_PATH_MAX];
+    const char *slash = strrchr(db, '/');
+
+    (void) unlink(db);
+    if (slash != NULL && (size_t) (slash - db) < sizeof(dir)) {
+        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - db), db);
+        (void) rmdir(dir);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Dump */
 

@@ -55,6 +55,20 @@ int cs_compile_sources(const char *const *srcs, size_t nsrcs, const char *db,
     char *err, size_t errlen);
 
 /*
+ * As cs_compile_sources(), into the file "name" of a fresh private
+ * directory made by mkdtemp() under $TMPDIR (default /tmp) and named
+ * "<stem>.XXXXXX": for callers that only read the result once. On
+ * CS_COMPILE_OK "db" (dblen bytes) holds the database's path and the
+ * caller removes it with cs_compile_tmp_remove() when done; on failure
+ * nothing is left behind. Returns as cs_compile_sources().
+ */
+int cs_compile_tmp(const char *const *srcs, size_t nsrcs, const char *stem,
+    const char *name, char *db, size_t dblen, char *err, size_t errlen);
+
+/* Removes a database made by cs_compile_tmp() and its directory. */
+void cs_compile_tmp_remove(const char *db);
+
+/*
  * Prints every record of the rules database "db" to "out" in a stable,
  * sorted text form (meta, recipients with their hosts and signatures,
  * sites with their declarations and consent manager maps, the latter as

@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define CS_IMPORT_MAX_FINDINGS    50u
 #define CS_IMPORT_MAX_CATEGORIES  64u   /* an entity's categories: a mask */
@@ -698,38 +697,24 @@ static int
 cs_imp_exclude(const char *const *excludes, size_t n, cs_rules_t **rules,
     char *err, size_t errlen)
 {
-    char        dir[CS_IMPORT_PATH_MAX], path[CS_IMPORT_PATH_MAX + 16];
-    const char *tmpdir = getenv("TMPDIR");
-    char        loaderr[512];
-    int         rc;
+    char path[CS_IMPORT_PATH_MAX + 16];
+    char loaderr[512];
+    int  rc;
 
     *rules = NULL;
     if (n == 0) {
         return CS_COMPILE_OK;
     }
-    if (tmpdir == NULL || tmpdir[0] == '\0') {
-        tmpdir = "/tmp";
+    rc = cs_compile_tmp(excludes, n, "consentctl-import", "exclude.mdb",
+                        path, sizeof(path), err, errlen);
+    if (rc != CS_COMPILE_OK) {
+        return rc;
     }
-    if (snprintf(dir, sizeof(dir), "%s/consentctl-import.XXXXXX", tmpdir)
-        >= (int) sizeof(dir))
-    {
-        snprintf(err, errlen, "%s: temporary path too long", tmpdir);
-        return CS_COMPILE_IO;
-    }
-    if (mkdtemp(dir) == NULL) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return CS_COMPILE_IO;
-    }
-    snprintf(path, sizeof(path), "%s/exclude.mdb", dir);
-    rc = cs_compile_sources(excludes, n, path, err, errlen);
-    if (rc == CS_COMPILE_OK
-        && (*rules = cs_rules_load(path, loaderr, sizeof(loaderr))) == NULL)
-    {
+    if ((*rules = cs_rules_load(path, loaderr, sizeof(loaderr))) == NULL) {
         snprintf(err, errlen, "%s: %s", path, loaderr);
         rc = CS_COMPILE_IO;
     }
-    (void) unlink(path);
-    (void) rmdir(dir);
+    cs_compile_tmp_remove(path);
     return rc;
 }
 

@@ -414,25 +414,11 @@ static int
 cs_compile_read(cs_ops_db_t *db, const char *const *srcs, size_t nsrcs,
     char *err, size_t errlen)
 {
-    char        dir[CS_OPS_PATH_MAX], path[CS_OPS_PATH_MAX + 16];
-    const char *tmpdir = getenv("TMPDIR");
-    int         rc;
+    char path[CS_OPS_PATH_MAX + 16];
+    int  rc;
 
-    if (tmpdir == NULL || tmpdir[0] == '\0') {
-        tmpdir = "/tmp";
-    }
-    if (snprintf(dir, sizeof(dir), "%s/consentctl.XXXXXX", tmpdir)
-        >= (int) sizeof(dir))
-    {
-        cs_ops_err(err, errlen, "%s: temporary path too long", tmpdir);
-        return CS_OPS_IO;
-    }
-    if (mkdtemp(dir) == NULL) {
-        cs_ops_err(err, errlen, "%s: %s", dir, strerror(errno));
-        return CS_OPS_IO;
-    }
-    (void) snprintf(path, sizeof(path), "%s/rules.mdb", dir);
-    rc = cs_compile_sources(srcs, nsrcs, path, err, errlen);
+    rc = cs_compile_tmp(srcs, nsrcs, "consentctl", "rules.mdb", path,
+                        sizeof(path), err, errlen);
     if (rc == CS_COMPILE_OK) {
         rc = cs_read_lmdb(db, path, err, errlen);
         for (size_t i = 0; rc == CS_OPS_OK && i < nsrcs; i++) {
@@ -442,9 +428,8 @@ cs_compile_read(cs_ops_db_t *db, const char *const *srcs, size_t nsrcs,
             }
         }
         db->have_source = true;
+        cs_compile_tmp_remove(path);
     }
-    (void) unlink(path);
-    (void) rmdir(dir);
     return rc == CS_COMPILE_INVALID ? CS_OPS_FINDINGS
            : rc == CS_COMPILE_OK ? CS_OPS_OK : CS_OPS_IO;
 }

@@ -12,41 +12,6 @@
 #define FIXTURE    "t/import/services.json"
 #define ANA_RULES  "rules/ana.yaml"
 
-static char tmpdir[64];
-
-static int
-setup(void **state)
-{
-    (void) state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/cs_import.XXXXXX");
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-    (void) state;
-    ts_release_all();
-    ts_rmtree(tmpdir);
-    return 0;
-}
-
-static void
-path_in_tmp(char *out, size_t len, const char *name)
-{
-    snprintf(out, len, "%s/%s", tmpdir, name);
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Imports src (excluding the ANA rules) into path; returns the rc. */
 static int
 import_to(const char *src, const char *path, char *err, size_t errlen)
@@ -75,8 +40,8 @@ test_import_compiles_with_ana(void **state)
     cs_rules_t  *rules;
 
     (void) state;
-    path_in_tmp(yaml, sizeof(yaml), "imported.yaml");
-    path_in_tmp(db, sizeof(db), "rules.mdb");
+    ts_tmp_path(yaml, sizeof(yaml), "imported.yaml");
+    ts_tmp_path(db, sizeof(db), "rules.mdb");
     assert_int_equal(import_to(FIXTURE, yaml, err, sizeof(err)),
                      CS_COMPILE_OK);
     assert_int_equal(cs_compile_sources(srcs, 2, db, err, sizeof(err)),
@@ -124,8 +89,8 @@ test_import_is_deterministic(void **state)
     size_t xl, yl;
 
     (void) state;
-    path_in_tmp(a, sizeof(a), "a.yaml");
-    path_in_tmp(b, sizeof(b), "b.yaml");
+    ts_tmp_path(a, sizeof(a), "a.yaml");
+    ts_tmp_path(b, sizeof(b), "b.yaml");
     assert_int_equal(import_to(FIXTURE, a, err, sizeof(err)), CS_COMPILE_OK);
     assert_int_equal(import_to(FIXTURE, b, err, sizeof(err)), CS_COMPILE_OK);
     assert_int_equal(cs_read_file(a, &x, &xl, err, sizeof(err)), 0);
@@ -143,32 +108,32 @@ test_import_errors(void **state)
     char json[128], out[128], err[4096];
 
     (void) state;
-    path_in_tmp(json, sizeof(json), "bad.json");
-    path_in_tmp(out, sizeof(out), "bad.yaml");
+    ts_tmp_path(json, sizeof(json), "bad.json");
+    ts_tmp_path(out, sizeof(out), "bad.yaml");
 
-    write_file(json, "{\"categories\": {\"Advertising\": [\n"
-                     "  {\"X\": {\"https://x/\": [\"x.com\",]}}\n]}}\n");
+    ts_write_file(json, "{\"categories\": {\"Advertising\": [\n"
+                        "  {\"X\": {\"https://x/\": [\"x.com\",]}}\n]}}\n");
     assert_int_equal(import_to(json, out, err, sizeof(err)),
                      CS_COMPILE_INVALID);
     assert_non_null(strstr(err, "bad.json:2:"));
     assert_non_null(strstr(err, "JSON syntax error"));
 
-    write_file(json, "{\"categories\": {\"Advertising\": [\n"
-                     "  {\"X\": {\"https://x/\": [\"x .com\"]}}\n]}}\n");
+    ts_write_file(json, "{\"categories\": {\"Advertising\": [\n"
+                        "  {\"X\": {\"https://x/\": [\"x .com\"]}}\n]}}\n");
     assert_int_equal(import_to(json, out, err, sizeof(err)),
                      CS_COMPILE_INVALID);
     assert_non_null(strstr(err, "bad.json:2:"));
     assert_non_null(strstr(err, "contains whitespace"));
 
     /* everything excluded: nothing to import */
-    write_file(json, "{\"categories\": {\"Advertising\": [\n"
-                     "  {\"G\": {\"https://g/\": [\"doubleclick.net\"]}}\n"
-                     "]}}\n");
+    ts_write_file(json, "{\"categories\": {\"Advertising\": [\n"
+                        "  {\"G\": {\"https://g/\": [\"doubleclick.net\"]}}\n"
+                        "]}}\n");
     assert_int_equal(import_to(json, out, err, sizeof(err)),
                      CS_COMPILE_INVALID);
     assert_non_null(strstr(err, "no entity is left"));
 
-    path_in_tmp(json, sizeof(json), "missing.json");
+    ts_tmp_path(json, sizeof(json), "missing.json");
     assert_int_equal(import_to(json, out, err, sizeof(err)), CS_COMPILE_IO);
 }
 
@@ -179,37 +144,37 @@ test_compile_sources_clashes(void **state)
     const char  *srcs[2] = { a, b };
 
     (void) state;
-    path_in_tmp(a, sizeof(a), "a.yaml");
-    path_in_tmp(b, sizeof(b), "b.yaml");
-    path_in_tmp(db, sizeof(db), "clash.mdb");
-    write_file(a, "recipients:\n"
-                  "  - id: alpha\n"
-                  "    name: Alpha\n"
-                  "    category: analytics\n"
-                  "    hosts: [alpha.example, shared.example]\n"
-                  "sites:\n"
-                  "  - id: one\n"
-                  "    name: One\n"
-                  "    declares: [beta]\n");
-    write_file(b, "recipients:\n"
-                  "  - id: beta\n"
-                  "    name: Beta\n"
-                  "    category: advertising\n"
-                  "    hosts: [beta.example]\n");
+    ts_tmp_path(a, sizeof(a), "a.yaml");
+    ts_tmp_path(b, sizeof(b), "b.yaml");
+    ts_tmp_path(db, sizeof(db), "clash.mdb");
+    ts_write_file(a, "recipients:\n"
+                     "  - id: alpha\n"
+                     "    name: Alpha\n"
+                     "    category: analytics\n"
+                     "    hosts: [alpha.example, shared.example]\n"
+                     "sites:\n"
+                     "  - id: one\n"
+                     "    name: One\n"
+                     "    declares: [beta]\n");
+    ts_write_file(b, "recipients:\n"
+                     "  - id: beta\n"
+                     "    name: Beta\n"
+                     "    category: advertising\n"
+                     "    hosts: [beta.example]\n");
 
     /* a site of one file declares a recipient of the other */
     assert_int_equal(cs_compile_sources(srcs, 2, db, err, sizeof(err)),
                      CS_COMPILE_OK);
 
-    write_file(b, "recipients:\n"
-                  "  - id: alpha\n"
-                  "    name: Again\n"
-                  "    category: analytics\n"
-                  "    hosts: [again.example]\n"
-                  "  - id: gamma\n"
-                  "    name: Gamma\n"
-                  "    category: analytics\n"
-                  "    hosts: [Shared.Example]\n");
+    ts_write_file(b, "recipients:\n"
+                     "  - id: alpha\n"
+                     "    name: Again\n"
+                     "    category: analytics\n"
+                     "    hosts: [again.example]\n"
+                     "  - id: gamma\n"
+                     "    name: Gamma\n"
+                     "    category: analytics\n"
+                     "    hosts: [Shared.Example]\n");
     assert_int_equal(unlink(db), 0);
     assert_int_equal(cs_compile_sources(srcs, 2, db, err, sizeof(err)),
                      CS_COMPILE_INVALID);
@@ -233,5 +198,5 @@ main(void)
         cmocka_unit_test(test_compile_sources_clashes),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ts_tmp_setup, ts_tmp_teardown);
 }

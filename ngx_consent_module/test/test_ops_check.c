@@ -9,40 +9,6 @@
 
 #include "cs_ops.h"
 
-static char tmpdir[64];
-
-static int
-setup(void **state)
-{
-    (void) state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/cs_ops_check.XXXXXX");
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-    (void) state;
-    ts_rmtree(tmpdir);
-    return 0;
-}
-
-static void
-path_in_tmp(char *out, size_t len, const char *name)
-{
-    snprintf(out, len, "%s/%s", tmpdir, name);
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Runs the check on srcs; returns its rc, *report the lines it wrote. */
 static int
 check(const char *const *srcs, size_t nsrcs, char *report, size_t len,
@@ -81,16 +47,16 @@ test_check_clean_sources(void **state)
     const char  *srcs[2] = { a, b };
 
     (void) state;
-    path_in_tmp(a, sizeof(a), "a.yaml");
-    path_in_tmp(b, sizeof(b), "b.yaml");
-    write_file(a, a_yaml);
-    write_file(b, "recipients:\n"
-                  "  - id: beta\n"
-                  "    name: Beta\n"
-                  "    category: advertising\n"
-                  "    sent: [cookie]\n"
-                  "    purpose: ads\n"
-                  "    hosts: [beta.example]\n");
+    ts_tmp_path(a, sizeof(a), "a.yaml");
+    ts_tmp_path(b, sizeof(b), "b.yaml");
+    ts_write_file(a, a_yaml);
+    ts_write_file(b, "recipients:\n"
+                     "  - id: beta\n"
+                     "    name: Beta\n"
+                     "    category: advertising\n"
+                     "    sent: [cookie]\n"
+                     "    purpose: ads\n"
+                     "    hosts: [beta.example]\n");
 
     /* the site of a.yaml declares beta of b.yaml: fine together */
     assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
@@ -112,19 +78,19 @@ test_check_findings_per_file(void **state)
     const char  *srcs[2] = { a, b };
 
     (void) state;
-    path_in_tmp(a, sizeof(a), "a.yaml");
-    path_in_tmp(b, sizeof(b), "b.yaml");
-    write_file(a, a_yaml);
-    write_file(b, "recipients:\n"                       /* 1 */
-                  "  - id: beta\n"                      /* 2 */
-                  "    name: Beta\n"                    /* 3 */
-                  "    category: advertising\n"         /* 4 */
-                  "    hosts:\n"                        /* 5 */
-                  "      - beta.example\n"              /* 6 */
-                  "      - img.alpha-cdn.example\n"     /* 7 */
-                  "    signatures:\n"                   /* 8 */
-                  "      - 'beta\\.init'\n"             /* 9 */
-                  "      - '(?:a+)+$'\n");              /* 10 */
+    ts_tmp_path(a, sizeof(a), "a.yaml");
+    ts_tmp_path(b, sizeof(b), "b.yaml");
+    ts_write_file(a, a_yaml);
+    ts_write_file(b, "recipients:\n"                       /* 1 */
+                     "  - id: beta\n"                      /* 2 */
+                     "    name: Beta\n"                    /* 3 */
+                     "    category: advertising\n"         /* 4 */
+                     "    hosts:\n"                        /* 5 */
+                     "      - beta.example\n"              /* 6 */
+                     "      - img.alpha-cdn.example\n"     /* 7 */
+                     "    signatures:\n"                   /* 8 */
+                     "      - 'beta\\.init'\n"             /* 9 */
+                     "      - '(?:a+)+$'\n");              /* 10 */
 
     assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
                      CS_OPS_FINDINGS);
@@ -165,15 +131,15 @@ test_check_compiler_and_io_errors(void **state)
     const char  *with_missing[2] = { a, missing };
 
     (void) state;
-    path_in_tmp(a, sizeof(a), "a.yaml");
-    path_in_tmp(b, sizeof(b), "b.yaml");
-    path_in_tmp(missing, sizeof(missing), "missing.yaml");
-    write_file(a, a_yaml);
-    write_file(b, "recipients:\n"
-                  "  - id: alpha\n"
-                  "    name: Again\n"
-                  "    category: analytics\n"
-                  "    hosts: [again.example]\n");
+    ts_tmp_path(a, sizeof(a), "a.yaml");
+    ts_tmp_path(b, sizeof(b), "b.yaml");
+    ts_tmp_path(missing, sizeof(missing), "missing.yaml");
+    ts_write_file(a, a_yaml);
+    ts_write_file(b, "recipients:\n"
+                     "  - id: alpha\n"
+                     "    name: Again\n"
+                     "    category: analytics\n"
+                     "    hosts: [again.example]\n");
 
     /* the compiler's finding, at the second file's line and column */
     assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
@@ -201,5 +167,5 @@ main(void)
         cmocka_unit_test(test_check_compiler_and_io_errors),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ts_tmp_setup, ts_tmp_teardown);
 }

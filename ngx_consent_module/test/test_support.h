@@ -6,6 +6,9 @@
  *  - ts_rules_setup()/ts_rules_teardown(): cmocka group fixtures compiling
  *    test/rules_test.yaml with cs_compile() into a fresh temp dir and loading
  *    it with cs_rules_load() (ts_rules);
+ *  - ts_tmp_setup()/ts_tmp_teardown(): cmocka group fixtures making a
+ *    fresh private directory (ts_tmpdir) for a test's files and removing
+ *    it; ts_tmp_path() names a file in it, ts_write_file() writes one;
  *  - ts_rid()/ts_allow(): recipient index by id, allowed bitsets from
  *    "id,id" strings;
  *  - ts_gate_run(): runs the gate over an input split by a pattern: every
@@ -148,18 +151,56 @@ ts_rules_setup(void **state)
     return 0;
 }
 
+/* ---- scratch directory ---- */
+
 static inline int
-ts_rules_teardown(void **state)
+ts_tmp_setup(void **state)
+{
+    (void) state;
+    snprintf(ts_tmpdir, sizeof(ts_tmpdir), "/tmp/cs_test.XXXXXX");
+    if (mkdtemp(ts_tmpdir) == NULL) {
+        perror("mkdtemp");
+        ts_tmpdir[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+static inline int
+ts_tmp_teardown(void **state)
 {
     (void) state;
     ts_release_all();
-    cs_rules_free(ts_rules);
-    ts_rules = NULL;
     if (ts_tmpdir[0]) {
         ts_rmtree(ts_tmpdir);
         ts_tmpdir[0] = '\0';
     }
     return 0;
+}
+
+/* out = ts_tmpdir/name; fails the test rather than truncate. */
+static inline void
+ts_tmp_path(char *out, size_t len, const char *name)
+{
+    assert_true(snprintf(out, len, "%s/%s", ts_tmpdir, name) < (int) len);
+}
+
+static inline void
+ts_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static inline int
+ts_rules_teardown(void **state)
+{
+    cs_rules_free(ts_rules);
+    ts_rules = NULL;
+    return ts_tmp_teardown(state);
 }
 
 static inline uint32_t
