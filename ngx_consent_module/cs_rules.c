@@ -186,14 +186,34 @@ typedef struct {
     uint32_t               sig;
 } cs_bigram_t;
 
+/*
+ * The signature prefilter's table, one byte per possible bigram (first byte
+ * | second << 8): 0 = no literal starts with it, 1..CS_BIGRAM_DIRECT = the
+ * index + 1 of its first entry in the sorted bigrams, CS_BIGRAM_SEARCH = some
+ * literal starts with it, binary-search the entry. Bytes, not bits: the scan
+ * is one load and one table load per text byte.
+ */
+#define CS_BIGRAM_SEARCH       255u
+#define CS_BIGRAM_DIRECT       (CS_BIGRAM_SEARCH - 1)
+
+/*
+ * Hosts' distinct last labels ("com", "jp") in an open-addressing set with
+ * the host table's hash and key (cs_hash_reverse, cs_host_key).
+ */
+typedef struct {
+    const char            *label;          /* NULL = empty slot */
+    uint32_t               key;
+} cs_label_slot_t;
+
 struct cs_rules {
     cs_arena_t             arena;
 
     cs_recipient_t        *recipients;     /* sorted by id (LMDB key order) */
     uint32_t               nrecipients;
 
-    const char           **tlds;           /* hosts' last labels, sorted */
-    uint32_t               ntlds;
+    cs_label_slot_t       *label_slots;    /* hosts' distinct last labels */
+    uint32_t               label_mask;     /* capacity - 1, capacity = 2^k */
+    uint32_t               label_len_max;
     cs_host_slot_t        *host_slots;
     uint32_t               host_mask;      /* capacity - 1, capacity = 2^k */
     uint32_t               nhosts;
@@ -225,7 +245,7 @@ struct cs_rules {
     uint32_t               nsigs;
     cs_bigram_t           *bigrams;        /* literal prefixes, sorted */
     uint32_t               nbigrams;
-    uint64_t               bigram_bits[65536 / 64];
+    unsigned char         *bigram_table;   /* 65536 entries, CS_BIGRAM_* */
     unsigned char         *sig_candidate;  /* per-call flags, scratch */
     pcre2_match_context   *sig_mctx;
     pcre2_jit_stack       *sig_jit_stack;
@@ -747,17 +767,19 @@ cs_cstr_cmp(const void *a, const void *b)
 /*
  * The distinct last labels ("com", "net", "jp", ...) of every host suffix:
  * a domain-like token in script text whose last label is none of them
- * cannot match, and most tokens there are property accesses.
+ * cannot match, and most tokens there are property accesses. Sized for the
+ * distinct labels (a few dozen even for thousands of hosts) so the set stays
+ * in a few cache lines.
  */
 static int
-cs_build_tlds(cs_load_t *ld)
+cs_build_labels(cs_load_t *ld)
 {
-    cs_rules_t  *rules = ld->rules;
-    uint32_t     n = 0;
+    cs_rules_t   *rules = ld->rules;
+    const char  **labels;
+    uint32_t      n = 0, distinct = 0, cap = 16;
 
-    rules->tlds = calloc(rules->nhosts ? rules->nhosts : 1,
-                         sizeof(*rules->tlds));
-    if (rules->tlds == NULL) {
+    labels = calloc(rules->nhosts ? rules->nhosts : 1, sizeof(*labels));
+    if (labels == NULL) {
         cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
         return -1;
     }
@@ -765,43 +787,69 @@ cs_build_tlds(cs_load_t *ld)
         const char *host = rules->host_slots[i].host;
         if (host != NULL && n < rules->nhosts) {
             const char *dot = strrchr(host, '.');
-            rules->tlds[n++] = dot ? dot + 1 : host;
+            labels[n++] = dot ? dot + 1 : host;
         }
     }
-    qsort(rules->tlds, n, sizeof(*rules->tlds), cs_cstr_cmp);
-    rules->ntlds = 0;
+    qsort(labels, n, sizeof(*labels), cs_cstr_cmp);
     for (uint32_t i = 0; i < n; i++) {
-        if (rules->ntlds == 0
-            || strcmp(rules->tlds[rules->ntlds - 1], rules->tlds[i]) != 0)
-        {
-            rules->tlds[rules->ntlds++] = rules->tlds[i];
+        if (distinct == 0 || strcmp(labels[distinct - 1], labels[i]) != 0) {
+            labels[distinct++] = labels[i];
         }
     }
+
+    /* load factor <= 1/2, as the host table */
+    while (cap < distinct * 2) {
+        cap *= 2;
+    }
+    rules->label_slots = calloc(cap, sizeof(*rules->label_slots));
+    if (rules->label_slots == NULL) {
+        free(labels);
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    rules->label_mask = cap - 1;
+    for (uint32_t i = 0; i < distinct; i++) {
+        size_t    len = strlen(labels[i]);
+        uint64_t  h = cs_hash_reverse(labels[i], len);
+        uint32_t  s = (uint32_t) h & rules->label_mask;
+
+        while (rules->label_slots[s].label != NULL) {
+            s = (s + 1) & rules->label_mask;
+        }
+        rules->label_slots[s].label = labels[i];
+        rules->label_slots[s].key = cs_host_key(h, (uint32_t) len);
+        if (len > rules->label_len_max) {
+            rules->label_len_max = (uint32_t) len;
+        }
+    }
+    free(labels);
     return 0;
 }
 
 bool
 cs_rules_host_label(const cs_rules_t *rules, const char *label, size_t len)
 {
-    size_t lo = 0, hi = rules ? rules->ntlds : 0;
+    if (rules == NULL || rules->label_slots == NULL || len == 0
+        || len > rules->label_len_max)
+    {
+        return false;
+    }
 
-    while (lo < hi) {
-        size_t  mid = (lo + hi) / 2;
-        int     c = strncmp(rules->tlds[mid], label, len);
+    uint64_t  h = cs_hash_reverse(label, len);
+    uint32_t  key = cs_host_key(h, (uint32_t) len);
 
-        if (c == 0) {
-            c = rules->tlds[mid][len] == '\0' ? 0 : 1;
+    for (uint32_t s = (uint32_t) h & rules->label_mask; ;
+         s = (s + 1) & rules->label_mask)
+    {
+        const cs_label_slot_t *slot = &rules->label_slots[s];
+
+        if (slot->label == NULL) {
+            return false;
         }
-        if (c == 0) {
+        if (slot->key == key && memcmp(slot->label, label, len) == 0) {
             return true;
         }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
     }
-    return false;
 }
 
 static int
@@ -823,10 +871,12 @@ cs_load_signatures(cs_load_t *ld)
     rules->sigs = calloc(count, sizeof(*rules->sigs));
     rules->bigrams = calloc(count, sizeof(*rules->bigrams));
     rules->sig_candidate = calloc(count, 1);
+    rules->bigram_table = calloc(65536, 1);
     rules->sig_mctx = pcre2_match_context_create(NULL);
     rules->sig_mdata = pcre2_match_data_create(1, NULL);
     if (rules->sigs == NULL || rules->bigrams == NULL
-        || rules->sig_candidate == NULL || rules->sig_mctx == NULL
+        || rules->sig_candidate == NULL || rules->bigram_table == NULL
+        || rules->sig_mctx == NULL
         || rules->sig_mdata == NULL)
     {
         cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
@@ -909,7 +959,6 @@ cs_load_signatures(cs_load_t *ld)
             rules->bigrams[rules->nbigrams].bigram = bg;
             rules->bigrams[rules->nbigrams].sig = rules->nsigs;
             rules->nbigrams++;
-            rules->bigram_bits[bg / 64] |= (uint64_t) 1 << (bg % 64);
         }
         rules->nsigs++;
     }
@@ -922,6 +971,11 @@ cs_load_signatures(cs_load_t *ld)
 
     qsort(rules->bigrams, rules->nbigrams, sizeof(*rules->bigrams),
           cs_bigram_cmp);
+    for (uint32_t i = rules->nbigrams; i > 0; i--) {
+        /* backwards: each bigram's entry ends up naming its first index */
+        rules->bigram_table[rules->bigrams[i - 1].bigram] =
+            (unsigned char) (i - 1 < CS_BIGRAM_DIRECT ? i : CS_BIGRAM_SEARCH);
+    }
     return 0;
 }
 
@@ -1711,7 +1765,7 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_load_generation(&ld) != 0
         || cs_load_recipients(&ld) != 0
         || cs_load_hosts(&ld) != 0
-        || cs_build_tlds(&ld) != 0
+        || cs_build_labels(&ld) != 0
         || cs_load_signatures(&ld) != 0
         || cs_load_sites(&ld) != 0
         || cs_load_declares(&ld) != 0
@@ -1744,12 +1798,13 @@ cs_rules_free(cs_rules_t *rules)
     if (rules == NULL) {
         return;
     }
-    free(rules->tlds);
+    free(rules->label_slots);
     for (uint32_t i = 0; i < rules->nsigs; i++) {
         pcre2_code_free(rules->sigs[i].code);
     }
     free(rules->sigs);
     free(rules->bigrams);
+    free(rules->bigram_table);
     free(rules->sig_candidate);
     pcre2_match_data_free(rules->sig_mdata);
     pcre2_match_context_free(rules->sig_mctx);
@@ -1847,6 +1902,43 @@ cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
     return found;
 }
 
+/*
+ * Flags in cand the signatures whose literal occurs at t[at] (at + 1 < len).
+ */
+static void
+cs_signature_candidates(const cs_rules_t *rules, const unsigned char *t,
+    size_t len, size_t at, unsigned char *cand)
+{
+    uint16_t  bg = cs_bigram_of(t + at);
+    size_t    lo = rules->bigram_table[bg];
+
+    if (lo == 0) {
+        return;
+    }
+    if (lo == CS_BIGRAM_SEARCH) {
+        size_t hi = rules->nbigrams;
+        lo = 0;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (rules->bigrams[mid].bigram < bg) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+    } else {
+        lo--;
+    }
+    for (; lo < rules->nbigrams && rules->bigrams[lo].bigram == bg; lo++) {
+        const cs_signature_t *sig = &rules->sigs[rules->bigrams[lo].sig];
+        if (sig->literal_len <= len - at
+            && memcmp(t + at, sig->literal, sig->literal_len) == 0)
+        {
+            cand[rules->bigrams[lo].sig] = 1;
+        }
+    }
+}
+
 int
 cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
     size_t len, cs_match_cb cb, void *ud)
@@ -1862,36 +1954,35 @@ cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
 
     /*
      * One pass over the text finds which signatures' literals occur (a
-     * bitmap of literal bigrams, then a compare); only those expressions,
-     * and those without a literal, run.
+     * table of literal bigrams, then a compare); only those expressions,
+     * and those without a literal, run. Blocks of 8 positions are tested
+     * with one branch: literal bigrams are rare in script text.
      */
     cand = rules->sig_candidate;            /* scratch: see the note on top */
     memset(cand, 0, rules->nsigs);
 
-    for (size_t i = 0; i + 1 < len; i++) {
-        uint16_t bg = cs_bigram_of(t + i);
+    const unsigned char *table = rules->bigram_table;
+    size_t               i = 0;
 
-        if (!((rules->bigram_bits[bg / 64] >> (bg % 64)) & 1)) {
-            continue;
-        }
-
-        size_t lo = 0, hi = rules->nbigrams;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (rules->bigrams[mid].bigram < bg) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+    for (; i + 9 <= len; i += 8) {
+        unsigned hit = table[cs_bigram_of(t + i)]
+                       | table[cs_bigram_of(t + i + 1)]
+                       | table[cs_bigram_of(t + i + 2)]
+                       | table[cs_bigram_of(t + i + 3)]
+                       | table[cs_bigram_of(t + i + 4)]
+                       | table[cs_bigram_of(t + i + 5)]
+                       | table[cs_bigram_of(t + i + 6)]
+                       | table[cs_bigram_of(t + i + 7)];
+        if (hit) {
+            for (size_t k = i; k < i + 8; k++) {
+                if (table[cs_bigram_of(t + k)]) {
+                    cs_signature_candidates(rules, t, len, k, cand);
+                }
             }
         }
-        for (; lo < rules->nbigrams && rules->bigrams[lo].bigram == bg; lo++) {
-            const cs_signature_t *sig = &rules->sigs[rules->bigrams[lo].sig];
-            if (sig->literal_len <= len - i
-                && memcmp(t + i, sig->literal, sig->literal_len) == 0)
-            {
-                cand[rules->bigrams[lo].sig] = 1;
-            }
-        }
+    }
+    for (; i + 1 < len; i++) {
+        cs_signature_candidates(rules, t, len, i, cand);
     }
 
     /* a recipient's signatures are adjacent (key order): report it once */

@@ -548,6 +548,79 @@ test_ana_signatures(void **state)
                                                NULL), 0);
 }
 
+/* The hosts' last labels, for the domain-like-token prefilter. */
+static void
+test_ana_host_label(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+
+    assert_true(cs_rules_host_label(rules, "com", 3));
+    assert_true(cs_rules_host_label(rules, "net", 3));
+    assert_true(cs_rules_host_label(rules, "jp", 2));
+    assert_true(cs_rules_host_label(rules, "co", 2));      /* t.co */
+    /* length-bounded: the label need not be NUL-terminated */
+    assert_true(cs_rules_host_label(rules, "comX", 3));
+    assert_true(cs_rules_host_label(rules, "jpeg", 2));
+
+    assert_false(cs_rules_host_label(rules, "org", 3));
+    assert_false(cs_rules_host_label(rules, "c", 1));
+    assert_false(cs_rules_host_label(rules, "comm", 4));
+    assert_false(cs_rules_host_label(rules, "j", 1));
+    assert_false(cs_rules_host_label(rules, "location", 8));
+    assert_false(cs_rules_host_label(rules, "facebook", 8));  /* not last */
+    assert_false(cs_rules_host_label(rules, "", 0));
+    assert_false(cs_rules_host_label(rules, "Com", 3));      /* lowercase */
+    char longer[64];
+    memset(longer, 'c', sizeof(longer));
+    assert_false(cs_rules_host_label(rules, longer, sizeof(longer)));
+    assert_false(cs_rules_host_label(NULL, "com", 3));
+}
+
+/*
+ * The signature prefilter scans 8 positions per step plus a tail: a literal
+ * must be found at every offset, including the very end of the text, and a
+ * literal cut short by the end of the text must not be.
+ */
+static void
+test_ana_signature_offsets(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+    int32_t           meta = rid(rules, "meta");
+    int32_t           rtb = rid(rules, "rtbhouse");
+    char              text[64];
+
+    for (size_t pad = 0; pad + 10 < sizeof(text); pad++) {
+        hits_t h;
+
+        memset(text, ' ', pad);
+        memcpy(text + pad, "rtbhEvents", 10);           /* no trailing byte */
+        memset(&h, 0, sizeof(h));
+        assert_int_equal(cs_rules_match_signatures(rules, text, pad + 10,
+                                                   collect, &h), 0);
+        assert_int_equal(h.calls, 1);
+        assert_int_equal(h.hits[0], rtb);
+
+        memset(&h, 0, sizeof(h));                        /* "rtbhEvent" */
+        assert_int_equal(cs_rules_match_signatures(rules, text, pad + 9,
+                                                   collect, &h), 0);
+        assert_int_equal(h.calls, 0);
+
+        memcpy(text + pad, "_fbq", 4);                   /* \b_fbq\b at end */
+        memset(&h, 0, sizeof(h));
+        assert_int_equal(cs_rules_match_signatures(rules, text, pad + 4,
+                                                   collect, &h), 0);
+        assert_int_equal(h.calls, 1);
+        assert_int_equal(h.hits[0], meta);
+    }
+
+    /* 1- and 2-byte texts: one bigram or none */
+    const char *shorts[] = { "f", "g", "_", "r", "ga", "fb", "_f", " " };
+    for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++) {
+        hits_t h = sigs(rules, shorts[i]);
+        assert_int_equal(h.calls, 0);
+    }
+}
+
 static void
 test_ana_dump(void **state)
 {
@@ -862,6 +935,104 @@ test_many_hosts(void **state)
         snprintf(name, sizeof(name), "h%d.r%02d.example", PER, r);
         assert_int_equal(host(rules, name), -1);
     }
+    cs_rules_free(rules);
+}
+
+/*
+ * More distinct literal bigrams than the prefilter's table indexes directly
+ * (the rest are binary-searched), several signatures per bigram: each text
+ * is reported for exactly its recipient.
+ */
+static void
+test_many_signatures(void **state)
+{
+    const fixture_t *fx = *state;
+    char             src[160], db[160], err[ERRLEN];
+    enum { RECIPIENTS = 300 };
+
+    path_in(fx, "manysigs.yaml", src, sizeof(src));
+    path_in(fx, "manysigs.mdb", db, sizeof(db));
+    FILE *fp = fopen(src, "w");
+    assert_non_null(fp);
+    fprintf(fp, "recipients:\n");
+    for (int r = 0; r < RECIPIENTS; r++) {
+        char a = (char) ('a' + r / 20), b = (char) ('a' + r % 20);
+
+        fprintf(fp, "  - id: r%03d\n    name: R%d\n    category: "
+                "advertising\n    hosts: [r%03d.example]\n"
+                "    signatures: ['%c%c_sig\\b'", r, r, r, a, b);
+        if (r % 3 >= 1) {
+            fprintf(fp, ", '%c%c_alt'", a, b);
+        }
+        if (r % 3 == 2) {
+            fprintf(fp, ", '\\b%c%c_zed'", a, b);
+        }
+        fprintf(fp, "]\n");
+    }
+    /* a 2-byte literal: its bigram is the text's last one */
+    fprintf(fp, "  - id: short\n    name: Short\n    category: analytics\n"
+            "    hosts: [short.example]\n    signatures: ['qQ']\n");
+    fprintf(fp, "sites:\n  - id: s\n    name: S\n    declares: [r000]\n");
+    assert_int_equal(fclose(fp), 0);
+
+    if (cs_compile(src, db, err, sizeof(err)) != CS_COMPILE_OK) {
+        fail_msg("%s", err);
+    }
+    cs_rules_t *rules = cs_rules_load(db, err, sizeof(err));
+    if (rules == NULL) {
+        fail_msg("%s", err);
+    }
+
+    for (int r = 0; r < RECIPIENTS; r++) {
+        char    id[16], text[64];
+        char    a = (char) ('a' + r / 20), b = (char) ('a' + r % 20);
+        int     pad = r % 13;
+        hits_t  h;
+
+        snprintf(id, sizeof(id), "r%03d", r);
+        memset(text, '.', (size_t) pad);
+        snprintf(text + pad, sizeof(text) - (size_t) pad, "%c%c_sig", a, b);
+        h = sigs(rules, text);
+        assert_int_equal(h.calls, 1);
+        assert_int_equal(h.hits[0], rid(rules, id));
+
+        text[strlen(text) - 1] = '\0';                   /* "xy_si" */
+        h = sigs(rules, text);
+        assert_int_equal(h.calls, 0);
+
+        snprintf(text + pad, sizeof(text) - (size_t) pad, "%c%c_alt.%c%c_zed",
+                 a, b, a, b);
+        h = sigs(rules, text);
+        assert_int_equal(h.calls, r % 3 >= 1 ? 1 : 0);
+        if (h.calls) {
+            assert_int_equal(h.hits[0], rid(rules, id));
+        }
+        h = sigs(rules, strrchr(text, '.') + 1);          /* "xy_zed" only */
+        assert_int_equal(h.calls, r % 3 == 2 ? 1 : 0);
+    }
+    for (size_t len = 2; len <= 40; len++) {
+        char text[41];
+
+        memset(text, '-', len - 2);
+        memcpy(text + len - 2, "qQ", 3);
+        hits_t h = sigs(rules, text);
+        assert_int_equal(h.calls, 1);
+        assert_int_equal(h.hits[0], rid(rules, "short"));
+        text[len - 1] = '\0';                          /* ends in "q" */
+        assert_int_equal(sigs(rules, text).calls, 0);
+    }
+
+    /* a prefix of every literal, and 1-byte texts */
+    assert_int_equal(sigs(rules, "a").calls, 0);
+    assert_int_equal(sigs(rules, "aa_").calls, 0);
+    assert_int_equal(sigs(rules, "oj_si").calls, 0);
+
+    /* labels: one distinct last label, others absent */
+    assert_true(cs_rules_host_label(rules, "example", 7));
+    assert_false(cs_rules_host_label(rules, "exampl", 6));
+    assert_false(cs_rules_host_label(rules, "examples", 8));
+    assert_false(cs_rules_host_label(rules, "r000", 4));
+    assert_false(cs_rules_host_label(rules, "com", 3));
     cs_rules_free(rules);
 }
 
@@ -1959,12 +2130,15 @@ main(void)
         cmocka_unit_test(test_ana_declared_categories),
         cmocka_unit_test(test_ana_host_lookup),
         cmocka_unit_test(test_ana_signatures),
+        cmocka_unit_test(test_ana_host_label),
+        cmocka_unit_test(test_ana_signature_offsets),
         cmocka_unit_test(test_ana_dump),
         cmocka_unit_test(test_bad_sources_leave_db_untouched),
         cmocka_unit_test(test_missing_source_is_io_error),
         cmocka_unit_test(test_inline_validation),
         cmocka_unit_test(test_host_normalisation_and_overrides),
         cmocka_unit_test(test_many_hosts),
+        cmocka_unit_test(test_many_signatures),
         cmocka_unit_test(test_gpc_categories),
         cmocka_unit_test(test_defaults_without_new_keys),
         cmocka_unit_test(test_cmp_maps),
