@@ -180,18 +180,19 @@ typedef struct {
     const char            *targets;
 } cs_cmp_map_t;
 
-/* First two bytes of a signature literal -> the signature. */
+/* A signature literal's anchor bigram -> the signature. */
 typedef struct {
     uint16_t               bigram;
+    uint16_t               offset;         /* of the bigram in the literal */
     uint32_t               sig;
 } cs_bigram_t;
 
 /*
  * The signature prefilter's table, one byte per possible bigram (first byte
- * | second << 8): 0 = no literal starts with it, 1..CS_BIGRAM_DIRECT = the
- * index + 1 of its first entry in the sorted bigrams, CS_BIGRAM_SEARCH = some
- * literal starts with it, binary-search the entry. Bytes, not bits: the scan
- * is one load and one table load per text byte.
+ * | second << 8): 0 = no literal's anchor, 1..CS_BIGRAM_DIRECT = the index
+ * + 1 of its first entry in the sorted bigrams, CS_BIGRAM_SEARCH = some
+ * literal's anchor, binary-search the entry. Bytes, not bits: the scan is
+ * one load and one table load per text byte.
  */
 #define CS_BIGRAM_SEARCH       255u
 #define CS_BIGRAM_DIRECT       (CS_BIGRAM_SEARCH - 1)
@@ -243,7 +244,7 @@ struct cs_rules {
 
     cs_signature_t        *sigs;           /* in key order */
     uint32_t               nsigs;
-    cs_bigram_t           *bigrams;        /* literal prefixes, sorted */
+    cs_bigram_t           *bigrams;        /* literal anchors, sorted */
     uint32_t               nbigrams;
     unsigned char         *bigram_table;   /* 65536 entries, CS_BIGRAM_* */
     unsigned char         *sig_candidate;  /* per-call flags, scratch */
@@ -758,6 +759,52 @@ cs_bigram_of(const unsigned char *p)
     return (uint16_t) (p[0] | (p[1] << 8));
 }
 
+/*
+ * How common a byte is in script text, roughly (0 rare .. 9 very common):
+ * punctuation and space, then lowercase letters by English frequency;
+ * uppercase, digits and '_' are uncommon.
+ */
+static unsigned
+cs_byte_commonness(unsigned char c)
+{
+    static const char  letters[] = "etaoinsrhldcumfpgwybvkxjqz";
+    const char        *at;
+
+    if (c >= 'a' && c <= 'z') {
+        at = strchr(letters, c);
+        return at ? 9 - (unsigned) (at - letters) / 3 : 0;
+    }
+    if (c == ' ' || c == '.' || c == '(' || c == ')' || c == ',' || c == ';'
+        || c == '\'' || c == '"' || c == '=' || c == '\n')
+    {
+        return 9;
+    }
+    return 2;
+}
+
+/*
+ * The literal's rarest bigram, by cs_byte_commonness: the prefilter looks
+ * closer wherever a signature's anchor bigram occurs, so a rare one keeps
+ * that to few places in the text. literal_len >= 2.
+ */
+static uint32_t
+cs_literal_anchor(const char *literal, uint32_t literal_len)
+{
+    const unsigned char  *l = (const unsigned char *) literal;
+    uint32_t              best = 0;
+    unsigned              best_score = ~0u;
+
+    for (uint32_t i = 0; i + 1 < literal_len; i++) {
+        unsigned score = cs_byte_commonness(l[i])
+                         + cs_byte_commonness(l[i + 1]);
+        if (score < best_score) {
+            best_score = score;
+            best = i;
+        }
+    }
+    return best;
+}
+
 static int
 cs_cstr_cmp(const void *a, const void *b)
 {
@@ -955,8 +1002,11 @@ cs_load_signatures(cs_load_t *ld)
         sig->literal_len = cs_signature_literal(val.mv_data, val.mv_size,
                                                 sig->literal);
         if (sig->literal_len) {
-            uint16_t bg = cs_bigram_of((const unsigned char *) sig->literal);
+            uint32_t  off = cs_literal_anchor(sig->literal, sig->literal_len);
+            uint16_t  bg = cs_bigram_of((const unsigned char *) sig->literal
+                                        + off);
             rules->bigrams[rules->nbigrams].bigram = bg;
+            rules->bigrams[rules->nbigrams].offset = (uint16_t) off;
             rules->bigrams[rules->nbigrams].sig = rules->nsigs;
             rules->nbigrams++;
         }
@@ -1903,7 +1953,8 @@ cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
 }
 
 /*
- * Flags in cand the signatures whose literal occurs at t[at] (at + 1 < len).
+ * Flags in cand the signatures whose literal occurs with its anchor bigram
+ * at t[at] (at + 1 < len).
  */
 static void
 cs_signature_candidates(const cs_rules_t *rules, const unsigned char *t,
@@ -1931,8 +1982,10 @@ cs_signature_candidates(const cs_rules_t *rules, const unsigned char *t,
     }
     for (; lo < rules->nbigrams && rules->bigrams[lo].bigram == bg; lo++) {
         const cs_signature_t *sig = &rules->sigs[rules->bigrams[lo].sig];
-        if (sig->literal_len <= len - at
-            && memcmp(t + at, sig->literal, sig->literal_len) == 0)
+        size_t                off = rules->bigrams[lo].offset;
+
+        if (off <= at && sig->literal_len <= len - (at - off)
+            && memcmp(t + at - off, sig->literal, sig->literal_len) == 0)
         {
             cand[rules->bigrams[lo].sig] = 1;
         }
@@ -1954,7 +2007,7 @@ cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
 
     /*
      * One pass over the text finds which signatures' literals occur (a
-     * table of literal bigrams, then a compare); only those expressions,
+     * table of the literals' anchor bigrams, then a compare); only those expressions,
      * and those without a literal, run. Blocks of 8 positions are tested
      * with one branch: literal bigrams are rare in script text.
      */
