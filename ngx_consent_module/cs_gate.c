@@ -1821,6 +1821,103 @@ window_tag(const cs_window_t *w, const u_char_t *lt)
     }
 }
 
+/*
+ * The window at cur->base + o (0 < o < 64) from the bits of two adjacent
+ * windows: what window_load() there would give for what window_tag()
+ * reads (all but the '<' bits), without reading the bytes again.
+ */
+static inline __attribute__((always_inline)) void
+window_shift(cs_window_t *w, const cs_window_t *cur, const cs_window_t *next,
+    unsigned o)
+{
+#define WINDOW_SHIFT(field)                                                    \
+    w->field = cur->field >> o | next->field << (64 - o)
+
+    w->base = cur->base + o;
+    w->lt = 0;
+    WINDOW_SHIFT(gt);
+    WINDOW_SHIFT(quote);
+    WINDOW_SHIFT(dq);
+    WINDOW_SHIFT(eq);
+    WINDOW_SHIFT(slash);
+    WINDOW_SHIFT(low);
+#undef WINDOW_SHIFT
+}
+
+/*
+ * skip_plain() on consecutive 64-byte blocks, each classified once: the
+ * '<' bits of a block give its tags one after another, and a tag that runs
+ * into the next block is read on the two blocks' bits shifted to its '<'.
+ * Both blocks lie inside [s, lim), so any tag starting in the first has 64
+ * readable bytes, as window_tag() needs. Returns the '<' the state machine
+ * must read (*stopped set), or where fewer than 128 bytes are left.
+ */
+static const u_char_t *
+skip_blocks(const u_char_t *s, const u_char_t *lim, int level, bool *stopped)
+{
+    cs_window_t      blocks[2], at, *cur = &blocks[0], *next = &blocks[1],
+                    *t;
+    const u_char_t  *lt, *end;
+    uint64_t         m;
+    unsigned         o;
+
+    if (lim - s < 128) {
+        return s;
+    }
+    window_load(cur, s, level);
+    window_load(next, s + 64, level);
+
+    for ( ;; ) {
+        /* s is inside cur */
+        m = cur->lt & BITS_FROM((unsigned) (s - cur->base));
+        while (m != 0) {
+            o = (unsigned) __builtin_ctzll(m);
+            lt = cur->base + o;
+            /* no '>' after it in cur: it runs into next, surely */
+            if (o != 0 && (o > 60 || (cur->gt >> o) == 0)) {
+                end = lt;
+            } else {
+                end = window_tag(cur, lt);
+            }
+            if (end == lt && o != 0) {
+                window_shift(&at, cur, next, o);
+                end = window_tag(&at, lt);
+            }
+            if (end == lt) {
+                end = skip_tag(lt, lim);
+            }
+            if (end == NULL) {
+                *stopped = true;
+                return lt;
+            }
+            s = end;
+            if (s - cur->base >= 64) {
+                break;
+            }
+            m = cur->lt & BITS_FROM((unsigned) (s - cur->base));
+        }
+        if (m == 0) {
+            s = cur->base + 64;         /* no '<' left in cur */
+        }
+        /* s is past cur: move on */
+        if (s - cur->base < 128) {
+            if (lim - cur->base < 192) {
+                return s;
+            }
+            t = cur;
+            cur = next;
+            next = t;
+            window_load(next, cur->base + 64, level);
+        } else {
+            if (lim - s < 128) {
+                return s;
+            }
+            window_load(cur, s, level);
+            window_load(next, s + 64, level);
+        }
+    }
+}
+
 #endif
 
 /*
@@ -1833,7 +1930,13 @@ skip_plain(const u_char_t *s, const u_char_t *lim, int level)
 #ifdef CS_VEC
     cs_window_t      w;
     const u_char_t  *lt, *end;
+    bool             stopped = false;
 
+    s = skip_blocks(s, lim, level, &stopped);
+    if (stopped) {
+        return s;
+    }
+    /* the last 128 bytes or less: one window per tag, then byte loops */
     w.base = NULL;
     while (lim - s >= 64) {
         if (w.base != NULL && s - w.base < 64) {
