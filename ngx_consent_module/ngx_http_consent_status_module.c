@@ -413,6 +413,44 @@ ngx_http_consent_status_unknown_host(ngx_http_request_t *r, ngx_str_t *site,
 }
 
 
+/* The counters' zone of a running configuration, or NULL. */
+static ngx_http_consent_status_zone_t *
+ngx_http_consent_status_cycle_zone(ngx_cycle_t *cycle)
+{
+    ngx_http_consent_status_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_consent_status_module);
+    if (smcf == NULL || smcf->shm_zone == NULL
+        || smcf->shm_zone->data == NULL)
+    {
+        return NULL;
+    }
+
+    return smcf->shm_zone->data;
+}
+
+
+/* The rules in use: their generation and when they were loaded. */
+static void
+ngx_http_consent_status_set_rules(ngx_http_consent_status_zone_t *zone,
+    ngx_str_t *generation, time_t loaded)
+{
+    size_t                            len;
+    ngx_http_consent_status_shctx_t  *sh;
+
+    sh = zone->sh;
+    len = ngx_min(generation->len, NGX_HTTP_CONSENT_STATUS_GENERATION_MAX);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+    sh->rules_loaded = 1;
+    sh->rules_time = loaded;
+    sh->generation_len = len;
+    ngx_memcpy(sh->generation, generation->data, len);
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
 void
 ngx_http_consent_status_rules_loaded(ngx_conf_t *cf, ngx_str_t *generation)
 {
@@ -434,10 +472,9 @@ ngx_http_consent_status_rules_loaded(ngx_conf_t *cf, ngx_str_t *generation)
 void
 ngx_http_consent_status_rules_failed(ngx_conf_t *cf)
 {
-    ngx_uint_t                            i;
-    ngx_cycle_t                          *running;
-    ngx_http_consent_status_zone_t       *zone;
-    ngx_http_consent_status_main_conf_t  *smcf;
+    ngx_uint_t                       i;
+    ngx_cycle_t                     *running;
+    ngx_http_consent_status_zone_t  *zone;
 
     /*
      * The configuration being read will not start; the one still running
@@ -463,58 +500,22 @@ ngx_http_consent_status_rules_failed(ngx_conf_t *cf)
         return;
     }
 
-    smcf = ngx_http_cycle_get_module_main_conf(running,
-                                               ngx_http_consent_status_module);
-    if (smcf == NULL || smcf->shm_zone == NULL
-        || smcf->shm_zone->data == NULL)
-    {
-        return;
+    zone = ngx_http_consent_status_cycle_zone(running);
+    if (zone) {
+        (void) ngx_atomic_fetch_add(&zone->sh->rules_failures, 1);
     }
-
-    zone = smcf->shm_zone->data;
-    (void) ngx_atomic_fetch_add(&zone->sh->rules_failures, 1);
-}
-
-
-/* The zone of the configuration a worker runs, or NULL. */
-static ngx_http_consent_status_zone_t *
-ngx_http_consent_status_running_zone(void)
-{
-    ngx_http_consent_status_main_conf_t  *smcf;
-
-    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
-                                               ngx_http_consent_status_module);
-    if (smcf == NULL || smcf->shm_zone == NULL
-        || smcf->shm_zone->data == NULL)
-    {
-        return NULL;
-    }
-
-    return smcf->shm_zone->data;
 }
 
 
 void
 ngx_http_consent_status_generation(ngx_str_t *generation, time_t loaded)
 {
-    size_t                            len;
-    ngx_http_consent_status_zone_t   *zone;
-    ngx_http_consent_status_shctx_t  *sh;
+    ngx_http_consent_status_zone_t  *zone;
 
-    zone = ngx_http_consent_status_running_zone();
-    if (zone == NULL) {
-        return;
+    zone = ngx_http_consent_status_cycle_zone((ngx_cycle_t *) ngx_cycle);
+    if (zone) {
+        ngx_http_consent_status_set_rules(zone, generation, loaded);
     }
-
-    sh = zone->sh;
-    len = ngx_min(generation->len, NGX_HTTP_CONSENT_STATUS_GENERATION_MAX);
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-    sh->rules_loaded = 1;
-    sh->rules_time = loaded;
-    sh->generation_len = len;
-    ngx_memcpy(sh->generation, generation->data, len);
-    ngx_shmtx_unlock(&zone->shpool->mutex);
 }
 
 
@@ -523,7 +524,7 @@ ngx_http_consent_status_load_failed(void)
 {
     ngx_http_consent_status_zone_t  *zone;
 
-    zone = ngx_http_consent_status_running_zone();
+    zone = ngx_http_consent_status_cycle_zone((ngx_cycle_t *) ngx_cycle);
     if (zone) {
         (void) ngx_atomic_fetch_add(&zone->sh->rules_failures, 1);
     }
@@ -1075,8 +1076,6 @@ ngx_http_consent_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 static ngx_int_t
 ngx_http_consent_status_init_module(ngx_cycle_t *cycle)
 {
-    ngx_http_consent_status_zone_t       *zone;
-    ngx_http_consent_status_shctx_t      *sh;
     ngx_http_consent_status_main_conf_t  *smcf;
 
     if (cycle->conf_ctx == NULL) {
@@ -1091,15 +1090,8 @@ ngx_http_consent_status_init_module(ngx_cycle_t *cycle)
     }
 
     /* the configuration starts now: its rules are the ones in use */
-    zone = smcf->shm_zone->data;
-    sh = zone->sh;
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-    sh->rules_loaded = 1;
-    sh->rules_time = smcf->rules_time;
-    sh->generation_len = smcf->generation.len;
-    ngx_memcpy(sh->generation, smcf->generation.data, smcf->generation.len);
-    ngx_shmtx_unlock(&zone->shpool->mutex);
+    ngx_http_consent_status_set_rules(smcf->shm_zone->data,
+                                      &smcf->generation, smcf->rules_time);
 
     return NGX_OK;
 }
