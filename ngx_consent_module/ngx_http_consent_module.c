@@ -1468,7 +1468,10 @@ ngx_http_consent_set_variable(ngx_http_request_t *r,
     const char              *id;
     ngx_http_consent_ctx_t  *ctx;
 
-    ctx = ngx_http_consent_variable_ctx(r);
+    /* only a gated response has a blocked set: never decide just for it */
+    ctx = (data == offsetof(ngx_http_consent_ctx_t, blocked))
+          ? ngx_http_get_module_ctx(r, ngx_http_consent_filter_module)
+          : ngx_http_consent_variable_ctx(r);
     set = ctx ? *(uint64_t **) ((char *) ctx + data) : NULL;
 
     if (set == NULL) {
