@@ -818,24 +818,38 @@ static void ngx_http_consent_count_element(void *ud, uint32_t recipient,
     cs_action_t done, size_t bytes);
 
 
-static ngx_int_t
-ngx_http_consent_add_vary(ngx_http_request_t *r, ngx_uint_t gpc)
+/* A response header; the caller may keep the element (e.g. as etag). */
+static ngx_table_elt_t *
+ngx_http_consent_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
 {
     ngx_table_elt_t  *h;
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     h->hash = 1;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-    ngx_str_set(&h->key, "Vary");
-    h->value = gpc ? ngx_http_consent_vary_gpc : ngx_http_consent_vary;
+    h->key = *key;
+    h->value = *value;
 
-    return NGX_OK;
+    return h;
+}
+
+
+static ngx_int_t
+ngx_http_consent_add_vary(ngx_http_request_t *r, ngx_uint_t gpc)
+{
+    ngx_str_t  key = ngx_string("Vary");
+
+    return ngx_http_consent_add_header(r, &key,
+                                       gpc ? &ngx_http_consent_vary_gpc
+                                           : &ngx_http_consent_vary)
+           ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -1600,12 +1614,12 @@ ngx_http_consent_disclosure_handler(ngx_http_request_t *r)
 {
     int32_t                        site;
     ngx_int_t                      rc;
-    ngx_str_t                      arg;
+    ngx_str_t                      arg, value;
+    ngx_str_t                      etag_key = ngx_string("ETag");
     ngx_buf_t                     *b;
     cs_obuf_t                      out;
     ngx_chain_t                    cl;
     cs_allocator_t                 allocator;
-    ngx_table_elt_t               *etag;
     cs_disclosure_lang_t           lang;
     cs_disclosure_format_t         format;
     ngx_http_consent_gen_t        *gen;
@@ -1680,23 +1694,18 @@ ngx_http_consent_disclosure_handler(ngx_http_request_t *r)
     }
 
     /* the same rules, language and format give the same bytes */
-    etag = ngx_list_push(&r->headers_out.headers);
-    if (etag == NULL) {
+    value.data = ngx_pnalloc(r->pool, gen->id.len + 16);
+    if (value.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    etag->hash = 1;
-#if (nginx_version >= 1023000)
-    etag->next = NULL;
-#endif
-    ngx_str_set(&etag->key, "ETag");
-    etag->value.data = ngx_pnalloc(r->pool, gen->id.len + 16);
-    if (etag->value.data == NULL) {
+    value.len = ngx_sprintf(value.data, "\"%V-%d-%d\"", &gen->id, (int) lang,
+                            (int) format)
+                - value.data;
+
+    r->headers_out.etag = ngx_http_consent_add_header(r, &etag_key, &value);
+    if (r->headers_out.etag == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    etag->value.len = ngx_sprintf(etag->value.data, "\"%V-%d-%d\"",
-                                  &gen->id, (int) lang, (int) format)
-                      - etag->value.data;
-    r->headers_out.etag = etag;
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = out.len;
