@@ -1597,13 +1597,6 @@ ngx_http_consent_source_variable(ngx_http_request_t *r,
 
 /* ---- consent_disclosure ---- */
 
-static void
-ngx_http_consent_pool_nofree(void *ctx, void *p)
-{
-    /* the request pool frees everything at once */
-}
-
-
 /*
  * The location's site's external-transmission disclosure, rendered from the
  * rule generation in use at this moment, so the published table and the
@@ -1675,7 +1668,7 @@ ngx_http_consent_disclosure_handler(ngx_http_request_t *r)
     }
 
     allocator.alloc = ngx_http_consent_pool_alloc;
-    allocator.free = ngx_http_consent_pool_nofree;
+    allocator.free = ngx_http_consent_pool_free;
     allocator.ctx = r->pool;
 
     ngx_memzero(&out, sizeof(cs_obuf_t));
