@@ -1334,6 +1334,9 @@ vec_level(void)
 #ifdef CS_VEC_WIDE
     /* idempotent; needed if the library's constructors have not run yet */
     __builtin_cpu_init();
+    if (!__builtin_cpu_supports("pclmul")) {
+        return VEC_SSE2;
+    }
     if (__builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512f"))
     {
@@ -1645,91 +1648,174 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
 #ifdef CS_VEC
 
 /*
- * 64 bytes classified at once, one bit per byte: what a tag's end depends
- * on. The common tags (name, then name="value" pairs) are walked on these
- * bits without looking at bytes; anything else goes to skip_attrs().
+ * 64 bytes classified at once, one bit per byte. block_run() passes a
+ * whole window of ordinary tags on these bits; window_tag() walks one tag
+ * on them; anything else goes to skip_tag().
  */
 typedef struct {
     const u_char_t  *base;              /* the bits describe [base, +64) */
-    uint64_t         lt, gt, quote, dq, eq, slash;
+    uint64_t         lt, gt, quote, dq, sq, eq, slash;
     uint64_t         low;               /* bytes <= 0x20: spaces, controls */
+    uint64_t         ws;                /* the five spaces of HTML */
+    uint64_t         alpha;             /* ASCII letters */
+    uint64_t         first, second;     /* letters that may begin, and follow
+                                           the first letter of, a name that
+                                           tag_matters() */
 } cs_window_t;
 
-static void
+/*
+ * The letters of first and second, looked up on the low and high nibble of
+ * (byte | 0x20): bit 0/1 first (high nibble 6/7), bit 2/3 second. first:
+ * h i l n p s t x; second: c e f i l m o t (img image xmp link head style
+ * title script iframe noembed noscript noframes textarea plaintext).
+ */
+#define WINDOW_NIBBLE_LO                                                       \
+    0x02, 0x00, 0x00, 0x06, 0x0a, 0x04, 0x04, 0x00,                           \
+    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x01, 0x04
+#define WINDOW_NIBBLE_HI                                                       \
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+
+static inline void
 window_load_sse2(cs_window_t *w, const u_char_t *p)
 {
+    static const char  first[] = "hilnpstx", second[] = "cefilmot";
+
     w->base = p;
-    w->lt = w->gt = w->quote = w->dq = w->eq = w->slash = w->low = 0;
+    w->lt = w->gt = w->quote = w->dq = w->sq = w->eq = w->slash = 0;
+    w->low = w->ws = w->alpha = w->first = w->second = 0;
     for (int i = 0; i < 64; i += 16) {
         __m128i   v = _mm_loadu_si128((const __m128i *) (const void *) (p + i));
-        __m128i   dq = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-        __m128i   sq = _mm_cmpeq_epi8(v, _mm_set1_epi8('\''));
+        __m128i   lw = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i   az = _mm_sub_epi8(lw, _mm_set1_epi8('a'));
+        __m128i   f = _mm_setzero_si128(), s = _mm_setzero_si128();
         uint64_t  b;
+
+        for (int k = 0; k < 8; k++) {
+            f = _mm_or_si128(f, _mm_cmpeq_epi8(lw, _mm_set1_epi8(first[k])));
+            s = _mm_or_si128(s, _mm_cmpeq_epi8(lw, _mm_set1_epi8(second[k])));
+        }
 
 #define WINDOW_BITS(field, m)                                                  \
         b = (uint64_t) (unsigned) _mm_movemask_epi8(m);                       \
         w->field |= b << i
+#define WINDOW_EQ(c)  _mm_cmpeq_epi8(v, _mm_set1_epi8(c))
 
-        WINDOW_BITS(lt, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
-        WINDOW_BITS(gt, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
-        WINDOW_BITS(dq, dq);
-        WINDOW_BITS(quote, _mm_or_si128(dq, sq));
-        WINDOW_BITS(eq, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
-        WINDOW_BITS(slash, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+        WINDOW_BITS(lt, WINDOW_EQ('<'));
+        WINDOW_BITS(gt, WINDOW_EQ('>'));
+        WINDOW_BITS(dq, WINDOW_EQ('"'));
+        WINDOW_BITS(sq, WINDOW_EQ('\''));
+        WINDOW_BITS(eq, WINDOW_EQ('='));
+        WINDOW_BITS(slash, WINDOW_EQ('/'));
         WINDOW_BITS(low, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)),
                                         _mm_set1_epi8(0x20)));
+        WINDOW_BITS(ws, _mm_or_si128(
+            _mm_or_si128(WINDOW_EQ(' '), WINDOW_EQ('\t')),
+            _mm_or_si128(_mm_or_si128(WINDOW_EQ('\n'), WINDOW_EQ('\f')),
+                         WINDOW_EQ('\r'))));
+        WINDOW_BITS(alpha, _mm_cmpeq_epi8(_mm_max_epu8(az, _mm_set1_epi8(25)),
+                                          _mm_set1_epi8(25)));
+        WINDOW_BITS(first, f);
+        WINDOW_BITS(second, s);
 #undef WINDOW_BITS
+#undef WINDOW_EQ
     }
+    w->quote = w->dq | w->sq;
 }
 
 #ifdef CS_VEC_WIDE
 
-__attribute__((target("avx2"))) static void
+__attribute__((target("avx2"))) static inline void
 window_load_avx2(cs_window_t *w, const u_char_t *p)
 {
     __m256i  v0 = _mm256_loadu_si256((const __m256i *) (const void *) p);
     __m256i  v1 = _mm256_loadu_si256((const __m256i *) (const void *)
                                      (p + 32));
+    __m256i  lo_tab = _mm256_setr_epi8(WINDOW_NIBBLE_LO, WINDOW_NIBBLE_LO);
+    __m256i  hi_tab = _mm256_setr_epi8(WINDOW_NIBBLE_HI, WINDOW_NIBBLE_HI);
+    __m256i  l0 = _mm256_or_si256(v0, _mm256_set1_epi8(0x20));
+    __m256i  l1 = _mm256_or_si256(v1, _mm256_set1_epi8(0x20));
+    __m256i  f0, f1;
 
 #define WINDOW_BITS(m0, m1)                                                    \
     ((uint64_t) (uint32_t) _mm256_movemask_epi8(m0)                           \
      | (uint64_t) (uint32_t) _mm256_movemask_epi8(m1) << 32)
 #define WINDOW_EQ(v, c)  _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))
-#define WINDOW_LOW(v)                                                          \
-    _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x20)),             \
-                      _mm256_set1_epi8(0x20))
+#define WINDOW_MAX(v, c)                                                       \
+    _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(c)),                \
+                      _mm256_set1_epi8(c))
+#define WINDOW_WS(v)                                                           \
+    _mm256_or_si256(_mm256_or_si256(WINDOW_EQ(v, ' '), WINDOW_EQ(v, '\t')),   \
+                    _mm256_or_si256(_mm256_or_si256(WINDOW_EQ(v, '\n'),       \
+                                                    WINDOW_EQ(v, '\f')),      \
+                                    WINDOW_EQ(v, '\r')))
+#define WINDOW_FLAGS(l)                                                        \
+    _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, l),                          \
+        _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(                         \
+            _mm256_srli_epi16(l, 4), _mm256_set1_epi8(0x0f))))
+#define WINDOW_ANY(v, bits)                                                    \
+    _mm256_xor_si256(WINDOW_EQ(_mm256_and_si256(v, _mm256_set1_epi8(bits)), 0), \
+                     _mm256_set1_epi8(-1))
 
+    f0 = WINDOW_FLAGS(l0);
+    f1 = WINDOW_FLAGS(l1);
     w->base = p;
     w->lt = WINDOW_BITS(WINDOW_EQ(v0, '<'), WINDOW_EQ(v1, '<'));
     w->gt = WINDOW_BITS(WINDOW_EQ(v0, '>'), WINDOW_EQ(v1, '>'));
     w->dq = WINDOW_BITS(WINDOW_EQ(v0, '"'), WINDOW_EQ(v1, '"'));
-    w->quote = w->dq | WINDOW_BITS(WINDOW_EQ(v0, '\''), WINDOW_EQ(v1, '\''));
+    w->sq = WINDOW_BITS(WINDOW_EQ(v0, '\''), WINDOW_EQ(v1, '\''));
+    w->quote = w->dq | w->sq;
     w->eq = WINDOW_BITS(WINDOW_EQ(v0, '='), WINDOW_EQ(v1, '='));
     w->slash = WINDOW_BITS(WINDOW_EQ(v0, '/'), WINDOW_EQ(v1, '/'));
-    w->low = WINDOW_BITS(WINDOW_LOW(v0), WINDOW_LOW(v1));
+    w->low = WINDOW_BITS(WINDOW_MAX(v0, 0x20), WINDOW_MAX(v1, 0x20));
+    w->ws = WINDOW_BITS(WINDOW_WS(v0), WINDOW_WS(v1));
+    w->alpha = WINDOW_BITS(
+        WINDOW_MAX(_mm256_sub_epi8(l0, _mm256_set1_epi8('a')), 25),
+        WINDOW_MAX(_mm256_sub_epi8(l1, _mm256_set1_epi8('a')), 25));
+    w->first = WINDOW_BITS(WINDOW_ANY(f0, 0x03), WINDOW_ANY(f1, 0x03));
+    w->second = WINDOW_BITS(WINDOW_ANY(f0, 0x0c), WINDOW_ANY(f1, 0x0c));
 #undef WINDOW_BITS
 #undef WINDOW_EQ
-#undef WINDOW_LOW
+#undef WINDOW_MAX
+#undef WINDOW_WS
+#undef WINDOW_FLAGS
+#undef WINDOW_ANY
 }
 
-__attribute__((target("avx512f,avx512bw"))) static void
+__attribute__((target("avx512f,avx512bw"))) static inline void
 window_load_avx512(cs_window_t *w, const u_char_t *p)
 {
     __m512i  v = _mm512_loadu_si512((const void *) p);
+    __m512i  l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    __m512i  lo_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(WINDOW_NIBBLE_LO));
+    __m512i  hi_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(WINDOW_NIBBLE_HI));
+    __m512i  flags = _mm512_and_si512(_mm512_shuffle_epi8(lo_tab, l),
+                         _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(
+                             _mm512_srli_epi16(l, 4), _mm512_set1_epi8(0x0f))));
+
+#define WINDOW_EQ(c)  _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c))
 
     w->base = p;
-    w->lt = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('<'));
-    w->gt = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('>'));
-    w->dq = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
-    w->quote = w->dq | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\''));
-    w->eq = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('='));
-    w->slash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('/'));
+    w->lt = WINDOW_EQ('<');
+    w->gt = WINDOW_EQ('>');
+    w->dq = WINDOW_EQ('"');
+    w->sq = WINDOW_EQ('\'');
+    w->quote = w->dq | w->sq;
+    w->eq = WINDOW_EQ('=');
+    w->slash = WINDOW_EQ('/');
     w->low = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x20));
+    w->ws = WINDOW_EQ(' ') | WINDOW_EQ('\t') | WINDOW_EQ('\n')
+            | WINDOW_EQ('\f') | WINDOW_EQ('\r');
+    w->alpha = _mm512_cmple_epu8_mask(_mm512_sub_epi8(l, _mm512_set1_epi8('a')),
+                                      _mm512_set1_epi8(25));
+    w->first = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x03));
+    w->second = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x0c));
+#undef WINDOW_EQ
 }
 
 #endif
 
-static inline void
+static inline __attribute__((always_inline)) void
 window_load(cs_window_t *w, const u_char_t *p, int level)
 {
 #ifdef CS_VEC_WIDE
@@ -1746,8 +1832,195 @@ window_load(cs_window_t *w, const u_char_t *p, int level)
     window_load_sse2(w, p);
 }
 
-/* Bits at or above i (i < 64). */
-#define BITS_FROM(i)  (~(uint64_t) 0 << (i))
+/* Bits at or above i (i < 64); bits below i (i <= 64). */
+#define BITS_FROM(i)   (~(uint64_t) 0 << (i))
+#define BITS_BELOW(i)  ((i) >= 64 ? ~(uint64_t) 0 : ((uint64_t) 1 << (i)) - 1)
+
+/* Bit i set when an odd number of the bits 0..i of x are. */
+static inline uint64_t
+prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+#ifdef CS_VEC_WIDE
+/* prefix_xor() as one carry-less multiplication by all ones */
+__attribute__((target("pclmul"))) static inline uint64_t
+prefix_xor_clmul(uint64_t x)
+{
+    return (uint64_t) _mm_cvtsi128_si64(_mm_clmulepi64_si128(
+        _mm_cvtsi64_si128((long long) x), _mm_set1_epi8(-1), 0));
+}
+#endif
+
+static inline __attribute__((always_inline)) uint64_t
+prefix_xor_at(uint64_t x, int level)
+{
+#ifdef CS_VEC_WIDE
+    if (level != VEC_SSE2) {
+        return prefix_xor_clmul(x);
+    }
+#endif
+    (void) level;
+    return prefix_xor(x);
+}
+
+/*
+ * Whether the start tag whose name begins at name (10 bytes readable) may
+ * matter: tag_matters(), or a control byte in it (the state machine reads
+ * those).
+ */
+static inline bool
+name_may_matter(const u_char_t *name)
+{
+    size_t  len = 0;
+
+    while (len < 10 && !(char_class[name[len]] & C_TAG_END)) {
+        if (name[len] < 0x20) {
+            return true;
+        }
+        len++;
+    }
+    return len < 10 && tag_matters_word(name, len);
+}
+
+/*
+ * What block_run() carries from one block to the next: whether the last
+ * byte was inside a tag, inside a quoted value (all ones or zero), and a
+ * tag name running on.
+ */
+typedef struct {
+    uint64_t  in, val;
+    uint64_t  name_carry;
+} cs_carry_t;
+
+enum {
+    BLOCK_FAIL = 0,
+    BLOCK_PASS,
+    BLOCK_STOP
+};
+
+/*
+ * One block of consecutive ones, the first from a byte in the data state;
+ * carry links them, and 80 bytes from w->base are readable. Returns
+ * BLOCK_PASS with *len the bytes passed (64, or 62/63 when a '<' there
+ * starts the next block in the data state), BLOCK_STOP with *len the offset
+ * of the first '<' the state machine must read, all bytes before it being
+ * text and ordinary tags, or BLOCK_FAIL with *len the first offset in doubt.
+ *
+ * The model: every '<' opens a tag (a letter, or '/' and a letter, follows)
+ * that the next '>' closes. Inside a tag: no quote or '=' in the name; each
+ * '=' follows an attribute-name byte and precedes a '"'; each '"' opened so
+ * is closed before the '>'; no other quote and no control byte. For such
+ * bytes the WHATWG tokenizer ends every tag where the model does, so the
+ * bits alone decide them. Single-quoted and unquoted values, spaces around
+ * '=', '<' or '>' inside a value and a '>' in text all leave the model
+ * (window_tag() and skip_tag() take those, one tag at a time). The prefix
+ * XOR of the quotes is computed for both incoming states, so consecutive
+ * blocks do not wait for each other.
+ */
+static inline __attribute__((always_inline)) int
+block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
+{
+    const u_char_t  *base = w->base;
+    uint64_t         lt = w->lt, gt = w->gt, dq = w->dq, eq = w->eq;
+    uint64_t         tags = prefix_xor_at(lt | gt, level);
+    uint64_t         val_out = prefix_xor_at(dq & tags, level);
+    uint64_t         val_in = prefix_xor_at(dq & ~tags, level);
+    uint64_t         in = tags ^ c->in;         /* from a tag's '<' to '>' */
+    uint64_t         val = ((val_out & ~c->in) | (val_in & c->in)) ^ c->val;
+    uint64_t         eq_in = eq & in & ~val;
+    uint64_t         opens = dq & in & val;
+    uint64_t         attr = ~(w->low | w->slash | w->quote | eq | lt | gt);
+    uint64_t         name1 = w->alpha >> 1;     /* a letter follows */
+    uint64_t         name2 = w->slash >> 1 & w->alpha >> 2;
+    uint64_t         names = (lt & name1) << 1 | (lt & name2) << 2;
+    uint64_t         name = ~(w->low | w->slash | gt);
+    uint64_t         cand, stops, sum, fail, m;
+    uint64_t         carry;
+    unsigned         e = 64;
+
+    /*
+     * A '<' at 62 or 63 needs bytes of the next block to be told apart: the
+     * next block starts there (in the data state, as checked below).
+     */
+    if (__builtin_expect((lt >> 62) != 0, 0)) {
+        e = 62 + (unsigned) __builtin_ctzll(lt >> 62);
+    }
+
+    /* tag names, from their first letter on: an addition carries it along */
+    carry = __builtin_add_overflow(name, names, &sum);
+    carry |= __builtin_add_overflow(sum, c->name_carry, &sum);
+
+    fail = (lt & ~in) | (gt & in) | (gt & val)
+           | (w->sq & in & ~val)
+           | (w->low & ~w->ws & in)
+           | (name & ~sum & (w->quote | eq));
+    /* '"' right after '=', '=' right after a name: bit 0 below */
+    fail |= ((opens & ~(eq << 1)) | (eq_in & ~(attr << 1))) & ~(uint64_t) 1;
+    /* across the block's edges: base[-1] is read only inside a tag, so
+       never in a run's first block */
+    if (__builtin_expect(((opens | eq_in) & 1) != 0, 0)) {
+        u_char_t  b = base[-1];
+
+        if ((opens & 1 && b != '=')
+            || (eq_in & 1 && (b <= 0x20 || (char_class[b] & C_NAME_END)
+                              || b == '"' || b == '\'' || b == '<')))
+        {
+            fail |= 1;
+        }
+    }
+
+    /*
+     * Stops: text '<', "</" without a letter, and start tags whose first two
+     * letters may begin a name that matters (the few such are decided by
+     * name).
+     */
+    cand = lt & name1 & w->first >> 1 & w->second >> 2;
+    for (m = cand & BITS_BELOW(e); m != 0; m &= m - 1) {
+        unsigned o = (unsigned) __builtin_ctzll(m);
+
+        if (!name_may_matter(base + o + 1)) {
+            cand &= ~((uint64_t) 1 << o);
+        }
+    }
+    stops = (lt & ~(name1 | name2)) | cand;
+    stops &= BITS_BELOW(e);
+    if (stops != 0) {
+        /* up to and including that '<' (it must be in the data state) */
+        e = (unsigned) __builtin_ctzll(stops);
+        fail &= BITS_BELOW(e + 1);
+        if (fail == 0) {
+            *len = e;
+            return BLOCK_STOP;
+        }
+    } else {
+        fail &= BITS_BELOW(e);
+        if (e < 64) {
+            fail |= in & ((uint64_t) 1 << (e - 1));    /* e is 62 or 63 */
+        }
+    }
+    if (fail != 0) {
+        *len = (unsigned) __builtin_ctzll(fail);
+        return BLOCK_FAIL;
+    }
+
+    if (e == 64) {
+        c->in = (uint64_t) 0 - (in >> 63);
+        c->val = (uint64_t) 0 - (val >> 63);
+        c->name_carry = carry;
+    } else {
+        c->in = c->val = c->name_carry = 0;
+    }
+    *len = e;
+    return BLOCK_PASS;
+}
 
 /*
  * The tag at lt (inside w, lt - base < 64) by its bits. Returns the byte
@@ -1809,8 +2082,7 @@ window_tag(const cs_window_t *w, const u_char_t *lt)
         {
             return lt;
         }
-        q = (w->base[k] == '"' ? w->dq : w->quote & ~w->dq)
-            & BITS_FROM(k + 1);
+        q = (w->base[k] == '"' ? w->dq : w->sq) & BITS_FROM(k + 1);
         if (q == 0) {
             return lt;
         }
@@ -1821,67 +2093,69 @@ window_tag(const cs_window_t *w, const u_char_t *lt)
     }
 }
 
-/*
- * The window at cur->base + o (0 < o < 64) from the bits of two adjacent
- * windows: what window_load() there would give for what window_tag()
- * reads (all but the '<' bits), without reading the bytes again.
- */
-static inline __attribute__((always_inline)) void
-window_shift(cs_window_t *w, const cs_window_t *cur, const cs_window_t *next,
-    unsigned o)
-{
-#define WINDOW_SHIFT(field)                                                    \
-    w->field = cur->field >> o | next->field << (64 - o)
+#endif
 
-    w->base = cur->base + o;
-    w->lt = 0;
-    WINDOW_SHIFT(gt);
-    WINDOW_SHIFT(quote);
-    WINDOW_SHIFT(dq);
-    WINDOW_SHIFT(eq);
-    WINDOW_SHIFT(slash);
-    WINDOW_SHIFT(low);
-#undef WINDOW_SHIFT
-}
+#ifdef CS_VEC
 
 /*
- * skip_plain() on consecutive 64-byte blocks, each classified once: the
- * '<' bits of a block give its tags one after another, and a tag that runs
- * into the next block is read on the two blocks' bits shifted to its '<'.
- * Both blocks lie inside [s, lim), so any tag starting in the first has 64
- * readable bytes, as window_tag() needs. Returns the '<' the state machine
- * must read (*stopped set), or where fewer than 128 bytes are left.
+ * skip_plain() on 64-byte blocks while 80 bytes are left, and tag by tag
+ * where the blocks' model fails, up to 64 bytes before lim: returns the '<'
+ * the state machine must read (*stopped set) or a byte in the data state
+ * to go on from. Inlined into one function per instruction set, so the
+ * constants and bits stay in registers.
  */
-static const u_char_t *
-skip_blocks(const u_char_t *s, const u_char_t *lim, int level, bool *stopped)
+static inline __attribute__((always_inline)) const u_char_t *
+skip_windows(const u_char_t *s, const u_char_t *lim, int level, bool *stopped)
 {
-    cs_window_t      blocks[2], at, *cur = &blocks[0], *next = &blocks[1],
-                    *t;
-    const u_char_t  *lt, *end;
-    uint64_t         m;
-    unsigned         o;
-
-    if (lim - s < 128) {
-        return s;
-    }
-    window_load(cur, s, level);
-    window_load(next, s + 64, level);
+    cs_window_t      w = { .base = NULL }, block;
+    cs_carry_t       carry;
+    const u_char_t  *base, *lt, *end, *walk_to;
+    unsigned         len;
+    int              r;
 
     for ( ;; ) {
-        /* s is inside cur */
-        m = cur->lt & BITS_FROM((unsigned) (s - cur->base));
-        while (m != 0) {
-            o = (unsigned) __builtin_ctzll(m);
-            lt = cur->base + o;
-            /* no '>' after it in cur: it runs into next, surely */
-            if (o != 0 && (o > 60 || (cur->gt >> o) == 0)) {
-                end = lt;
-            } else {
-                end = window_tag(cur, lt);
+        /* consecutive blocks from s, while the model holds */
+        memset(&carry, 0, sizeof(carry));
+        r = BLOCK_PASS;
+        for (base = s; lim - base >= 80; base += len) {
+            window_load(&block, base, level);
+            r = block_run(&block, &carry, level, &len);
+            if (r == BLOCK_STOP) {
+                *stopped = true;
+                return base + len;
             }
-            if (end == lt && o != 0) {
-                window_shift(&at, cur, next, o);
-                end = window_tag(&at, lt);
+            if (r == BLOCK_FAIL) {
+                break;
+            }
+        }
+        /* back to the data state: the '<' of a tag open at base */
+        walk_to = r == BLOCK_FAIL ? base + len : lim;
+        s = base;
+        if (carry.in) {
+            do {
+                s--;
+            } while (*s != '<');
+        }
+
+        /* tag by tag, past the byte in doubt */
+        do {
+            if (w.base != NULL && s >= w.base && s - w.base < 64) {
+                uint64_t m = w.lt & BITS_FROM((unsigned) (s - w.base));
+                lt = m ? w.base + __builtin_ctzll(m)
+                       : find_byte(w.base + 64, lim, '<');
+            } else {
+                lt = find_byte(s, lim, '<');
+            }
+            if (lim - lt < 64) {
+                return lt;
+            }
+            if (w.base == NULL || lt < w.base || lt - w.base > 32) {
+                window_load(&w, lt, level);
+            }
+            end = window_tag(&w, lt);
+            if (end == lt && w.base != lt) {
+                window_load(&w, lt, level); /* the tag may fit from here */
+                end = window_tag(&w, lt);
             }
             if (end == lt) {
                 end = skip_tag(lt, lim);
@@ -1891,31 +2165,30 @@ skip_blocks(const u_char_t *s, const u_char_t *lim, int level, bool *stopped)
                 return lt;
             }
             s = end;
-            if (s - cur->base >= 64) {
-                break;
-            }
-            m = cur->lt & BITS_FROM((unsigned) (s - cur->base));
-        }
-        if (m == 0) {
-            s = cur->base + 64;         /* no '<' left in cur */
-        }
-        /* s is past cur: move on */
-        if (s - cur->base < 128) {
-            if (lim - cur->base < 192) {
-                return s;
-            }
-            t = cur;
-            cur = next;
-            next = t;
-            window_load(next, cur->base + 64, level);
-        } else {
-            if (lim - s < 128) {
-                return s;
-            }
-            window_load(cur, s, level);
-            window_load(next, s + 64, level);
-        }
+        } while (s <= walk_to);
     }
+}
+
+#ifdef CS_VEC_WIDE
+
+__attribute__((target("avx512f,avx512bw,pclmul"))) static const u_char_t *
+skip_windows_avx512(const u_char_t *s, const u_char_t *lim, bool *stopped)
+{
+    return skip_windows(s, lim, VEC_AVX512, stopped);
+}
+
+__attribute__((target("avx2,pclmul"))) static const u_char_t *
+skip_windows_avx2(const u_char_t *s, const u_char_t *lim, bool *stopped)
+{
+    return skip_windows(s, lim, VEC_AVX2, stopped);
+}
+
+#endif
+
+static const u_char_t *
+skip_windows_sse2(const u_char_t *s, const u_char_t *lim, bool *stopped)
+{
+    return skip_windows(s, lim, VEC_SSE2, stopped);
 }
 
 #endif
@@ -1928,55 +2201,32 @@ static const u_char_t *
 skip_plain(const u_char_t *s, const u_char_t *lim, int level)
 {
 #ifdef CS_VEC
-    cs_window_t      w;
-    const u_char_t  *lt, *end;
-    bool             stopped = false;
+    bool  stopped = false;
 
-    s = skip_blocks(s, lim, level, &stopped);
+#ifdef CS_VEC_WIDE
+    if (level == VEC_AVX512) {
+        s = skip_windows_avx512(s, lim, &stopped);
+    } else if (level == VEC_AVX2) {
+        s = skip_windows_avx2(s, lim, &stopped);
+    } else
+#endif
+    {
+        s = skip_windows_sse2(s, lim, &stopped);
+    }
     if (stopped) {
         return s;
-    }
-    /* the last 128 bytes or less: one window per tag, then byte loops */
-    w.base = NULL;
-    while (lim - s >= 64) {
-        if (w.base != NULL && s - w.base < 64) {
-            uint64_t m = w.lt & BITS_FROM((unsigned) (s - w.base));
-            lt = m ? w.base + __builtin_ctzll(m)
-                   : find_byte(w.base + 64, lim, '<');
-        } else {
-            lt = find_byte(s, lim, '<');
-        }
-        if (lim - lt < 64) {
-            s = lt;
-            break;
-        }
-        if (w.base == NULL || lt - w.base > 32) {
-            window_load(&w, lt, level);
-        }
-        end = window_tag(&w, lt);
-        if (end == lt && w.base != lt) {
-            window_load(&w, lt, level); /* the tag may fit from here */
-            end = window_tag(&w, lt);
-        }
-        if (end == lt) {
-            end = skip_tag(lt, lim);
-        }
-        if (end == NULL) {
-            return lt;
-        }
-        s = end;
     }
 #else
     (void) level;
 #endif
     for ( ;; ) {
-        const u_char_t *lt2 = find_byte(s, lim, '<');
-        const u_char_t *end2 = skip_tag(lt2, lim);
+        const u_char_t *lt = find_byte(s, lim, '<');
+        const u_char_t *end = skip_tag(lt, lim);
 
-        if (end2 == NULL) {
-            return lt2;
+        if (end == NULL) {
+            return lt;
         }
-        s = end2;
+        s = end;
     }
 }
 
