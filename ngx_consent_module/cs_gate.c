@@ -1962,8 +1962,12 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
            | (w->sq & in & ~val)
            | (w->low & ~w->ws & in)
            | (name & ~sum & (w->quote | eq));
-    /* '"' right after '=', '=' right after a name: bit 0 below */
+    /*
+     * '"' right after '=', '=' right after a name (bit 0 below) and right
+     * before '"' (bit 63 below): an unquoted value may hold '="'
+     */
     fail |= ((opens & ~(eq << 1)) | (eq_in & ~(attr << 1))) & ~(uint64_t) 1;
+    fail |= eq_in & ~(dq >> 1) & ~((uint64_t) 1 << 63);
     /* across the block's edges: base[-1] is read only inside a tag, so
        never in a run's first block */
     if (__builtin_expect(((opens | eq_in) & 1) != 0, 0)) {
@@ -1975,6 +1979,9 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
         {
             fail |= 1;
         }
+    }
+    if (eq_in >> 63 && base[64] != '"') {
+        fail |= (uint64_t) 1 << 63;
     }
 
     /*

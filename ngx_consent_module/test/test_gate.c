@@ -891,6 +891,8 @@ static const struct {
     /* a single-quoted value holding a '>', then a tag-like text */
     { "<div a='>@'>", false },
     { "<div a='>x<b'>@", true },
+    /* an unquoted value holding '="', a quoted one holding "><" */
+    { "<div a=x=\"' b=\"x>@\">", false },
     { "<div a=\"'\" b=' x>@ '>", false },
     /* a value with a '>' running past 64 bytes from the '<' */
     { "<div a=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>xxxxxxxxxxxx"
