@@ -1916,11 +1916,13 @@ enum {
  *
  * The model: every '<' opens a tag (a letter, or '/' and a letter, follows)
  * that the next '>' closes. Inside a tag: no quote or '=' in the name; each
- * '=' follows an attribute-name byte and precedes a '"'; each '"' opened so
- * is closed before the '>'; no other quote and no control byte. For such
- * bytes the WHATWG tokenizer ends every tag where the model does, so the
- * bits alone decide them. Single-quoted and unquoted values, spaces around
- * '=', '<' or '>' inside a value and a '>' in text all leave the model
+ * '=' outside a value follows an attribute-name byte and precedes a '"';
+ * each '"' not in a value follows such an '=' and is closed before the
+ * '>'; no control byte. Then the WHATWG tokenizer meets every such '=' in
+ * an attribute name and opens a value at every such '"' and nowhere else
+ * (no unquoted value and no single-quoted one can start), so it ends every
+ * tag where the model does and the bits alone decide them. Anything else
+ * ('=' without '"', '<' or '>' inside a value, '>' in text) leaves the model
  * (window_tag() and skip_tag() take those, one tag at a time). The prefix
  * XOR of the quotes is computed for both incoming states, so consecutive
  * blocks do not wait for each other.
@@ -1959,7 +1961,6 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
     carry |= __builtin_add_overflow(sum, c->name_carry, &sum);
 
     fail = (lt & ~in) | (gt & in) | (gt & val)
-           | (w->sq & in & ~val)
            | (w->low & ~w->ws & in)
            | (name & ~sum & (w->quote | eq));
     /*

@@ -893,6 +893,9 @@ static const struct {
     { "<div a='>x<b'>@", true },
     /* an unquoted value holding '="', a quoted one holding "><" */
     { "<div a=x=\"' b=\"x>@\">", false },
+    /* '="' in a tag name, or after a control byte that does not end it */
+    { "<i=\"x y=\"z>@\">", false },
+    { "<i\x01" "b=\"x y=\"z>@\">", false },
     { "<div a=\"'\" b=' x>@ '>", false },
     /* a value with a '>' running past 64 bytes from the '<' */
     { "<div a=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>xxxxxxxxxxxx"
