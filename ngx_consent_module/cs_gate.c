@@ -1656,7 +1656,8 @@ typedef struct {
     const u_char_t  *base;              /* the bits describe [base, +64) */
     uint64_t         lt, gt, quote, dq, sq, eq, slash;
     uint64_t         low;               /* bytes <= 0x20: spaces, controls */
-    uint64_t         ws;                /* the five spaces of HTML */
+    uint64_t         ctrl;              /* bytes < 0x20: HTML's tab, LF, FF,
+                                           CR, and control bytes */
     uint64_t         alpha;             /* ASCII letters */
     uint64_t         first, second;     /* letters that may begin, and follow
                                            the first letter of, a name that
@@ -1683,7 +1684,7 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
 
     w->base = p;
     w->lt = w->gt = w->quote = w->dq = w->sq = w->eq = w->slash = 0;
-    w->low = w->ws = w->alpha = w->first = w->second = 0;
+    w->low = w->ctrl = w->alpha = w->first = w->second = 0;
     for (int i = 0; i < 64; i += 16) {
         __m128i   v = _mm_loadu_si128((const __m128i *) (const void *) (p + i));
         __m128i   lw = _mm_or_si128(v, _mm_set1_epi8(0x20));
@@ -1709,10 +1710,8 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
         WINDOW_BITS(slash, WINDOW_EQ('/'));
         WINDOW_BITS(low, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)),
                                         _mm_set1_epi8(0x20)));
-        WINDOW_BITS(ws, _mm_or_si128(
-            _mm_or_si128(WINDOW_EQ(' '), WINDOW_EQ('\t')),
-            _mm_or_si128(_mm_or_si128(WINDOW_EQ('\n'), WINDOW_EQ('\f')),
-                         WINDOW_EQ('\r'))));
+        WINDOW_BITS(ctrl, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)),
+                                         _mm_set1_epi8(0x1f)));
         WINDOW_BITS(alpha, _mm_cmpeq_epi8(_mm_max_epu8(az, _mm_set1_epi8(25)),
                                           _mm_set1_epi8(25)));
         WINDOW_BITS(first, f);
@@ -1744,11 +1743,6 @@ window_load_avx2(cs_window_t *w, const u_char_t *p)
 #define WINDOW_MAX(v, c)                                                       \
     _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(c)),                \
                       _mm256_set1_epi8(c))
-#define WINDOW_WS(v)                                                           \
-    _mm256_or_si256(_mm256_or_si256(WINDOW_EQ(v, ' '), WINDOW_EQ(v, '\t')),   \
-                    _mm256_or_si256(_mm256_or_si256(WINDOW_EQ(v, '\n'),       \
-                                                    WINDOW_EQ(v, '\f')),      \
-                                    WINDOW_EQ(v, '\r')))
 #define WINDOW_FLAGS(l)                                                        \
     _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, l),                          \
         _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(                         \
@@ -1768,7 +1762,7 @@ window_load_avx2(cs_window_t *w, const u_char_t *p)
     w->eq = WINDOW_BITS(WINDOW_EQ(v0, '='), WINDOW_EQ(v1, '='));
     w->slash = WINDOW_BITS(WINDOW_EQ(v0, '/'), WINDOW_EQ(v1, '/'));
     w->low = WINDOW_BITS(WINDOW_MAX(v0, 0x20), WINDOW_MAX(v1, 0x20));
-    w->ws = WINDOW_BITS(WINDOW_WS(v0), WINDOW_WS(v1));
+    w->ctrl = WINDOW_BITS(WINDOW_MAX(v0, 0x1f), WINDOW_MAX(v1, 0x1f));
     w->alpha = WINDOW_BITS(
         WINDOW_MAX(_mm256_sub_epi8(l0, _mm256_set1_epi8('a')), 25),
         WINDOW_MAX(_mm256_sub_epi8(l1, _mm256_set1_epi8('a')), 25));
@@ -1777,7 +1771,6 @@ window_load_avx2(cs_window_t *w, const u_char_t *p)
 #undef WINDOW_BITS
 #undef WINDOW_EQ
 #undef WINDOW_MAX
-#undef WINDOW_WS
 #undef WINDOW_FLAGS
 #undef WINDOW_ANY
 }
@@ -1804,8 +1797,7 @@ window_load_avx512(cs_window_t *w, const u_char_t *p)
     w->eq = WINDOW_EQ('=');
     w->slash = WINDOW_EQ('/');
     w->low = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x20));
-    w->ws = WINDOW_EQ(' ') | WINDOW_EQ('\t') | WINDOW_EQ('\n')
-            | WINDOW_EQ('\f') | WINDOW_EQ('\r');
+    w->ctrl = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20));
     w->alpha = _mm512_cmple_epu8_mask(_mm512_sub_epi8(l, _mm512_set1_epi8('a')),
                                       _mm512_set1_epi8(25));
     w->first = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x03));
@@ -1961,7 +1953,6 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
     carry |= __builtin_add_overflow(sum, c->name_carry, &sum);
 
     fail = (lt & ~in) | (gt & in) | (gt & val)
-           | (w->low & ~w->ws & in)
            | (name & ~sum & (w->quote | eq));
     /*
      * '"' right after '=', '=' right after a name (bit 0 below) and right
@@ -1983,6 +1974,15 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
     }
     if (eq_in >> 63 && base[64] != '"') {
         fail |= (uint64_t) 1 << 63;
+    }
+
+    /* control bytes in a tag (tab, LF, FF and CR are spaces): rare */
+    for (m = w->ctrl & in; m != 0; m &= m - 1) {
+        unsigned o = (unsigned) __builtin_ctzll(m);
+
+        if (!(char_class[base[o]] & C_SPACE)) {
+            fail |= (uint64_t) 1 << o;
+        }
     }
 
     /*
