@@ -1915,20 +1915,15 @@ enum {
  * (no unquoted value and no single-quoted one can start), so it ends every
  * tag where the model does and the bits alone decide them. Anything else
  * ('=' without '"', '<' or '>' inside a value, '>' in text) leaves the model
- * (window_tag() and skip_tag() take those, one tag at a time). The prefix
- * XOR of the quotes is computed for both incoming states, so consecutive
- * blocks do not wait for each other.
+ * (window_tag() and skip_tag() take those, one tag at a time).
  */
 static inline __attribute__((always_inline)) int
 block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
 {
     const u_char_t  *base = w->base;
     uint64_t         lt = w->lt, gt = w->gt, dq = w->dq, eq = w->eq;
-    uint64_t         tags = prefix_xor_at(lt | gt, level);
-    uint64_t         val_out = prefix_xor_at(dq & tags, level);
-    uint64_t         val_in = prefix_xor_at(dq & ~tags, level);
-    uint64_t         in = tags ^ c->in;         /* from a tag's '<' to '>' */
-    uint64_t         val = ((val_out & ~c->in) | (val_in & c->in)) ^ c->val;
+    uint64_t         in = prefix_xor_at(lt | gt, level) ^ c->in;
+    uint64_t         val = prefix_xor_at(dq & in, level) ^ c->val;
     uint64_t         eq_in = eq & in & ~val;
     uint64_t         opens = dq & in & val;
     uint64_t         attr = ~(w->low | w->slash | w->quote | eq | lt | gt);
@@ -1992,9 +1987,20 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
      */
     cand = lt & name1 & w->first >> 1 & w->second >> 2;
     for (m = cand & BITS_BELOW(e); m != 0; m &= m - 1) {
-        unsigned o = (unsigned) __builtin_ctzll(m);
+        unsigned  o = (unsigned) __builtin_ctzll(m);
+        uint64_t  end = (w->low | w->slash | gt) & BITS_FROM(o + 2);
+        bool      matters;
 
-        if (!name_may_matter(base + o + 1)) {
+        if (end != 0) {
+            /* a control byte does not end a name: the state machine */
+            unsigned ne = (unsigned) __builtin_ctzll(end);
+
+            matters = !(char_class[base[ne]] & C_TAG_END)
+                      || tag_matters_word(base + o + 1, ne - o - 1);
+        } else {
+            matters = name_may_matter(base + o + 1);
+        }
+        if (!matters) {
             cand &= ~((uint64_t) 1 << o);
         }
     }
