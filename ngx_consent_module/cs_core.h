@@ -137,6 +137,14 @@ typedef enum {
     CS_ACTION_NEUTRALIZE      /* rewrite it inert, for client re-activation */
 } cs_action_t;
 
+/* The widest instructions the gate may scan with (vector builds, x86-64). */
+typedef enum {
+    CS_SIMD_BEST = 0,                 /* what the CPU has */
+    CS_SIMD_SSE2,
+    CS_SIMD_AVX2,
+    CS_SIMD_AVX512
+} cs_simd_t;
+
 typedef struct {
     const cs_rules_t  *rules;
     cs_action_t        action;
@@ -152,6 +160,9 @@ typedef struct {
     cs_allocator_t     allocator;
     cs_emit_cb         emit;
     void              *emit_ud;
+    /* a narrower limit than the CPU's, so tests and measurements can run
+       each code path on one machine (0: the CPU's best) */
+    cs_simd_t          simd_max;
 
     /*
      * Hooks, all optional (NULL: not called), sharing hook_ud.

@@ -200,6 +200,11 @@ cs_gate_init(cs_gate_t *g, const cs_gate_conf_t *conf)
     memset(g, 0, sizeof(*g));
     g->conf = *conf;
     g->vec_level = vec_level();
+    if (conf->simd_max != CS_SIMD_BEST
+        && (int) conf->simd_max - 1 < g->vec_level)
+    {
+        g->vec_level = (int) conf->simd_max - 1;   /* VEC_SSE2 is 0 */
+    }
     if (g->conf.max_element < CS_MIN_ELEMENT) {
         g->conf.max_element = CS_MIN_ELEMENT;
     }

@@ -452,6 +452,7 @@ typedef struct {
     size_t       max_element;   /* 0: 64 KiB */
     long         emit_fail_at;  /* -1: never */
     long         alloc_fail_after; /* -1: never */
+    cs_simd_t    simd_max;      /* 0: the CPU's best */
 } ts_conf_t;
 
 typedef struct {
@@ -494,6 +495,7 @@ ts_gate_run(const ts_conf_t *tc, const void *input, size_t len,
     conf.allowed = allowed;
     conf.blocked = res.blocked;
     conf.max_element = tc->max_element ? tc->max_element : 65536;
+    conf.simd_max = tc->simd_max;
     conf.allocator.alloc = ts_alloc;
     conf.allocator.free = ts_free;
     conf.allocator.ctx = &al;
@@ -687,7 +689,7 @@ static inline void
 ts_check(const char *allowed, size_t max_element, const char *input,
     const char *expected)
 {
-    ts_conf_t    tc = { allowed, max_element, -1, -1 };
+    ts_conf_t    tc = { allowed, max_element, -1, -1, CS_SIMD_BEST };
     ts_result_t  r = ts_expect_gate(&tc, input, expected);
     ts_result_free(&r);
 }
