@@ -2,7 +2,8 @@
  * libFuzzer target for the streaming gate.
  *
  * Input layout: byte 0 = allowed recipients (one bit each), byte 1 =
- * max_element, bytes 2-3 = split seed, the rest = the HTML body. The body is
+ * max_element, bytes 2-3 = split seed (modulo 4: the whole run's
+ * instruction set, cs_simd_t), the rest = the HTML body. The body is
  * run through the gate whole and split into pseudo-random chunks (empty
  * ones included); every chunk is a fresh malloc'd copy, poisoned and freed
  * right after its feed, so ASan catches a reference kept past a feed.
@@ -226,13 +227,13 @@ xorshift(uint32_t *s)
 }
 
 /*
- * Runs the gate over html; seed 0 feeds it whole, otherwise in
- * pseudo-random chunks of 0 to 64 bytes.
+ * Runs the gate over html with the widest instructions simd allows; seed 0
+ * feeds it whole, otherwise in pseudo-random chunks of 0 to 64 bytes.
  */
 static void
 run(const unsigned char *html, size_t len, const uint64_t *allowed,
-    size_t max_element, uint32_t seed, out_t *out, cs_gate_stats_t *stats,
-    hook_log_t *log)
+    size_t max_element, cs_simd_t simd, uint32_t seed, out_t *out,
+    cs_gate_stats_t *stats, hook_log_t *log)
 {
     uint64_t              blocked[(MAX_RECIPIENTS + 63) / 64] = { 0 };
     cs_gate_conf_t        conf;
@@ -251,6 +252,7 @@ run(const unsigned char *html, size_t len, const uint64_t *allowed,
     conf.allowed = allowed;
     conf.blocked = blocked;
     conf.max_element = max_element;
+    conf.simd_max = simd;
     conf.allocator.alloc = gate_alloc;
     conf.allocator.free = gate_free;
     conf.emit = emit;
@@ -372,9 +374,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data += 4;
     size -= 4;
 
-    run(data, size, allowed, max_element, 0, &whole, &st_whole, &log_whole);
-    run(data, size, allowed, max_element, seed, &split, &st_split,
-        &log_split);
+    /* whole: 64-byte blocks, each instruction set in turn; split: chunks
+       too small for them */
+    run(data, size, allowed, max_element, (cs_simd_t) (seed % 4), 0, &whole,
+        &st_whole, &log_whole);
+    run(data, size, allowed, max_element, CS_SIMD_BEST, seed, &split,
+        &st_split, &log_split);
 
     if (!is_removal_of(data, size, whole.buf, whole.len)
         || !is_removal_of(data, size, split.buf, split.len))
