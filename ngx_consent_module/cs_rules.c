@@ -215,6 +215,7 @@ struct cs_rules {
     cs_label_slot_t       *label_slots;    /* hosts' distinct last labels */
     uint32_t               label_mask;     /* capacity - 1, capacity = 2^k */
     uint32_t               label_len_max;
+    uint64_t               label_first[64];  /* by length: first bytes & 63 */
     cs_host_slot_t        *host_slots;
     uint32_t               host_mask;      /* capacity - 1, capacity = 2^k */
     uint32_t               nhosts;
@@ -868,6 +869,10 @@ cs_build_labels(cs_load_t *ld)
         if (len > rules->label_len_max) {
             rules->label_len_max = (uint32_t) len;
         }
+        if (len < 64) {
+            rules->label_first[len] |= 1ull << ((unsigned char) labels[i][0]
+                                                & 63);
+        }
     }
     free(labels);
     return 0;
@@ -878,6 +883,13 @@ cs_rules_host_label(const cs_rules_t *rules, const char *label, size_t len)
 {
     if (rules == NULL || rules->label_slots == NULL || len == 0
         || len > rules->label_len_max)
+    {
+        return false;
+    }
+    /* most labels tested are property names: a length and first byte no
+       host label has rejects them without hashing */
+    if (len < 64
+        && !((rules->label_first[len] >> ((unsigned char) label[0] & 63)) & 1))
     {
         return false;
     }
