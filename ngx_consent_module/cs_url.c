@@ -488,6 +488,20 @@ host_mask64(const char *p, uint64_t *dots)
     return h;
 }
 
+/* The 16 bytes at src, ASCII lowercased, to dst. */
+static void
+lower16(const char *src, char *dst)
+{
+    __m128i  v = _mm_loadu_si128((const __m128i *) (const void *) src);
+    __m128i  upper = _mm_cmplt_epi8(
+                 _mm_add_epi8(v, _mm_set1_epi8((char) (0x80 - 'A'))),
+                 _mm_set1_epi8((char) (-128 + 26)));
+
+    _mm_storeu_si128((__m128i *) (void *) dst,
+                     _mm_add_epi8(v, _mm_and_si128(upper,
+                                                   _mm_set1_epi8(0x20))));
+}
+
 static unsigned
 high_bit64(uint64_t m)                  /* m != 0 */
 {
@@ -545,7 +559,18 @@ cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
             unsigned  e = high_bit64(body) + 1;
             unsigned  last = high_bit64(tdots & ((1ull << e) - 1)) + 1;
 
-            if (label_ok(rules, text, pos + last, pos + e, token)) {
+            bool      ok;
+
+            if (e - last <= 16) {
+                /* one 16-byte copy holding the label, inside the text */
+                size_t  q = pos + e >= 16 ? pos + e - 16 : 0;
+                lower16(text + q, token);
+                ok = cs_rules_host_label(rules, token + (pos + last - q),
+                                         e - last);
+            } else {
+                ok = label_ok(rules, text, pos + last, pos + e, token);
+            }
+            if (ok) {
                 /* the part before d has no dot: only leading dots trim */
                 size_t s = pos + d;
                 while (s > lo && is_host_char((unsigned char) text[s - 1])) {
