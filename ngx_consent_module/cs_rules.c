@@ -24,6 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The signature prefilter tests 32 positions at a time with AVX2 where the
+ * CPU has it (asked once at load); the byte-table loop otherwise, and
+ * always with -DCS_GATE_SCALAR.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) \
+    && !defined(CS_GATE_SCALAR)
+#include <immintrin.h>
+#define CS_SIG_AVX2  1
+#endif
+
 /* Limits for the combined signature expression (bounded work per call). */
 #define CS_SIG_MATCH_LIMIT      2000000u
 #define CS_SIG_DEPTH_LIMIT      100000u
@@ -215,6 +226,7 @@ struct cs_rules {
     cs_label_slot_t       *label_slots;    /* hosts' distinct last labels */
     uint32_t               label_mask;     /* capacity - 1, capacity = 2^k */
     uint32_t               label_len_max;
+    uint64_t               label_first[64];  /* by length: first bytes & 63 */
     cs_host_slot_t        *host_slots;
     uint32_t               host_mask;      /* capacity - 1, capacity = 2^k */
     uint32_t               nhosts;
@@ -247,6 +259,8 @@ struct cs_rules {
     cs_bigram_t           *bigrams;        /* literal anchors, sorted */
     uint32_t               nbigrams;
     unsigned char         *bigram_table;   /* 65536 entries, CS_BIGRAM_* */
+    unsigned char          bigram_nibbles[4][16];   /* see cs_load_... */
+    bool                   sig_avx2;
     unsigned char         *sig_candidate;  /* per-call flags, scratch */
     pcre2_match_context   *sig_mctx;
     pcre2_jit_stack       *sig_jit_stack;
@@ -868,6 +882,10 @@ cs_build_labels(cs_load_t *ld)
         if (len > rules->label_len_max) {
             rules->label_len_max = (uint32_t) len;
         }
+        if (len < 64) {
+            rules->label_first[len] |= 1ull << ((unsigned char) labels[i][0]
+                                                & 63);
+        }
     }
     free(labels);
     return 0;
@@ -878,6 +896,13 @@ cs_rules_host_label(const cs_rules_t *rules, const char *label, size_t len)
 {
     if (rules == NULL || rules->label_slots == NULL || len == 0
         || len > rules->label_len_max)
+    {
+        return false;
+    }
+    /* most labels tested are property names: a length and first byte no
+       host label has rejects them without hashing */
+    if (len < 64
+        && !((rules->label_first[len] >> ((unsigned char) label[0] & 63)) & 1))
     {
         return false;
     }
@@ -1026,6 +1051,45 @@ cs_load_signatures(cs_load_t *ld)
         rules->bigram_table[rules->bigrams[i - 1].bigram] =
             (unsigned char) (i - 1 < CS_BIGRAM_DIRECT ? i : CS_BIGRAM_SEARCH);
     }
+
+    /*
+     * The same anchors as nibble tables for a SIMD prefilter: each bigram
+     * in one of 8 buckets, the bucket's bit set under each of its four
+     * nibbles. A position whose four lookups share a bit may hold an
+     * anchor; one where they share none holds none. A bucket passes every
+     * bigram of its nibbles' cross product, so each bigram goes where it
+     * adds the fewest.
+     */
+    for (uint32_t i = 0; i < rules->nbigrams; i++) {
+        unsigned  bg = rules->bigrams[i].bigram;
+        unsigned  nib[4] = { bg & 15, (bg >> 4) & 15, (bg >> 8) & 15,
+                             bg >> 12 };
+        unsigned  best = 0;
+        uint64_t  best_cost = UINT64_MAX;
+
+        for (unsigned b = 0; b < 8; b++) {
+            uint64_t before = 1, after = 1;
+            for (unsigned n = 0; n < 4; n++) {
+                unsigned set = 0, has;
+                for (unsigned v = 0; v < 16; v++) {
+                    set += (rules->bigram_nibbles[n][v] >> b) & 1;
+                }
+                has = (rules->bigram_nibbles[n][nib[n]] >> b) & 1;
+                before *= set;
+                after *= set + !has;
+            }
+            if (after - before < best_cost) {
+                best_cost = after - before;
+                best = b;
+            }
+        }
+        for (unsigned n = 0; n < 4; n++) {
+            rules->bigram_nibbles[n][nib[n]] |= (unsigned char) (1u << best);
+        }
+    }
+#ifdef CS_SIG_AVX2
+    rules->sig_avx2 = __builtin_cpu_supports("avx2");
+#endif
     return 0;
 }
 
@@ -1992,6 +2056,55 @@ cs_signature_candidates(const cs_rules_t *rules, const unsigned char *t,
     }
 }
 
+#ifdef CS_SIG_AVX2
+/*
+ * The prefilter over 32 positions at a time: the bigram_nibbles lookups
+ * (vpshufb) pass a superset of the anchor positions, which the byte table
+ * then sorts out. Returns where the caller's loops take over.
+ */
+__attribute__((target("avx2"))) static size_t
+cs_signature_scan_avx2(const cs_rules_t *rules, const unsigned char *t,
+    size_t len, unsigned char *cand)
+{
+    const __m256i  n0 = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                            (const __m128i *) rules->bigram_nibbles[0]));
+    const __m256i  n1 = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                            (const __m128i *) rules->bigram_nibbles[1]));
+    const __m256i  n2 = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                            (const __m128i *) rules->bigram_nibbles[2]));
+    const __m256i  n3 = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                            (const __m128i *) rules->bigram_nibbles[3]));
+    const __m256i  low = _mm256_set1_epi8(0x0f);
+    size_t         i = 0;
+
+    for (; i + 33 <= len; i += 32) {
+        __m256i  a = _mm256_loadu_si256((const __m256i *) (t + i));
+        __m256i  b = _mm256_loadu_si256((const __m256i *) (t + i + 1));
+        __m256i  m = _mm256_and_si256(
+            _mm256_and_si256(
+                _mm256_shuffle_epi8(n0, _mm256_and_si256(a, low)),
+                _mm256_shuffle_epi8(n1, _mm256_and_si256(
+                                        _mm256_srli_epi16(a, 4), low))),
+            _mm256_and_si256(
+                _mm256_shuffle_epi8(n2, _mm256_and_si256(b, low)),
+                _mm256_shuffle_epi8(n3, _mm256_and_si256(
+                                        _mm256_srli_epi16(b, 4), low))));
+        uint32_t hit = ~(uint32_t) _mm256_movemask_epi8(
+                           _mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
+
+        while (hit) {
+            size_t k = i + (unsigned) __builtin_ctz(hit);
+
+            hit &= hit - 1;
+            if (rules->bigram_table[cs_bigram_of(t + k)]) {
+                cs_signature_candidates(rules, t, len, k, cand);
+            }
+        }
+    }
+    return i;
+}
+#endif
+
 int
 cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
     size_t len, cs_match_cb cb, void *ud)
@@ -2016,6 +2129,12 @@ cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
 
     const unsigned char *table = rules->bigram_table;
     size_t               i = 0;
+
+#ifdef CS_SIG_AVX2
+    if (rules->sig_avx2) {
+        i = cs_signature_scan_avx2(rules, t, len, cand);
+    }
+#endif
 
     for (; i + 9 <= len; i += 8) {
         unsigned hit = table[cs_bigram_of(t + i)]

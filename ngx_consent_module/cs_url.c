@@ -384,62 +384,216 @@ is_host_char(unsigned char c)
     return host_chars[c];
 }
 
+/* The last label [last, e) of a token: can it end a host suffix? */
+static bool
+label_ok(const cs_rules_t *rules, const char *text, size_t last, size_t e,
+    char *token)
+{
+    for (size_t k = last; k < e; k++) {
+        token[k - last] = (char) to_lower((unsigned char) text[k]);
+    }
+    return cs_rules_host_label(rules, token, e - last);
+}
+
+/* Reports the recipient of the token [s, e), if any. */
+static void
+match_token(const cs_rules_t *rules, const char *text, size_t s, size_t e,
+    char *token, cs_match_cb cb, void *ud)
+{
+    for (size_t k = s; k < e; k++) {
+        token[k - s] = (char) to_lower((unsigned char) text[k]);
+    }
+    int32_t r = cs_rules_match_host(rules, token, e - s);
+    if (r >= 0) {
+        cb(ud, (uint32_t) r);
+    }
+}
+
+/*
+ * One token of cs_scan_text_hosts: the host-character run around the dot
+ * at d, not reaching below lo (the previous token's end). Reports its
+ * recipient, if any; returns the token's end.
+ */
+static size_t
+scan_token(const cs_rules_t *rules, const char *text, size_t len, size_t lo,
+    size_t d, char *token, cs_match_cb cb, void *ud)
+{
+    size_t start = d, i = d + 1;
+
+    while (start > lo && is_host_char((unsigned char) text[start - 1])) {
+        start--;
+    }
+    while (i < len && is_host_char((unsigned char) text[i])) {
+        i++;
+    }
+    size_t s = start, e = i;
+    while (s < e && text[s] == '.') {          /* '.google-analytics.com' */
+        s++;
+    }
+    while (e > s && text[e - 1] == '.') {
+        e--;
+    }
+    if (e - s < 3 || e - s > CS_HOST_MAX) {
+        return i;
+    }
+    /* most dotted tokens in scripts are property accesses: check the
+       last label against the hosts' last labels first */
+    size_t last = e;
+    while (last > s && text[last - 1] != '.') {
+        last--;
+    }
+    if (e - last <= 63 && label_ok(rules, text, last, e, token)) {
+        match_token(rules, text, s, e, token, cb, ud);
+    }
+    return i;
+}
+
+/*
+ * With SSE2 (the x86-64 baseline) the text is classified 64 bytes at a
+ * time into host-character and dot bitmaps; a token inside one window
+ * gets its end and last label from bit operations, so most tokens cost
+ * no memchr call and no byte loop. Tokens leaving a window, and the text's
+ * last 63 bytes, take scan_token(); with -DCS_GATE_SCALAR, or elsewhere,
+ * every token does.
+ */
+#if defined(__SSE2__) && !defined(CS_GATE_SCALAR)
+#include <emmintrin.h>
+#define CS_URL_SSE2  1
+
+/* bit k: p[k] is a host character (host_chars); *dots: p[k] == '.' */
+static uint64_t
+host_mask64(const char *p, uint64_t *dots)
+{
+    uint64_t  h = 0, d = 0;
+
+    for (unsigned k = 0; k < 64; k += 16) {
+        __m128i  v = _mm_loadu_si128((const __m128i *) (const void *)
+                                     (p + k));
+        /* unsigned range tests: move the range to -128, compare signed */
+        __m128i  alpha = _mm_cmplt_epi8(
+                     _mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                  _mm_set1_epi8((char) (0x80 - 'a'))),
+                     _mm_set1_epi8((char) (-128 + 26)));
+        __m128i  num = _mm_cmplt_epi8(                /* '-' .. '9' */
+                     _mm_add_epi8(v, _mm_set1_epi8((char) (0x80 - '-'))),
+                     _mm_set1_epi8((char) (-128 + 13)));
+        __m128i  slash = _mm_cmpeq_epi8(v, _mm_set1_epi8('/'));
+        __m128i  dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+
+        h |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                 _mm_or_si128(alpha, _mm_andnot_si128(slash, num))) << k;
+        d |= (uint64_t) (unsigned) _mm_movemask_epi8(dot) << k;
+    }
+    *dots = d;
+    return h;
+}
+
+/* The 16 bytes at src, ASCII lowercased, to dst. */
+static void
+lower16(const char *src, char *dst)
+{
+    __m128i  v = _mm_loadu_si128((const __m128i *) (const void *) src);
+    __m128i  upper = _mm_cmplt_epi8(
+                 _mm_add_epi8(v, _mm_set1_epi8((char) (0x80 - 'A'))),
+                 _mm_set1_epi8((char) (-128 + 26)));
+
+    _mm_storeu_si128((__m128i *) (void *) dst,
+                     _mm_add_epi8(v, _mm_and_si128(upper,
+                                                   _mm_set1_epi8(0x20))));
+}
+
+static unsigned
+high_bit64(uint64_t m)                  /* m != 0 */
+{
+    return 63u - (unsigned) __builtin_clzll(m);
+}
+#endif
+
 void
 cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
     cs_match_cb cb, void *ud)
 {
     char    token[CS_HOST_MAX + 1];
-    size_t  i = 0;
+    size_t  lo = 0, pos = 0;
 
     /*
-     * Only tokens with a dot can be hosts: find the dots (memchr runs over
-     * the rest in bulk) and grow each into its token. i is always at a
-     * token's end or the text's start, so no token is seen twice.
+     * Only tokens with a dot can be hosts: find the dots and grow each into
+     * its token. lo is the last token's end (or 0) and bounds the next
+     * token's start; the search for dots resumes at pos (none in [lo,
+     * pos)), so no token is seen twice.
      */
-    while (i < len) {
-        const char *dot = memchr(text + i, '.', len - i);
+#ifdef CS_URL_SSE2
+    while (pos + 64 <= len) {
+        uint64_t  dots, host = host_mask64(text + pos, &dots);
+        size_t    next = pos + 64;
+
+        while (dots) {
+            unsigned  d = (unsigned) __builtin_ctzll(dots);
+            uint64_t  more = ~host & (~0ull << d);      /* non-host after d */
+
+            if (more == 0) {
+                /* the token leaves the window: look again from its dot */
+                if (d == 0) {
+                    lo = next = scan_token(rules, text, len, lo, pos, token,
+                                           cb, ud);
+                } else {
+                    next = pos + d;
+                }
+                break;
+            }
+
+            unsigned  end = (unsigned) __builtin_ctzll(more);  /* d < 63 */
+            uint64_t  in = (1ull << end) - 1;
+            uint64_t  tdots = dots & in;                /* the token's */
+            uint64_t  body = ~tdots & in & (~0ull << (d + 1));
+
+            dots &= ~in;
+            if (body == 0) {
+                /* all dots after d: the token ends before d, if at all */
+                scan_token(rules, text, len, lo, pos + d, token, cb, ud);
+                lo = pos + end;
+                continue;
+            }
+
+            /* [d, e): no trailing dots; the last label after its last dot */
+            unsigned  e = high_bit64(body) + 1;
+            unsigned  last = high_bit64(tdots & ((1ull << e) - 1)) + 1;
+
+            bool      ok;
+
+            if (e - last <= 16) {
+                /* one 16-byte copy holding the label, inside the text */
+                size_t  q = pos + e >= 16 ? pos + e - 16 : 0;
+                lower16(text + q, token);
+                ok = cs_rules_host_label(rules, token + (pos + last - q),
+                                         e - last);
+            } else {
+                ok = label_ok(rules, text, pos + last, pos + e, token);
+            }
+            if (ok) {
+                /* the part before d has no dot: only leading dots trim */
+                size_t s = pos + d;
+                while (s > lo && is_host_char((unsigned char) text[s - 1])) {
+                    s--;
+                }
+                while (text[s] == '.') {
+                    s++;
+                }
+                if (pos + e - s >= 3 && pos + e - s <= CS_HOST_MAX) {
+                    match_token(rules, text, s, pos + e, token, cb, ud);
+                }
+            }
+            lo = pos + end;
+        }
+        pos = next;
+    }
+#endif
+    while (pos < len) {
+        const char *dot = memchr(text + pos, '.', len - pos);
         if (dot == NULL) {
             break;
         }
-        size_t start = (size_t) (dot - text);
-        while (start > i && is_host_char((unsigned char) text[start - 1])) {
-            start--;
-        }
-        i = (size_t) (dot - text) + 1;
-        while (i < len && is_host_char((unsigned char) text[i])) {
-            i++;
-        }
-        size_t s = start, e = i;
-        while (s < e && text[s] == '.') {          /* '.google-analytics.com' */
-            s++;
-        }
-        while (e > s && text[e - 1] == '.') {
-            e--;
-        }
-        if (e - s < 3 || e - s > CS_HOST_MAX) {
-            continue;
-        }
-        /* most dotted tokens in scripts are property accesses: check the
-           last label against the hosts' last labels first */
-        size_t last = e;
-        while (last > s && text[last - 1] != '.') {
-            last--;
-        }
-        if (e - last > 63) {
-            continue;
-        }
-        for (size_t k = last; k < e; k++) {
-            token[k - last] = (char) to_lower((unsigned char) text[k]);
-        }
-        if (!cs_rules_host_label(rules, token, e - last)) {
-            continue;
-        }
-        for (size_t k = s; k < e; k++) {
-            token[k - s] = (char) to_lower((unsigned char) text[k]);
-        }
-        int32_t r = cs_rules_match_host(rules, token, e - s);
-        if (r >= 0) {
-            cb(ud, (uint32_t) r);
-        }
+        lo = pos = scan_token(rules, text, len, lo, (size_t) (dot - text),
+                              token, cb, ud);
     }
 }

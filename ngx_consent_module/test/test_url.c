@@ -437,6 +437,57 @@ test_scan_text_hosts_bounded(void **state)
     assert_true(cs_bitset_test(c.set, ts_rid("x")));
 }
 
+static void
+test_scan_text_hosts_offsets(void **state)
+{
+    static const char *const hosts[] = {
+        "connect.facebook.net",                 /* inside one window */
+        ("A-b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.0.1.2.3."
+         "widgets.facebook.com"),               /* longer than a window */
+        "...connect.facebook.net..",            /* leading, trailing dots */
+    };
+    static const char *const want[] = { "meta", "widgetco", "meta" };
+    char  buf[400];
+    int   bad = 0;
+
+    (void) state;
+    /*
+     * Each host at every offset and with every tail, among property
+     * accesses: what the 64-byte windows see must not matter.
+     */
+    for (size_t h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++) {
+        size_t hl = strlen(hosts[h]);
+        for (size_t off = 0; off < 140; off++) {
+            for (size_t tail = 0; tail < 70; tail += 23) {
+                collect_t  c;
+                size_t     n = 0;
+
+                for (size_t k = 0; k < off; k++) {
+                    buf[n++] = "a.bc;"[k % 5];
+                }
+                if (off > 0) {
+                    buf[n - 1] = ' ';
+                }
+                memcpy(buf + n, hosts[h], hl);
+                n += hl;
+                for (size_t k = 0; k < tail; k++) {
+                    buf[n++] = k == 0 ? ')' : "x.Yz("[k % 5];
+                }
+                memset(&c, 0, sizeof(c));
+                cs_scan_text_hosts(ts_rules, buf, n, collect, &c);
+                if (c.calls != 1
+                    || !cs_bitset_test(c.set, ts_rid(want[h])))
+                {
+                    bad++;
+                    print_error("scan_text_hosts(\"%.*s\"): %d calls\n",
+                                (int) n, buf, c.calls);
+                }
+            }
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* ---- signatures ---- */
 
 static void
@@ -493,6 +544,7 @@ main(void)
         cmocka_unit_test(test_match_host),
         cmocka_unit_test(test_scan_text_hosts),
         cmocka_unit_test(test_scan_text_hosts_bounded),
+        cmocka_unit_test(test_scan_text_hosts_offsets),
         cmocka_unit_test(test_match_signatures),
     };
 
