@@ -1223,8 +1223,6 @@ hk_run(const hk_conf_t *hc, const char *input, size_t len,
     ts_alloc_t      al = { 0, 0, alloc_fail_after };
     uint64_t        allowed[(TS_MAX_RECIPIENTS + 63) / 64];
     cs_gate_conf_t  conf;
-    uint32_t        rng = sp->seed;
-    size_t          off = 0;
 
     assert_non_null(res);
     memset(&out, 0, sizeof(out));
@@ -1248,27 +1246,7 @@ hk_run(const hk_conf_t *hc, const char *input, size_t len,
     assert_non_null(g);
     memset(g, TS_POISON, cs_gate_size());
     cs_gate_init(g, &conf);
-    do {
-        size_t n = ts_split_next(sp, &rng, len - off);
-        unsigned char *chunk = malloc(n ? n : 1);
-        assert_non_null(chunk);
-        memcpy(chunk, input + off, n);
-        out.chunk = chunk;
-        out.chunk_len = n;
-        int rc = cs_gate_feed(g, chunk, n);
-        memset(chunk, TS_POISON, n ? n : 1);
-        free(chunk);
-        out.chunk = NULL;
-        out.chunk_len = 0;
-        off += n;
-        if (rc != 0) {
-            res->rc = rc;
-            break;
-        }
-    } while (off < len);
-    if (res->rc == 0) {
-        res->rc = cs_gate_finish(g);
-    }
+    res->rc = ts_feed_split(g, &out, input, len, sp);
     res->stats = *cs_gate_stats(g);
     cs_gate_cleanup(g);
     free(g);

@@ -472,6 +472,42 @@ ts_result_free(ts_result_t *r)
     r->out = NULL;
 }
 
+/*
+ * Feeds input to an initialized gate in the chunks of sp, each a fresh
+ * malloc'd copy poisoned and freed right after its feed (out->chunk says
+ * which bytes emit may reference), then finishes it. Returns the first
+ * non-zero feed or finish result.
+ */
+static inline int
+ts_feed_split(cs_gate_t *g, ts_out_t *out, const void *input, size_t len,
+    const ts_split_t *sp)
+{
+    const unsigned char  *in = input;
+    uint32_t              rng = sp->seed;
+    size_t                off = 0;
+    int                   rc;
+
+    do {
+        size_t n = ts_split_next(sp, &rng, len - off);
+        unsigned char *chunk = malloc(n ? n : 1);
+        assert_non_null(chunk);
+        memcpy(chunk, in + off, n);
+        out->chunk = chunk;
+        out->chunk_len = n;
+        rc = cs_gate_feed(g, chunk, n);
+        memset(chunk, TS_POISON, n ? n : 1);
+        free(chunk);
+        out->chunk = NULL;
+        out->chunk_len = 0;
+        off += n;
+        if (rc != 0) {
+            return rc;
+        }
+    } while (off < len);
+
+    return cs_gate_finish(g);
+}
+
 static inline ts_result_t
 ts_gate_run(const ts_conf_t *tc, const void *input, size_t len,
     const ts_split_t *sp)
@@ -481,9 +517,6 @@ ts_gate_run(const ts_conf_t *tc, const void *input, size_t len,
     ts_alloc_t      al = { 0, 0, tc->alloc_fail_after };
     uint64_t        allowed[(TS_MAX_RECIPIENTS + 63) / 64];
     cs_gate_conf_t  conf;
-    uint32_t        rng = sp->seed;
-    const unsigned char *in = input;
-    size_t          off = 0;
 
     memset(&res, 0, sizeof(res));
     memset(&out, 0, sizeof(out));
@@ -507,28 +540,7 @@ ts_gate_run(const ts_conf_t *tc, const void *input, size_t len,
     memset(g, TS_POISON, cs_gate_size());
     cs_gate_init(g, &conf);
 
-    do {
-        size_t n = ts_split_next(sp, &rng, len - off);
-        unsigned char *chunk = malloc(n ? n : 1);
-        assert_non_null(chunk);
-        memcpy(chunk, in + off, n);
-        out.chunk = chunk;
-        out.chunk_len = n;
-        int rc = cs_gate_feed(g, chunk, n);
-        memset(chunk, TS_POISON, n ? n : 1);
-        free(chunk);
-        out.chunk = NULL;
-        out.chunk_len = 0;
-        off += n;
-        if (rc != 0) {
-            res.rc = rc;
-            break;
-        }
-    } while (off < len);
-
-    if (res.rc == 0) {
-        res.rc = cs_gate_finish(g);
-    }
+    res.rc = ts_feed_split(g, &out, input, len, sp);
     res.stats = *cs_gate_stats(g);
     cs_gate_cleanup(g);
     cs_gate_cleanup(g);                     /* documented as idempotent */
