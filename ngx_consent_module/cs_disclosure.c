@@ -310,37 +310,36 @@ cs_json_list(cs_obuf_t *out, const char *s)
     cs_obuf_str(out, "]");
 }
 
+/* The page's own words, by language: Japanese (the default), English. */
+typedef struct {
+    const char  *lang_tag, *title, *heading[C_COLUMNS];
+} cs_disclosure_text_t;
+
+static const cs_disclosure_text_t  disclosure_texts[2] = {
+    { "ja", "利用者情報の外部送信について",
+      { "送信先", "サービス", "送信される情報", "利用目的" } },
+    { "en", "External transmission of user information",
+      { "Recipient", "Service", "Information sent", "Purpose" } },
+};
+
 int
 cs_disclosure_render(const cs_rules_t *rules, uint32_t site,
     cs_disclosure_lang_t lang, cs_disclosure_format_t fmt, cs_obuf_t *out)
 {
-    const cs_declaration_t  *decls;
-    const char              *site_id = cs_rules_site_id(rules, site);
-    const char              *site_name = cs_rules_site_name(rules, site);
-    const char              *lang_tag, *title, *h[C_COLUMNS];
-    const char              *col[C_COLUMNS];
-    uint32_t                 n;
+    const cs_declaration_t      *decls;
+    const char                  *site_id = cs_rules_site_id(rules, site);
+    const char                  *site_name = cs_rules_site_name(rules, site);
+    const cs_disclosure_text_t  *t = &disclosure_texts[lang
+                                                       == CS_DISCLOSURE_EN];
+    const char                  *lang_tag = t->lang_tag, *title = t->title;
+    const char *const           *h = t->heading;
+    const char                  *col[C_COLUMNS];
+    uint32_t                     n;
 
     if (site_id == NULL || site_name == NULL) {
         return -1;
     }
     n = cs_rules_site_declarations(rules, site, &decls);
-
-    if (lang == CS_DISCLOSURE_EN) {
-        lang_tag = "en";
-        title = "External transmission of user information";
-        h[C_NAME] = "Recipient";
-        h[C_SERVICE] = "Service";
-        h[C_SENT] = "Information sent";
-        h[C_PURPOSE] = "Purpose";
-    } else {
-        lang_tag = "ja";
-        title = "利用者情報の外部送信について";
-        h[C_NAME] = "送信先";
-        h[C_SERVICE] = "サービス";
-        h[C_SENT] = "送信される情報";
-        h[C_PURPOSE] = "利用目的";
-    }
 
     if (fmt == CS_DISCLOSURE_JSON) {
         cs_obuf_str(out, "{");
