@@ -1456,47 +1456,6 @@ skip_spaces(const u_char_t *s, const u_char_t *lim)
     return s;
 }
 
-/*
- * A start tag whose name decides anything: the gated elements, those that
- * switch the tokenizer to raw text, and <head> (where the inject goes).
- */
-static inline bool
-tag_matters(const u_char_t *name, size_t len)
-{
-    char  l[9];
-    /* the first letters of the names below */
-    const uint32_t  first = (1u << ('h' - 'a')) | (1u << ('i' - 'a'))
-                            | (1u << ('l' - 'a')) | (1u << ('n' - 'a'))
-                            | (1u << ('p' - 'a')) | (1u << ('s' - 'a'))
-                            | (1u << ('t' - 'a')) | (1u << ('x' - 'a'));
-    unsigned        c = (unsigned) (name[0] | 0x20) - 'a';
-
-    if (len < 3 || len > 9 || c >= 26 || !((first >> c) & 1)) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        l[i] = (char) (name[i] | 0x20);     /* only A-Z become a-z */
-    }
-    switch (len) {
-    case 3:
-        return name_is(l, len, "img") || name_is(l, len, "xmp");
-    case 4:
-        return name_is(l, len, "link") || name_is(l, len, "head");
-    case 5:
-        return name_is(l, len, "image") || name_is(l, len, "style")
-               || name_is(l, len, "title");
-    case 6:
-        return name_is(l, len, "script") || name_is(l, len, "iframe");
-    case 7:
-        return name_is(l, len, "noembed");
-    case 8:
-        return name_is(l, len, "noscript") || name_is(l, len, "noframes")
-               || name_is(l, len, "textarea");
-    default:
-        return name_is(l, len, "plaintext");
-    }
-}
-
 /* Eight bytes as one little-endian word, for tag_matters_word(). */
 #define W8(a, b, c, d, e, f, g, h)                                             \
     ((uint64_t) (a) | (uint64_t) (b) << 8 | (uint64_t) (c) << 16              \
@@ -1504,9 +1463,11 @@ tag_matters(const u_char_t *name, size_t len)
      | (uint64_t) (g) << 48 | (uint64_t) (h) << 56)
 
 /*
- * tag_matters() for a name of len bytes whose first eight bytes (and the
- * ninth) are readable: one compare per candidate. OR-ing 0x20 turns only
- * A-Z into a-z, so no other byte can pass for a letter.
+ * Whether a start tag's name (len bytes; the first eight, and the ninth,
+ * readable) decides anything: the gated elements, those that switch the
+ * tokenizer to raw text, and <head> (where the inject goes). One compare per
+ * candidate; OR-ing 0x20 turns only A-Z into a-z, so no other byte can pass
+ * for a letter.
  */
 static inline bool
 tag_matters_word(const u_char_t *name, size_t len)
@@ -1546,6 +1507,19 @@ tag_matters_word(const u_char_t *name, size_t len)
     }
     return (w == names[len][0]) | (w == names[len][1])
            | (w == names[len][2]);
+}
+
+/* tag_matters_word() for a name with no bytes readable past it. */
+static inline bool
+tag_matters(const u_char_t *name, size_t len)
+{
+    u_char_t  padded[16] = { 0 };
+
+    if (len - 3 > 6) {                  /* not 3..9 */
+        return false;
+    }
+    memcpy(padded, name, len);
+    return tag_matters_word(padded, len);
 }
 
 /*
