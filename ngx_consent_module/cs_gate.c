@@ -1966,20 +1966,9 @@ block_run(const cs_window_t *w, cs_carry_t *c, int level, unsigned *len)
      */
     cand = lt & name1 & w->first >> 1 & w->second >> 2;
     for (m = cand & BITS_BELOW(e); m != 0; m &= m - 1) {
-        unsigned  o = (unsigned) __builtin_ctzll(m);
-        uint64_t  end = (w->low | w->slash | gt) & BITS_FROM(o + 2);
-        bool      matters;
+        unsigned o = (unsigned) __builtin_ctzll(m);
 
-        if (end != 0) {
-            /* a control byte does not end a name: the state machine */
-            unsigned ne = (unsigned) __builtin_ctzll(end);
-
-            matters = !(char_class[base[ne]] & C_TAG_END)
-                      || tag_matters_word(base + o + 1, ne - o - 1);
-        } else {
-            matters = name_may_matter(base + o + 1);
-        }
-        if (!matters) {
+        if (!name_may_matter(base + o + 1)) {
             cand &= ~((uint64_t) 1 << o);
         }
     }
