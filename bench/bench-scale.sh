@@ -276,7 +276,7 @@ for ((r = 1; r <= rounds; r++)); do
     line="round $r:"
     for v in "${variants[@]}"; do
         for db in "${dbs[@]}"; do
-            read -r rps us other < <(bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$seconds" \
+            read -r rps us other _ < <(bench_wrk "http://127.0.0.1:${p_gate[$db]}/" "$seconds" \
                                          "${worker[$db]}" "$conns" "${hdr[$v]}")
             [ -n "${rps:-}" ] || bench_die "wrk gave no result for $db $v"
             results[$db-$v]+="$rps " cpu[$db-$v]+="$us " others+="$other "

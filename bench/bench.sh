@@ -251,7 +251,7 @@ declare -A label=(
     [cmp]="E  gate on, OneTrust+TCF cookies"
 )
 variants=(off on all neu cmp subs)
-declare -A results=() cpu=()
+declare -A results=() cpu=() user=()
 others=""
 
 worker_pid=$(bench_worker_pid "$pidfile")
@@ -267,34 +267,39 @@ echo "each run: requests/s, worker CPU us/request, other load on the machine (% 
 for ((r = 1; r <= rounds; r++)); do
     line="round $r:"
     for v in "${variants[@]}"; do
-        read -r rps us other < <(run_wrk "$v" "$seconds")
+        read -r rps us other user_us < <(run_wrk "$v" "$seconds")
         [ -n "${rps:-}" ] || bench_die "wrk gave no result for $v"
         results[$v]+="$rps "
         cpu[$v]+="$us "
+        user[$v]+="$user_us "
         others+="$other "
         line+=$(printf '  %s %6.1f/s %5.0fus %3s%%' "$v" "$rps" "$us" "$other")
     done
     echo "$line"
 done
 
-declare -A med mcpu
+declare -A med mcpu muser
 for v in "${variants[@]}"; do
     med[$v]=$(bench_median <<<"${results[$v]}")
     mcpu[$v]=$(bench_median <<<"${cpu[$v]}")
+    muser[$v]=$(bench_median <<<"${user[$v]}")
 done
 
 echo
 echo "== results (median of $rounds runs; $origin_size-byte page; pcre_jit $pcre_jit)"
-printf '%-38s %9s %11s %8s %7s %14s %10s\n' variant "req/s" "range" "MB/s" "vs off" "worker us/req" "+us vs off"
+printf '%-38s %9s %11s %8s %7s %14s %10s %13s\n' variant "req/s" "range" "MB/s" "vs off" "worker us/req" "+us vs off" "(user+sys)"
 for v in "${variants[@]}"; do
     f=$o/$v.html
-    printf '%-38s %9.1f %11s %8.1f %7.3f %14.0f %10.0f\n' "${label[$v]}" "${med[$v]}" "$(bench_spread <<<"${results[$v]}")" \
+    printf '%-38s %9.1f %11s %8.1f %7.3f %14.0f %10.0f %13s\n' "${label[$v]}" "${med[$v]}" "$(bench_spread <<<"${results[$v]}")" \
         "$(awk -v r="${med[$v]}" -v s="$(size "$f")" 'BEGIN {print r * s / 1e6}')" \
         "$(awk -v a="${med[$v]}" -v b="${med[off]}" 'BEGIN {print a / b}')" \
-        "${mcpu[$v]}" "$(awk -v a="${mcpu[$v]}" -v b="${mcpu[off]}" 'BEGIN {print a - b}')"
+        "${mcpu[$v]}" "$(awk -v a="${mcpu[$v]}" -v b="${mcpu[off]}" 'BEGIN {print a - b}')" \
+        "$(awk -v c="${mcpu[$v]}" -v u="${muser[$v]}" -v co="${mcpu[off]}" -v uo="${muser[off]}" \
+               'BEGIN {printf "%+.0f%+.0f", u - uo, (c - u) - (co - uo)}')"
 done
 echo "(worker us/req: CPU time of the single nginx worker per request, origin included;"
-echo " it does not depend on whether wrk or nginx is the bottleneck)"
+echo " it does not depend on whether wrk or nginx is the bottleneck; (user+sys) splits"
+echo " +us vs off into the worker's user and system (kernel) time, medians of each)"
 bench_report_other_load "$others"
 ratio_off=$(awk -v a="${med[on]}" -v b="${med[off]}" 'BEGIN {printf "%.3f", a / b}')
 ratio_subs=$(awk -v a="${med[on]}" -v b="${med[subs]}" 'BEGIN {printf "%.2f", a / b}')

@@ -137,34 +137,38 @@ bench_worker_pid() {   # pidfile
     echo "$pid"
 }
 
-bench_worker_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# "user system" CPU ticks of a process so far.
+bench_worker_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 
 # Busy ticks of the whole machine (user+nice+system+irq+softirq+steal).
 bench_machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
-# Prints "requests/s worker-us/request other-load-%" for one wrk run; the
-# other load is the machine's CPU use by anything but this worker and wrk,
-# as a share of one CPU.
+# Prints "requests/s worker-us/request other-load-% worker-user-us/request"
+# for one wrk run (the worker's system time per request is the difference of
+# the two); the other load is the machine's CPU use by anything but this
+# worker and wrk, as a share of one CPU.
 bench_wrk() {   # url seconds worker_pid connections [header]
-    local url=$1 d=$2 pid=$3 conns=$4 hdr=${5:-} out w0 w1 m0 m1 n wrk_ticks hz
+    local url=$1 d=$2 pid=$3 conns=$4 hdr=${5:-} out u0 s0 u1 s1 m0 m1 n wrk_ticks hz
     local args=(-t1 -c"$conns" -d"${d}s" --latency)
     [ -n "$hdr" ] && args+=(-H "$hdr")
     hz=$(getconf CLK_TCK)
-    w0=$(bench_worker_ticks "$pid") m0=$(bench_machine_busy)
+    read -r u0 s0 < <(bench_worker_ticks "$pid")
+    m0=$(bench_machine_busy)
     out=$(bash -c '"$@" 2>&1; awk "{print \"wrk_ticks\", \$16 + \$17}" /proc/$$/stat' _ \
               "${bench_wrk_pin[@]}" wrk "${args[@]}" "$url")
     [ -r "/proc/$pid/stat" ] || bench_die "the nginx worker $pid died during a run on $url (see its error.log)"
-    w1=$(bench_worker_ticks "$pid") m1=$(bench_machine_busy)
+    read -r u1 s1 < <(bench_worker_ticks "$pid")
+    m1=$(bench_machine_busy)
     if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
         echo "bench: $url: wrk reported errors:" >&2
         grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
     fi
     n=$(awk '/requests in/ {print $1}' <<<"$out")
     wrk_ticks=$(awk '/^wrk_ticks/ {print $2}' <<<"$out")
-    awk -v n="$n" -v t=$((w1 - w0)) -v o=$((m1 - m0 - (w1 - w0) - ${wrk_ticks:-0})) \
-        -v hz="$hz" -v d="$d" \
-        '/^Requests\/sec:/ {printf "%s %.1f %.0f\n", $2, (n > 0) ? t / hz * 1e6 / n : 0,
-                            (o > 0 ? o : 0) / hz / d * 100}' <<<"$out"
+    awk -v n="$n" -v t=$((u1 + s1 - u0 - s0)) -v u=$((u1 - u0)) \
+        -v o=$((m1 - m0 - (u1 + s1 - u0 - s0) - ${wrk_ticks:-0})) -v hz="$hz" -v d="$d" \
+        '/^Requests\/sec:/ {printf "%s %.1f %.0f %.1f\n", $2, (n > 0) ? t / hz * 1e6 / n : 0,
+                            (o > 0 ? o : 0) / hz / d * 100, (n > 0) ? u / hz * 1e6 / n : 0}' <<<"$out"
 }
 
 # "met" or "NOT met": whether x reaches the target t.
