@@ -96,6 +96,9 @@ typedef struct {
     ngx_chain_t              **last_out;
     ngx_chain_t               *busy;
     ngx_chain_t               *free;
+    off_t                      body_left;      /* body bytes still to come
+                                                  by Content-Length; -1:
+                                                  unknown */
     unsigned                   finished:1;
 } ngx_http_consent_ctx_t;
 
@@ -1169,7 +1172,12 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
 
     r->filter_need_in_memory = 1;
 
+    ctx->body_left = -1;
+
     if (r == r->main) {
+        if (r->headers_out.content_length_n > 0) {
+            ctx->body_left = r->headers_out.content_length_n;
+        }
         ngx_http_clear_content_length(r);
         ngx_http_clear_accept_ranges(r);
         ngx_http_weak_etag(r);
@@ -1305,7 +1313,9 @@ ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
 static ngx_int_t
 ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
+    off_t                    size;
     ngx_int_t                rc;
+    ngx_uint_t               last, complete;
     ngx_buf_t               *b, *ib;
     ngx_chain_t             *cl, **tail;
     ngx_http_consent_ctx_t  *ctx;
@@ -1323,6 +1333,11 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ctx->last_input = NULL;
 
         if (ctx->finished) {
+            if (ngx_buf_size(ib) && ngx_buf_in_memory(ib)) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "consent: body longer than its Content-Length, "
+                              "%O byte(s) dropped", ngx_buf_size(ib));
+            }
             ib->pos = ib->last;
             continue;
         }
@@ -1333,9 +1348,24 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_ERROR;
         }
 
+        complete = 0;
+
         if (ngx_buf_in_memory(ib) && ib->last > ib->pos) {
-            if (cs_gate_feed(ctx->gate, ib->pos, ib->last - ib->pos) != 0) {
+            size = ib->last - ib->pos;
+
+            if (cs_gate_feed(ctx->gate, ib->pos, size) != 0) {
                 return NGX_ERROR;
+            }
+
+            /*
+             * The whole body by its Content-Length: end the response now,
+             * so the final chunk goes out with the last data instead of
+             * in a write (and a packet) of its own when the upstream
+             * module sends the last buffer.
+             */
+            if (ctx->body_left > 0) {
+                ctx->body_left -= size;
+                complete = (ctx->body_left == 0);
             }
         }
 
@@ -1350,7 +1380,9 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             ib->pos = ib->last;
         }
 
-        if (ib->last_buf || ib->last_in_chain) {
+        last = ib->last_buf || complete;
+
+        if (last || ib->last_in_chain) {
             ctx->last_ref = NULL;
             if (cs_gate_finish(ctx->gate) != 0) {
                 return NGX_ERROR;
@@ -1360,13 +1392,13 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             ctx->finished = 1;
         }
 
-        if (ib->last_buf || ib->last_in_chain || ib->flush || ib->sync) {
+        if (last || ib->last_in_chain || ib->flush || ib->sync) {
             b = ngx_http_consent_out_buf(ctx);
             if (b == NULL) {
                 return NGX_ERROR;
             }
             b->sync = 1;
-            b->last_buf = ib->last_buf;
+            b->last_buf = last;
             b->last_in_chain = ib->last_in_chain;
             b->flush = ib->flush;
         }
