@@ -100,6 +100,7 @@ typedef struct {
                                                   by Content-Length; -1:
                                                   unknown */
     unsigned                   finished:1;
+    unsigned                   passing:1;      /* in the next body filter */
 } ngx_http_consent_ctx_t;
 
 
@@ -1322,7 +1323,12 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_consent_filter_module);
 
-    if (ctx == NULL || ctx->gate == NULL) {
+    /*
+     * A call while this filter is passing its output on comes from a filter
+     * after it sending through the whole chain (addition's last buffer,
+     * after its subrequest): not body to gate, and not to be swallowed.
+     */
+    if (ctx == NULL || ctx->gate == NULL || ctx->passing) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -1332,11 +1338,15 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ctx->last_ref = NULL;
         ctx->last_input = NULL;
 
+        /*
+         * After the end: the upstream's own last buffer when the body ended
+         * at its Content-Length; data here would be past that length
+         */
         if (ctx->finished) {
             if (ngx_buf_size(ib) && ngx_buf_in_memory(ib)) {
                 ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                              "consent: body longer than its Content-Length, "
-                              "%O byte(s) dropped", ngx_buf_size(ib));
+                              "consent: %O byte(s) after the end of the body "
+                              "dropped", ngx_buf_size(ib));
             }
             ib->pos = ib->last;
             continue;
@@ -1408,11 +1418,18 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ctx->last_ref = NULL;
     ctx->last_input = NULL;
 
-    if (ctx->out == NULL && ctx->busy == NULL) {
+    /*
+     * A call without input (nginx's writer, a subrequest done) is for the
+     * filters after this one too: the postpone filter's queued buffers, a
+     * write still pending.
+     */
+    if (in != NULL && ctx->out == NULL && ctx->busy == NULL) {
         return NGX_OK;
     }
 
+    ctx->passing = 1;
     rc = ngx_http_next_body_filter(r, ctx->out);
+    ctx->passing = 0;
 
     if (ctx->out) {
         for (tail = &ctx->busy; *tail; tail = &(*tail)->next) { /* void */ }

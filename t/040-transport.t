@@ -212,6 +212,82 @@ run_cases({ http => $HTTP }, \@cases);
     $up->stop;
 }
 
+# ---------------------------------------------------------------- proxy_cache, filters after the gate
+# nginx's proxy_cache keeps the upstream's page, never a gated one: every hit
+# is gated afresh for its own visitor. sub_filter, addition and SSI run after
+# the gate, on its output, also when the gate ends the response at the
+# upstream's Content-Length before the upstream module sends its last buffer;
+# an SSI include of a gated location is gated as a subrequest of its own.
+{
+    my $up    = ConsentTest::Upstream->start;
+    my $cache = ConsentTest::workdir() . '/proxy-cache-040';
+    my $after = ConsentTest::workdir() . '/after-040';
+    File::Path::make_path($after);
+    chmod 0755, $after;
+    my $fbq = q{<script src="https://connect.facebook.net/en_US/fbevents.js"></script>};
+    ConsentTest::write_file("$after/after.html", "<p>added after the body</p>\n");
+    ConsentTest::write_file("$after/snippet.html", "<i>x</i>$fbq<i>y</i>");
+    chmod 0644, "$after/after.html", "$after/snippet.html";
+    my $pass = 'proxy_pass http://127.0.0.1:' . $up->port . ';';
+    my $ngx = ConsentTest::Nginx->start(upstream => $up, server => '',
+        http => "$HTTP\nproxy_cache_path $cache keys_zone=ct040:1m;",
+        locations => join("\n",
+            "location /cache/ { $ON proxy_cache ct040; proxy_cache_key \$uri; proxy_cache_valid 200 10m;"
+              . " add_header X-Cache \$upstream_cache_status; $pass }",
+            "location /sub/ { $ON sub_filter '</body>' '<p>after the gate</p></body>'; $pass }",
+            "location /add/ { $ON add_after_body /after/after.html; $pass }",
+            "location /ssi/ { $ON ssi on; $pass }",
+            "location /after/ { alias $after/; }",
+            "location /gated/ { $ON alias $after/; }"));
+    my $html = $fx{'air-booking'}{html};
+    my $name = Digest::MD5::md5_hex($html);
+    ConsentTest::write_file($up->dir . "/$name", $html);
+    my ($all) = expect_for('air-booking', 'all');
+    my $get = sub {
+        my ($path, $cookie, $split) = @_;
+        return http_request(port => $ngx->port, path => $path, headers => [
+            'X-CT-Body' => $name, 'X-CT-Split' => $split, 'X-CT-Framing' => 'length',
+            Cookie => "consent=$cookie"]);
+    };
+
+    my @visits = (['none', $air_none, 'MISS'], ['all', $all, 'HIT'],
+                  ['google|adobe', $air_ga, 'HIT'], ['none', $air_none, 'HIT']);
+    for my $v (@visits) {
+        my $res = $get->('/cache/p.html', $v->[0], 7);
+        ok(!$res->{error}, "proxy_cache consent=$v->[0]: well-formed") or diag $res->{error};
+        is(hdr($res, 'X-Cache'), $v->[2], "proxy_cache consent=$v->[0]: $v->[2]");
+        bytes_eq($res->{body}, $v->[1], "proxy_cache consent=$v->[0] ($v->[2]): gated for this visitor");
+    }
+
+    (my $sub_exp = $air_none) =~ s{</body>}{<p>after the gate</p></body>};
+    isnt($sub_exp, $air_none, 'the fixture has a </body> for sub_filter');
+    for my $split ('whole', 1, 7, 'random:3') {
+        my $res = $get->("/sub/$split", 'none', $split);
+        ok(!$res->{error}, "sub_filter after the gate [$split]: well-formed") or diag $res->{error};
+        bytes_eq($res->{body}, $sub_exp, "sub_filter after the gate [$split]: body");
+        $res = $get->("/add/$split", 'none', $split);
+        ok(!$res->{error}, "addition after the gate [$split]: well-formed") or diag $res->{error};
+        bytes_eq($res->{body}, "$air_none<p>added after the body</p>\n",
+                 "addition after the gate [$split]: body");
+    }
+
+    my $ssi = qq{<p>a</p>$fbq<!--# include virtual="/after/after.html" -->}
+            . qq{<p>b</p><!--# include virtual="/gated/snippet.html" --><p>c</p>};
+    my $ssi_name = Digest::MD5::md5_hex($ssi);
+    ConsentTest::write_file($up->dir . "/$ssi_name", $ssi);
+    for my $split ('whole', 1, 7) {
+        my $res = http_request(port => $ngx->port, path => "/ssi/$split", headers => [
+            'X-CT-Body' => $ssi_name, 'X-CT-Split' => $split, 'X-CT-Framing' => 'length',
+            Cookie => 'consent=none']);
+        ok(!$res->{error}, "SSI after the gate [$split]: well-formed") or diag $res->{error};
+        bytes_eq($res->{body}, "<p>a</p><p>added after the body</p>\n<p>b</p><i>x</i><i>y</i><p>c</p>",
+                 "SSI after the gate [$split]: includes expanded, the gated one gated");
+    }
+    $ngx->stop;
+    ConsentTest::check_error_log($ngx);
+    $up->stop;
+}
+
 # ---------------------------------------------------------------- streaming
 # The gate streams: bytes before a pending element reach the client while the
 # upstream stalls in the middle of that element's start tag.
