@@ -225,9 +225,10 @@ run_cases({ http => $HTTP }, \@cases);
     File::Path::make_path($after);
     chmod 0755, $after;
     my $fbq = q{<script src="https://connect.facebook.net/en_US/fbevents.js"></script>};
+    ConsentTest::write_file("$after/before.html", "<p>added before the body</p>\n");
     ConsentTest::write_file("$after/after.html", "<p>added after the body</p>\n");
     ConsentTest::write_file("$after/snippet.html", "<i>x</i>$fbq<i>y</i>");
-    chmod 0644, "$after/after.html", "$after/snippet.html";
+    chmod 0644, map { "$after/$_.html" } qw(before after snippet);
     my $pass = 'proxy_pass http://127.0.0.1:' . $up->port . ';';
     my $ngx = ConsentTest::Nginx->start(upstream => $up, server => '',
         http => "$HTTP\nproxy_cache_path $cache keys_zone=ct040:1m;",
@@ -235,7 +236,7 @@ run_cases({ http => $HTTP }, \@cases);
             "location /cache/ { $ON proxy_cache ct040; proxy_cache_key \$uri; proxy_cache_valid 200 10m;"
               . " add_header X-Cache \$upstream_cache_status; $pass }",
             "location /sub/ { $ON sub_filter '</body>' '<p>after the gate</p></body>'; $pass }",
-            "location /add/ { $ON add_after_body /after/after.html; $pass }",
+            "location /add/ { $ON add_before_body /after/before.html; add_after_body /after/after.html; $pass }",
             "location /ssi/ { $ON ssi on; $pass }",
             "location /after/ { alias $after/; }",
             "location /gated/ { $ON alias $after/; }"));
@@ -267,7 +268,7 @@ run_cases({ http => $HTTP }, \@cases);
         bytes_eq($res->{body}, $sub_exp, "sub_filter after the gate [$split]: body");
         $res = $get->("/add/$split", 'none', $split);
         ok(!$res->{error}, "addition after the gate [$split]: well-formed") or diag $res->{error};
-        bytes_eq($res->{body}, "$air_none<p>added after the body</p>\n",
+        bytes_eq($res->{body}, "<p>added before the body</p>\n$air_none<p>added after the body</p>\n",
                  "addition after the gate [$split]: body");
     }
 
