@@ -13,17 +13,8 @@ my $db    = rules_db();
 my $rules = ConsentOracle::load_rules(repo_root() . '/rules/ana.yaml');
 my $HTTP  = "consent_rules $db;\nconsent_cookie consent;";
 
-my %fx;
-for my $site ('air-booking', 'tour-booking', 'gourmet') {
-    my $m = ConsentOracle::load_manifest(ConsentTest::fixture_path("$site.json"));
-    my $html = read_file(ConsentTest::fixture_path($m->{fixture}));
-    $fx{$site} = { m => $m, html => $html };
-}
-sub expect_for {
-    my ($site, $cookie) = @_;
-    my ($out, $blocked) = ConsentOracle::expected($rules, $fx{$site}{m}, $fx{$site}{html}, $cookie);
-    return ($out, $blocked);
-}
+sub expect_for { ConsentOracle::expected_for($rules, @_) }
+my $air_html = (ConsentOracle::site_fixture('air-booking'))[1];
 my ($air_none, $air_none_b) = expect_for('air-booking', 'none');
 my ($air_ga)                = expect_for('air-booking', 'google|adobe');
 my ($tour_none)             = expect_for('tour-booking', 'none');
@@ -77,7 +68,7 @@ push @cases,
     client_gzip => 1, cookie => 'none', location => $ON, splits => ['whole', 7],
     expect => { headers => { 'Content-Encoding' => 'gzip' }, check => sub {
         my ($res, $got) = @_;    # $got is already gunzipped by the runner
-        ok($got eq $fx{'air-booking'}{html} || $got eq $air_none,
+        ok($got eq $air_html || $got eq $air_none,
            'decodes to the original or the stripped page');
     } } };
 
@@ -127,7 +118,7 @@ push @cases,
 # ---------------------------------------------------------------- big pages
 {
     my $n = 40;                       # ~800 KB: many buffers, many elements
-    my $big = $fx{'air-booking'}{html} x $n;
+    my $big = $air_html x $n;
     my $exp = $air_none x $n;
     push @cases,
       { name => "large page ($n fixture copies)", body => $big, cookie => 'none', location => $ON,
@@ -192,8 +183,8 @@ run_cases({ http => $HTTP }, \@cases);
     my $up  = ConsentTest::Upstream->start;
     my $ngx = ConsentTest::Nginx->start(http => $HTTP, server => '', upstream => $up,
         locations => "location / { $ON proxy_pass http://127.0.0.1:" . $up->port . "; }");
-    my $name = Digest::MD5::md5_hex($fx{'air-booking'}{html});
-    ConsentTest::write_file($up->dir . "/$name", $fx{'air-booking'}{html});
+    my $name = Digest::MD5::md5_hex($air_html);
+    ConsentTest::write_file($up->dir . "/$name", $air_html);
     my ($all) = expect_for('air-booking', 'all');
     my @order = (['none', $air_none], ['all', $all], ['google|adobe', $air_ga], ['none', $air_none]);
     for my $split ('whole', 1) {
@@ -240,7 +231,7 @@ run_cases({ http => $HTTP }, \@cases);
             "location /ssi/ { $ON ssi on; $pass }",
             "location /after/ { alias $after/; }",
             "location /gated/ { $ON alias $after/; }"));
-    my $html = $fx{'air-booking'}{html};
+    my $html = $air_html;
     my $name = Digest::MD5::md5_hex($html);
     ConsentTest::write_file($up->dir . "/$name", $html);
     my ($all) = expect_for('air-booking', 'all');

@@ -20,6 +20,7 @@ package ConsentOracle;
 use strict;
 use warnings;
 use Carp qw(croak);
+use File::Basename ();
 use JSON::PP ();
 
 sub _read {
@@ -204,6 +205,26 @@ sub allowed {
 sub load_manifest {
     my ($path) = @_;
     return JSON::PP->new->decode(_read($path));
+}
+
+# A site's fixture page: (manifest, html) from t/fixtures/<site>.json and the
+# page it names; read once per test file.
+my %FIXTURE;
+sub site_fixture {
+    my ($site) = @_;
+    $FIXTURE{$site} //= do {
+        my $dir = File::Basename::dirname(__FILE__) . '/../fixtures';
+        my $m = load_manifest("$dir/$site.json");
+        [$m, _read("$dir/$m->{fixture}")];
+    };
+    return @{ $FIXTURE{$site} };
+}
+
+# expected() for a site's fixture page: ($expected_html, [blocked ids]).
+sub expected_for {
+    my ($rules, $site, $v) = @_;
+    my ($m, $html) = site_fixture($site);
+    return expected($rules, $m, $html, $v);
 }
 
 # Element positions in $html: each manifest html must occur exactly once.
