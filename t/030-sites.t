@@ -18,8 +18,8 @@ for my $site (@sites) {
     subtest "fixture manifest $site" => sub {
         my $mf = ConsentTest::fixture_path("$site.json");
         ok(-f $mf, "$site.json exists") or return;
-        my $m = $manifest{$site} = ConsentOracle::load_manifest($mf);
-        my $html = read_file(ConsentTest::fixture_path($m->{fixture}));
+        my ($m, $html) = ConsentOracle::site_fixture($site);
+        $manifest{$site} = $m;
         is($m->{site}, $site, 'manifest names its site');
         my (%named, %ids);
         for my $e (@{ $m->{elements} }) {
@@ -61,7 +61,7 @@ my @cases;
 my $i = 0;
 for my $site (@sites) {
     my $m = $manifest{$site} or next;
-    my $html = read_file(ConsentTest::fixture_path($m->{fixture}));
+    my $html = (ConsentOracle::site_fixture($site))[1];
     my @decl = ConsentOracle::declared_ids($rules, $site);
     my %decl = map { $_ => 1 } @decl;
     my ($undecl) = grep { !$decl{$_} } @{ $rules->{recipient_order} };
@@ -122,7 +122,7 @@ for my $site (@sites) {
 {
     my $site = 'air-booking';
     my $m = $manifest{$site};
-    my $html = read_file(ConsentTest::fixture_path($m->{fixture}));
+    my $html = (ConsentOracle::site_fixture($site))[1];
     my @shapes = (
         ['among other cookies', 'a=1; consent=google|meta; b=2', 'google|meta'],
         ['name is a suffix of another cookie', 'xconsent=all; consent=criteo', 'criteo'],

@@ -212,14 +212,11 @@ run_cases({ http => $HTTP }, \@cases);
 {
     my $up    = ConsentTest::Upstream->start;
     my $cache = ConsentTest::workdir() . '/proxy-cache-040';
-    my $after = ConsentTest::workdir() . '/after-040';
-    File::Path::make_path($after);
-    chmod 0755, $after;
-    my $fbq = q{<script src="https://connect.facebook.net/en_US/fbevents.js"></script>};
-    ConsentTest::write_file("$after/before.html", "<p>added before the body</p>\n");
-    ConsentTest::write_file("$after/after.html", "<p>added after the body</p>\n");
-    ConsentTest::write_file("$after/snippet.html", "<i>x</i>$fbq<i>y</i>");
-    chmod 0644, map { "$after/$_.html" } qw(before after snippet);
+    my $fbq   = q{<script src="https://connect.facebook.net/en_US/fbevents.js"></script>};
+    my $after = ConsentTest::static_dir('after-040',
+        'before.html'  => "<p>added before the body</p>\n",
+        'after.html'   => "<p>added after the body</p>\n",
+        'snippet.html' => "<i>x</i>$fbq<i>y</i>");
     my $pass = 'proxy_pass http://127.0.0.1:' . $up->port . ';';
     my $ngx = ConsentTest::Nginx->start(upstream => $up, server => '',
         http => "$HTTP\nproxy_cache_path $cache keys_zone=ct040:1m;",

@@ -54,19 +54,6 @@ sub http_conf {
     return $h;
 }
 
-# A directory of static files (world-readable for the worker).
-sub static_dir {
-    my ($name, %files) = @_;
-    my $dir = workdir() . "/$name";
-    make_path($dir);
-    chmod 0755, $dir;
-    for my $f (keys %files) {
-        write_file("$dir/$f", $files{$f});
-        chmod 0644, "$dir/$f";
-    }
-    return $dir;
-}
-
 sub well_formed {
     my ($res, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
@@ -82,11 +69,7 @@ sub parallel_requests {
     my $sel = IO::Select->new;
     my $t0 = time;
     for my $i (0 .. $#reqs) {
-        my $r = $reqs[$i];
-        my $req = "GET $r->{path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-        my @h = @{ $r->{headers} || [] };
-        while (my ($k, $v) = splice(@h, 0, 2)) { $req .= "$k: $v\r\n" }
-        $req .= "\r\n";
+        my $req = ConsentTest::request_text(%{ $reqs[$i] }, close => 1);
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $a{port}, Proto => 'tcp')
             or die "connect: $!";
         binmode $s;
@@ -497,9 +480,7 @@ SKIP: {
         setsockopt($s, SOL_SOCKET, SO_RCVBUF, pack('i', 4096)) or die "rcvbuf: $!";
         connect($s, Socket::pack_sockaddr_in($port7, Socket::inet_aton('127.0.0.1'))) or die "connect: $!";
         binmode $s;
-        my $req = "GET $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-        while (my ($k, $v) = splice(@h, 0, 2)) { $req .= "$k: $v\r\n" }
-        ConsentTest::_write_all($s, "$req\r\n");
+        ConsentTest::_write_all($s, ConsentTest::request_text(path => $path, headers => \@h, close => 1));
         my $raw = '';
         my $sel = IO::Select->new($s);
         my $deadline = time + 20;

@@ -45,7 +45,7 @@ use Exporter 'import';
 our @EXPORT_OK = qw(
     repo_root module_path consentctl_path nginx_bin workdir rules_db
     free_port http_request http_pipeline hdr hdrs split_sizes bytes_eq gunzip_bytes
-    run_cases read_file write_file json_file json_encode
+    run_cases read_file write_file static_dir json_file json_encode
     start_nginx start_upstream nginx_t
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
@@ -98,6 +98,20 @@ sub write_file {
     print {$fh} $data;
     close $fh or croak "close $path: $!";
     return $path;
+}
+
+# A directory of files under the work dir, readable by nginx's worker.
+#   static_dir(NAME, file => content, ...) -> its path
+sub static_dir {
+    my ($name, %files) = @_;
+    my $dir = workdir() . "/$name";
+    make_path($dir);
+    chmod 0755, $dir;
+    for my $f (sort keys %files) {
+        write_file("$dir/$f", $files{$f});
+        chmod 0644, "$dir/$f";
+    }
+    return $dir;
 }
 
 sub json_file {
@@ -212,18 +226,27 @@ sub gunzip_bytes {
 # nothing decoded except the transfer coding, every header kept in order.
 #   http_request(port => P, method => 'GET', path => '/', headers => [k, v, ...])
 # returns { status, reason, headers => [[k, v], ...], body, chunked, error }
-sub http_request {
+# One request's bytes: the request line, Host, "Connection: close" when
+# close is set (HTTP/1.1 only; 1.0 closes anyway), the headers (name =>
+# value pairs) and the blank line.
+#   request_text(method => M, path => P, headers => [...], close => 1, version => '1.0')
+sub request_text {
     my (%a) = @_;
-    my $method = $a{method} || 'GET';
-    my $path   = $a{path}   || '/';
-    my @h      = @{ $a{headers} || [] };
-    my $req = ($a{version} || '1.1') eq '1.0'
-            ? "$method $path HTTP/1.0\r\nHost: localhost\r\n"
-            : "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    my $version = $a{version} || '1.1';
+    my $req = ($a{method} || 'GET') . " $a{path} HTTP/$version\r\nHost: localhost\r\n";
+    $req .= "Connection: close\r\n" if $a{close} && $version ne '1.0';
+    my @h = @{ $a{headers} || [] };
     while (my ($k, $v) = splice(@h, 0, 2)) {
         $req .= "$k: $v\r\n";
     }
-    $req .= "\r\n";
+    return "$req\r\n";
+}
+
+sub http_request {
+    my (%a) = @_;
+    my $method = $a{method} || 'GET';
+    my $req = request_text(method => $method, path => $a{path} || '/', headers => $a{headers},
+                           close => 1, version => $a{version});
 
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $a{port},
                                   Proto => 'tcp', Timeout => 5)
@@ -277,12 +300,7 @@ sub http_pipeline {
     my @reqs = @{ $a{requests} };
     my $out = '';
     for my $i (0 .. $#reqs) {
-        my $r = $reqs[$i];
-        $out .= ($r->{method} || 'GET') . " $r->{path} HTTP/1.1\r\nHost: localhost\r\n";
-        $out .= "Connection: close\r\n" if $i == $#reqs;
-        my @h = @{ $r->{headers} || [] };
-        while (my ($k, $v) = splice(@h, 0, 2)) { $out .= "$k: $v\r\n" }
-        $out .= "\r\n";
+        $out .= request_text(%{ $reqs[$i] }, close => $i == $#reqs);
     }
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $a{port}, Proto => 'tcp')
         or return ();
