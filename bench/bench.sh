@@ -23,12 +23,12 @@
 # proxy buffers (the page fits in memory, no temp files), no compression.
 #
 # worker_processes 1: the machine has 2 cores; the single worker (origin and
-# front in the same process, identical for every variant; the second nginx
-# pins its worker to the same core and idles while the first is measured,
-# and the other way round) is pinned to one
+# front in the same process, identical for every variant) is pinned to one
 # core and wrk (-t1) to the other, so the two never compete for a core and
-# the figures are the per-core throughput of the filter chain. The origin's
-# share is in every variant, which pulls all ratios towards 1.
+# the figures are the per-core throughput of the filter chain. The second
+# nginx pins its worker to the same core; it idles while the first one is
+# measured, and the other way round. The origin's share is in every variant,
+# which pulls all ratios towards 1.
 #
 # Measurement: warm-up, then BENCH_ROUNDS rounds of interleaved wrk runs
 # (A B B' C A B B' C ...), BENCH_SECONDS each; the table shows the median
