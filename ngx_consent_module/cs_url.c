@@ -384,14 +384,21 @@ is_host_char(unsigned char c)
     return host_chars[c];
 }
 
+/* n bytes of src, ASCII lowercased, to dst. */
+static void
+lower_copy(const char *src, size_t n, char *dst)
+{
+    for (size_t k = 0; k < n; k++) {
+        dst[k] = (char) to_lower((unsigned char) src[k]);
+    }
+}
+
 /* The last label [last, e) of a token: can it end a host suffix? */
 static bool
 label_ok(const cs_rules_t *rules, const char *text, size_t last, size_t e,
     char *token)
 {
-    for (size_t k = last; k < e; k++) {
-        token[k - last] = (char) to_lower((unsigned char) text[k]);
-    }
+    lower_copy(text + last, e - last, token);
     return cs_rules_host_label(rules, token, e - last);
 }
 
@@ -400,9 +407,7 @@ static void
 match_token(const cs_rules_t *rules, const char *text, size_t s, size_t e,
     char *token, cs_match_cb cb, void *ud)
 {
-    for (size_t k = s; k < e; k++) {
-        token[k - s] = (char) to_lower((unsigned char) text[k]);
-    }
+    lower_copy(text + s, e - s, token);
     int32_t r = cs_rules_match_host(rules, token, e - s);
     if (r >= 0) {
         cb(ud, (uint32_t) r);
