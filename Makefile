@@ -11,8 +11,15 @@ WARN        := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
                -Wshadow -Wpointer-arith -Wstrict-prototypes
 CORE_LIBS   := -lfyaml -llmdb -lpcre2-8
 
-CORE_SRCS   := $(wildcard $(SRC)/cs_*.c)
-CORE_HDRS   := $(wildcard $(SRC)/cs_*.h)
+# Sources by role: core/ (pure C, in the module), gate/ (the streaming gate,
+# in the module), tools/ (the rules compiler and consentctl's commands, the
+# only code that links libfyaml), nginx/ (the glue, built by nginx's build
+# through ./config). The static library holds core, gate and tools for the
+# CLI, the unit tests, the fuzzers and the benchmarks.
+CORE_DIRS   := core gate tools
+INCS        := $(addprefix -I$(SRC)/,$(CORE_DIRS))
+CORE_SRCS   := $(wildcard $(addsuffix /cs_*.c,$(addprefix $(SRC)/,$(CORE_DIRS))))
+CORE_HDRS   := $(wildcard $(addsuffix /cs_*.h,$(addprefix $(SRC)/,$(CORE_DIRS))))
 CORE_OBJS   := $(patsubst $(SRC)/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 UNIT_SRCS   := $(wildcard $(SRC)/test/test_*.c)
 UNIT_BINS   := $(patsubst $(SRC)/test/%.c,$(BUILD)/%,$(UNIT_SRCS))
@@ -26,7 +33,7 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
 
 MODULE      := $(BUILD)/ngx_http_consent_module.so
 NGINX_BUILD := $(BUILD)/nginx
-MODULE_SRCS := config $(wildcard $(SRC)/ngx_http_*.c $(SRC)/ngx_http_*.h) \
+MODULE_SRCS := config $(wildcard $(SRC)/nginx/*.c $(SRC)/nginx/*.h) \
                $(CORE_SRCS) $(CORE_HDRS)
 
 all: $(MODULE) $(BUILD)/consentctl
@@ -62,17 +69,17 @@ deps:
 
 $(BUILD)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -c -o $@ $<
 
 $(BUILD)/libconsentcore.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/consentctl: $(SRC)/consentctl.c $(BUILD)/libconsentcore.a
-	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
+$(BUILD)/consentctl: $(SRC)/tools/consentctl.c $(BUILD)/libconsentcore.a
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
 $(BUILD)/test_%: $(SRC)/test/test_%.c $(BUILD)/libconsentcore.a
-	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(BUILD)/consentctl
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

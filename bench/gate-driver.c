@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cs_core.h"
+#include "cs_gate.h"
 
 static void *
 xalloc(void *ctx, size_t size)

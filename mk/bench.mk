@@ -12,7 +12,7 @@ bench: all $(MODULE) $(BUILD)/consentctl
 
 $(BUILD)/bench/gate-driver: bench/gate-driver.c $(BUILD)/libconsentcore.a $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(SRC) \
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(INCS) \
 	  -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
 bench-driver: $(BUILD)/bench/gate-driver $(BUILD)/consentctl
@@ -22,7 +22,7 @@ bench-driver: $(BUILD)/bench/gate-driver $(BUILD)/consentctl
 
 $(BUILD)/bench/rules-load $(BUILD)/bench/consent-driver: $(BUILD)/bench/%: bench/%.c $(BUILD)/libconsentcore.a $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
 bench-scale: all $(MODULE) $(BUILD)/consentctl $(BUILD)/bench/gate-driver \
              $(BUILD)/bench/rules-load $(BUILD)/bench/consent-driver

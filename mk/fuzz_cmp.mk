@@ -12,19 +12,19 @@ FUZZ_CMP_SECONDS ?= 60
 FUZZ_CMP_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                     -fno-omit-frame-pointer -O1 -g
 FUZZ_CMP_DIR     := $(BUILD)/fuzz-cmp
-FUZZ_CMP_SRCS    := $(SRC)/cs_cmp.c $(SRC)/cs_tcf.c
+FUZZ_CMP_SRCS    := $(SRC)/core/cs_cmp.c $(SRC)/core/cs_tcf.c
 FUZZ_CMP_OBJS    := $(patsubst $(SRC)/%.c,$(FUZZ_CMP_DIR)/%.o,$(FUZZ_CMP_SRCS))
 FUZZ_CMP_BIN     := $(BUILD)/fuzz_cmp
 FUZZ_CMP_SEEDS   := $(SRC)/fuzz/corpus_cmp
 FUZZ_CMP_CORPUS  := $(FUZZ_CMP_DIR)/corpus
 FUZZ_CMP_ARGS    ?=
 
-$(FUZZ_CMP_DIR)/%.o: $(SRC)/%.c $(SRC)/cs_cmp.h
+$(FUZZ_CMP_DIR)/%.o: $(SRC)/%.c $(SRC)/core/cs_cmp.h $(SRC)/core/cs_tcf.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CMP_CC) $(FUZZ_CMP_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+	$(FUZZ_CMP_CC) $(FUZZ_CMP_FLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INCS) -c -o $@ $<
 
 $(FUZZ_CMP_BIN): $(SRC)/fuzz/fuzz_cmp.c $(FUZZ_CMP_OBJS)
-	$(FUZZ_CMP_CC) $(FUZZ_CMP_FLAGS) -fsanitize=fuzzer $(WARN) -I$(SRC) -o $@ $< \
+	$(FUZZ_CMP_CC) $(FUZZ_CMP_FLAGS) -fsanitize=fuzzer $(WARN) $(INCS) -o $@ $< \
 	  $(FUZZ_CMP_OBJS)
 
 fuzz-cmp-build: $(FUZZ_CMP_BIN)

@@ -28,14 +28,14 @@ ASAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks
 
 $(ASAN_DIR)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(ASAN_FLAGS) $(WARN) -c -o $@ $<
+	$(ASAN_CC) $(ASAN_FLAGS) $(WARN) $(INCS) -c -o $@ $<
 
 $(ASAN_DIR)/libconsentcore.a: $(ASAN_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(ASAN_DIR)/test_%: $(SRC)/test/test_%.c $(ASAN_DIR)/libconsentcore.a $(TEST_SUPPORT)
-	$(ASAN_CC) $(ASAN_FLAGS) $(WARN) -I$(SRC) -o $@ $< \
+	$(ASAN_CC) $(ASAN_FLAGS) $(WARN) $(INCS) -o $@ $< \
 	  $(ASAN_DIR)/libconsentcore.a $(CORE_LIBS) -lcmocka
 
 # Runs every test binary even if one fails, then fails if any did.
@@ -59,10 +59,10 @@ FUZZ_ARGS     ?=
 # The core gets coverage instrumentation, the target links libFuzzer's main.
 $(FUZZ_DIR)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INCS) -c -o $@ $<
 
 $(FUZZ_BIN): $(SRC)/fuzz/fuzz_gate.c $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -I$(SRC) -o $@ $< \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) $(INCS) -o $@ $< \
 	  $(FUZZ_OBJS) $(CORE_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
@@ -89,10 +89,10 @@ SCALAR_OBJS := $(patsubst $(SRC)/%.c,$(SCALAR_DIR)/core/%.o,$(CORE_SRCS))
 
 $(SCALAR_DIR)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCS_GATE_SCALAR $(WARN) -c -o $@ $<
+	$(CC) $(CFLAGS) -DCS_GATE_SCALAR $(WARN) $(INCS) -c -o $@ $<
 
 $(SCALAR_DIR)/test_gate: $(SRC)/test/test_gate.c $(SCALAR_OBJS) $(TEST_SUPPORT)
-	$(CC) $(CFLAGS) $(WARN) -I$(SRC) -o $@ $< $(SCALAR_OBJS) $(CORE_LIBS) \
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(SCALAR_OBJS) $(CORE_LIBS) \
 	  -lcmocka
 
 unit-scalar: $(SCALAR_DIR)/test_gate

@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "cs_compile.h"
-#include "cs_core.h"
+#include "cs_gate.h"
 #include "cs_rules.h"
 
 #define MAX_RECIPIENTS  64

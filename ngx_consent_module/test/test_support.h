@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "cs_compile.h"
-#include "cs_core.h"
+#include "cs_gate.h"
 #include "cs_rules.h"
 
 #ifndef TS_RULES_YAML

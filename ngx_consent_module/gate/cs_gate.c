@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "cs_core.h"
+#include "cs_gate.h"
 
 #define CS_URL_MAX        2048
 #define CS_TOKEN_MAX      128
@@ -426,7 +426,7 @@ stream_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
     return g->fed + (uint64_t) (ptr - sc->base);
 }
 
-/* Calls on_element for what made the element go (see cs_core.h). */
+/* Calls on_element for what made the element go (see cs_gate.h). */
 static void
 elem_report(cs_gate_t *g, cs_action_t done, size_t bytes)
 {

@@ -12,7 +12,7 @@
  */
 
 #include "cs_rules.h"
-#include "cs_core.h"            /* recipient bitsets */
+#include "cs_bitset.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 

@@ -12,7 +12,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "cs_core.h"
+#include "cs_gate.h"
 #include "cs_disclosure.h"
 #include "ngx_http_consent_status.h"
 

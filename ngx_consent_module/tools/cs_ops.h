@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cs_core.h"
+#include "cs_gate.h"
 #include "cs_disclosure.h"      /* cs_obuf_t, the disclosure renderer */
 
 #define CS_OPS_OK        0
