@@ -113,6 +113,7 @@ while ($rules =~ /^  - id: (\S+)\n((?:    .*\n|\s*\n)*)/mg) {
     my ($id, $body) = ($1, $2);
     push @with_hosts, $id if $body =~ /^    hosts:/m;
 }
+cmp_ok(scalar @with_hosts, '>=', 20, 'rules/ana.yaml: the recipients with hosts are found');
 my @no_snippet = grep { !$have{$_} } @with_hosts;
 my %no_published = map { $_ => 1 } qw(kakaku naviplus supership cyberagent boldright);
 is_deeply([grep { !$no_published{$_} } @no_snippet], [],
