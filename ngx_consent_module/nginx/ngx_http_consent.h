@@ -1,0 +1,211 @@
+/*
+ * What the files of the consent filter module share (internal, not an API):
+ *
+ *   ngx_http_consent_filter_module.c  the two modules, the header and body
+ *                                     filters, the gate's hooks
+ *   ngx_http_consent_conf.c           directives, create/merge of the
+ *                                     configuration
+ *   ngx_http_consent_generation.c     rule generations and their hot reload
+ *   ngx_http_consent_request.c        the request's consent decision and the
+ *                                     $consent_* variables
+ *   ngx_http_consent_headers.c        response headers the module sets
+ *   ngx_http_consent_disclosure.c     the consent_disclosure content handler
+ *
+ * A new directive: its entry, handler and merge in the conf file, its field
+ * below. A new response header of gated responses: the headers file. A new
+ * content handler: a file of its own, like the disclosure's, set by its
+ * directive. All HTML work happens in the pure-C core (core/, gate/).
+ */
+
+#ifndef NGX_HTTP_CONSENT_H
+#define NGX_HTTP_CONSENT_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "cs_gate.h"
+
+
+/*
+ * One rule generation: the rules as loaded from one version of the
+ * consent_rules file. A response holds a reference for its whole life, so it
+ * is gated by one generation even when the file changes meanwhile.
+ */
+typedef struct {
+    cs_rules_t                *rules;
+    ngx_uint_t                 refs;
+    ngx_str_t                  id;             /* $consent_generation */
+    u_char                     id_data[24];
+    time_t                     loaded;
+    uint64_t                  *unknown_seen;   /* hashes of hosts logged */
+    ngx_uint_t                 unknown_count;
+    unsigned                   versioned:1;    /* id from the file */
+    unsigned                   unknown_full:1; /* said so once */
+} ngx_http_consent_gen_t;
+
+
+/* What identifies a version of the rules file without reading it. */
+typedef struct {
+    ngx_file_uniq_t            uniq;
+    off_t                      size;
+    time_t                     mtime_sec;
+    long                       mtime_nsec;
+} ngx_http_consent_file_id_t;
+
+
+typedef struct {
+    ngx_str_t                  path;
+    ngx_http_consent_gen_t    *gen;            /* the current generation */
+    ngx_http_consent_file_id_t file;           /* what gen was loaded from */
+    ngx_http_consent_file_id_t failed;         /* last version that failed */
+    ngx_uint_t                 stat_failed;    /* logged the stat error */
+} ngx_http_consent_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                 enable;
+    ngx_uint_t                 action;
+    ngx_str_t                  site_name;      /* literal consent_site */
+    ngx_str_t                  site_file;      /* where it was set */
+    ngx_uint_t                 site_line;
+    ngx_int_t                  site_variable;  /* variable index, or -1 */
+    ngx_array_t               *sources;        /* consent_cookie, in order */
+    ngx_array_t               *maps;           /* cs_consent_map_t */
+    ngx_flag_t                 gpc;
+    ngx_flag_t                 consent_mode;
+    ngx_uint_t                 unknown;        /* consent_unknown */
+    ngx_array_t               *first_party;    /* ngx_str_t host suffixes */
+    size_t                     max_element_size;
+    ngx_hash_t                 types;
+    ngx_array_t               *types_keys;
+} ngx_http_consent_loc_conf_t;
+
+
+/* One consent_cookie: a cookie name and the format of its value. */
+typedef struct {
+    ngx_str_t                  cookie;
+    ngx_uint_t                 format;
+} ngx_http_consent_source_t;
+
+
+/*
+ * A request's consent state: the decision (request.c) and, once the header
+ * filter gates the response, the gate and its output chains (filter).
+ */
+typedef struct {
+    ngx_http_consent_gen_t    *gen;            /* the rules deciding it */
+    int32_t                    site;           /* -1: unknown site */
+    size_t                     words;          /* of each recipient set */
+    cs_gate_t                 *gate;           /* NULL: not gated */
+    const char                *source;         /* what decided: $consent_source */
+    uint64_t                  *allowed;
+    uint64_t                  *blocked;
+    ngx_http_request_t        *request;
+    ngx_str_t                  site_id;        /* counters' label; len 0:
+                                                  no site */
+    ngx_buf_t                 *input;          /* buffer being fed */
+    ngx_buf_t                 *last_ref;       /* output buf to extend */
+    ngx_buf_t                 *last_input;     /* last output buf into input */
+    ngx_chain_t               *out;
+    ngx_chain_t              **last_out;
+    ngx_chain_t               *busy;
+    ngx_chain_t               *free;
+    off_t                      body_left;      /* body bytes still to come
+                                                  by Content-Length; -1:
+                                                  unknown */
+    unsigned                   finished:1;
+    unsigned                   passing:1;      /* in the next body filter */
+} ngx_http_consent_ctx_t;
+
+
+#define NGX_HTTP_CONSENT_STRIP       CS_ACTION_STRIP
+#define NGX_HTTP_CONSENT_NEUTRALIZE  CS_ACTION_NEUTRALIZE
+
+#define NGX_HTTP_CONSENT_UNKNOWN_PASS   0
+#define NGX_HTTP_CONSENT_UNKNOWN_LOG    1
+#define NGX_HTTP_CONSENT_UNKNOWN_STRIP  2
+
+
+extern ngx_module_t  ngx_http_consent_filter_module;
+
+
+/* ngx_http_consent_filter_module.c */
+
+/* A cs_allocator_t that allocates from the pool (core objects, renderers). */
+void ngx_http_consent_pool_allocator(cs_allocator_t *allocator,
+    ngx_pool_t *pool);
+
+
+/* ngx_http_consent_conf.c */
+
+extern ngx_command_t  ngx_http_consent_commands[];
+
+void *ngx_http_consent_create_main_conf(ngx_conf_t *cf);
+void *ngx_http_consent_create_loc_conf(ngx_conf_t *cf);
+char *ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+
+/* ngx_http_consent_generation.c */
+
+/*
+ * consent_rules: loads mcf->path as the first generation, held by the
+ * configuration until its pool goes. Logs why it failed.
+ */
+ngx_int_t ngx_http_consent_gen_load_first(ngx_conf_t *cf,
+    ngx_http_consent_main_conf_t *mcf);
+
+/*
+ * The generation that decides a new response, after a hot reload of the
+ * rules file if it changed. The caller takes a reference (refs++) to keep
+ * it beyond the current call.
+ */
+ngx_http_consent_gen_t *ngx_http_consent_gen_current(
+    ngx_http_consent_main_conf_t *mcf, ngx_log_t *log);
+
+/* Drops one reference (a pool cleanup handler); the last one frees it. */
+void ngx_http_consent_gen_release(void *data);
+
+/*
+ * True the first time this worker sees the unknown host under this
+ * generation (the bounded table of hosts logged).
+ */
+ngx_uint_t ngx_http_consent_gen_first_sighting(ngx_http_consent_gen_t *gen,
+    const char *host, size_t len, ngx_log_t *log);
+
+
+/* ngx_http_consent_request.c */
+
+/* preconfiguration: the $consent_* variables */
+ngx_int_t ngx_http_consent_add_variables(ngx_conf_t *cf);
+
+/* The request's consent decision, made once; NULL on error or no rules. */
+ngx_http_consent_ctx_t *ngx_http_consent_request_ctx(ngx_http_request_t *r);
+
+/* The site table for this request in the given rules, or -1. */
+int32_t ngx_http_consent_resolve_site(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_gen_t *gen);
+
+
+/* ngx_http_consent_headers.c */
+
+/* A response header; the caller may keep the element (e.g. as etag). */
+ngx_table_elt_t *ngx_http_consent_add_header(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
+
+/*
+ * The main response's headers once the gate will change its body: no
+ * length, no ranges, a weak ETag, and Vary on what the decision reads.
+ */
+ngx_int_t ngx_http_consent_gated_headers(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf);
+
+
+/* ngx_http_consent_disclosure.c */
+
+/* the content handler of a consent_disclosure location */
+ngx_int_t ngx_http_consent_disclosure_handler(ngx_http_request_t *r);
+
+
+#endif /* NGX_HTTP_CONSENT_H */

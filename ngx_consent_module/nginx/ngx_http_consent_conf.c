@@ -1,0 +1,620 @@
+/*
+ * The consent filter module's configuration: its directives, and the
+ * creation and merging of its main and location configurations. A directive
+ * is an entry in ngx_http_consent_commands, a field of the configuration
+ * (ngx_http_consent.h) set up in create/merge, and, unless an ngx_conf_set_*
+ * slot reads it, a handler here.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_consent.h"
+
+
+static char *ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
+    ngx_http_consent_check_max_element;
+
+
+ngx_command_t  ngx_http_consent_commands[] = {
+
+    { ngx_string("consent"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("consent_rules"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_rules,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_site"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_site,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_consent_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_map"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_consent_map,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_gpc"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, gpc),
+      NULL },
+
+    { ngx_string("consent_google_consent_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, consent_mode),
+      NULL },
+
+    { ngx_string("consent_action"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_action,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_unknown"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_unknown,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_first_party"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_consent_first_party,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_disclosure"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_consent_disclosure,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("consent_types"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_types_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, types_keys),
+      &ngx_http_html_default_types[0] },
+
+    { ngx_string("consent_max_element_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, max_element_size),
+      &ngx_http_consent_max_element_post },
+
+      ngx_null_command
+};
+
+
+void *
+ngx_http_consent_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_consent_main_conf_t));
+}
+
+
+void *
+ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_consent_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_consent_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->site_name = { 0, NULL };
+     *     conf->sources = NULL;
+     *     conf->maps = NULL;
+     *     conf->types = { NULL };
+     *     conf->types_keys = NULL;
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->action = NGX_CONF_UNSET_UINT;
+    conf->site_variable = NGX_CONF_UNSET;
+    conf->max_element_size = NGX_CONF_UNSET_SIZE;
+    conf->gpc = NGX_CONF_UNSET;
+    conf->consent_mode = NGX_CONF_UNSET;
+    conf->unknown = NGX_CONF_UNSET_UINT;
+    conf->first_party = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+char *
+ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_consent_loc_conf_t *prev = parent;
+    ngx_http_consent_loc_conf_t *conf = child;
+
+    int32_t                        site;
+    ngx_uint_t                     i;
+    cs_consent_map_t              *map;
+    ngx_http_consent_source_t     *src;
+    ngx_http_consent_main_conf_t  *mcf;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_uint_value(conf->action, prev->action,
+                              NGX_HTTP_CONSENT_STRIP);
+    ngx_conf_merge_value(conf->gpc, prev->gpc, 1);
+    ngx_conf_merge_value(conf->consent_mode, prev->consent_mode, 0);
+    ngx_conf_merge_uint_value(conf->unknown, prev->unknown,
+                              NGX_HTTP_CONSENT_UNKNOWN_PASS);
+    ngx_conf_merge_ptr_value(conf->first_party, prev->first_party, NULL);
+
+    if (conf->sources == NULL) {
+        conf->sources = prev->sources;
+    }
+
+    if (conf->maps == NULL) {
+        conf->maps = prev->maps;
+    }
+
+    if (conf->sources == NULL) {
+        /* the default: a plain list in the cookie "consent" */
+        conf->sources = ngx_array_create(cf->pool, 1,
+                                         sizeof(ngx_http_consent_source_t));
+        if (conf->sources == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        src = ngx_array_push(conf->sources);
+        if (src == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        ngx_str_set(&src->cookie, "consent");
+        src->format = CS_CMP_LIST;
+    }
+    ngx_conf_merge_size_value(conf->max_element_size, prev->max_element_size,
+                              256 * 1024);
+
+    if (conf->site_name.data == NULL
+        && conf->site_variable == NGX_CONF_UNSET)
+    {
+        conf->site_name = prev->site_name;
+        conf->site_file = prev->site_file;
+        conf->site_line = prev->site_line;
+        conf->site_variable = prev->site_variable;
+    }
+
+    if (ngx_http_merge_types(cf, &conf->types_keys, &conf->types,
+                             &prev->types_keys, &prev->types,
+                             ngx_http_html_default_types)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (!conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf,
+                                             ngx_http_consent_filter_module);
+
+    if (mcf->gen == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent on\" needs \"consent_rules\" "
+                           "in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->site_name.data == NULL
+        && conf->site_variable == NGX_CONF_UNSET)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent on\" needs \"consent_site\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->maps) {
+        map = conf->maps->elts;
+        for (i = 0; i < conf->maps->nelts; i++) {
+            if (cs_rules_recipient_find(mcf->gen->rules, map[i].target,
+                                        map[i].target_len) < 0
+                && !cs_rules_is_category(mcf->gen->rules, map[i].target,
+                                         map[i].target_len))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "consent_map target \"%*s\" is neither a "
+                                   "recipient nor a category in consent_rules "
+                                   "\"%V\"", map[i].target_len,
+                                   map[i].target, &mcf->path);
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
+    if (conf->site_name.data) {
+        site = cs_rules_site_find(mcf->gen->rules,
+                                  (const char *) conf->site_name.data,
+                                  conf->site_name.len);
+        if (site < 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "consent_site \"%V\" (%V:%ui) is not a site "
+                               "in consent_rules \"%V\"",
+                               &conf->site_name, &conf->site_file,
+                               conf->site_line, &mcf->path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_main_conf_t *mcf = conf;
+
+    ngx_str_t  *value;
+
+    if (mcf->gen) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_consent_gen_load_first(cf, mcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value, name;
+
+    if (lcf->site_name.data || lcf->site_variable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        return "takes a site name or a $variable";
+    }
+
+    if (value[1].data[0] == '$') {
+        name.data = value[1].data + 1;
+        name.len = value[1].len - 1;
+
+        lcf->site_variable = ngx_http_get_variable_index(cf, &name);
+        if (lcf->site_variable == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    /* checked against the rules once the whole http block is read */
+    lcf->site_name = value[1];
+    lcf->site_file = cf->conf_file->file.name;
+    lcf->site_line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->action != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 5 && ngx_strncmp(value[1].data, "strip", 5) == 0) {
+        lcf->action = NGX_HTTP_CONSENT_STRIP;
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].len == 10
+        && ngx_strncmp(value[1].data, "neutralize", 10) == 0)
+    {
+        lcf->action = NGX_HTTP_CONSENT_NEUTRALIZE;
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid \"consent_action\" value \"%V\", "
+                       "it must be \"strip\" or \"neutralize\"",
+                       &value[1]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    int                         format;
+    ngx_str_t                  *value;
+    ngx_uint_t                  i;
+    ngx_http_consent_source_t  *src;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent_cookie\" needs a cookie name");
+        return NGX_CONF_ERROR;
+    }
+
+    format = CS_CMP_LIST;
+    if (cf->args->nelts == 3) {
+        format = cs_cmp_format_from_name((const char *) value[2].data,
+                                         value[2].len);
+        if (format < 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_cookie\" format \"%V\", "
+                               "it must be \"list\", \"onetrust\", "
+                               "\"cookiebot\", \"cc_cookie\", \"klaro\" "
+                               "or \"tcf\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (lcf->sources == NULL) {
+        lcf->sources = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_consent_source_t));
+        if (lcf->sources == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    src = lcf->sources->elts;
+    for (i = 0; i < lcf->sources->nelts; i++) {
+        if (src[i].cookie.len == value[1].len
+            && ngx_strncmp(src[i].cookie.data, value[1].data, value[1].len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate \"consent_cookie\" \"%V\"",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    src = ngx_array_push(lcf->sources);
+    if (src == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    src->cookie = value[1];
+    src->format = format;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    int                format;
+    ngx_str_t         *value;
+    cs_consent_map_t  *map;
+
+    value = cf->args->elts;
+
+    format = cs_cmp_format_from_name((const char *) value[1].data,
+                                     value[1].len);
+    if (format < 0 || format == CS_CMP_LIST || format == CS_CMP_TCF) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_map\" format \"%V\", it "
+                           "must be \"onetrust\", \"cookiebot\", "
+                           "\"cc_cookie\" or \"klaro\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[2].len == 0 || value[3].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent_map\" needs a name and a recipient "
+                           "or category");
+        return NGX_CONF_ERROR;
+    }
+
+    if (lcf->maps == NULL) {
+        lcf->maps = ngx_array_create(cf->pool, 4, sizeof(cs_consent_map_t));
+        if (lcf->maps == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    map = ngx_array_push(lcf->maps);
+    if (map == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the target is checked against the rules once the http block is read */
+    map->format = format;
+    map->name = (const char *) value[2].data;
+    map->name_len = value[2].len;
+    map->target = (const char *) value[3].data;
+    map->target_len = value[3].len;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->unknown != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "pass") == 0) {
+        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_PASS;
+
+    } else if (ngx_strcmp(value[1].data, "log") == 0) {
+        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_LOG;
+
+    } else if (ngx_strcmp(value[1].data, "strip") == 0) {
+        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_STRIP;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_unknown\" value \"%V\", "
+                           "it must be \"pass\", \"log\" or \"strip\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_consent_disclosure_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t   *value, *suffix;
+    ngx_uint_t   i;
+
+    if (lcf->first_party != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    lcf->first_party = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                        sizeof(ngx_str_t));
+    if (lcf->first_party == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        suffix = ngx_array_push(lcf->first_party);
+        if (suffix == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *suffix = value[i];
+        if (suffix->len && suffix->data[0] == '.') {
+            suffix->data++;
+            suffix->len--;
+        }
+
+        if (suffix->len == 0
+            || ngx_strlchr(suffix->data, suffix->data + suffix->len, '/')
+            || ngx_strlchr(suffix->data, suffix->data + suffix->len, ':'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_first_party\" host "
+                               "suffix \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_strlow(suffix->data, suffix->data, suffix->len);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t *sp = data;
+
+    if (*sp < 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"consent_max_element_size\" %uz is too small, "
+                           "it must be at least 1k", *sp);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
