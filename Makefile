@@ -36,6 +36,14 @@ NGINX_BUILD := $(BUILD)/nginx
 MODULE_SRCS := config $(wildcard $(SRC)/nginx/*.c $(SRC)/nginx/*.h) \
                $(CORE_SRCS) $(CORE_HDRS)
 
+# nginx's configure writes the module's file list into objs/Makefile, so a
+# source file added or removed must configure again: the list is kept in a
+# file rewritten only when it changes.
+MODULE_FILES := $(sort $(wildcard $(addprefix $(SRC)/,$(addsuffix /*.[ch],core gate nginx))))
+MODULE_LIST  := $(BUILD)/module-files.txt
+$(shell mkdir -p $(BUILD) && { echo '$(MODULE_FILES)' | cmp -s - $(MODULE_LIST) \
+    || echo '$(MODULE_FILES)' > $(MODULE_LIST); })
+
 all: $(MODULE) $(BUILD)/consentctl
 
 module: $(MODULE)
@@ -43,7 +51,7 @@ module: $(MODULE)
 # Configure a private copy of the nginx source with the flags the installed
 # nginx was built with (Debian's nginx-dev ships them in conf_flags), so the
 # stock binary accepts the module with load_module.
-$(NGINX_BUILD)/objs/Makefile: config
+$(NGINX_BUILD)/objs/Makefile: config $(MODULE_LIST)
 	@test -x $(NGINX_SRC)/configure || { echo "no nginx source at $(NGINX_SRC): run 'make deps' or set NGINX_SRC" >&2; exit 2; }
 	rm -rf $(NGINX_BUILD) && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(NGINX_BUILD)
 	cd $(NGINX_BUILD) && flags=(--with-compat); \
