@@ -261,22 +261,26 @@ def match_list(A, B, removed, neutral):
 def where(items, at):
     """A short rendering of items around index at, for messages."""
     out = []
-    for it in items[max(0, at - 40):at + 40]:
+    for it in items[max(0, at - 20):at + 60]:
         out.append(it.label() if isinstance(it, Elem) else
                    it[1] if it[0] == "t" else "<!--%s-->" % it[1])
     return "".join(out)
 
 
-def first_divergence(A, B):
+def divergence(A, B, path=""):
+    """(path, input text, output text) around the first difference, going
+    down into elements that match by name and attributes."""
     for k in range(min(len(A), len(B))):
         a, b = A[k], B[k]
-        if isinstance(a, Elem) and isinstance(b, Elem):
-            if a.name == b.name and a.attrs == b.attrs:
+        if isinstance(a, Elem) and isinstance(b, Elem) and \
+                a.name == b.name and a.attrs == b.attrs:
+            if match_list(a.kids, b.kids, [], []):
                 continue
-        elif a == b:
-            continue
-        return k
-    return min(len(A), len(B))
+            return divergence(a.kids, b.kids, path + "/" + a.name)
+        if a != b:
+            return path, where(A, k), where(B, k)
+    k = min(len(A), len(B))
+    return path, where(A, k), where(B, k)
 
 
 def walk(items):
@@ -327,10 +331,9 @@ def check(case, judge, cache):
     B = parse(out)
     removed, neutral = [], []
     if not match_list(A, B, removed, neutral):
-        k = first_divergence(A, B)
         problems.append("output tree is not the input tree minus whole "
-                        "elements; first difference near\n  input:  %s\n"
-                        "  output: %s" % (where(A, k), where(B, k)))
+                        "elements; first difference under %r near\n"
+                        "  input:  %s\n  output: %s" % divergence(A, B))
         return problems
     for el in removed:
         if not judge.is_tracker(el):
