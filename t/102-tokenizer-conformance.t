@@ -96,6 +96,7 @@ my @CASES = (
     ['noscript pixel',                '<noscript>PIX</noscript>'],
     ['noscript pixel and text',       '<noscript>PIX<p>hi</p></noscript>'],
     ['noscript with commented pixel', '<noscript><!-- PIX --></noscript>'],
+    ['noscript pixel in head',        '<!DOCTYPE html><head><noscript>PIX</noscript></head><p>x</p>'],
     # template
     ['template contents',             '<template>T</template>'],
     ['template contents pixel',       '<template><div>PIX</div></template>'],
@@ -137,6 +138,9 @@ my %TODO = (
                                    . 'a comment; the gate removes a tag inside that comment',
     'svg title is an HTML point'  => 'in foreign content <title> is not RCDATA (and an HTML '
                                    . 'integration point): the gate misses a real <script src> in it',
+    'noscript pixel in head'      => 'a <noscript> in <head> read without scripting ends at '
+                                   . 'the <img> (which moves to <body>); the gate removes '
+                                   . '<noscript>..</noscript> as one element',
     'double escape left open'     => 'a tag inside double-escaped script data is reported as '
                                    . 'a separate removed element (output is right by luck)',
 );
@@ -146,9 +150,9 @@ for my $c (@CASES) {
     my ($name, $html) = @$c;
     $html =~ s/\bT\b/$T/g;
     $html =~ s/\bPIX\b/$PIX/g;
-    # EOF cases end with their construct
+    # in a page, unless the case is a whole page; EOF cases end with their construct
     $html = "<!DOCTYPE html><html><head><title>t</title></head><body><p>start</p>$html"
-          . ($name =~ /^EOF/ ? '' : $END);
+          . ($name =~ /^EOF/ ? '' : $END) unless $html =~ /^<!DOCTYPE/;
     push @run, $gate->case($name, 'air-booking', 'none', 'strip', $html);
 }
 
