@@ -6,7 +6,10 @@ Reads one JSON object on stdin:
                  "blocked_hosts": [host suffixes of recipients not allowed],
                  "signatures": [inline-loader regexes of those recipients],
                  "removed": [byte offsets the gate reported as removed],
-                 "neutralized": [byte offsets reported as neutralized] } ] }
+                 "neutralized": [byte offsets reported as neutralized],
+                 "all_fetches": true to also require every element that
+                                fetches a blocked URL (srcset, poster, ...,
+                                style url()) to go } ] }
 HTML strings carry one byte per character (code points 0..255).
 
 Prints one JSON object: { id: [problems...] } (an empty list = agreement).
@@ -162,6 +165,27 @@ class Judge:
             if self.host_blocked(m.group(0).lower()):
                 return True
         return any(s.search(text) for s in self.sigs)
+
+    def fetch_urls(self, el):
+        """Every URL el makes a browser fetch, beyond what the gate reads
+        (for the "not removed yet" TODO cases)."""
+        a = dict(el.attrs)
+        urls = []
+        if el.ns == HTML_NS:
+            for k in ("srcset", "imagesrcset"):
+                urls += [c.strip().split()[0] for c in a.get(k, "").split(",")
+                         if c.strip()]
+            for k in ("src", "poster", "data", "ping", "background"):
+                urls += a.get(k, "").split() if k == "ping" else \
+                    [a[k]] if k in a else []
+            if el.name == "link":
+                urls.append(a.get("href"))
+        else:
+            urls += [v for k, v in el.attrs if k == "href" or k.endswith("}href")]
+        css = a.get("style", "") + (el.text() if el.name == "style" else "")
+        urls += re.findall(r"url\(\s*['\"]?([^'\")\s]+)", css)
+        urls += re.findall(r"@import\s+['\"]([^'\"]+)", css)
+        return [u for u in urls if u]
 
     def is_tracker(self, el, inline_by_text=True):
         """inline_by_text: an inline script naming a blocked host counts
@@ -353,7 +377,9 @@ def check(case, judge, cache):
                         "  input:  %s\n  output: %s" % divergence(A, B))
         return problems
     for el in removed:
-        if not judge.is_tracker(el):
+        if not judge.is_tracker(el) and not (
+                case.get("all_fetches") and
+                any(judge.url_blocked(u) for u in judge.fetch_urls(el))):
             problems.append("removed a non-tracker element %s (text %r)"
                             % (el.label(), el.text()[:80]))
     for el in neutral:
@@ -364,6 +390,10 @@ def check(case, judge, cache):
         if unneutralize(el) is None and judge.is_tracker(el, False):
             problems.append("tracker element kept: %s (text %r)"
                             % (el.label(), el.text()[:80]))
+        elif case.get("all_fetches") and unneutralize(el) is None and \
+                any(judge.url_blocked(u) for u in judge.fetch_urls(el)):
+            problems.append("element fetching a tracker URL kept: %s"
+                            % el.label())
     nrep = len(case.get("removed", []))
     reported = case.get("removed", []) + case.get("neutralized", [])
     if nrep and nrep + len(case.get("neutralized", [])) == \
