@@ -137,8 +137,10 @@ sub document {
     my ($self) = @_;
     my $head = join '', map { $self->piece(1, 1) } 1 .. $self->rnd(4);
     my $body = join '', map { $self->piece(3) } 1 .. 2 + $self->rnd(10);
+    # a fragment without <html>/<body> starts with text, which puts html5lib
+    # in body (else its first <noscript> would be a head one, see piece())
     my $doc = $self->rnd(4) == 0
-        ? $body
+        ? "top $body"
         : "<!DOCTYPE html>\n<html lang=ja><head><meta charset=utf-8>$head</head>\n<body>$body</body></html>\n";
     # sometimes the document ends inside a construct
     $doc .= $self->pick('<plaintext><script src="https://connect.facebook.net/x.js"></script>',
