@@ -331,4 +331,19 @@ sub named_recipients {
     return sort keys %r;
 }
 
+# What a consent value leaves forbidden on $site, for judging a page
+# independently: (host suffixes, inline signatures) of every recipient
+# that is not allowed (undeclared recipients are never allowed).
+sub blocked_for {
+    my ($rules, $site, $v) = @_;
+    my $ok = allowed($rules, $site, $v);
+    my (@hosts, @sigs);
+    for my $r (@{ $rules->{recipient_order} }) {
+        next if $ok->{$r};
+        push @hosts, @{ $rules->{recipients}{$r}{hosts} };
+        push @sigs,  @{ $rules->{recipients}{$r}{signatures} };
+    }
+    return (\@hosts, \@sigs);
+}
+
 1;

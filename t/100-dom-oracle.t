@@ -1,0 +1,64 @@
+# DOM oracle: every fixture page x consent state (none, all, each declared
+# recipient) x action (strip, neutralize) through `consentctl filter`,
+# judged by html5lib (t/tools/html5-oracle.py): the output tree is the input
+# tree minus whole tracker elements (or with them rewritten as README's
+# neutralize says), nothing else changes, no tracker the gate reads stays.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use ConsentTest qw(:all);
+use ConsentOracle;
+use ConsentDom;
+
+plan skip_all => "$ConsentDom::PYTHON with html5lib missing (make deps)"
+    unless ConsentDom::python_ok();
+
+my $rules = ConsentOracle::load_rules(repo_root() . '/rules/ana.yaml');
+my $gate  = ConsentDom->new(db => rules_db(), rules => $rules);
+
+my (@cases, %what);
+for my $site (@{ $rules->{site_order} }) {
+    my (undef, $html) = ConsentOracle::site_fixture($site);
+    for my $cookie ('none', 'all', ConsentOracle::declared_ids($rules, $site)) {
+        # neutralize differs from strip only in what is rewritten: judged
+        # for the extremes, strip for every state
+        for my $action ('strip', $cookie =~ /^(none|all)$/ ? 'neutralize' : ()) {
+            my $id = "$site consent=$cookie $action";
+            push @cases, $gate->case($id, $site, $cookie, $action, $html);
+            $what{$id} = $cases[-1];
+        }
+    }
+}
+
+my $verdict = $gate->judge(\@cases);
+for my $c (@cases) {
+    my $p = $verdict->{ $c->{id} };
+    ok(!@$p, "$c->{id}: html5lib agrees") or diag(join "\n", @$p);
+}
+
+# the oracle itself must be able to fail: a page with one removal too many
+# (a first-party script), one cut mid-element and one tracker left in
+subtest 'the oracle sees wrong outputs' => sub {
+    my $in = '<p>a</p><script src="/app.js"></script><p>b</p>'
+           . '<script src="https://connect.facebook.net/x.js"></script><p>c</p>';
+    my ($fp, $tr) = (index($in, '<script src="/app'), index($in, '<script src="https'));
+    my $base = { input => $in, action => 'strip', neutralized => [],
+                 blocked_hosts => ['facebook.net'], signatures => [] };
+    my @bad = (
+        { %$base, id => 'first-party removed', removed => [$fp, $tr],
+          output => '<p>a</p><p>b</p><p>c</p>' },
+        { %$base, id => 'cut mid-element', removed => [$tr],
+          output => '<p>a</p><script src="/app.js"></script><p>b</p>et.net/x.js"></script><p>c</p>' },
+        { %$base, id => 'tracker kept', removed => [], output => $in },
+        { %$base, id => 'text changed', removed => [$tr],
+          output => '<p>a</p><script src="/app.js"></script><p>B</p><p>c</p>' },
+    );
+    my $v = $gate->judge(\@bad);
+    ok(scalar @{ $v->{ $_->{id} } }, "$_->{id} is found") for @bad;
+    my $good = { %$base, id => 'right', removed => [$tr],
+                 output => '<p>a</p><script src="/app.js"></script><p>b</p><p>c</p>' };
+    is_deeply($gate->judge([$good])->{right}, [], 'the right output passes');
+};
+
+done_testing();

@@ -1,0 +1,198 @@
+# Tokenizer conformance against html5lib, in the way html5lib-tests is used
+# elsewhere but with cases written here from the WHATWG tokenizer states:
+# each construct is followed by a tracker element T (and a first-party
+# paragraph); where the construct ends and which state follows decides
+# whether T is a real element. html5lib's tree is the judge
+# (t/tools/html5-oracle.py): the gate must remove T exactly when html5lib
+# sees it as an element, as one whole element, and nothing else.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use ConsentTest qw(:all);
+use ConsentOracle;
+use ConsentDom;
+use JSON::PP ();
+
+plan skip_all => "$ConsentDom::PYTHON with html5lib missing (make deps)"
+    unless ConsentDom::python_ok();
+
+my $T   = '<script src="https://connect.facebook.net/en_US/fbevents.js"></script>';
+my $PIX = '<img src="https://www.facebook.com/tr?id=1&amp;ev=PageView" alt="">';
+my $END = '<p>end</p>';
+
+# [name, html]; T / PIX mark where the tracker goes
+my @CASES = (
+    # data state, tags
+    ['plain tracker',                 'T'],
+    ['upper case tag and attribute',  '<SCRIPT SRC="https://connect.facebook.net/x.js"></SCRIPT>'],
+    ['newlines and tabs in the tag',  "<script\n\tsrc\n=\n'https://connect.facebook.net/x.js'\n></script>"],
+    ['solidus between name and attr', '<script/src="https://connect.facebook.net/x.js"></script>'],
+    ['self-closing script tag',       '<script src="https://connect.facebook.net/x.js"/>x</script><p>in</p>'],
+    ['unquoted value',                '<img src=https://www.facebook.com/tr?id=1 alt=x>'],
+    ['unquoted value with quote',     '<img src=https://www.facebook.com/tr?a"b alt=x>'],
+    ['> inside a quoted value',       '<img alt="a>b" src="https://www.facebook.com/tr?id=1">'],
+    ['duplicate attribute: first wins', '<img src="/local.png" src="https://www.facebook.com/tr?id=1">T'],
+    ['duplicate attribute: tracker first', '<img src="https://www.facebook.com/tr?id=1" src="/local.png">'],
+    ['end tag with attributes',       '</p foo="T">T'],
+    ['end tag with quoted >',         '</div title=">T<">x'],
+    ['</> is ignored',                '</>T'],
+    ['< before a non-letter',         '<3 <=T'],
+    # character references in attributes
+    ['hex reference in src',          '<script src="https:&#x2F;&#x2F;connect.facebook.net/x.js"></script>'],
+    ['named references in src',       '<script src="https&colon;&sol;&sol;connect&period;facebook.net/x.js"></script>'],
+    ['decimal reference without ;',   '<script src="https:&#47&#47connect.facebook.net/x.js"></script>'],
+    ['legacy &amp without ; in value', '<img src="/p?a=1&amp=2" alt="x">T'],
+    ['backslashes in URL',            '<script src="https:\\\\connect.facebook.net\\x.js"></script>'],
+    ['scheme-relative URL',           '<img src="//www.facebook.com/tr?id=1">'],
+    ['userinfo, port, trailing dot',  '<img src="https://u:p@www.facebook.com.:443/tr">'],
+    ['percent-encoded host',          '<img src="https://www.%66acebook.com/tr">'],
+    # comments
+    ['comment',                       '<!-- a -->T'],
+    ['empty comment <!---->',         '<!---->T'],
+    ['abrupt comment <!-->',          '<!-->T'],
+    ['abrupt comment <!--->',         '<!--->T'],
+    ['comment closed by --!>',        '<!-- a --!>T'],
+    ['tag inside comment',            '<!-- T -->' ],
+    ['-- inside comment',             '<!-- a -- b -->T'],
+    ['nested <!-- in comment',        '<!-- <!-- x -->T'],
+    ['--!> inside then -->',          '<!-- x --! T -->'],
+    ['EOF in comment',                '<!-- T'],
+    # bogus comments, doctype
+    ['processing instruction',        '<?php echo 1 ?>T'],
+    ['bogus comment ends at first >', '<? T ?>'],
+    ['</ space is a bogus comment',   '</ T'],
+    ['<! bogus comment',              '<!x T>'],
+    ['doctype',                       '<!DOCTYPE html>T'],
+    ['doctype with quoted >',         '<!DOCTYPE html PUBLIC "a>T">'],
+    ['EOF in doctype',                '<!DOCTYPE T'],
+    ['CDATA outside foreign content', '<![CDATA[ T ]]>'],
+    # script data
+    ['script string holding a tag',   '<script>var s = "<script>";</script>T'],
+    ['script escape <!--',            '<script><!-- x </script>T'],
+    ['script double escape',          '<script><!-- <script> </script> --></script>T'],
+    ['double escape left open',       '<script><!-- <script> </script>T'],
+    ['</script with other name',      '<script>a</scriptx>b</script>T'],
+    ['</script > with space',         "<script>a</script >T"],
+    ['</SCRIPT upper case',           '<script>a</SCRIPT>T'],
+    ['</script with attributes',      '<script>a</script foo="x>y">T'],
+    ['EOF in script data',            '<script>var a = 1;T'],
+    ['JSON data block naming a host', '<script type="application/ld+json">{"u":"https://connect.facebook.net/"}</script>T'],
+    # RCDATA, RAWTEXT, PLAINTEXT
+    ['textarea',                      '<textarea>T</textarea>'],
+    ['textarea with comment opener',  '<textarea><!--</textarea>T-->'],
+    ['title',                         '<title>T</title>T'],
+    ['title self-closing end',        '<title>x</title/>T'],
+    ['style',                         '<style>T</style>'],
+    ['style comment hiding end tag',  '<style>/*</style>*/T'],
+    ['xmp',                           '<xmp>T</xmp>'],
+    ['noembed',                       '<noembed>T</noembed>'],
+    ['noframes',                      '<noframes>T</noframes>'],
+    ['iframe content',                '<iframe src="/frame">T</iframe>'],
+    ['textarea end tag with suffix',  '<textarea></textareax>T</textarea>'],
+    ['EOF in textarea',               '<textarea>T'],
+    ['EOF in style',                  '<style>T'],
+    ['plaintext',                     '<plaintext>T</plaintext>T'],
+    # noscript (read as a browser without scripting)
+    ['noscript pixel',                '<noscript>PIX</noscript>'],
+    ['noscript pixel and text',       '<noscript>PIX<p>hi</p></noscript>'],
+    ['noscript with commented pixel', '<noscript><!-- PIX --></noscript>'],
+    ['noscript pixel in head',        '<!DOCTYPE html><head><noscript>PIX</noscript></head><p>x</p>'],
+    # template
+    ['template contents',             '<template>T</template>'],
+    ['template contents pixel',       '<template><div>PIX</div></template>'],
+    # foreign content
+    ['svg CDATA holding a script',    '<svg><![CDATA[ T ]]></svg><p>after</p>T'],
+    ['math CDATA holding a script',   '<math><![CDATA[ T ]]></math>T'],
+    ['svg CDATA with ]] inside',      '<svg><![CDATA[ ]] > T ]]></svg>'],
+    ['svg CDATA: > then <script>',    '<svg><![CDATA[ if (a > b) { s = "<script>"; } ]]></svg><p>keep</p>T'],
+    ['EOF in svg CDATA',              '<svg><![CDATA[ T'],
+    ['svg script is not raw text',    '<svg><script><!-- x --></script></svg>T'],
+    ['svg self-closing script',       '<svg><script href="/a.js"/></svg>T'],
+    ['svg style <!-- is a comment',   '<svg><style><!--</style>T--></style></svg>'],
+    ['svg title is an HTML point',    '<svg><title>T</title></svg>'],
+    ['svg foreignObject',             '<svg><foreignObject>T</foreignObject></svg>'],
+    ['math text integration point',   '<math><mi>T</mi></math>'],
+    ['svg desc is an HTML point',     '<svg><desc>T</desc></svg>'],
+    ['math annotation-xml text/html', '<math><annotation-xml encoding="text/html">T</annotation-xml></math>'],
+    ['breakout of svg by <p>',        '<svg><p>T</p></svg>'],
+    ['svg self-closing element',      '<svg><path d="M0"/><g/></svg>T'],
+    # tables: foster parenting moves text, not the boundaries
+    ['tracker in a table',            '<table><tr><td>x</td>T</tr></table>'],
+    ['pixel fostered out of a table', '<table>PIX<tr><td>x</td></tr></table>'],
+);
+
+my $rules = ConsentOracle::load_rules(repo_root() . '/rules/ana.yaml');
+my $gate  = ConsentDom->new(db => rules_db(), rules => $rules);
+
+# Cases the gate gets wrong today (issue 11): each is named, with why, and
+# runs as TODO so a fix shows as "unexpectedly succeeded".
+my $CDATA = 'inside <svg>/<math> <![CDATA[ ... ]]> is a CDATA section; the gate reads '
+          . 'it as a bogus comment ending at the first ">", then takes tag-like text '
+          . 'in it for real markup';
+my %TODO = (
+    'svg CDATA with ]] inside'    => $CDATA,
+    'svg CDATA: > then <script>'  => "$CDATA: removes everything up to the next </script>",
+    'svg self-closing script'     => 'in foreign content <script/> is self-closing; the gate '
+                                   . 'enters script data and removes up to the next </script>',
+    'svg style <!-- is a comment' => 'in foreign content <style> is not RAWTEXT, so <!-- opens '
+                                   . 'a comment; the gate removes a tag inside that comment',
+    'svg title is an HTML point'  => 'in foreign content <title> is not RCDATA (and an HTML '
+                                   . 'integration point): the gate misses a real <script src> in it',
+    'noscript pixel in head'      => 'a <noscript> in <head> read without scripting ends at '
+                                   . 'the <img> (which moves to <body>); the gate removes '
+                                   . '<noscript>..</noscript> as one element',
+    'double escape left open'     => 'a tag inside double-escaped script data is reported as '
+                                   . 'a separate removed element (output is right by luck)',
+);
+
+# Fetch paths the gate does not read yet: trackers that stay ("not removed"
+# gaps, not boundary errors), judged with every URL a browser would fetch.
+my $FB = 'https://www.facebook.com/tr?id=1';
+my @FETCH = (
+    ['fetch: img src (read today)',    qq{<img src="$FB">}],
+    ['fetch: first-party srcset',      '<img srcset="/a.png 1x, /b.png 2x" alt="">'],
+    ['fetch: img srcset',              qq{<img srcset="$FB 1x" alt="">}],
+    ['fetch: picture source srcset',   qq{<picture><source srcset="$FB"><img src="/a.png"></picture>}],
+    ['fetch: video poster',            qq{<video poster="$FB"></video>}],
+    ['fetch: video src',               qq{<video src="$FB"></video>}],
+    ['fetch: audio source src',        qq{<audio><source src="$FB"></audio>}],
+    ['fetch: embed src',               qq{<embed src="$FB">}],
+    ['fetch: object data',             qq{<object data="$FB"></object>}],
+    ['fetch: a ping',                  qq{<a href="/x" ping="$FB">x</a>}],
+    ['fetch: style attribute url()',   qq{<div style="background:url('$FB')">x</div>}],
+    ['fetch: style element url()',     qq{<style>body { background: url($FB) }</style>}],
+    ['fetch: style @import',           qq{<style>\@import "https://connect.facebook.net/x.css";</style>}],
+    ['fetch: svg image href',          qq{<svg><image href="$FB"/></svg>}],
+    ['fetch: svg image xlink:href',    qq{<svg><image xlink:href="$FB"/></svg>}],
+    ['fetch: input type=image',        qq{<input type="image" src="$FB">}],
+    ['fetch: link stylesheet',         '<link rel="stylesheet" href="https://connect.facebook.net/x.css">'],
+    ['fetch: link icon',               qq{<link rel="icon" href="$FB">}],
+);
+$TODO{ $_->[0] } = 'a fetch path the gate does not read yet: the tracker stays'
+    for grep { $_->[0] !~ /read today|first-party/ } @FETCH;
+push @CASES, @FETCH;
+my %FETCH = map { $_->[0] => 1 } @FETCH;
+
+my @run;
+for my $c (@CASES) {
+    my ($name, $html) = @$c;
+    $html =~ s/\bT\b/$T/g;
+    $html =~ s/\bPIX\b/$PIX/g;
+    # in a page, unless the case is a whole page; EOF cases end with their construct
+    $html = "<!DOCTYPE html><html><head><title>t</title></head><body><p>start</p>$html"
+          . ($name =~ /^EOF/ ? '' : $END) unless $html =~ /^<!DOCTYPE/;
+    push @run, $gate->case($name, 'air-booking', 'none', 'strip', $html);
+    $run[-1]{all_fetches} = JSON::PP::true if $FETCH{$name};
+}
+
+my $verdict = $gate->judge(\@run);
+for my $c (@run) {
+    my $p = $verdict->{ $c->{id} };
+    local $TODO = $TODO{ $c->{id} };
+    ok(!@$p, "$c->{id}") or diag("input:  $c->{input}\noutput: $c->{output}\n" . join "\n", @$p);
+}
+is(scalar(@{[ grep { my $k = $_; !grep { $_->[0] eq $k } @CASES } keys %TODO ]}), 0,
+   'every TODO entry names a case');
+
+done_testing();

@@ -1,0 +1,439 @@
+#!/usr/bin/python3
+"""DOM oracle for the gate, built on html5lib (an independent WHATWG parser).
+
+Reads one JSON object on stdin:
+  { "cases": [ { "id", "input", "output", "action": "strip"|"neutralize",
+                 "blocked_hosts": [host suffixes of recipients not allowed],
+                 "signatures": [inline-loader regexes of those recipients],
+                 "removed": [byte offsets the gate reported as removed],
+                 "neutralized": [byte offsets reported as neutralized],
+                 "all_fetches": true to also require every element that
+                                fetches a blocked URL (srcset, poster, ...,
+                                style url()) to go } ] }
+HTML strings carry one byte per character (code points 0..255).
+
+Prints one JSON object: { id: [problems...] } (an empty list = agreement).
+
+Per case it checks, against html5lib's trees of input and output:
+  * the output tree is the input tree minus whole elements (every other
+    node, attribute and text identical and in document order); html, head
+    and body are compared by their contents only, since removing an element
+    can move where html5lib's implied tags fall;
+  * neutralized elements are the input's element with the README's rewrite
+    (data-consent, type="text/plain", src/srcset/type renamed data-consent-*);
+  * every removed or neutralized element is a tracker by the rules the gate
+    reads (so nothing first-party goes), and no tracker stays in the output;
+  * strip: the output is the input with one byte span cut at each reported
+    offset, each span running from a '<' to a '>', one per removed element.
+"""
+import json
+import re
+import sys
+import urllib.parse
+
+import html5lib
+
+HTML_NS = "http://www.w3.org/1999/xhtml"
+TRANSPARENT = {"html", "head", "body"}
+HINT_RELS = {"preconnect", "dns-prefetch", "preload", "prefetch",
+             "modulepreload", "prerender"}
+SPECIAL_SCHEMES = {"http", "https", "ws", "wss", "ftp", "file"}
+ASCII_WS = " \t\n\f\r"
+
+
+class Elem:
+    __slots__ = ("ns", "name", "attrs", "kids")
+
+    def __init__(self, ns, name, attrs, kids):
+        self.ns, self.name, self.attrs, self.kids = ns, name, attrs, kids
+
+    def label(self):
+        ns = "" if self.ns == HTML_NS else "{%s}" % self.ns.rsplit("/", 1)[-1]
+        attrs = "".join(' %s="%s"' % (k, v) for k, v in self.attrs)
+        return "<%s%s%s>" % (ns, self.name, attrs)
+
+    def text(self):
+        return "".join(k[1] if isinstance(k, tuple) and k[0] == "t" else
+                       (k.text() if isinstance(k, Elem) else "")
+                       for k in self.kids)
+
+
+def _split_tag(tag):
+    if tag.startswith("{"):
+        ns, name = tag[1:].split("}", 1)
+        return ns, name
+    return HTML_NS, tag
+
+
+def _convert(node, out):
+    """Appends node's items to out: Elem, ('t', char) per text character,
+    ('c', comment), ('d', doctype). html/head/body are spliced in."""
+    tag = node.tag
+    if not isinstance(tag, str):                      # etree Comment
+        out.append(("c", node.text or ""))
+    elif tag == "<!DOCTYPE>":
+        out.append(("d", node.text or ""))
+    else:
+        ns, name = _split_tag(tag)
+        attrs = []
+        for k, v in node.attrib.items():
+            if isinstance(k, str) and k.startswith("{"):
+                k = "{%s}%s" % _split_tag(k)
+            attrs.append((k, v))
+        if ns == HTML_NS and name in TRANSPARENT:
+            kids = out
+        else:
+            kids = []
+        if node.text:
+            kids.extend(("t", ch) for ch in node.text)
+        for child in node:
+            _convert(child, kids)
+        if kids is not out:
+            out.append(Elem(ns, name, attrs, kids))
+    if node.tail:
+        out.extend(("t", ch) for ch in node.tail)
+
+
+PARSER = html5lib.HTMLParser(
+    tree=html5lib.getTreeBuilder("etree", fullTree=True))
+
+
+def parse(data):
+    """html5lib's document (scripting off, as html5lib always parses) as a
+    list of items; doctype and comments outside <html> included."""
+    doc = PARSER.parse(data.encode("latin-1"), transport_encoding="utf-8")
+    items = []
+    for child in doc:                                 # DOCUMENT_ROOT's
+        _convert(child, items)
+    return items
+
+
+def url_host(url):
+    """The host a browser would contact for url on an https page (None when
+    relative or hostless)."""
+    url = url.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c"
+                    "\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
+                    "\x1a\x1b\x1c\x1d\x1e\x1f ")
+    url = re.sub("[\t\n\r]", "", url)
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):(.*)\Z", url, re.S)
+    if m:
+        scheme, rest = m.group(1).lower(), m.group(2)
+        if scheme not in SPECIAL_SCHEMES:
+            return None
+        rest = rest.replace("\\", "/")
+        if scheme != "https" and not rest.startswith("/"):
+            rest = "//" + rest                    # other special scheme
+        if not rest.startswith("//"):
+            return None                           # https:path is relative
+        rest = rest.lstrip("/")
+    else:
+        rest = url.replace("\\", "/")
+        if not rest.startswith("//"):
+            return None
+        rest = rest[2:]
+    auth = re.split(r"[/?#]", rest, 1)[0]
+    host = auth.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return None
+    host = host.split(":", 1)[0]
+    host = urllib.parse.unquote(host).lower().rstrip(".")
+    return host or None
+
+
+class Judge:
+    """Which elements are trackers, by the attributes the gate reads."""
+
+    def __init__(self, hosts, signatures):
+        self.hosts = set(h.lower() for h in hosts)
+        self.sigs = [re.compile(s) for s in signatures]
+
+    def host_blocked(self, host):
+        if not host:
+            return False
+        labels = host.split(".")
+        return any(".".join(labels[i:]) in self.hosts
+                   for i in range(len(labels)))
+
+    def url_blocked(self, url):
+        return url is not None and self.host_blocked(url_host(url))
+
+    def text_blocked(self, text):
+        """An inline script naming a blocked host (with or without a
+        scheme, README: "whose text names a recipient host") or matching a
+        signature."""
+        for m in re.finditer(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", text):
+            if self.host_blocked(m.group(0).lower()):
+                return True
+        return any(s.search(text) for s in self.sigs)
+
+    def fetch_urls(self, el):
+        """Every URL el makes a browser fetch, beyond what the gate reads
+        (for the "not removed yet" TODO cases)."""
+        a = dict(el.attrs)
+        urls = []
+        if el.ns == HTML_NS:
+            for k in ("srcset", "imagesrcset"):
+                urls += [c.strip().split()[0] for c in a.get(k, "").split(",")
+                         if c.strip()]
+            for k in ("src", "poster", "data", "ping", "background"):
+                urls += a.get(k, "").split() if k == "ping" else \
+                    [a[k]] if k in a else []
+            if el.name == "link":
+                urls.append(a.get("href"))
+        else:
+            urls += [v for k, v in el.attrs if k == "href" or k.endswith("}href")]
+        css = a.get("style", "") + (el.text() if el.name == "style" else "")
+        urls += re.findall(r"url\(\s*['\"]?([^'\")\s]+)", css)
+        urls += re.findall(r"@import\s+['\"]([^'\"]+)", css)
+        return [u for u in urls if u]
+
+    def is_tracker(self, el, inline_by_text=True):
+        """inline_by_text: an inline script naming a blocked host counts
+        (for justifying a removal); the reverse check (must have gone)
+        only uses signatures, whose meaning is exact."""
+        if el.ns != HTML_NS:
+            return False
+        a = dict(el.attrs)
+        if el.name == "script":
+            if "src" in a:
+                return self.url_blocked(a["src"])
+            t = a.get("type", "").lower()
+            if "json" in t or "template" in t or t == "text/html":
+                return False
+            text = el.text()
+            if inline_by_text:
+                return self.text_blocked(text)
+            return any(s.search(text) for s in self.sigs)
+        if el.name in ("img", "iframe"):
+            return self.url_blocked(a.get("src"))
+        if el.name == "link":
+            rels = set(a.get("rel", "").lower().split())
+            return bool(rels & HINT_RELS) and self.url_blocked(a.get("href"))
+        if el.name == "noscript":
+            # whole noscript goes when only tracker pixels and whitespace
+            # were in it
+            elems = [k for k in el.kids if isinstance(k, Elem)]
+            rest = "".join(k[1] for k in el.kids
+                           if isinstance(k, tuple) and k[0] == "t")
+            return bool(elems) and not rest.strip(ASCII_WS) and \
+                all(self.is_tracker(k) for k in elems) and \
+                not any(isinstance(k, tuple) and k[0] == "c"
+                        for k in el.kids)
+        return False
+
+
+def unneutralize(el):
+    """The attributes el had before the README's neutralize rewrite, or
+    None when el carries no such rewrite."""
+    a = dict(el.attrs)
+    if "data-consent" not in a:
+        return None
+    del a["data-consent"]
+    if el.name == "script":
+        if a.pop("type", None) != "text/plain":
+            return {"?": "script neutralized without type=text/plain"}
+        if "data-consent-type" in a:
+            a["type"] = a.pop("data-consent-type")
+    for k in ("src", "srcset"):
+        if k in a:
+            return {"?": "neutralized element still has %s" % k}
+        if "data-consent-" + k in a:
+            a[k] = a.pop("data-consent-" + k)
+    return a
+
+
+class Mismatch(Exception):
+    pass
+
+
+def same_leaf(a, b):
+    return isinstance(a, tuple) and isinstance(b, tuple) and a == b
+
+
+def match_elem(a, b, removed, neutral):
+    if a.ns != b.ns or a.name != b.name:
+        return False
+    if a.attrs != b.attrs:
+        before = unneutralize(b)
+        if before is None or "data-consent" in dict(a.attrs) or \
+                before != dict(a.attrs):
+            return False
+        neutral.append(a)
+    return match_list(a.kids, b.kids, removed, neutral)
+
+
+def match_list(A, B, removed, neutral):
+    """B must be A with some whole elements deleted (greedy: keep an element
+    of A when it matches the next node of B)."""
+    i = j = 0
+    while i < len(A):
+        a = A[i]
+        b = B[j] if j < len(B) else None
+        if isinstance(a, Elem):
+            if isinstance(b, Elem):
+                r, n = [], []
+                if match_elem(a, b, r, n):
+                    removed.extend(r)
+                    neutral.extend(n)
+                    i += 1
+                    j += 1
+                    continue
+            removed.append(a)
+            i += 1
+        elif b is not None and same_leaf(a, b):
+            i += 1
+            j += 1
+        else:
+            return False
+    return j == len(B)
+
+
+def where(items, at):
+    """A short rendering of items around index at, for messages."""
+    out = []
+    for it in items[max(0, at - 20):at + 60]:
+        out.append(it.label() if isinstance(it, Elem) else
+                   it[1] if it[0] == "t" else "<!--%s-->" % it[1])
+    return "".join(out)
+
+
+def divergence(A, B, path=""):
+    """(path, input text, output text) around the first difference, going
+    down into elements that match by name and attributes."""
+    for k in range(min(len(A), len(B))):
+        a, b = A[k], B[k]
+        if isinstance(a, Elem) and isinstance(b, Elem) and \
+                a.name == b.name and a.attrs == b.attrs:
+            if match_list(a.kids, b.kids, [], []):
+                continue
+            return divergence(a.kids, b.kids, path + "/" + a.name)
+        if a != b:
+            return path, where(A, k), where(B, k)
+    k = min(len(A), len(B))
+    return path, where(A, k), where(B, k)
+
+
+def canon(items):
+    return [(it.ns, it.name, it.attrs, canon(it.kids))
+            if isinstance(it, Elem) else it for it in items]
+
+
+def inert_tail(inp, starts, A):
+    """Does the input from its last reported offset on make no node at all
+    (a tag left open at EOF, which a browser drops)?"""
+    return bool(starts) and canon(parse(inp[:max(starts)])) == canon(A)
+
+
+def walk(items):
+    for it in items:
+        if isinstance(it, Elem):
+            yield it
+            yield from walk(it.kids)
+
+
+def spans_ok(inp, out, starts):
+    """Is out == inp with one span cut at each start, each span running
+    from a '<' to a '>' (the last one may run to the end of the input: an
+    element or tag left open at EOF)?"""
+    starts = sorted(starts)
+    memo = {}
+
+    def go(k, ipos, opos):
+        # inp[ipos:starts[k]] must be copied to out at opos
+        key = (k, ipos)
+        if key in memo:
+            return memo[key]
+        end = starts[k] if k < len(starts) else len(inp)
+        seg = inp[ipos:end]
+        ok = out.startswith(seg, opos)
+        if ok and k == len(starts):
+            ok = opos + len(seg) == len(out)
+        elif ok:
+            ok = False
+            if inp.startswith("<", end):
+                nxt = starts[k + 1] if k + 1 < len(starts) else len(inp)
+                ends = [e + 1 for e in range(end, nxt) if inp[e] == ">"]
+                if k + 1 == len(starts):
+                    ends.append(len(inp))
+                ok = any(go(k + 1, e, opos + len(seg)) for e in ends)
+        memo[key] = ok
+        return ok
+
+    sys.setrecursionlimit(10000 + 4 * len(starts))
+    return go(0, 0, 0)
+
+
+def check(case, judge, cache):
+    problems = []
+    inp, out = case["input"], case["output"]
+    if inp not in cache:
+        cache[inp] = parse(inp)
+    A = cache[inp]
+    B = parse(out)
+    removed, neutral = [], []
+    if not match_list(A, B, removed, neutral):
+        problems.append("output tree is not the input tree minus whole "
+                        "elements; first difference under %r near\n"
+                        "  input:  %s\n  output: %s" % divergence(A, B))
+        return problems
+    for el in removed:
+        if not judge.is_tracker(el) and not (
+                case.get("all_fetches") and
+                any(judge.url_blocked(u) for u in judge.fetch_urls(el))):
+            problems.append("removed a non-tracker element %s (text %r)"
+                            % (el.label(), el.text()[:80]))
+    for el in neutral:
+        if not judge.is_tracker(el):
+            problems.append("neutralized a non-tracker element %s"
+                            % el.label())
+    for el in walk(B):
+        if unneutralize(el) is None and judge.is_tracker(el, False):
+            problems.append("tracker element kept: %s (text %r)"
+                            % (el.label(), el.text()[:80]))
+        elif case.get("all_fetches") and unneutralize(el) is None and \
+                any(judge.url_blocked(u) for u in judge.fetch_urls(el)):
+            problems.append("element fetching a tracker URL kept: %s"
+                            % el.label())
+    nrep = len(case.get("removed", []))
+    reported = case.get("removed", []) + case.get("neutralized", [])
+    if nrep and nrep + len(case.get("neutralized", [])) == \
+            len(removed) + len(neutral) + 1 and \
+            inert_tail(inp, reported, A):
+        nrep -= 1                   # removing bytes no browser reads is fine
+    if case["action"] == "strip":
+        if nrep != len(removed):
+            problems.append("gate reported %d removals, html5lib sees %d "
+                            "removed elements: %s" % (
+                                nrep, len(removed),
+                                " ".join(e.label() for e in removed)))
+        if not spans_ok(inp, out, case.get("removed", [])):
+            problems.append("output is not the input with one '<'..'>' span "
+                            "cut at each reported offset %s"
+                            % case.get("removed", []))
+    elif nrep + len(case.get("neutralized", [])) != \
+            len(removed) + len(neutral):
+        problems.append("gate reported %d removed + %d neutralized, html5lib "
+                        "sees %d + %d" % (nrep,
+                                          len(case.get("neutralized", [])),
+                                          len(removed), len(neutral)))
+    return problems
+
+
+def main():
+    req = json.load(sys.stdin)
+    judges = {}
+    cache = {}
+    res = {}
+    for case in req["cases"]:
+        key = (tuple(case["blocked_hosts"]), tuple(case["signatures"]))
+        if key not in judges:
+            judges[key] = Judge(*key)
+        try:
+            res[case["id"]] = check(case, judges[key], cache)
+        except Exception as e:  # a crash is a finding, not a pass
+            res[case["id"]] = ["oracle error: %s: %s" % (type(e).__name__, e)]
+    json.dump(res, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
