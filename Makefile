@@ -28,7 +28,7 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 lmdb-utils libfyaml-dev libcmocka-dev zlib1g-dev libssl-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
                 libclang-rt-14-dev perl pkg-config curl chromium openssl \
-                libjansson-dev
+                libjansson-dev fonts-ipafont-gothic
 
 .PHONY: all deps module unit test demo clean
 

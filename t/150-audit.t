@@ -117,6 +117,14 @@ for my $site (@{ $rules->{site_order} }) {
     like($text, qr/^  www\.facebook\.com\s+meta\s+1\s+at run time/m, 'text report: at run time');
 }
 
+# ---- the sample report in doc/ is what the tool prints today
+{
+    my ($out, $rc) = audit("--rules rules/ana.yaml --site mall --format md t/har/gtm-inject.har");
+    is($rc, 1, 'sample: findings');
+    (my $doc = ConsentTest::read_file(repo_root() . '/doc/audit-sample.md')) =~ s/\A<!--[^\n]*-->\n//;
+    is($doc, $out, 'doc/audit-sample.md is current');
+}
+
 # ---- exit codes and states
 {
     my ($out, $rc) = audit("--rules $db --site air-booking t/har/clean.har");

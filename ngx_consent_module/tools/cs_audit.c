@@ -1050,7 +1050,8 @@ typedef struct {
     cs_audit_format_t   f;
 } cs_render_t;
 
-/* Text as the format needs it (HTML escaped, Markdown table pipes). */
+/* Text as the format needs it (HTML escaped; Markdown: table pipes, and
+   '<' '>' as references so an element name is not read as a tag). */
 static void
 cs_r_text(cs_render_t *r, const char *s, bool cell)
 {
@@ -1061,6 +1062,8 @@ cs_r_text(cs_render_t *r, const char *s, bool cell)
     for (; *s != '\0'; s++) {
         if (r->f == CS_AUDIT_MD && cell && (*s == '|' || *s == '\n')) {
             cs_obuf_str(r->out, *s == '|' ? "\\|" : " ");
+        } else if (r->f == CS_AUDIT_MD && (*s == '<' || *s == '>')) {
+            cs_obuf_str(r->out, *s == '<' ? "&lt;" : "&gt;");   /* no raw tags */
         } else {
             cs_obuf_add(r->out, s, 1);
         }
@@ -1312,9 +1315,9 @@ cs_render_pages(cs_render_t *r, const json_t *doc)
             }
             json_array_append_new(rows, row);
         }
-        cs_r_line(r, false, "%lld bytes of HTML; %zu gated element(s) with "
-                  "a recipient or removed in some state; elements over the "
-                  "hold limit: %lld removed, %lld passed undecided.",
+        cs_r_line(r, false, "%lld bytes of HTML; %zu gated element(s) "
+                  "removed in at least one state; elements over the hold "
+                  "limit: %lld removed, %lld passed undecided.",
                   (long long) json_integer_value(json_object_get(page,
                                                                  "bytes")),
                   json_array_size(json_object_get(page, "elements")),
