@@ -47,19 +47,6 @@ struct cs_audit {
     size_t             errlen;
 };
 
-static void
-cs_audit_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* json_array_append_new / json_object_set_new that also fail on NULL. */
 static int
 cs_jadd(json_t *arr, json_t *v)
@@ -81,11 +68,11 @@ cs_audit_new(const cs_rules_t *rules, const char *site, size_t max_element,
     cs_audit_t *a;
 
     if (s < 0) {
-        cs_audit_err(err, errlen, "unknown site '%s'", site);
+        cs_har_err(err, errlen, "unknown site '%s'", site);
         return NULL;
     }
     if ((a = calloc(1, sizeof(*a))) == NULL) {
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return NULL;
     }
     a->rules = rules;
@@ -103,7 +90,7 @@ cs_audit_new(const cs_rules_t *rules, const char *site, size_t max_element,
         || a->first_party == NULL)
     {
         cs_audit_free(a);
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return NULL;
     }
     return a;
@@ -167,7 +154,7 @@ cs_audit_state(cs_audit_t *a, const char *id, const char *consent,
         json_decref(st);
         json_decref(ids);
         cs_obuf_free(&list);
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return -1;
     }
     json_decref(st);
@@ -187,13 +174,13 @@ cs_audit_add_consent(cs_audit_t *a, const char *value, char *err,
     int       rc = -1;
 
     if (allowed == NULL) {
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return -1;
     }
     if (cs_consent_parse_list(a->rules, a->site, value, strlen(value),
                               allowed) < 0)
     {
-        cs_audit_err(err, errlen, "malformed consent value '%s'", value);
+        cs_har_err(err, errlen, "malformed consent value '%s'", value);
     } else {
         rc = cs_audit_state(a, value, value, allowed, err, errlen);
     }
@@ -240,7 +227,7 @@ cs_audit_add_cookie(cs_audit_t *a, const char *spec, char *err,
     int                rc = -1;
 
     if (eq == NULL || eq == spec) {
-        cs_audit_err(err, errlen, "--cookie takes NAME=VALUE or "
+        cs_har_err(err, errlen, "--cookie takes NAME=VALUE or "
                      "FORMAT:NAME=VALUE, not '%s'", spec);
         return -1;
     }
@@ -253,7 +240,7 @@ cs_audit_add_cookie(cs_audit_t *a, const char *spec, char *err,
         fmt = cs_audit_cookie_format(spec, (size_t) (eq - spec));
     }
     if (fmt < 0) {
-        cs_audit_err(err, errlen, "--cookie '%.*s': unknown format; give it "
+        cs_har_err(err, errlen, "--cookie '%.*s': unknown format; give it "
                      "as FORMAT:NAME=VALUE (list, onetrust, cookiebot, "
                      "cc_cookie, klaro, tcf)", (int) (eq - spec), spec);
         return -1;
@@ -261,7 +248,7 @@ cs_audit_add_cookie(cs_audit_t *a, const char *spec, char *err,
     allowed = calloc(a->words, sizeof(uint64_t));
     c = malloc(sizeof(*c));
     if (allowed == NULL || c == NULL) {
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         goto done;
     }
     if (fmt == CS_CMP_LIST
@@ -269,7 +256,7 @@ cs_audit_add_cookie(cs_audit_t *a, const char *spec, char *err,
                                 allowed) < 0
         : cs_cmp_parse((cs_cmp_format_t) fmt, value, strlen(value), c) < 0)
     {
-        cs_audit_err(err, errlen, "--cookie %.*s: malformed %s value",
+        cs_har_err(err, errlen, "--cookie %.*s: malformed %s value",
                      (int) (eq - name), name,
                      cs_cmp_format_name((cs_cmp_format_t) fmt));
         goto done;
@@ -298,7 +285,7 @@ cs_audit_add_first_party(cs_audit_t *a, const char *suffix, char *err,
     size_t n = strlen(suffix);
 
     if (n == 0 || n >= sizeof(host) || strchr(suffix, '/') != NULL) {
-        cs_audit_err(err, errlen, "--first-party takes a host suffix, not "
+        cs_har_err(err, errlen, "--first-party takes a host suffix, not "
                      "'%s'", suffix);
         return -1;
     }
@@ -307,7 +294,7 @@ cs_audit_add_first_party(cs_audit_t *a, const char *suffix, char *err,
                           ? suffix[i] - 'A' + 'a' : suffix[i]);
     }
     if (cs_jadd(a->first_party, json_string(host)) != 0) {
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -324,7 +311,7 @@ cs_audit_default_states(cs_audit_t *a, char *err, size_t errlen)
     int                     rc;
 
     if (set == NULL) {
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return -1;
     }
     rc = cs_audit_state(a, "none", "none", set, err, errlen);
@@ -708,12 +695,12 @@ cs_audit_entry(void *ud, const char *path, size_t index, json_t *entry)
     json_integer_set(json_object_get(a->input, "entries"),
                      (json_int_t) index + 1);
     if (url == NULL) {
-        cs_audit_err(a->err, a->errlen, "%s: entry %zu: no request.url",
+        cs_har_err(a->err, a->errlen, "%s: entry %zu: no request.url",
                      path, index);
         return -1;
     }
     if (cs_audit_request(a, index, url) != 0) {
-        cs_audit_err(a->err, a->errlen, "out of memory");
+        cs_har_err(a->err, a->errlen, "out of memory");
         return -1;
     }
     if (!cs_is_html(cs_har_str(content, "mimeType"))) {
@@ -727,13 +714,13 @@ cs_audit_entry(void *ud, const char *path, size_t index, json_t *entry)
         return 0;                        /* no body to have */
     }
     if (rc == 1) {
-        cs_audit_err(a->err, a->errlen, "%s: entry %zu (%s): HTML response "
+        cs_har_err(a->err, a->errlen, "%s: entry %zu (%s): HTML response "
                      "without content.text: save the HAR \"with content\"",
                      path, index, url);
         return -1;
     }
     if (rc != 0) {
-        cs_audit_err(a->err, a->errlen, "%s: entry %zu (%s): %s", path,
+        cs_har_err(a->err, a->errlen, "%s: entry %zu (%s): %s", path,
                      index, url, why);
         cs_obuf_free(&body);
         return -1;
@@ -741,7 +728,7 @@ cs_audit_entry(void *ud, const char *path, size_t index, json_t *entry)
     rc = cs_audit_page(a, index, url, &body);
     cs_obuf_free(&body);
     if (rc != 0) {
-        cs_audit_err(a->err, a->errlen, "%s: entry %zu (%s): out of memory",
+        cs_har_err(a->err, a->errlen, "%s: entry %zu (%s): out of memory",
                      path, index, url);
     }
     return rc;
@@ -763,7 +750,7 @@ cs_audit_add_har(cs_audit_t *a, const char *path, char *err, size_t errlen)
     a->input = json_pack("{s:s, s:i, s:i}", "har", path, "entries", 0,
                          "html_pages", 0);
     if (a->input == NULL || json_array_append_new(a->inputs, a->input) != 0) {
-        cs_audit_err(err, errlen, "out of memory");
+        cs_har_err(err, errlen, "out of memory");
         return -1;
     }
     rc = cs_har_each_entry(path, cs_audit_entry, a, err, errlen);

@@ -29,7 +29,7 @@ typedef struct {
     size_t       errlen;
 } cs_har_reader_t;
 
-static void
+void
 cs_har_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -325,19 +325,15 @@ cs_har_header(const json_t *headers, const char *name)
     return NULL;
 }
 
+/* The standard base64 value of c, or -1. */
 static int
 cs_b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *p = c != '\0' ? strchr(alphabet, c) : NULL;
+
+    return p != NULL ? (int) (p - alphabet) : -1;
 }
 
 /* Standard base64 (padding optional, whitespace skipped) into out. */

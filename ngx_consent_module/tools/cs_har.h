@@ -40,6 +40,16 @@ typedef int (*cs_har_entry_cb)(void *ud, const char *path, size_t index,
 int cs_har_each_entry(const char *path, cs_har_entry_cb cb, void *ud,
     char *err, size_t errlen);
 
+/*
+ * Formats a one-line reason into err (errlen bytes, always NUL-terminated;
+ * nothing when errlen is 0): the audit tools' one error writer.
+ */
+void cs_har_err(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* A string member of an object, or NULL (absent or not a string). */
 const char *cs_har_str(const json_t *obj, const char *key);
 
