@@ -28,7 +28,8 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 lmdb-utils libfyaml-dev libcmocka-dev zlib1g-dev libssl-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
                 libclang-rt-14-dev perl pkg-config curl chromium openssl \
-                python3 python3-html5lib
+                python3 python3-html5lib \
+                libjansson-dev fonts-ipafont-gothic
 
 .PHONY: all deps module unit test demo clean
 

@@ -8,12 +8,14 @@
  *   consentctl filter ...          run the gate on a file
  *   consentctl disclosure ...      a site's external-transmission table
  *   consentctl import-entities ... services.json-shaped list -> YAML rules
+ *   consentctl audit ...           replay HAR captures, report (cs_audit.h)
  *   consentctl --help
  *
  * Exit status: 0 ok, 1 invalid rules/database (findings on stderr as
  * FILE:LINE:COL: message), 2 usage or I/O error.
  */
 
+#include "cs_audit.h"
 #include "cs_compile.h"
 #include "cs_import.h"
 #include "cs_ops.h"
@@ -43,6 +45,9 @@ usage(FILE *out)
           "                  [--format html|md|json]\n"
           "       consentctl import-entities FILE.json [--exclude RULES.yaml]...\n"
           "                  [-o OUT.yaml]        entity list -> recipients\n"
+          "       consentctl audit --rules DB --site S [--consent V]...\n"
+          "                  [--cookie [FMT:]NAME=VALUE]... [--first-party H]...\n"
+          "                  [--format text|md|html|json] FILE.har...\n"
           "       consentctl --help                   show this help\n"
           "\n"
           "compile writes DB.tmp.<pid>, verifies it and renames it over DB;\n"
@@ -460,6 +465,9 @@ main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "disclosure") == 0) {
         return cmd_disclosure(argc - 2, argv + 2);
+    }
+    if (argc >= 2 && strcmp(argv[1], "audit") == 0) {
+        return cs_audit_main(argc - 2, argv + 2);
     }
     if (argc >= 2 && strcmp(argv[1], "import-entities") == 0) {
         return cmd_import(argc - 2, argv + 2);
