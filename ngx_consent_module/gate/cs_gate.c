@@ -59,6 +59,7 @@ cs_gate_cleanup(cs_gate_t *g)
     }
     g->replay.cap = 0;
 }
+/* Appends to the hold buffer, growing it up to max_element. */
 bool
 hold_append(cs_gate_t *g, const u_char_t *p, size_t n)
 {
@@ -94,6 +95,7 @@ hold_append(cs_gate_t *g, const u_char_t *p, size_t n)
     return true;
 }
 
+/* A gated element may start at lt: hold its bytes from there on. */
 void
 elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
 {
@@ -125,7 +127,6 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.denied = false;
-    g->el.tied = false;
     g->el.name_end_off = 0;
     g->el.nrecipients = 0;
     g->el.recipients_overflow = false;
@@ -298,7 +299,6 @@ tie_recipient(void *ud, uint32_t recipient)
     cs_gate_t *g = ud;
     uint32_t   i;
 
-    g->el.tied = true;
     if (g->report.set
         && recipient < cs_rules_recipient_count(g->conf.rules))
     {

@@ -38,8 +38,10 @@ typedef unsigned char  u_char_t;
 /* ---- the table (cs_gate_tags.c) ---- */
 
 /*
- * What the gate does with an element. Row kinds first; the gated ones
- * (above CS_TAG_PENDING) are held and decided on.
+ * What the gate does with an element (a row's kind, and the kind of the
+ * element under decision). The gated kinds, above CS_TAG_PENDING, are held
+ * and decided on; CS_TAG_PENDING is no row's: an element whose name is not
+ * complete yet.
  */
 typedef enum {
     CS_TAG_NONE = 0,      /* not in the table: decides nothing */
@@ -250,7 +252,6 @@ typedef struct {
     uint32_t             nrecipients;
     bool                 recipients_overflow;
     bool                 denied;
-    bool                 tied;            /* tied to some recipient */
     bool                 unknown_named;   /* a URL names an unknown host */
     bool                 unknown_remove;  /* on_unknown_host asked to
                                              remove it */

@@ -57,7 +57,8 @@ inner_ask(void *ud, const char *host, size_t len)
             return 1;
         }
         if (g->replay.answers) {
-            memcpy(na, g->replay.answers, g->replay.cap / 64 * sizeof(uint64_t));
+            memcpy(na, g->replay.answers,
+                   g->replay.cap / 64 * sizeof(uint64_t));
             g->conf.allocator.free(g->conf.allocator.ctx, g->replay.answers);
         }
         g->replay.answers = na;

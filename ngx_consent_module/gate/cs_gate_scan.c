@@ -218,7 +218,8 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
             if (capturing) {
                 for (; s < q && g->tok.attr_name_len <= CS_NAME_MAX; s++) {
                     if (g->tok.attr_name_len < CS_NAME_MAX) {
-                        g->tok.attr_name[g->tok.attr_name_len] = (char) lower(*s);
+                        g->tok.attr_name[g->tok.attr_name_len] =
+                            (char) lower(*s);
                     }
                     g->tok.attr_name_len++;
                 }
@@ -372,6 +373,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
     cs_scan_t       *sc = &scan;
     const u_char_t  *s = p, *end = p + n, *lim, *q;
     u_char_t         c;
+    bool             esc;
 
     if (*rc != 0) {
         return;
@@ -467,10 +469,12 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
              */
             if (g->tok.tag_name_len + (size_t) (q - s) <= CS_NAME_MAX) {
                 if (!g->tok.end_tag
-                    && (q == lim || g->tok.tag_name_len + (size_t) (q - s) >= 3))
+                    && (q == lim
+                        || g->tok.tag_name_len + (size_t) (q - s) >= 3))
                 {
                     for (const u_char_t *k = s; k < q; k++) {
-                        g->tok.tag_name[g->tok.tag_name_len++] = (char) lower(*k);
+                        g->tok.tag_name[g->tok.tag_name_len++] =
+                            (char) lower(*k);
                     }
                 } else {
                     g->tok.tag_name_len += (size_t) (q - s);
@@ -492,8 +496,11 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             g->tok.state = S_BEFORE_ATTR_NAME;
             if (!g->tok.end_tag) {
                 const cs_tag_row_t  *row = tag_row(g);
-                cs_tag_kind_t        kind = row && cs_gate_kind_gated(row->kind)
-                                            ? row->kind : CS_TAG_NONE;
+                cs_tag_kind_t        kind = CS_TAG_NONE;
+
+                if (row && cs_gate_kind_gated(row->kind)) {
+                    kind = row->kind;
+                }
 
                 if (g->el.mode == M_HOLD && g->el.kind == CS_TAG_PENDING) {
                     /* the name straddled a chunk boundary */
@@ -637,7 +644,8 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
         case S_ESC_LT:
             if (c == '/') {
                 g->tok.fail_state = g->tok.state == S_RAW_LT ? S_RAW
-                                : g->tok.state == S_SCRIPT_LT ? S_SCRIPT : S_ESC;
+                                    : g->tok.state == S_SCRIPT_LT ? S_SCRIPT
+                                    : S_ESC;
                 g->tok.match_len = 0;
                 g->tok.state = S_END_NAME;
                 s++;
@@ -650,7 +658,8 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 g->tok.state = S_DESC_START;
             } else {
                 g->tok.state = g->tok.state == S_RAW_LT ? S_RAW
-                           : g->tok.state == S_SCRIPT_LT ? S_SCRIPT : S_ESC;
+                               : g->tok.state == S_SCRIPT_LT ? S_SCRIPT
+                               : S_ESC;
             }
             break;
 
@@ -699,7 +708,12 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
         case S_ESC:
         case S_ESC_DASH:
         case S_ESC_DASH_DASH:
-            if (g->tok.state == S_ESC) {
+        case S_DESC:
+        case S_DESC_DASH:
+        case S_DESC_DASH_DASH:
+            /* script data escaped, and double escaped: the same dashes */
+            esc = g->tok.state <= S_ESC_DASH_DASH;
+            if (g->tok.state == S_ESC || g->tok.state == S_DESC) {
                 q = find2(s, lim, '-', '<');
                 if (q == lim) {
                     s = lim;
@@ -710,23 +724,29 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             }
             s++;
             if (c == '-') {
-                g->tok.state = g->tok.state == S_ESC ? S_ESC_DASH : S_ESC_DASH_DASH;
+                g->tok.state = g->tok.state == S_ESC ? S_ESC_DASH
+                               : g->tok.state == S_DESC ? S_DESC_DASH
+                               : esc ? S_ESC_DASH_DASH : S_DESC_DASH_DASH;
             } else if (c == '<') {
-                if (g->el.mode == M_HOLD) {
-                    g->el.lt_off = elem_offset(g, sc, s - 1);
+                if (esc && g->el.mode == M_HOLD) {
+                    g->el.lt_off = elem_offset(g, sc, s - 1); /* its end? */
                 }
-                g->tok.state = S_ESC_LT;
-            } else if (c == '>' && g->tok.state == S_ESC_DASH_DASH) {
+                g->tok.state = esc ? S_ESC_LT : S_DESC_LT;
+            } else if (c == '>' && (g->tok.state == S_ESC_DASH_DASH
+                                    || g->tok.state == S_DESC_DASH_DASH))
+            {
                 g->tok.state = S_SCRIPT;
             } else {
-                g->tok.state = S_ESC;
+                g->tok.state = esc ? S_ESC : S_DESC;
             }
             break;
 
         case S_DESC_START:
         case S_DESC_END:
             if (is_alpha(c)) {
-                if (g->tok.temp_len >= 6 || lower(c) != "script"[g->tok.temp_len]) {
+                if (g->tok.temp_len >= 6
+                    || lower(c) != "script"[g->tok.temp_len])
+                {
                     g->tok.temp_is_script = false;
                 }
                 g->tok.temp_len++;
@@ -741,31 +761,6 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 s++;
             } else {
                 g->tok.state = g->tok.state == S_DESC_START ? S_ESC : S_DESC;
-            }
-            break;
-
-        case S_DESC:
-        case S_DESC_DASH:
-        case S_DESC_DASH_DASH:
-            if (g->tok.state == S_DESC) {
-                q = find2(s, lim, '-', '<');
-                if (q == lim) {
-                    s = lim;
-                    break;
-                }
-                s = q;
-                c = *s;
-            }
-            s++;
-            if (c == '-') {
-                g->tok.state = g->tok.state == S_DESC ? S_DESC_DASH
-                                              : S_DESC_DASH_DASH;
-            } else if (c == '<') {
-                g->tok.state = S_DESC_LT;
-            } else if (c == '>' && g->tok.state == S_DESC_DASH_DASH) {
-                g->tok.state = S_SCRIPT;
-            } else {
-                g->tok.state = S_DESC;
             }
             break;
 

@@ -771,8 +771,8 @@ window_tag(const cs_window_t *w, const u_char_t *lt)
 #ifdef CS_VEC
 
 /*
- * skip_plain() on 64-byte blocks while 80 bytes are left, and tag by tag
- * where the blocks' model fails, up to 64 bytes before lim: returns the '<'
+ * cs_gate_skip_plain() on 64-byte blocks while 80 bytes are left, and tag
+ * by tag where the blocks' model fails, up to 64 bytes before lim: returns the '<'
  * the state machine must read (*stopped set) or a byte in the data state
  * to go on from. Inlined into one function per instruction set, so the
  * constants and bits stay in registers.

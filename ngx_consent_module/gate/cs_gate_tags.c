@@ -75,10 +75,14 @@ cs_gate_tag_rows(size_t *count)
 const cs_tag_row_t *
 cs_gate_tag_row(const char *name, size_t len)
 {
-    for (size_t i = 0; i < sizeof(tag_rows) / sizeof(tag_rows[0]); i++) {
+    for (size_t i = 0; len > 0 && i < sizeof(tag_rows) / sizeof(tag_rows[0]);
+         i++)
+    {
         const char *r = tag_rows[i].name;
 
-        if (strlen(r) == len && memcmp(r, name, len) == 0) {
+        if (r[0] == name[0] && strlen(r) == len
+            && memcmp(r, name, len) == 0)
+        {
             return &tag_rows[i];
         }
     }
