@@ -366,6 +366,25 @@ find2(const u_char_t *s, const u_char_t *lim, u_char_t a, u_char_t b)
     return lim;
 }
 
+/*
+ * The states that expect a '-': where a '-' (dash) leads, or where anything
+ * else does (without consuming it).
+ */
+static cs_tok_state_t
+after_dash(cs_tok_state_t st, bool dash)
+{
+    switch (st) {
+    case S_MD_OPEN:                     /* "<!" */
+        return dash ? S_MD_DASH : S_BOGUS_COMMENT;  /* DOCTYPE, CDATA... */
+    case S_MD_DASH:                     /* "<!-" */
+        return dash ? S_COMMENT_START : S_BOGUS_COMMENT;
+    case S_SCRIPT_ESC_START:            /* "<!" in a script */
+        return dash ? S_SCRIPT_ESC_START_DASH : S_SCRIPT;
+    default:                            /* S_SCRIPT_ESC_START_DASH */
+        return dash ? S_ESC_DASH_DASH : S_SCRIPT;
+    }
+}
+
 void
 gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
 {
@@ -535,21 +554,11 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             break;
 
         case S_MD_OPEN:
-            if (c == '-') {
-                g->tok.state = S_MD_DASH;
-                s++;
-            } else {
-                g->tok.state = S_BOGUS_COMMENT;     /* DOCTYPE, CDATA, ... */
-            }
-            break;
-
         case S_MD_DASH:
-            if (c == '-') {
-                g->tok.state = S_COMMENT_START;
-                s++;
-            } else {
-                g->tok.state = S_BOGUS_COMMENT;
-            }
+        case S_SCRIPT_ESC_START:
+        case S_SCRIPT_ESC_START_DASH:
+            g->tok.state = after_dash(g->tok.state, c == '-');
+            s += c == '-';
             break;
 
         case S_COMMENT_START:
@@ -684,24 +693,6 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 }
             } else {
                 g->tok.state = g->tok.fail_state;       /* reprocess as text */
-            }
-            break;
-
-        case S_SCRIPT_ESC_START:
-            if (c == '-') {
-                g->tok.state = S_SCRIPT_ESC_START_DASH;
-                s++;
-            } else {
-                g->tok.state = S_SCRIPT;
-            }
-            break;
-
-        case S_SCRIPT_ESC_START_DASH:
-            if (c == '-') {
-                g->tok.state = S_ESC_DASH_DASH;
-                s++;
-            } else {
-                g->tok.state = S_SCRIPT;
             }
             break;
 
