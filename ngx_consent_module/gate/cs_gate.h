@@ -105,4 +105,10 @@ const cs_gate_stats_t *cs_gate_stats(const cs_gate_t *gate);
 /* True while bytes are held back for an element under decision. */
 bool cs_gate_holding(const cs_gate_t *gate);
 
+/*
+ * The names of the elements the gate decides on (lowercase), for tools that
+ * look for them: i = 0, 1, ... until NULL.
+ */
+const char *cs_gate_element_name(size_t i);
+
 #endif /* CS_GATE_H */

@@ -1058,11 +1058,6 @@ cs_memmem(const void *hay, size_t hn, const void *needle, size_t nn)
     return NULL;
 }
 
-/* The element kinds the gate decides on. */
-static const char *const cs_gate_tags[] = {
-    "script", "img", "image", "iframe", "link", "noscript", NULL
-};
-
 static int
 cs_lower(int c)
 {
@@ -1073,22 +1068,25 @@ cs_lower(int c)
 static const char *
 cs_tag_at(const unsigned char *p, size_t n, size_t i)
 {
+    const char *tag;
+
     if (i >= n || p[i] != '<') {
         return NULL;
     }
-    for (int t = 0; cs_gate_tags[t] != NULL; t++) {
-        size_t l = strlen(cs_gate_tags[t]), k;
+    /* the element names the gate decides on, from its table */
+    for (size_t t = 0; (tag = cs_gate_element_name(t)) != NULL; t++) {
+        size_t l = strlen(tag), k;
 
         if (i + 1 + l >= n) {
             continue;
         }
-        for (k = 0; k < l && cs_lower(p[i + 1 + k]) == cs_gate_tags[t][k]; k++) {
+        for (k = 0; k < l && cs_lower(p[i + 1 + k]) == tag[k]; k++) {
         }
         unsigned char c = p[i + 1 + l];
         if (k == l && (c == ' ' || c == '>' || c == '/' || c == '\t'
                        || c == '\n' || c == '\r' || c == '\f'))
         {
-            return cs_gate_tags[t];
+            return tag;
         }
     }
     return NULL;

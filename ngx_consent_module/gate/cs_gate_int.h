@@ -1,0 +1,406 @@
+/*
+ * What the gate's files share (gate/ only, never installed or included from
+ * outside it and its tests):
+ *
+ *   cs_gate_tags.c        THE TABLE: the elements and attributes the gate
+ *                         reads, and the lookups that drive the tokenizer
+ *   cs_gate_skip.c        the SIMD/scalar skipper of text and plain tags
+ *                         (the only file with vector code)
+ *   cs_gate_scan.c        the tokenizer: the hot switch and attribute loop
+ *   cs_gate.c             the API, the hold buffer and the decisions: tie
+ *                         the element to recipients, keep, drop, report
+ *   cs_gate_noscript.c    judging and replaying a <noscript>'s content
+ *   cs_gate_neutralize.c  rewriting a denied element inert
+ */
+
+#ifndef CS_GATE_INT_H
+#define CS_GATE_INT_H
+
+#include <string.h>
+
+#include "cs_gate.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(hidden)
+#endif
+
+#define CS_URL_MAX        2048
+#define CS_TOKEN_MAX      128
+#define CS_NAME_MAX       15
+#define CS_MIN_ELEMENT    256
+#define CS_HOLD_INITIAL   4096
+#define CS_ELEMENT_RECIPIENTS  8      /* listed in data-consent */
+#define CS_NEUTRAL_MAX    (32 + CS_ELEMENT_RECIPIENTS * (CS_ID_MAX + 1))
+#define CS_NO_OFFSET      ((size_t) -1)
+
+typedef unsigned char  u_char_t;
+
+/* ---- the table (cs_gate_tags.c) ---- */
+
+/*
+ * What the gate does with an element (a row's kind, and the kind of the
+ * element under decision). The gated kinds, above CS_TAG_PENDING, are held
+ * and decided on; CS_TAG_PENDING is no row's: an element whose name is not
+ * complete yet.
+ */
+typedef enum {
+    CS_TAG_NONE = 0,      /* not in the table: decides nothing */
+    CS_TAG_HEAD,          /* <head>: where head_inject goes */
+    CS_TAG_TEXT,          /* only switches the tokenizer (style, title...) */
+    CS_TAG_PENDING,       /* held: '<' seen, its name not complete yet */
+    CS_TAG_LOADER,        /* runs code: <script> (src, or its inline text) */
+    CS_TAG_BEACON,        /* fetches once: <img> */
+    CS_TAG_FRAME,         /* loads a document: <iframe> */
+    CS_TAG_HINT,          /* contacts a host when rel is a resource hint */
+    CS_TAG_NOSCRIPT       /* judged by the pixels in its content */
+} cs_tag_kind_t;
+
+/* The tokenizer state after an element's start tag. */
+typedef enum {
+    CS_CONTENT_MARKUP = 0,
+    CS_CONTENT_RAW,       /* raw text up to its own end tag */
+    CS_CONTENT_SCRIPT,    /* script data (with its escape states) */
+    CS_CONTENT_PLAINTEXT  /* the rest of the body is text */
+} cs_content_t;
+
+/*
+ * How an attribute of a row is read. The URL kinds say how its value names
+ * hosts; today the gate reads CS_ATTR_URL values (ties_element) and renames
+ * srcset on neutralize. A new fetch path is a row (or an attribute on one)
+ * with one of these kinds; a kind no code reads yet (srcset, ping, style)
+ * cannot tie an element until its parser is written (test_gate_table
+ * checks this).
+ */
+typedef enum {
+    CS_ATTR_URL = 0,      /* one URL: src, href, data, poster */
+    CS_ATTR_SRCSET,       /* candidates: "url 2x, url 640w" */
+    CS_ATTR_PING,         /* URLs separated by spaces */
+    CS_ATTR_STYLE,        /* CSS: url(...) */
+    CS_ATTR_TYPE,         /* a MIME type (data blocks, neutralize) */
+    CS_ATTR_REL           /* link types (resource hints) */
+} cs_attr_kind_t;
+
+typedef struct {
+    const char      *name;            /* lowercase */
+    cs_attr_kind_t   kind;
+    bool             ties_element;    /* its hosts tie the element to
+                                         recipients */
+    bool             renamed;         /* neutralize renames it to
+                                         data-consent-<name> */
+} cs_tag_attr_t;
+
+#define CS_TAG_ATTRS  3
+
+typedef struct {
+    const char      *name;            /* lowercase, 3..9 letters */
+    cs_tag_kind_t    kind;
+    cs_content_t     content;
+    bool             is_void;         /* ends at its start tag */
+    cs_tag_attr_t    attrs[CS_TAG_ATTRS];   /* name NULL: no more */
+} cs_tag_row_t;
+
+/* All rows; *count set to their number. */
+const cs_tag_row_t *cs_gate_tag_rows(size_t *count);
+/* The row of a lowercase tag name, or NULL. */
+const cs_tag_row_t *cs_gate_tag_row(const char *name, size_t len);
+
+static inline bool
+cs_gate_kind_gated(cs_tag_kind_t kind)
+{
+    return kind > CS_TAG_PENDING;
+}
+
+/* ---- the skipper (cs_gate_skip.c) ---- */
+
+/* Character classes for the tag scanner's hot loops. */
+#define C_SPACE      0x01       /* tab, LF, FF, CR, space */
+#define C_NAME_END   0x02       /* ends an attribute name: space / > = */
+#define C_TAG_END    0x04       /* ends a tag or unquoted value: space / > */
+
+extern const unsigned char  cs_gate_char_class[256];
+
+/*
+ * The prefilter's copy of the table (test_gate_table checks it): names by
+ * length, their first and second letters, and the nibble lookups of those.
+ */
+extern const uint64_t       cs_gate_skip_words[10][3];
+extern const char           cs_gate_skip_first[];
+extern const char           cs_gate_skip_second[];
+extern const unsigned char  cs_gate_skip_nibble_lo[16];
+extern const unsigned char  cs_gate_skip_nibble_hi[16];
+
+/* Whether a start tag's name may decide anything (it has a row). */
+bool cs_gate_tag_matters(const u_char_t *name, size_t len);
+/*
+ * Data state outside any element under decision: skips text and tags that
+ * cannot matter. Returns the '<' the state machine must read, or lim.
+ */
+const u_char_t *cs_gate_skip_plain(const u_char_t *s, const u_char_t *lim,
+    cs_simd_t simd);
+
+/* ---- the gate ---- */
+
+/* Tokenizer states (WHATWG 13.2.5, the ones the gate needs). */
+typedef enum {
+    S_DATA = 0,
+    S_TAG_OPEN,
+    S_END_TAG_OPEN,
+    S_TAG_NAME,
+    S_BEFORE_ATTR_NAME,
+    S_ATTR_NAME,
+    S_AFTER_ATTR_NAME,
+    S_BEFORE_ATTR_VALUE,
+    S_ATTR_VALUE_DQ,
+    S_ATTR_VALUE_SQ,
+    S_ATTR_VALUE_UNQ,
+    S_AFTER_ATTR_VALUE,
+    S_SELF_CLOSING,
+    S_MD_OPEN,
+    S_MD_DASH,
+    S_COMMENT_START,
+    S_COMMENT_START_DASH,
+    S_COMMENT,
+    S_COMMENT_END_BANG,
+    S_BOGUS_COMMENT,
+    S_RAW,
+    S_RAW_LT,
+    S_END_NAME,
+    S_SCRIPT,
+    S_SCRIPT_LT,
+    S_SCRIPT_ESC_START,
+    S_SCRIPT_ESC_START_DASH,
+    S_ESC,
+    S_ESC_DASH,
+    S_ESC_DASH_DASH,
+    S_ESC_LT,
+    S_DESC_START,
+    S_DESC,
+    S_DESC_DASH,
+    S_DESC_DASH_DASH,
+    S_DESC_LT,
+    S_DESC_END,
+    S_PLAINTEXT
+} cs_tok_state_t;
+
+/* What happens to the bytes being read. */
+typedef enum {
+    M_PASS = 0,       /* they flow through */
+    M_HOLD,           /* element under decision: held back */
+    M_VOID            /* element dropped open: dropped until its end */
+} cs_mode_t;
+
+/* Why an element is dropped (cs_gate.c, drop_element()). */
+typedef enum {
+    CS_DROP_DENIED = 0,   /* tied to a recipient the request does not
+                             allow or the site does not declare, or
+                             on_unknown_host asked for it */
+    CS_DROP_OVERSIZE,     /* as DENIED, judged on its first max_element
+                             bytes */
+    CS_DROP_EMPTY_NOSCRIPT  /* a <noscript> with nothing left once its
+                               pixels are dropped */
+} cs_drop_reason_t;
+
+/* What of the element goes. */
+typedef enum {
+    CS_DROP_WHOLE = 0,    /* all of it: it ends where the drop ends */
+    CS_DROP_OPEN          /* its bytes so far; the rest is dropped as it
+                             streams, up to its end (M_VOID) */
+} cs_drop_extent_t;
+
+/* A captured attribute value of the element under decision. */
+typedef struct {
+    char    buf[CS_URL_MAX];
+    size_t  len;
+    size_t  off;              /* element offset of its name */
+    bool    seen;
+} cs_attr_value_t;
+
+typedef struct {
+    cs_tok_state_t   state;
+    cs_tok_state_t   fail_state;      /* where a failed end-tag match
+                                         resumes */
+    bool             end_tag;         /* the tag being parsed is an end tag */
+    bool             raw_end;         /* ...and it closes the raw element */
+    bool             scripting_off;   /* the view of a browser without
+                                         scripting (a <noscript>'s
+                                         content) */
+    unsigned         comment_dashes;
+    char             tag_name[CS_NAME_MAX + 1];
+    size_t           tag_name_len;
+    char             attr_name[CS_NAME_MAX + 1];
+    size_t           attr_name_len;
+    cs_attr_value_t *capture;         /* value being captured, or NULL */
+    const char      *raw_name;        /* end tag that closes the raw text */
+    size_t           raw_name_len;
+    size_t           match_len;
+    size_t           temp_len;        /* script double-escape name buffer */
+    bool             temp_is_script;
+    bool             head_done;       /* head_inject emitted */
+} cs_tokenizer_t;
+
+/* The element under decision. */
+typedef struct {
+    cs_mode_t            mode;
+    cs_tag_kind_t        kind;
+    const cs_tag_row_t  *row;             /* NULL while CS_TAG_PENDING */
+    cs_attr_value_t      attr[CS_TAG_ATTRS];  /* by the row's attrs */
+    size_t               name_end_off;    /* element offset after the name */
+    size_t               attr_off;        /* of the current attribute name */
+    size_t               content_off;     /* after its start tag */
+    size_t               lt_off;          /* of the last '<' */
+    uint32_t             recipients[CS_ELEMENT_RECIPIENTS];
+    uint32_t             nrecipients;
+    bool                 recipients_overflow;
+    bool                 denied;
+    bool                 unknown_named;   /* a URL names an unknown host */
+    bool                 unknown_remove;  /* on_unknown_host asked to
+                                             remove it */
+} cs_element_t;
+
+typedef struct {
+    u_char_t  *buf;
+    size_t     len;
+    size_t     cap;
+    bool       has_element;       /* the element's bytes so far are here */
+} cs_hold_t;
+
+/* What on_element reports about the element under decision. */
+typedef struct {
+    uint64_t    *set;              /* recipients tied to it (allocated
+                                      once, with on_element) */
+    size_t       set_words;
+    bool         pending;          /* dropped or neutralized, not ended */
+    cs_action_t  action;
+    uint64_t     start;            /* stream offset of its first byte */
+    uint64_t     fed;              /* bytes fed before the current chunk */
+} cs_report_t;
+
+/*
+ * A <noscript> is judged by running an inner gate over its content, and
+ * run again to emit what stays: the second run replays the first run's
+ * on_unknown_host answers (one bit each) instead of asking again.
+ */
+typedef struct {
+    uint64_t  *answers;
+    size_t     cap;               /* bits */
+    size_t     len;
+    size_t     pos;
+    bool       hook_failed;       /* could not record an answer */
+} cs_replay_t;
+
+struct cs_gate {
+    cs_gate_conf_t   conf;
+    cs_gate_stats_t  stats;
+    cs_simd_t        simd;        /* the skipper's instruction set */
+    cs_tokenizer_t   tok;
+    cs_element_t     el;
+    cs_hold_t        hold;
+    cs_report_t      report;
+    cs_replay_t      replay;
+};
+
+/* Per-call cursors over one chunk. */
+typedef struct {
+    const u_char_t  *base;
+    const u_char_t  *end;
+    const u_char_t  *out;       /* first byte not yet emitted or dropped */
+    const u_char_t  *elem;      /* element start when it is in this chunk */
+    const u_char_t  *tag_lt;    /* '<' of the tag being read, in this chunk */
+    bool             held;      /* chunk is transient (hold/replay) memory */
+    int              rc;
+} cs_scan_t;
+
+/* ---- small helpers ---- */
+
+static inline bool
+is_space(u_char_t c)
+{
+    return cs_gate_char_class[c] & C_SPACE;
+}
+
+static inline bool
+is_alpha(u_char_t c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static inline u_char_t
+lower(u_char_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (u_char_t) (c | 0x20) : c;
+}
+
+/* "word" must be a string literal. */
+#define name_is(name, len, word)                                              \
+    ((len) == sizeof(word) - 1 && memcmp(name, word, sizeof(word) - 1) == 0)
+
+static inline void
+emit(cs_gate_t *g, cs_scan_t *sc, const u_char_t *from, const u_char_t *to,
+    bool held)
+{
+    if (to > from && sc->rc == 0
+        && g->conf.emit(g->conf.emit_ud, from, (size_t) (to - from), held) != 0)
+    {
+        sc->rc = -1;
+    }
+}
+
+/* Bytes of the element that precede ptr (in HOLD mode). */
+static inline size_t
+elem_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
+{
+    return g->hold.has_element ? g->hold.len + (size_t) (ptr - sc->out)
+                               : (size_t) (ptr - sc->elem);
+}
+
+/* Stream offset of a byte of the chunk being scanned. */
+static inline uint64_t
+stream_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
+{
+    return g->report.fed + (uint64_t) (ptr - sc->base);
+}
+
+/* ---- cs_gate_scan.c ---- */
+
+/* Scans one chunk (held: it is transient memory). */
+void gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
+    int *rc);
+
+/* ---- cs_gate.c: the element under decision ---- */
+
+bool hold_append(cs_gate_t *g, const u_char_t *p, size_t n);
+void elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt);
+void elem_take(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t **p, size_t *n);
+void keep_element(cs_gate_t *g, cs_scan_t *sc);
+void drop_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    size_t len, cs_drop_extent_t extent, cs_drop_reason_t why);
+void drop_rest(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto);
+void report_end(cs_gate_t *g, uint64_t end);
+void start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+void raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+void elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+
+/* ---- cs_gate_noscript.c ---- */
+
+/* The inner runs over a <noscript>'s content. */
+typedef enum {
+    INNER_JUDGE = 0,      /* collect what ties it, ask on_unknown_host */
+    INNER_EMIT            /* emit what stays, replaying the answers */
+} cs_inner_run_t;
+
+int inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
+    cs_emit_cb cb, void *ud, cs_gate_stats_t *stats, cs_inner_run_t run);
+void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n, size_t end_tag_off);
+
+/* ---- cs_gate_neutralize.c ---- */
+
+bool neutralize_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
+
+#endif /* CS_GATE_INT_H */

@@ -1,0 +1,101 @@
+/*
+ * THE TABLE of what the gate reads: every element name that decides
+ * anything, what the gate does with it, the tokenizer state its start tag
+ * opens, and which of its attributes carry URLs and how. The tokenizer and
+ * the decisions read only this; the skipper's prefilter (cs_gate_skip.c)
+ * holds a copy in its own form, which test_gate_table checks against it.
+ *
+ * A new fetch path is one row (or one attribute on a row) plus its tests;
+ * a new name also needs its word and letters in the prefilter, which the
+ * test says.
+ */
+
+#include "cs_gate_int.h"
+
+#define URL(n)     { n, CS_ATTR_URL, true, true }     /* tied, renamed */
+#define HREF(n)    { n, CS_ATTR_URL, true, false }    /* tied */
+#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true } /* renamed */
+#define TYPE(n)    { n, CS_ATTR_TYPE, false, true }
+#define REL(n)     { n, CS_ATTR_REL, false, false }
+
+/* name, kind, content, void element, then its attributes (if any) */
+#define ROW(n, k, c, v, ...)                                                   \
+    { .name = n, .kind = k, .content = c, .is_void = v,                       \
+      .attrs = { __VA_ARGS__ } }
+#define ROW_NO_ATTRS(n, k, c)                                                  \
+    { .name = n, .kind = k, .content = c, .is_void = false }
+
+static const cs_tag_row_t  tag_rows[] = {
+    /* gated: held and decided on */
+    ROW("script",   CS_TAG_LOADER, CS_CONTENT_SCRIPT, false,
+        URL("src"), TYPE("type")),
+    ROW("img",      CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
+        URL("src"), SRCSET("srcset")),
+    /* the tree builder turns <image> into <img> */
+    ROW("image",    CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
+        URL("src"), SRCSET("srcset")),
+    ROW("iframe",   CS_TAG_FRAME,  CS_CONTENT_RAW,    false,
+        URL("src"), SRCSET("srcset")),
+    ROW("link",     CS_TAG_HINT,   CS_CONTENT_MARKUP, true,
+        HREF("href"), REL("rel")),
+    /*
+     * A scripting browser reads its content as raw text; the inner
+     * (script-less) view parses it as markup and it is no row there.
+     */
+    ROW_NO_ATTRS("noscript",  CS_TAG_NOSCRIPT, CS_CONTENT_RAW),
+
+    /* where head_inject goes */
+    ROW_NO_ATTRS("head",      CS_TAG_HEAD, CS_CONTENT_MARKUP),
+
+    /* they only switch the tokenizer */
+    ROW_NO_ATTRS("style",     CS_TAG_TEXT, CS_CONTENT_RAW),
+    ROW_NO_ATTRS("title",     CS_TAG_TEXT, CS_CONTENT_RAW),
+    ROW_NO_ATTRS("xmp",       CS_TAG_TEXT, CS_CONTENT_RAW),
+    ROW_NO_ATTRS("noembed",   CS_TAG_TEXT, CS_CONTENT_RAW),
+    ROW_NO_ATTRS("noframes",  CS_TAG_TEXT, CS_CONTENT_RAW),
+    ROW_NO_ATTRS("textarea",  CS_TAG_TEXT, CS_CONTENT_RAW),
+    ROW_NO_ATTRS("plaintext", CS_TAG_TEXT, CS_CONTENT_PLAINTEXT),
+};
+
+#undef URL
+#undef HREF
+#undef SRCSET
+#undef TYPE
+#undef REL
+#undef ROW
+#undef ROW_NO_ATTRS
+
+const cs_tag_row_t *
+cs_gate_tag_rows(size_t *count)
+{
+    *count = sizeof(tag_rows) / sizeof(tag_rows[0]);
+    return tag_rows;
+}
+
+const cs_tag_row_t *
+cs_gate_tag_row(const char *name, size_t len)
+{
+    for (size_t i = 0; len > 0 && i < sizeof(tag_rows) / sizeof(tag_rows[0]);
+         i++)
+    {
+        const char *r = tag_rows[i].name;
+
+        if (r[0] == name[0] && strlen(r) == len
+            && memcmp(r, name, len) == 0)
+        {
+            return &tag_rows[i];
+        }
+    }
+    return NULL;
+}
+
+const char *
+cs_gate_element_name(size_t i)
+{
+    for (size_t k = 0; k < sizeof(tag_rows) / sizeof(tag_rows[0]); k++) {
+        if (cs_gate_kind_gated(tag_rows[k].kind) && i-- == 0) {
+            return tag_rows[k].name;
+        }
+    }
+    return NULL;
+}

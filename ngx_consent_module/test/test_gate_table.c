@@ -1,0 +1,281 @@
+/*
+ * The gate's table (gate/cs_gate_tags.c): rows well formed, the skipper's
+ * prefilter (names by length, first and second letters, their nibble
+ * lookups) in step with it, the tools' list from it, and each row driving
+ * the gate: every URL attribute that ties its element removes a tracker's
+ * element, every raw-text row hides a tracker tag in its text. A row added
+ * without its prefilter side fails here.
+ */
+
+#include "test_support.h"
+#include "cs_gate_int.h"
+
+#define TRACKER  "https://www.googletagmanager.com/gtag/js?id=G-TEST"
+
+static bool
+row_name_ok(const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] < 'a' || name[i] > 'z') {
+            return false;
+        }
+    }
+    /* the prefilter's words hold names of 3 to 9 letters */
+    return len >= 3 && len <= 9;
+}
+
+static void
+test_rows_well_formed(void **state)
+{
+    size_t               count;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+
+    (void) state;
+    assert_true(count > 0);
+    for (size_t i = 0; i < count; i++) {
+        const cs_tag_row_t *r = &rows[i];
+
+        if (!row_name_ok(r->name)) {
+            fail_msg("row \"%s\": not 3..9 lowercase letters", r->name);
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(rows[k].name, r->name) == 0) {
+                fail_msg("row \"%s\" twice", r->name);
+            }
+        }
+        assert_ptr_equal(cs_gate_tag_row(r->name, strlen(r->name)), r);
+        assert_true(r->kind != CS_TAG_NONE && r->kind != CS_TAG_PENDING);
+        if (r->is_void && r->content != CS_CONTENT_MARKUP) {
+            fail_msg("row \"%s\": a void element has no content", r->name);
+        }
+        if (r->kind == CS_TAG_TEXT && r->content == CS_CONTENT_MARKUP) {
+            fail_msg("row \"%s\": decides nothing", r->name);
+        }
+        for (size_t a = 0; a < CS_TAG_ATTRS && r->attrs[a].name; a++) {
+            const cs_tag_attr_t *at = &r->attrs[a];
+
+            assert_true(strlen(at->name) <= CS_NAME_MAX);
+            if (!cs_gate_kind_gated(r->kind)) {
+                fail_msg("row \"%s\": attributes on an element the gate "
+                         "does not hold", r->name);
+            }
+            /* the gate reads single URLs today; srcset, ping and style
+               values need their parser before they can tie an element */
+            if (at->ties_element && at->kind != CS_ATTR_URL) {
+                fail_msg("row \"%s\" attribute \"%s\": ties the element "
+                         "with a URL kind the gate does not read",
+                         r->name, at->name);
+            }
+        }
+    }
+    assert_null(cs_gate_tag_row("div", 3));
+    assert_null(cs_gate_tag_row("scripts", 7));
+}
+
+/* The prefilter's word for a name: its first eight letters, zero-padded. */
+static uint64_t
+name_word(const char *name)
+{
+    uint64_t  w = 0;
+
+    for (size_t i = 0; i < 8 && name[i]; i++) {
+        w |= (uint64_t) (unsigned char) name[i] << (8 * i);
+    }
+    return w;
+}
+
+static void
+test_prefilter_names_match_table(void **state)
+{
+    size_t               count, words = 0;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+    unsigned char        buf[16];
+
+    (void) state;
+    for (size_t i = 0; i < count; i++) {
+        const char  *name = rows[i].name;
+        size_t       len = strlen(name);
+        bool         found = false;
+
+        for (size_t k = 0; k < 3; k++) {
+            found |= cs_gate_skip_words[len][k] == name_word(name);
+        }
+        if (!found) {
+            fail_msg("row \"%s\" has no word in the skipper's names",
+                     name);
+        }
+        memcpy(buf, name, len);
+        if (!cs_gate_tag_matters(buf, len)) {
+            fail_msg("the skipper passes <%s>", name);
+        }
+        for (size_t k = 0; k < len; k++) {
+            buf[k] = (unsigned char) (name[k] - 'a' + 'A');
+        }
+        if (!cs_gate_tag_matters(buf, len)) {
+            fail_msg("the skipper passes upper-case <%s>", name);
+        }
+        /* one letter off (to 'q', in no row name) no longer matters */
+        memcpy(buf, name, len);
+        buf[len - 1] = 'q';
+        assert_false(cs_gate_tag_matters(buf, len));
+    }
+    for (size_t len = 0; len < 10; len++) {
+        for (size_t k = 0; k < 3; k++) {
+            words += cs_gate_skip_words[len][k] != 0;
+        }
+    }
+    if (words != count) {
+        fail_msg("the skipper knows %zu names, the table has %zu rows",
+                 words, count);
+    }
+}
+
+/* The set of letters at position pos of the row names, as a bit per letter. */
+static uint32_t
+row_letters(size_t pos)
+{
+    size_t               count;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+    uint32_t             set = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        set |= (uint32_t) 1 << (rows[i].name[pos] - 'a');
+    }
+    return set;
+}
+
+static uint32_t
+string_letters(const char *s)
+{
+    uint32_t set = 0;
+
+    for (; *s; s++) {
+        assert_true(*s >= 'a' && *s <= 'z');
+        set |= (uint32_t) 1 << (*s - 'a');
+    }
+    return set;
+}
+
+static void
+test_prefilter_letters_match_table(void **state)
+{
+    uint32_t       first = row_letters(0), second = row_letters(1);
+    unsigned char  lo[16] = { 0 }, hi[16] = { 0 };
+
+    (void) state;
+    assert_int_equal(string_letters(cs_gate_skip_first), first);
+    assert_int_equal(string_letters(cs_gate_skip_second), second);
+
+    /*
+     * The nibble lookups of (byte | 0x20): bit 0/1 first letter with high
+     * nibble 6/7, bit 2/3 second letter with high nibble 6/7.
+     */
+    for (int c = 'a'; c <= 'z'; c++) {
+        unsigned  high = (unsigned) c >> 4, low = (unsigned) c & 0x0f;
+        unsigned  shift = high - 6;
+
+        if (first >> (c - 'a') & 1) {
+            lo[low] |= (unsigned char) (1u << shift);
+        }
+        if (second >> (c - 'a') & 1) {
+            lo[low] |= (unsigned char) (4u << shift);
+        }
+    }
+    hi[6] = 0x05;
+    hi[7] = 0x0a;
+    assert_memory_equal(cs_gate_skip_nibble_lo, lo, 16);
+    assert_memory_equal(cs_gate_skip_nibble_hi, hi, 16);
+}
+
+static void
+test_element_names_from_table(void **state)
+{
+    size_t               count, n = 0;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+
+    (void) state;
+    for (size_t i = 0; i < count; i++) {
+        if (cs_gate_kind_gated(rows[i].kind)) {
+            assert_string_equal(cs_gate_element_name(n), rows[i].name);
+            n++;
+        }
+    }
+    assert_true(n > 0);
+    assert_null(cs_gate_element_name(n));
+}
+
+/*
+ * Each attribute that ties its element, with a tracker's URL, removes the
+ * element whole (a hint row with a resource-hint rel).
+ */
+static void
+test_each_url_attribute_removes(void **state)
+{
+    size_t               count;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+    char                 in[512], tail[32];
+    ts_conf_t            tc = { "", 0, -1, -1, CS_SIMD_BEST };
+
+    (void) state;
+    for (size_t i = 0; i < count; i++) {
+        const cs_tag_row_t *r = &rows[i];
+
+        for (size_t a = 0; a < CS_TAG_ATTRS && r->attrs[a].name; a++) {
+            if (!r->attrs[a].ties_element) {
+                continue;
+            }
+            tail[0] = '\0';
+            if (!r->is_void) {
+                snprintf(tail, sizeof(tail), "x</%s>", r->name);
+            }
+            snprintf(in, sizeof(in), "<p>a</p><%s %s%s=\"" TRACKER "\">%s<p>b",
+                     r->name, r->kind == CS_TAG_HINT ? "rel=\"preload\" " : "",
+                     r->attrs[a].name, tail);
+            ts_result_t res = ts_expect_gate(&tc, in, "<p>a</p><p>b");
+            assert_int_equal(res.stats.elements_removed, 1);
+            ts_result_free(&res);
+        }
+    }
+}
+
+/* Rows that only switch the tokenizer hide a tracker's tag in their text. */
+static void
+test_each_raw_text_row_hides_tags(void **state)
+{
+    size_t               count;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+    char                 in[512];
+    ts_conf_t            tc = { "", 0, -1, -1, CS_SIMD_BEST };
+
+    (void) state;
+    for (size_t i = 0; i < count; i++) {
+        const cs_tag_row_t *r = &rows[i];
+
+        if (r->kind != CS_TAG_TEXT) {
+            continue;
+        }
+        snprintf(in, sizeof(in), "<%s><img src=\"" TRACKER "\"></%s>",
+                 r->name, r->name);
+        ts_result_t res = ts_expect_gate(&tc, in, in);
+        assert_int_equal(res.stats.elements_removed, 0);
+        ts_result_free(&res);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_well_formed),
+        cmocka_unit_test(test_prefilter_names_match_table),
+        cmocka_unit_test(test_prefilter_letters_match_table),
+        cmocka_unit_test(test_element_names_from_table),
+        cmocka_unit_test(test_each_url_attribute_removes),
+        cmocka_unit_test(test_each_raw_text_row_hides_tags),
+    };
+
+    return cmocka_run_group_tests_name("gate_table", tests, ts_rules_setup,
+                                       ts_rules_teardown);
+}
