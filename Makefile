@@ -10,6 +10,9 @@ CFLAGS      ?= -O2 -g
 WARN        := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
                -Wshadow -Wpointer-arith -Wstrict-prototypes
 CORE_LIBS   := -lfyaml -llmdb -lpcre2-8
+# The one version source is debian/changelog's top entry; ./config reads it
+# the same way for the module.
+CS_VERSION  := ${shell sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog}
 
 # Sources by role: core/ (pure C, in the module), gate/ (the streaming gate,
 # in the module), tools/ (the rules compiler and consentctl's commands, the
@@ -43,7 +46,7 @@ module: $(MODULE)
 # Configure a private copy of the nginx source with the flags the installed
 # nginx was built with (Debian's nginx-dev ships them in conf_flags), so the
 # stock binary accepts the module with load_module.
-$(NGINX_BUILD)/objs/Makefile: config
+$(NGINX_BUILD)/objs/Makefile: config debian/changelog
 	@test -x $(NGINX_SRC)/configure || { echo "no nginx source at $(NGINX_SRC): run 'make deps' or set NGINX_SRC" >&2; exit 2; }
 	rm -rf $(NGINX_BUILD) && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(NGINX_BUILD)
 	cd $(NGINX_BUILD) && flags=(--with-compat); \
@@ -75,8 +78,8 @@ $(BUILD)/libconsentcore.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/consentctl: $(SRC)/tools/consentctl.c $(BUILD)/libconsentcore.a
-	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
+$(BUILD)/consentctl: $(SRC)/tools/consentctl.c $(BUILD)/libconsentcore.a debian/changelog
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -DCS_VERSION='"$(CS_VERSION)"' -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
 $(BUILD)/test_%: $(SRC)/test/test_%.c $(BUILD)/libconsentcore.a
 	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS) -lcmocka
