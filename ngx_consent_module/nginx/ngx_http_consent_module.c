@@ -155,6 +155,9 @@ static ngx_int_t ngx_http_consent_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_consent_source_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_consent_version_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_consent_init_module(ngx_cycle_t *cycle);
 
 
 static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
@@ -279,7 +282,7 @@ ngx_module_t  ngx_http_consent_filter_module = {
     ngx_http_consent_commands,             /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_consent_init_module,          /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -329,6 +332,9 @@ static ngx_http_variable_t  ngx_http_consent_vars[] = {
     { ngx_string("consent_key"), NULL,
       ngx_http_consent_key_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("consent_version"), NULL,
+      ngx_http_consent_version_variable, 0, 0, 0 },
 
       ngx_http_null_variable
 };
@@ -1640,6 +1646,27 @@ ngx_http_consent_source_variable(ngx_http_request_t *r,
                                       ngx_strlen(ctx->source));
     }
 
+    return NGX_OK;
+}
+
+
+/* $consent_version: the version of the loaded module (CS_VERSION, ./config) */
+static ngx_int_t
+ngx_http_consent_version_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_consent_variable_set(v, (u_char *) CS_VERSION,
+                                  sizeof(CS_VERSION) - 1);
+    return NGX_OK;
+}
+
+
+/* Once per start and reload, in the master: which module version runs. */
+static ngx_int_t
+ngx_http_consent_init_module(ngx_cycle_t *cycle)
+{
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "ngx_consent_module " CS_VERSION);
     return NGX_OK;
 }
 
