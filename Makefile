@@ -10,6 +10,10 @@ CFLAGS      ?= -O2 -g
 WARN        := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
                -Wshadow -Wpointer-arith -Wstrict-prototypes
 CORE_LIBS   := -lfyaml -llmdb -lpcre2-8
+# Compiler and linker options for the module (nginx's --with-cc/ld-opt);
+# debian/rules passes the Debian build flags.
+NGX_CC_OPT  ?= -O2
+NGX_LD_OPT  ?=
 # The one version source is debian/changelog's top entry; ./config reads it
 # the same way for the module.
 CS_VERSION  := ${shell sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog}
@@ -30,7 +34,8 @@ UNIT_BINS   := $(patsubst $(SRC)/test/%.c,$(BUILD)/%,$(UNIT_SRCS))
 DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 lmdb-utils libfyaml-dev libcmocka-dev zlib1g-dev libssl-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
-                libclang-rt-14-dev perl pkg-config curl chromium openssl
+                libclang-rt-14-dev perl pkg-config curl chromium openssl \
+                debhelper dpkg-dev lintian
 
 .PHONY: all deps module unit test demo clean
 
@@ -51,7 +56,7 @@ $(NGINX_BUILD)/objs/Makefile: config debian/changelog
 	rm -rf $(NGINX_BUILD) && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(NGINX_BUILD)
 	cd $(NGINX_BUILD) && flags=(--with-compat); \
 	  if [ -f conf_flags ]; then . ./conf_flags; flags=("$${NGX_CONF_FLAGS[@]}"); fi; \
-	  ./configure "$${flags[@]}" --with-cc-opt="-O2" --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
+	  ./configure "$${flags[@]}" --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
 	  || { tail -20 configure.log; exit 1; }
 
 $(MODULE): $(NGINX_BUILD)/objs/Makefile $(MODULE_SRCS)
@@ -79,7 +84,7 @@ $(BUILD)/libconsentcore.a: $(CORE_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/consentctl: $(SRC)/tools/consentctl.c $(BUILD)/libconsentcore.a debian/changelog
-	$(CC) $(CFLAGS) $(WARN) $(INCS) -DCS_VERSION='"$(CS_VERSION)"' -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -DCS_VERSION='"$(CS_VERSION)"' $(LDFLAGS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
 $(BUILD)/test_%: $(SRC)/test/test_%.c $(BUILD)/libconsentcore.a
 	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS) -lcmocka
