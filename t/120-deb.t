@@ -8,6 +8,7 @@
 use strict;
 use warnings;
 use Test::More;
+use Digest::MD5 qw(md5_hex);
 use File::Path qw(make_path);
 use Time::HiRes qw(sleep time);
 use lib 't/lib';
@@ -85,6 +86,8 @@ END {
 # ---- build
 my $ver = changelog_version("$root/debian/changelog");
 my $out = "$work/deb";
+# no -dbgsym packages: not installed here, and their build only costs time
+$ENV{DEB_BUILD_OPTIONS} = 'noautodbgsym';
 defined run_ok("make -C '$root' deb DEB_OUT='$out'", 'make deb: packages built, lintian finds no error')
     or BAIL_OUT('make deb failed');
 
@@ -166,14 +169,15 @@ sub stop_nginx {
 
 my $FB = q{<script src="https://connect.facebook.net/en_US/fbevents.js"></script>};
 my $GT = q{<script async src="https://www.googletagmanager.com/gtag/js?id=G-T1"></script>};
-write_file($up->dir . '/page.html',
-           "<html><head>\n$GT\n$FB\n</head><body><p>booking</p></body></html>\n");
+my $page = "<html><head>\n$GT\n$FB\n</head><body><p>booking</p></body></html>\n";
+my $page_id = md5_hex($page);           # the upstream serves bodies by digest
+write_file($up->dir . "/$page_id", $page);
 
 # booking.ana.example (air-booking) is the first server: Host localhost lands there
 sub get {
     my ($cookie) = @_;
     return http_request(port => $port, path => '/',
-                        headers => ['X-CT-Body' => 'page.html',
+                        headers => ['X-CT-Body' => $page_id,
                                     $cookie ? (Cookie => "consent=$cookie") : ()]);
 }
 
@@ -182,7 +186,8 @@ sub gated_by {
     my $r = get();
     is($r->{status}, 200, "$when: 200");
     is(hdr($r, 'x-consent-version'), $v, "$when: \$consent_version $v");
-    unlike($r->{body}, qr/fbevents|googletagmanager/, "$when: no consent, both tags removed");
+    (my $bare = $page) =~ s/\Q$GT\E|\Q$FB\E//g;
+    is($r->{body}, $bare, "$when: no consent, both tags removed");
     $r = get('meta');
     like($r->{body}, qr/\Q$FB\E/, "$when: consent=meta keeps Meta's tag");
     unlike($r->{body}, qr/googletagmanager/, "$when: ... and removes Google's");
@@ -212,7 +217,7 @@ ngx-consent-module ($new) bookworm; urgency=medium
  -- consent developers <dev\@consent.invalid>  Sun, 06 Dec 2026 20:00:00 +0000
 
 ENTRY
-run_ok("cd $tree && dh_clean && dpkg-buildpackage -us -uc -b -nc",
+run_ok("cd $tree && dh_clean && DEB_BUILD_OPTIONS='noautodbgsym parallel=2' dpkg-buildpackage -us -uc -b -nc",
        "rebuilt as $new without a clean");
 my @workers = split ' ', `pgrep -P $nginx_pid`;
 dpkg_ok('-i ' . debs($bump, $new), "dpkg -i $new over $ver");
