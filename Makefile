@@ -10,6 +10,13 @@ CFLAGS      ?= -O2 -g
 WARN        := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
                -Wshadow -Wpointer-arith -Wstrict-prototypes
 CORE_LIBS   := -lfyaml -llmdb -lpcre2-8
+# Compiler and linker options for the module (nginx's --with-cc/ld-opt);
+# debian/rules passes the Debian build flags.
+NGX_CC_OPT  ?= -O2
+NGX_LD_OPT  ?=
+# The one version source is debian/changelog's top entry; ./config reads it
+# the same way for the module.
+CS_VERSION  := ${shell sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog}
 
 # Sources by role: core/ (pure C, in the module), gate/ (the streaming gate,
 # in the module), tools/ (the rules compiler and consentctl's commands, the
@@ -29,7 +36,8 @@ DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
                 libclang-rt-14-dev perl pkg-config curl chromium openssl \
                 python3 python3-html5lib \
-                libjansson-dev fonts-ipafont-gothic
+                libjansson-dev fonts-ipafont-gothic \
+                debhelper dpkg-dev lintian
 
 .PHONY: all deps module unit test demo clean
 
@@ -53,12 +61,12 @@ module: $(MODULE)
 # Configure a private copy of the nginx source with the flags the installed
 # nginx was built with (Debian's nginx-dev ships them in conf_flags), so the
 # stock binary accepts the module with load_module.
-$(NGINX_BUILD)/objs/Makefile: config $(MODULE_LIST)
+$(NGINX_BUILD)/objs/Makefile: config debian/changelog $(MODULE_LIST)
 	@test -x $(NGINX_SRC)/configure || { echo "no nginx source at $(NGINX_SRC): run 'make deps' or set NGINX_SRC" >&2; exit 2; }
 	rm -rf $(NGINX_BUILD) && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(NGINX_BUILD)
 	cd $(NGINX_BUILD) && flags=(--with-compat); \
 	  if [ -f conf_flags ]; then . ./conf_flags; flags=("$${NGX_CONF_FLAGS[@]}"); fi; \
-	  ./configure "$${flags[@]}" --with-cc-opt="-O2" --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
+	  ./configure "$${flags[@]}" --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
 	  || { tail -20 configure.log; exit 1; }
 
 $(MODULE): $(NGINX_BUILD)/objs/Makefile $(MODULE_SRCS)
@@ -85,8 +93,8 @@ $(BUILD)/libconsentcore.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/consentctl: $(SRC)/tools/consentctl.c $(BUILD)/libconsentcore.a
-	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
+$(BUILD)/consentctl: $(SRC)/tools/consentctl.c $(BUILD)/libconsentcore.a debian/changelog
+	$(CC) $(CFLAGS) $(WARN) $(INCS) -DCS_VERSION='"$(CS_VERSION)"' $(LDFLAGS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS)
 
 $(BUILD)/test_%: $(SRC)/test/test_%.c $(BUILD)/libconsentcore.a
 	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(BUILD)/libconsentcore.a $(CORE_LIBS) -lcmocka

@@ -31,6 +31,7 @@ static void ngx_http_consent_count_element(void *ud, uint32_t recipient,
     cs_action_t done, size_t bytes);
 static int ngx_http_consent_unknown_host(void *ud, const char *host,
     size_t len);
+static ngx_int_t ngx_http_consent_init_module(ngx_cycle_t *cycle);
 
 
 static ngx_http_module_t  ngx_http_consent_filter_module_ctx = {
@@ -54,7 +55,7 @@ ngx_module_t  ngx_http_consent_filter_module = {
     ngx_http_consent_commands,             /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_consent_init_module,          /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -62,6 +63,16 @@ ngx_module_t  ngx_http_consent_filter_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+/* Once per start and reload, in the master: which module version runs. */
+static ngx_int_t
+ngx_http_consent_init_module(ngx_cycle_t *cycle)
+{
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "ngx_consent_module " CS_VERSION);
+    return NGX_OK;
+}
 
 
 static ngx_http_module_t  ngx_http_consent_gunzip_hook_module_ctx = {

@@ -2,7 +2,7 @@
  * The request's consent decision (rule generation, site, the recipients its
  * consent cookies and Global Privacy Control allow) and the variables that
  * show it: $consent_allowed, $consent_blocked, $consent_key,
- * $consent_source, $consent_generation.
+ * $consent_source, $consent_generation; and $consent_version.
  */
 
 #include <ngx_config.h>
@@ -17,6 +17,8 @@ static ngx_int_t ngx_http_consent_recipients_variable(ngx_http_request_t *r,
 static ngx_int_t ngx_http_consent_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_consent_decision_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_consent_version_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
@@ -43,6 +45,9 @@ static ngx_http_variable_t  ngx_http_consent_vars[] = {
     { ngx_string("consent_key"), NULL,
       ngx_http_consent_key_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("consent_version"), NULL,
+      ngx_http_consent_version_variable, 0, 0, 0 },
 
       ngx_http_null_variable
 };
@@ -548,6 +553,17 @@ ngx_http_consent_decision_variable(ngx_http_request_t *r,
                                       ngx_strlen(ctx->source));
     }
 
+    return NGX_OK;
+}
+
+
+/* $consent_version: the version of the loaded module (CS_VERSION, ./config) */
+static ngx_int_t
+ngx_http_consent_version_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_consent_variable_set(v, (u_char *) CS_VERSION,
+                                  sizeof(CS_VERSION) - 1);
     return NGX_OK;
 }
 

@@ -10,6 +10,7 @@
  *   consentctl import-entities ... services.json-shaped list -> YAML rules
  *   consentctl audit ...           replay HAR captures, report (cs_audit.h)
  *   consentctl --help
+ *   consentctl --version   (CS_VERSION, from debian/changelog via the Makefile)
  *
  * Exit status: 0 ok, 1 invalid rules/database (findings on stderr as
  * FILE:LINE:COL: message), 2 usage or I/O error.
@@ -49,6 +50,7 @@ usage(FILE *out)
           "                  [--cookie [FMT:]NAME=VALUE]... [--first-party H]...\n"
           "                  [--format text|md|html|json] FILE.har...\n"
           "       consentctl --help                   show this help\n"
+          "       consentctl --version                print the version\n"
           "\n"
           "compile writes DB.tmp.<pid>, verifies it and renames it over DB;\n"
           "an existing DB is never modified when the rules are invalid.\n"
@@ -446,6 +448,10 @@ main(int argc, char **argv)
                       || strcmp(argv[1], "help") == 0))
     {
         usage(stdout);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        puts("consentctl " CS_VERSION);
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "compile") == 0) {
