@@ -25,9 +25,9 @@
 #include <string.h>
 
 /*
- * The signature prefilter tests 32 positions at a time with AVX2 where the
- * CPU has it (asked once at load); the byte-table loop otherwise, and
- * always with -DCS_GATE_SCALAR.
+ * The signature prefilter tests 32 positions at a time with AVX2 where
+ * cs_cpu_simd() allows it; the byte-table loop otherwise, and always with
+ * -DCS_GATE_SCALAR.
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) \
     && !defined(CS_GATE_SCALAR)
@@ -260,7 +260,6 @@ struct cs_rules {
     uint32_t               nbigrams;
     unsigned char         *bigram_table;   /* 65536 entries, CS_BIGRAM_* */
     unsigned char          bigram_nibbles[4][16];   /* see cs_load_... */
-    bool                   sig_avx2;
     unsigned char         *sig_candidate;  /* per-call flags, scratch */
     pcre2_match_context   *sig_mctx;
     pcre2_jit_stack       *sig_jit_stack;
@@ -1087,9 +1086,6 @@ cs_load_signatures(cs_load_t *ld)
             rules->bigram_nibbles[n][nib[n]] |= (unsigned char) (1u << best);
         }
     }
-#ifdef CS_SIG_AVX2
-    rules->sig_avx2 = __builtin_cpu_supports("avx2");
-#endif
     return 0;
 }
 
@@ -2105,9 +2101,22 @@ cs_signature_scan_avx2(const cs_rules_t *rules, const unsigned char *t,
 }
 #endif
 
+cs_simd_t
+cs_rules_signature_prefilter(cs_simd_t simd_max)
+{
+#ifdef CS_SIG_AVX2
+    if (cs_cpu_simd(simd_max) >= CS_SIMD_AVX2) {
+        return CS_SIMD_AVX2;
+    }
+#else
+    (void) simd_max;
+#endif
+    return CS_SIMD_SSE2;
+}
+
 int
 cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
-    size_t len, cs_match_cb cb, void *ud)
+    size_t len, cs_simd_t simd_max, cs_match_cb cb, void *ud)
 {
     const unsigned char  *t = (const unsigned char *) text;
     unsigned char        *cand;
@@ -2131,7 +2140,7 @@ cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
     size_t               i = 0;
 
 #ifdef CS_SIG_AVX2
-    if (rules->sig_avx2) {
+    if (cs_rules_signature_prefilter(simd_max) == CS_SIMD_AVX2) {
         i = cs_signature_scan_avx2(rules, t, len, cand);
     }
 #endif

@@ -627,7 +627,7 @@ elem_denied(cs_gate_t *g, const u_char_t *p, size_t content_end)
             size_t      len = content_end - g->content_off;
             cs_scan_text_hosts(g->conf.rules, text, len, attribute, g);
             if (cs_rules_match_signatures(g->conf.rules, text, len,
-                                          attribute, g) != 0)
+                                          g->conf.simd_max, attribute, g) != 0)
             {
                 /* a matcher failure must not let a loader through */
                 g->denied = true;

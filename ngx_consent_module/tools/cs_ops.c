@@ -1205,7 +1205,8 @@ cs_attribute(const cs_rules_t *rules, const unsigned char *p, size_t tag_end,
     }
     if (end > tag_end) {
         (void) cs_rules_match_signatures(rules, (const char *) p + tag_end,
-                                         end - tag_end, cs_attr_cb, a);
+                                         end - tag_end, CS_SIMD_BEST,
+                                         cs_attr_cb, a);
         cs_scan_text_hosts(rules, (const char *) p + tag_end, end - tag_end,
                            cs_attr_cb, a);
     }
