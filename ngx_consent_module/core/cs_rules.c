@@ -13,13 +13,13 @@
 
 #include "cs_rules.h"
 #include "cs_bitset.h"
+#include "cs_err.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <errno.h>
 #include <lmdb.h>
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,23 +267,6 @@ struct cs_rules {
 };
 
 /* ---------------------------------------------------------------------- */
-
-static void
-cs_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cs_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /*
  * FNV-1a over the bytes in reverse order: lets cs_rules_match_host() extend
@@ -1390,7 +1373,7 @@ cs_build_categories(cs_load_t *ld)
 
 /* Orders map entries by site index, format name, then CMP name bytes. */
 static int
-cs_cmp_map_key_cmp(const cs_cmp_map_t *m, uint32_t site, const char *format,
+cs_consent_map_key_compare(const cs_cmp_map_t *m, uint32_t site, const char *format,
     const char *name, size_t name_len)
 {
     if (m->site != site) {
@@ -1411,11 +1394,11 @@ cs_cmp_map_key_cmp(const cs_cmp_map_t *m, uint32_t site, const char *format,
 }
 
 static int
-cs_cmp_map_cmp(const void *a, const void *b)
+cs_consent_map_order(const void *a, const void *b)
 {
     const cs_cmp_map_t *y = b;
 
-    return cs_cmp_map_key_cmp(a, y->site, y->format, y->name, y->name_len);
+    return cs_consent_map_key_compare(a, y->site, y->format, y->name, y->name_len);
 }
 
 /*
@@ -1533,7 +1516,7 @@ cs_load_cmp_maps(cs_load_t *ld)
     }
 
     /* Key order ("site/..." bytes) differs from site index order. */
-    qsort(rules->cmp_maps, n, sizeof(cs_cmp_map_t), cs_cmp_map_cmp);
+    qsort(rules->cmp_maps, n, sizeof(cs_cmp_map_t), cs_consent_map_order);
     rules->ncmp_maps = n;
     return 0;
 }
@@ -2383,7 +2366,7 @@ cs_rules_site_cmp_map(const cs_rules_t *rules, uint32_t site,
     while (lo < hi) {
         uint32_t             mid = lo + (hi - lo) / 2;
         const cs_cmp_map_t  *m = &rules->cmp_maps[mid];
-        int                  c = cs_cmp_map_key_cmp(m, site, format, name,
+        int                  c = cs_consent_map_key_compare(m, site, format, name,
                                                     name_len);
 
         if (c < 0) {

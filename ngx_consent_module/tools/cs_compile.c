@@ -8,6 +8,7 @@
  */
 
 #include "cs_compile.h"
+#include "cs_err.h"
 #include "cs_rules.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -92,23 +93,6 @@ static int
 cs_buf_field(cs_buf_t *b, const char *s, size_t n)
 {
     return (cs_buf_add(b, s, n) == 0 && cs_buf_add(b, "", 1) == 0) ? 0 : -1;
-}
-
-static void
-cs_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cs_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* memmem() is not POSIX; this is all the compiler needs. */

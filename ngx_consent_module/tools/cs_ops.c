@@ -4,6 +4,7 @@
 
 #include "cs_ops.h"
 #include "cs_compile.h"
+#include "cs_err.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -11,7 +12,6 @@
 #include <libfyaml.h>
 #include <lmdb.h>
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,25 +26,6 @@
 #define CS_OPS_JIT_MAX       (1024u * 1024u)
 #define CS_OPS_FIELDS_MAX    8
 #define CS_OPS_HOST_MAX      255
-
-/* ---------------------------------------------------------------------- */
-/* errors */
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-cs_ops_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    (void) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---------------------------------------------------------------------- */
 /* records */
@@ -202,7 +183,7 @@ cs_read_lmdb(cs_ops_db_t *db, const char *path, char *err, size_t errlen)
     cs_rules_free(db->rules);
     db->rules = cs_rules_load(path, lerr, sizeof(lerr));
     if (db->rules == NULL) {
-        cs_ops_err(err, errlen, "%s: %s", path, lerr);
+        cs_set_err(err, errlen, "%s: %s", path, lerr);
         return CS_OPS_FINDINGS;
     }
 
@@ -212,7 +193,7 @@ cs_read_lmdb(cs_ops_db_t *db, const char *path, char *err, size_t errlen)
                               | MDB_NOLOCK, 0644)) != 0
         || (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
     {
-        cs_ops_err(err, errlen, "%s: %s", path, mdb_strerror(rc));
+        cs_set_err(err, errlen, "%s: %s", path, mdb_strerror(rc));
         goto done;
     }
     for (int i = 0; i < DB_COUNT; i++) {
@@ -225,20 +206,20 @@ cs_read_lmdb(cs_ops_db_t *db, const char *path, char *err, size_t errlen)
             continue;                           /* optional: absent = empty */
         }
         if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-            cs_ops_err(err, errlen, "%s: %s: %s", path, cs_db_names[i],
+            cs_set_err(err, errlen, "%s: %s: %s", path, cs_db_names[i],
                        mdb_strerror(rc));
             goto done;
         }
         while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
             if (!cs_rec_add(db, i, &k, &v)) {
                 mdb_cursor_close(cur);
-                cs_ops_err(err, errlen, "%s: out of memory", path);
+                cs_set_err(err, errlen, "%s: out of memory", path);
                 goto done;
             }
         }
         mdb_cursor_close(cur);
         if (rc != MDB_NOTFOUND) {
-            cs_ops_err(err, errlen, "%s: %s", path, mdb_strerror(rc));
+            cs_set_err(err, errlen, "%s: %s", path, mdb_strerror(rc));
             goto done;
         }
     }
@@ -423,7 +404,7 @@ cs_compile_read(cs_ops_db_t *db, const char *const *srcs, size_t nsrcs,
         rc = cs_read_lmdb(db, path, err, errlen);
         for (size_t i = 0; rc == CS_OPS_OK && i < nsrcs; i++) {
             if (!cs_yaml_positions(db, srcs[i], i)) {
-                cs_ops_err(err, errlen, "%s: out of memory", srcs[i]);
+                cs_set_err(err, errlen, "%s: out of memory", srcs[i]);
                 rc = CS_OPS_IO;
             }
         }
@@ -441,12 +422,12 @@ cs_ops_db_open(const char *path, int *rc, char *err, size_t errlen)
     int          r;
 
     if (db == NULL) {
-        cs_ops_err(err, errlen, "out of memory");
+        cs_set_err(err, errlen, "out of memory");
         *rc = CS_OPS_IO;
         return NULL;
     }
     if (access(path, R_OK) != 0) {
-        cs_ops_err(err, errlen, "%s: %s", path, strerror(errno));
+        cs_set_err(err, errlen, "%s: %s", path, strerror(errno));
         r = CS_OPS_IO;
     } else if (cs_is_yaml_name(path)) {
         r = cs_compile_read(db, &path, 1, err, errlen);
@@ -781,18 +762,18 @@ cs_ops_check_sources(const char *const *srcs, size_t nsrcs, FILE *out,
     size_t       n;
 
     if (nsrcs == 0) {
-        cs_ops_err(err, errlen, "no rule file to check");
+        cs_set_err(err, errlen, "no rule file to check");
         return CS_OPS_IO;
     }
     for (size_t i = 0; i < nsrcs; i++) {
         if (access(srcs[i], R_OK) != 0) {
-            cs_ops_err(err, errlen, "%s: %s", srcs[i], strerror(errno));
+            cs_set_err(err, errlen, "%s: %s", srcs[i], strerror(errno));
             return CS_OPS_IO;
         }
     }
     db = calloc(1, sizeof(*db));
     if (db == NULL) {
-        cs_ops_err(err, errlen, "out of memory");
+        cs_set_err(err, errlen, "out of memory");
         return CS_OPS_IO;
     }
     rc = cs_compile_read(db, srcs, nsrcs, err, errlen);
@@ -1417,7 +1398,7 @@ cs_ops_filter(const cs_rules_t *rules, const char *site, const char *consent,
     int             rc = CS_OPS_IO;
 
     if (s < 0) {
-        cs_ops_err(err, errlen, "unknown site '%s'", site);
+        cs_set_err(err, errlen, "unknown site '%s'", site);
         return CS_OPS_FINDINGS;
     }
     allowed = calloc(words, sizeof(uint64_t));
@@ -1427,14 +1408,14 @@ cs_ops_filter(const cs_rules_t *rules, const char *site, const char *consent,
     memset(&f, 0, sizeof(f));
     if (allowed == NULL || declared == NULL || blocked == NULL || gate == NULL)
     {
-        cs_ops_err(err, errlen, "out of memory");
+        cs_set_err(err, errlen, "out of memory");
         goto done;
     }
     if (consent != NULL
         && cs_consent_parse_list(rules, (uint32_t) s, consent,
                                  strlen(consent), allowed) < 0)
     {
-        cs_ops_err(err, errlen, "malformed consent value '%s'", consent);
+        cs_set_err(err, errlen, "malformed consent value '%s'", consent);
         rc = CS_OPS_FINDINGS;
         goto done;
     }
@@ -1459,7 +1440,7 @@ cs_ops_filter(const cs_rules_t *rules, const char *site, const char *consent,
     cs_gate_init(gate, &conf);
     if (cs_gate_feed(gate, in, n) != 0 || cs_gate_finish(gate) != 0) {
         cs_gate_cleanup(gate);
-        cs_ops_err(err, errlen, "gate failed (out of memory)");
+        cs_set_err(err, errlen, "gate failed (out of memory)");
         goto done;
     }
     cs_gate_cleanup(gate);
@@ -1470,7 +1451,7 @@ cs_ops_filter(const cs_rules_t *rules, const char *site, const char *consent,
             rc = cs_sort_report(out);
         }
         if (rc != CS_OPS_OK) {
-            cs_ops_err(err, errlen, "out of memory");
+            cs_set_err(err, errlen, "out of memory");
         }
     }
 done:
@@ -1494,11 +1475,11 @@ cs_ops_disclosure(const cs_ops_db_t *db, const char *site,
     int32_t s = cs_rules_site_find(db->rules, site, strlen(site));
 
     if (s < 0) {
-        cs_ops_err(err, errlen, "unknown site '%s'", site);
+        cs_set_err(err, errlen, "unknown site '%s'", site);
         return CS_OPS_FINDINGS;
     }
     if (cs_disclosure_render(db->rules, (uint32_t) s, lang, fmt, out) != 0) {
-        cs_ops_err(err, errlen, "out of memory");
+        cs_set_err(err, errlen, "out of memory");
         return CS_OPS_IO;
     }
     return CS_OPS_OK;
