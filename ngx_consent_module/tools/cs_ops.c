@@ -30,16 +30,6 @@
 /* ---------------------------------------------------------------------- */
 /* records */
 
-enum {
-    DB_META = 0, DB_RECIPIENTS, DB_HOSTS, DB_SIGNATURES, DB_SITES,
-    DB_DECLARES, DB_CMP_MAPS, DB_COUNT
-};
-
-static const char *const cs_db_names[DB_COUNT] = {
-    "meta", "recipients", "hosts", "signatures", "sites", "declares",
-    "cmp_maps"
-};
-
 static const char *const cs_recipient_fields[] = {
     "name", "category", "sent", "purpose", "tcf_vendor_id", "tcf_purposes",
     NULL
@@ -801,27 +791,6 @@ cs_ops_check_sources(const char *const *srcs, size_t nsrcs, FILE *out,
 /* diff */
 
 static void
-cs_put_quoted(FILE *out, const char *s, size_t n)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) s[i];
-
-        if (c == '"' || c == '\\') {
-            fputc('\\', out);
-            fputc(c, out);
-        } else if (c == '\n') {
-            fputs("\\n", out);
-        } else if (c < 0x20 || c == 0x7f) {
-            fprintf(out, "\\x%02x", c);
-        } else {
-            fputc(c, out);
-        }
-    }
-    fputc('"', out);
-}
-
-static void
 cs_put_value(FILE *out, const cs_rec_t *r)
 {
     const char         *f[CS_OPS_FIELDS_MAX];
@@ -833,7 +802,7 @@ cs_put_value(FILE *out, const cs_rec_t *r)
         fputc('{', out);
         for (size_t i = 0; i < nf && names[i] != NULL; i++) {
             fprintf(out, "%s%s: ", i ? ", " : "", names[i]);
-            cs_put_quoted(out, f[i], fl[i]);
+            cs_put_escaped(out, f[i], fl[i], CS_PUT_QUOTED | CS_PUT_NEWLINE);
         }
         fputc('}', out);
     } else if (cs_is_list(r)) {
@@ -841,11 +810,11 @@ cs_put_value(FILE *out, const cs_rec_t *r)
         fputc('[', out);
         for (size_t i = 0; i < nf; i++) {
             fputs(i ? ", " : "", out);
-            cs_put_quoted(out, f[i], fl[i]);
+            cs_put_escaped(out, f[i], fl[i], CS_PUT_QUOTED | CS_PUT_NEWLINE);
         }
         fputc(']', out);
     } else {
-        cs_put_quoted(out, r->val, r->vlen);
+        cs_put_escaped(out, r->val, r->vlen, CS_PUT_QUOTED | CS_PUT_NEWLINE);
     }
 }
 
@@ -900,9 +869,9 @@ cs_diff_changed(FILE *out, const cs_rec_t *a, const cs_rec_t *b)
             continue;
         }
         fprintf(out, "~ %s/%s %s: ", cs_db_names[a->db], a->key, names[i]);
-        cs_put_quoted(out, x, xl);
+        cs_put_escaped(out, x, xl, CS_PUT_QUOTED | CS_PUT_NEWLINE);
         fputs(" -> ", out);
-        cs_put_quoted(out, y, yl);
+        cs_put_escaped(out, y, yl, CS_PUT_QUOTED | CS_PUT_NEWLINE);
         fputc('\n', out);
     }
 }
