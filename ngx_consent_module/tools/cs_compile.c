@@ -766,103 +766,116 @@ cs_check_signature(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
 /* ---------------------------------------------------------------------- */
 /* Recipients */
 
-static void
-cs_recipient(cs_cc_t *cc, struct fy_node *map)
-{
-    struct fy_node  *k_id = NULL, *v_id = NULL, *k_name = NULL,
-                    *v_name = NULL, *k_cat = NULL, *v_cat = NULL,
-                    *k_sent = NULL, *v_sent = NULL, *k_purpose = NULL,
-                    *v_purpose = NULL, *k_hosts = NULL, *v_hosts = NULL,
-                    *k_sigs = NULL, *v_sigs = NULL, *k_tcf = NULL,
-                    *v_tcf = NULL, *k_app = NULL, *v_app = NULL,
-                    *k_tcfp = NULL, *v_tcfp = NULL;
-    void            *it = NULL;
-    struct fy_node_pair *pair;
+/* One key a mapping may have, and where the document has it. */
+typedef struct {
+    const char      *name;
+    struct fy_node  *key;          /* NULL: absent */
+    struct fy_node  *value;
+} cs_key_t;
 
-    if (!fy_node_is_mapping(map)) {
-        cs_error_at(cc, map, NULL, "a recipient must be a mapping with id, "
-                    "name, category, hosts, ...");
-        return;
-    }
+/*
+ * Files each pair of map under its name in keys (n known keys, in the
+ * order the error message lists them); reports a key that is not there
+ * as an unknown "what" key. A repeated key: the last one counts.
+ */
+static void
+cs_read_keys(cs_cc_t *cc, struct fy_node *map, cs_key_t *keys, size_t n,
+    const char *what)
+{
+    void                 *it = NULL;
+    struct fy_node_pair  *pair;
 
     while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
         struct fy_node  *k = fy_node_pair_key(pair);
-        struct fy_node  *v = fy_node_pair_value(pair);
         const char      *ks;
-        size_t           klen;
+        size_t           klen, i;
+        char             known[160];
+        size_t           used = 0;
 
         if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
             continue;
         }
-        if (cs_text_is(ks, klen, "id"))              { k_id = k; v_id = v; }
-        else if (cs_text_is(ks, klen, "name"))       { k_name = k; v_name = v; }
-        else if (cs_text_is(ks, klen, "category"))   { k_cat = k; v_cat = v; }
-        else if (cs_text_is(ks, klen, "sent"))       { k_sent = k; v_sent = v; }
-        else if (cs_text_is(ks, klen, "purpose"))    { k_purpose = k;
-                                                       v_purpose = v; }
-        else if (cs_text_is(ks, klen, "hosts"))      { k_hosts = k; v_hosts = v; }
-        else if (cs_text_is(ks, klen, "signatures")) { k_sigs = k; v_sigs = v; }
-        else if (cs_text_is(ks, klen, "tcf_vendor_id")) { k_tcf = k;
-                                                          v_tcf = v; }
-        else if (cs_text_is(ks, klen, "tcf_purposes")) { k_tcfp = k;
-                                                         v_tcfp = v; }
-        else if (cs_text_is(ks, klen, "app_only"))   { k_app = k; v_app = v; }
-        else {
-            cs_error_at(cc, k, NULL, "unknown recipient key '%.*s' (known: "
-                        "id, name, category, sent, purpose, hosts, "
-                        "signatures, tcf_vendor_id, tcf_purposes, app_only)",
-                        (int) (klen > 60 ? 60 : klen), ks);
+        i = 0;
+        while (i < n && !cs_text_is(ks, klen, keys[i].name)) {
+            i++;
         }
+        if (i < n) {
+            keys[i].key = k;
+            keys[i].value = fy_node_pair_value(pair);
+            continue;
+        }
+        known[0] = '\0';
+        for (i = 0; i < n && used < sizeof(known); i++) {
+            used += (size_t) snprintf(known + used, sizeof(known) - used,
+                                      "%s%s", i ? ", " : "", keys[i].name);
+        }
+        cs_error_at(cc, k, NULL, "unknown %s key '%.*s' (known: %s)", what,
+                    (int) (klen > 60 ? 60 : klen), ks, known);
     }
+}
 
-    /* id first: everything else is stored under it. */
-    const char  *rid, *s;
-    size_t       rlen, len;
-    unsigned     before = cc->nfindings;
+/* A recipient's keys, in the order its unknown-key message lists them. */
+enum { R_ID, R_NAME, R_CATEGORY, R_SENT, R_PURPOSE, R_HOSTS, R_SIGNATURES,
+       R_TCF_VENDOR, R_TCF_PURPOSES, R_APP_ONLY, R_KEYS };
 
-    if (k_id == NULL) {
-        cs_error_at(cc, map, NULL, "recipient has no 'id'");
-        return;
-    }
-    if (!cs_scalar(cc, v_id, k_id, "id", &rid, &rlen)) {
-        return;
-    }
-    if (!cs_rules_id_valid(rid, rlen)) {
-        cs_error_at(cc, v_id, k_id, "invalid recipient id '%.*s': use "
-                    "lowercase [a-z0-9][a-z0-9_-]{0,63}",
-                    (int) (rlen > 80 ? 80 : rlen), rid);
-        return;
-    }
+static const char *const cs_recipient_keys[R_KEYS] = {
+    "id", "name", "category", "sent", "purpose", "hosts", "signatures",
+    "tcf_vendor_id", "tcf_purposes", "app_only",
+};
 
-    /* name, category, sent, purpose, tcf_vendor_id -> one value */
+/* Appends the text of an optional scalar key ("" when absent) to cc->val. */
+static void
+cs_optional_field(cs_cc_t *cc, const cs_key_t *k)
+{
+    const char  *s = "";
+    size_t       len = 0;
+
+    if (k->key != NULL) {
+        (void) cs_scalar(cc, k->value, k->key, k->name, &s, &len);
+    }
+    if (cs_buf_field(&cc->val, s, len) != 0) {
+        cs_oom(cc);
+    }
+}
+
+/* name, category, sent, purpose, tcf_vendor_id -> fields of cc->val */
+static void
+cs_recipient_fields(cs_cc_t *cc, struct fy_node *map, const cs_key_t *keys,
+    const char *rid, size_t rlen)
+{
+    const cs_key_t  *name = &keys[R_NAME], *cat = &keys[R_CATEGORY];
+    const cs_key_t  *sent = &keys[R_SENT], *tcf = &keys[R_TCF_VENDOR];
+    const char      *s;
+    size_t           len;
+
     cc->val.len = 0;
 
-    if (k_name == NULL) {
+    if (name->key == NULL) {
         cs_error_at(cc, map, NULL, "recipient '%.*s' has no 'name'",
                     (int) rlen, rid);
-    } else if (cs_scalar(cc, v_name, k_name, "name", &s, &len)) {
+    } else if (cs_scalar(cc, name->value, name->key, "name", &s, &len)) {
         if (len == 0) {
-            cs_error_at(cc, v_name, k_name, "'name' is empty");
+            cs_error_at(cc, name->value, name->key, "'name' is empty");
         }
         if (cs_buf_field(&cc->val, s, len) != 0) {
             cs_oom(cc);
         }
     }
 
-    if (k_cat == NULL) {
+    if (cat->key == NULL) {
         cs_error_at(cc, map, NULL, "recipient '%.*s' has no 'category'",
                     (int) rlen, rid);
-    } else if (cs_category(cc, v_cat, k_cat, &s, &len)) {
+    } else if (cs_category(cc, cat->value, cat->key, &s, &len)) {
         if (cs_buf_field(&cc->val, s, len) != 0) {
             cs_oom(cc);
         }
     }
 
-    if (k_sent == NULL) {
+    if (sent->key == NULL) {
         cc->text.len = 0;
         (void) cs_buf_add(&cc->text, "", 0);
     } else {
-        (void) cs_text_or_list(cc, v_sent, k_sent, "sent");
+        (void) cs_text_or_list(cc, sent->value, sent->key, "sent");
     }
     if (cc->text.data == NULL || cs_buf_field(&cc->val, cc->text.data,
                                               cc->text.len) != 0)
@@ -870,19 +883,12 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         cs_oom(cc);
     }
 
-    s = "";
-    len = 0;
-    if (k_purpose != NULL) {
-        (void) cs_scalar(cc, v_purpose, k_purpose, "purpose", &s, &len);
-    }
-    if (cs_buf_field(&cc->val, s, len) != 0) {
-        cs_oom(cc);
-    }
+    cs_optional_field(cc, &keys[R_PURPOSE]);
 
     s = "";
     len = 0;
-    if (k_tcf != NULL && cs_scalar(cc, v_tcf, k_tcf, "tcf_vendor_id", &s,
-                                   &len))
+    if (tcf->key != NULL && cs_scalar(cc, tcf->value, tcf->key,
+                                      "tcf_vendor_id", &s, &len))
     {
         bool digits = len > 0 && len <= 5 && s[0] != '0';
 
@@ -890,147 +896,202 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
             digits = s[i] >= '0' && s[i] <= '9';
         }
         if (!digits) {
-            cs_error_at(cc, v_tcf, k_tcf, "tcf_vendor_id must be a positive "
-                        "integer (IAB global vendor list id)");
+            cs_error_at(cc, tcf->value, tcf->key, "tcf_vendor_id must be a "
+                        "positive integer (IAB global vendor list id)");
             len = 0;
         }
     }
     if (cs_buf_field(&cc->val, s, len) != 0) {
         cs_oom(cc);
     }
+}
 
-    /*
-     * tcf_purposes: the IAB purposes (besides purpose 1) whose consent the
-     * vendor needs too; stored as a 6th field, purpose numbers joined by ','
-     */
-    char     purposes[24 * 3];
-    size_t   plen = 0;
-    if (k_tcfp != NULL) {
-        if (k_tcf == NULL) {
-            cs_error_at(cc, k_tcfp, NULL, "tcf_purposes needs tcf_vendor_id");
-        } else if (v_tcfp == NULL || !fy_node_is_sequence(v_tcfp)) {
-            cs_error_at(cc, v_tcfp, k_tcfp, "tcf_purposes must be a list of "
-                        "IAB purpose numbers (2 to 24)");
-        } else {
-            void           *pit = NULL;
-            struct fy_node *item;
-            uint32_t        seen = 0;
+/*
+ * tcf_purposes: the IAB purposes (besides purpose 1) whose consent the
+ * vendor needs too; stored as a 6th field, purpose numbers joined by ','
+ */
+static void
+cs_tcf_purposes(cs_cc_t *cc, const cs_key_t *keys)
+{
+    const cs_key_t  *tcfp = &keys[R_TCF_PURPOSES];
+    char             purposes[24 * 3];
+    size_t           plen = 0;
 
-            while ((item = fy_node_sequence_iterate(v_tcfp, &pit)) != NULL) {
-                const char *ps;
-                size_t      pl;
-                unsigned    num = 0;
+    if (tcfp->key == NULL) {
+        /* none */
+    } else if (keys[R_TCF_VENDOR].key == NULL) {
+        cs_error_at(cc, tcfp->key, NULL, "tcf_purposes needs tcf_vendor_id");
+    } else if (tcfp->value == NULL || !fy_node_is_sequence(tcfp->value)) {
+        cs_error_at(cc, tcfp->value, tcfp->key, "tcf_purposes must be a list "
+                    "of IAB purpose numbers (2 to 24)");
+    } else {
+        void           *pit = NULL;
+        struct fy_node *item;
+        uint32_t        seen = 0;
 
-                if (!cs_scalar(cc, item, k_tcfp, "tcf purpose", &ps, &pl)) {
-                    continue;
-                }
-                for (size_t i = 0; i < pl && i < 3; i++) {
-                    num = (ps[i] >= '0' && ps[i] <= '9')
-                          ? num * 10 + (unsigned) (ps[i] - '0') : 100;
-                }
-                if (pl == 0 || pl > 2 || num < 2 || num > 24) {
-                    cs_error_at(cc, item, k_tcfp, "tcf purpose '%.*s' is not "
-                                "a number from 2 to 24",
-                                (int) (pl > 20 ? 20 : pl), ps);
-                    continue;
-                }
-                if (seen & (1u << num)) {
-                    cs_error_at(cc, item, k_tcfp, "tcf purpose %u is listed "
-                                "twice", num);
-                    continue;
-                }
-                seen |= 1u << num;
-                plen += (size_t) snprintf(purposes + plen,
-                                          sizeof(purposes) - plen, "%s%u",
-                                          plen ? "," : "", num);
+        while ((item = fy_node_sequence_iterate(tcfp->value, &pit)) != NULL) {
+            const char *ps;
+            size_t      pl;
+            unsigned    num = 0;
+
+            if (!cs_scalar(cc, item, tcfp->key, "tcf purpose", &ps, &pl)) {
+                continue;
             }
+            for (size_t i = 0; i < pl && i < 3; i++) {
+                num = (ps[i] >= '0' && ps[i] <= '9')
+                      ? num * 10 + (unsigned) (ps[i] - '0') : 100;
+            }
+            if (pl == 0 || pl > 2 || num < 2 || num > 24) {
+                cs_error_at(cc, item, tcfp->key, "tcf purpose '%.*s' is not "
+                            "a number from 2 to 24",
+                            (int) (pl > 20 ? 20 : pl), ps);
+                continue;
+            }
+            if (seen & (1u << num)) {
+                cs_error_at(cc, item, tcfp->key, "tcf purpose %u is listed "
+                            "twice", num);
+                continue;
+            }
+            seen |= 1u << num;
+            plen += (size_t) snprintf(purposes + plen,
+                                      sizeof(purposes) - plen, "%s%u",
+                                      plen ? "," : "", num);
         }
     }
     if (cs_buf_field(&cc->val, purposes, plen) != 0) {
         cs_oom(cc);
     }
+}
 
-    bool app_only = false;
-    if (k_app != NULL && cs_scalar(cc, v_app, k_app, "app_only", &s, &len)) {
+/* Hosts, then signatures (keys "<id>:NNN"); *malformed if either list is. */
+static size_t
+cs_recipient_matchers(cs_cc_t *cc, const cs_key_t *keys, const char *rid,
+    size_t rlen, bool *malformed)
+{
+    const cs_key_t  *hosts = &keys[R_HOSTS], *sigs = &keys[R_SIGNATURES];
+    size_t           n = 0, nsigs = 0;
+    void            *it = NULL;
+    struct fy_node  *item;
+
+    if (hosts->key != NULL) {
+        if (hosts->value == NULL || !fy_node_is_sequence(hosts->value)) {
+            cs_error_at(cc, hosts->value, hosts->key, "'hosts' must be a "
+                        "list of host suffixes");
+            *malformed = true;
+        } else {
+            while ((item = fy_node_sequence_iterate(hosts->value, &it))
+                   != NULL)
+            {
+                cs_host(cc, item, hosts->key, rid, rlen);
+                n++;
+            }
+        }
+    }
+    if (sigs->key == NULL) {
+        return n;
+    }
+    if (sigs->value == NULL || !fy_node_is_sequence(sigs->value)) {
+        cs_error_at(cc, sigs->value, sigs->key, "'signatures' must be a list "
+                    "of PCRE2 patterns");
+        *malformed = true;
+        return n;
+    }
+    it = NULL;
+    while ((item = fy_node_sequence_iterate(sigs->value, &it)) != NULL) {
+        char         sigkey[CS_ID_MAX + 8];
+        const char  *s;
+        size_t       len;
+
+        if (!cs_scalar(cc, item, sigs->key, "signatures", &s, &len)
+            || !cs_check_signature(cc, item, sigs->key, s, len))
+        {
+            nsigs++;
+            continue;
+        }
+        if (nsigs >= CS_MAX_SIGNATURES) {
+            cs_error_at(cc, item, sigs->key, "more than %u signatures "
+                        "for one recipient", CS_MAX_SIGNATURES);
+            break;
+        }
+        snprintf(sigkey, sizeof(sigkey), "%.*s:%03u", (int) rlen,
+                 rid, (unsigned) nsigs);
+        (void) cs_put(cc, DB_SIGNATURES, sigkey, strlen(sigkey), s,
+                      len, 0);
+        nsigs++;
+    }
+    return n + nsigs;
+}
+
+static void
+cs_recipient(cs_cc_t *cc, struct fy_node *map)
+{
+    cs_key_t     keys[R_KEYS] = { { NULL, NULL, NULL } };
+    cs_key_t    *id = &keys[R_ID], *app = &keys[R_APP_ONLY];
+    const char  *rid, *s;
+    size_t       rlen, len;
+    unsigned     before;
+    bool         app_only = false, malformed = false;
+
+    if (!fy_node_is_mapping(map)) {
+        cs_error_at(cc, map, NULL, "a recipient must be a mapping with id, "
+                    "name, category, hosts, ...");
+        return;
+    }
+    for (size_t i = 0; i < R_KEYS; i++) {
+        keys[i].name = cs_recipient_keys[i];
+    }
+    cs_read_keys(cc, map, keys, R_KEYS, "recipient");
+
+    /* id first: everything else is stored under it. */
+    before = cc->nfindings;
+    if (id->key == NULL) {
+        cs_error_at(cc, map, NULL, "recipient has no 'id'");
+        return;
+    }
+    if (!cs_scalar(cc, id->value, id->key, "id", &rid, &rlen)) {
+        return;
+    }
+    if (!cs_rules_id_valid(rid, rlen)) {
+        cs_error_at(cc, id->value, id->key, "invalid recipient id '%.*s': "
+                    "use lowercase [a-z0-9][a-z0-9_-]{0,63}",
+                    (int) (rlen > 80 ? 80 : rlen), rid);
+        return;
+    }
+
+    cs_recipient_fields(cc, map, keys, rid, rlen);
+    cs_tcf_purposes(cc, keys);
+
+    if (app->key != NULL
+        && cs_scalar(cc, app->value, app->key, "app_only", &s, &len))
+    {
         if (cs_text_is(s, len, "true")) {
             app_only = true;
         } else if (!cs_text_is(s, len, "false")) {
-            cs_error_at(cc, v_app, k_app, "app_only must be true or false");
+            cs_error_at(cc, app->value, app->key,
+                        "app_only must be true or false");
         }
     }
 
-    if (cc->nfindings == before) {
-        int rc = cs_put(cc, DB_RECIPIENTS, rid, rlen, cc->val.data,
-                        cc->val.len, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST) {
-            char first[CS_PATH_MAX + 48];
+    if (cc->nfindings == before
+        && cs_put(cc, DB_RECIPIENTS, rid, rlen, cc->val.data, cc->val.len,
+                  MDB_NOOVERWRITE) == MDB_KEYEXIST)
+    {
+        char first[CS_PATH_MAX + 48];
 
-            cs_error_at(cc, v_id, k_id, "duplicate recipient id '%.*s'%s",
-                        (int) rlen, rid,
-                        cs_first_at(cc, CS_DEF_RECIPIENT, rid, rlen, first,
-                                    sizeof(first)));
-            return;
-        }
+        cs_error_at(cc, id->value, id->key, "duplicate recipient id '%.*s'%s",
+                    (int) rlen, rid,
+                    cs_first_at(cc, CS_DEF_RECIPIENT, rid, rlen, first,
+                                sizeof(first)));
+        return;
     }
 
-    /* hosts */
-    size_t nhosts = 0, nsigs = 0;
-    bool   malformed = false;     /* already reported: no follow-up error */
-
-    if (k_hosts != NULL) {
-        if (v_hosts == NULL || !fy_node_is_sequence(v_hosts)) {
-            cs_error_at(cc, v_hosts, k_hosts, "'hosts' must be a list of "
-                        "host suffixes");
-            malformed = true;
-        } else {
-            void           *hit = NULL;
-            struct fy_node *item;
-
-            while ((item = fy_node_sequence_iterate(v_hosts, &hit)) != NULL) {
-                cs_host(cc, item, k_hosts, rid, rlen);
-                nhosts++;
-            }
-        }
-    }
-
-    /* signatures: key "<id>:NNN" */
-    if (k_sigs != NULL) {
-        if (v_sigs == NULL || !fy_node_is_sequence(v_sigs)) {
-            cs_error_at(cc, v_sigs, k_sigs, "'signatures' must be a list of "
-                        "PCRE2 patterns");
-            malformed = true;
-        } else {
-            void           *sit = NULL;
-            struct fy_node *item;
-
-            while ((item = fy_node_sequence_iterate(v_sigs, &sit)) != NULL) {
-                char sigkey[CS_ID_MAX + 8];
-
-                if (!cs_scalar(cc, item, k_sigs, "signatures", &s, &len)
-                    || !cs_check_signature(cc, item, k_sigs, s, len))
-                {
-                    nsigs++;
-                    continue;
-                }
-                if (nsigs >= CS_MAX_SIGNATURES) {
-                    cs_error_at(cc, item, k_sigs, "more than %u signatures "
-                                "for one recipient", CS_MAX_SIGNATURES);
-                    break;
-                }
-                snprintf(sigkey, sizeof(sigkey), "%.*s:%03u", (int) rlen,
-                         rid, (unsigned) nsigs);
-                (void) cs_put(cc, DB_SIGNATURES, sigkey, strlen(sigkey), s,
-                              len, 0);
-                nsigs++;
-            }
-        }
-    }
-
-    if (nhosts == 0 && nsigs == 0 && !app_only && !malformed) {
-        cs_error_at(cc, k_hosts ? k_hosts : map, NULL, "recipient '%.*s' "
-                    "needs at least one host suffix or signature (or "
-                    "'app_only: true' if it only receives data from native "
-                    "apps)", (int) rlen, rid);
+    if (cs_recipient_matchers(cc, keys, rid, rlen, &malformed) == 0
+        && !app_only && !malformed)
+    {
+        cs_error_at(cc, keys[R_HOSTS].key ? keys[R_HOSTS].key : map, NULL,
+                    "recipient '%.*s' needs at least one host suffix or "
+                    "signature (or 'app_only: true' if it only receives data "
+                    "from native apps)", (int) rlen, rid);
     }
 }
 
@@ -1145,40 +1206,63 @@ done:
     free(sent_copy);
 }
 
+/* Keeps a site's consent_map for cs_consent_map() once all are read. */
+static int
+cs_pending_map_add(cs_cc_t *cc, const char *sid, size_t slen,
+    struct fy_node *key, struct fy_node *value)
+{
+    if (cc->nmaps == cc->capmaps) {
+        size_t             cap = cc->capmaps ? cc->capmaps * 2 : 8;
+        cs_pending_map_t  *m = realloc(cc->maps, cap * sizeof(*m));
+
+        if (m == NULL) {
+            cs_oom(cc);
+            return -1;
+        }
+        cc->maps = m;
+        cc->capmaps = cap;
+    }
+
+    cs_pending_map_t *pm = &cc->maps[cc->nmaps++];
+    memcpy(pm->site, sid, slen);
+    pm->site[slen] = '\0';
+    pm->src = cc->src;
+    pm->key = key;
+    pm->value = value;
+    return 0;
+}
+
+/* A site's keys, in the order its unknown-key message lists them. */
+enum { S_ID, S_NAME, S_DECLARES, S_CONSENT_MAP, S_KEYS };
+
+static const char *const cs_site_keys[S_KEYS] = {
+    "id", "name", "declares", "consent_map",
+};
+
 static void
 cs_site(cs_cc_t *cc, struct fy_node *map)
 {
-    struct fy_node      *k_id = NULL, *v_id = NULL, *k_name = NULL,
-                        *v_name = NULL, *k_decl = NULL, *v_decl = NULL,
-                        *k_map = NULL, *v_map = NULL;
-    void                *it = NULL;
-    struct fy_node_pair *pair;
+    cs_key_t        keys[S_KEYS] = { { NULL, NULL, NULL } };
+    struct fy_node  *k_id, *v_id, *k_name, *v_name, *k_decl, *v_decl,
+                    *k_map, *v_map;
 
     if (!fy_node_is_mapping(map)) {
         cs_error_at(cc, map, NULL, "a site must be a mapping with id, name "
                     "and declares");
         return;
     }
-    while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
-        struct fy_node  *k = fy_node_pair_key(pair);
-        struct fy_node  *v = fy_node_pair_value(pair);
-        const char      *ks;
-        size_t           klen;
-
-        if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
-            continue;
-        }
-        if (cs_text_is(ks, klen, "id"))            { k_id = k; v_id = v; }
-        else if (cs_text_is(ks, klen, "name"))     { k_name = k; v_name = v; }
-        else if (cs_text_is(ks, klen, "declares")) { k_decl = k; v_decl = v; }
-        else if (cs_text_is(ks, klen, "consent_map")) { k_map = k;
-                                                        v_map = v; }
-        else {
-            cs_error_at(cc, k, NULL, "unknown site key '%.*s' (known: id, "
-                        "name, declares, consent_map)",
-                        (int) (klen > 60 ? 60 : klen), ks);
-        }
+    for (size_t i = 0; i < S_KEYS; i++) {
+        keys[i].name = cs_site_keys[i];
     }
+    cs_read_keys(cc, map, keys, S_KEYS, "site");
+    k_id = keys[S_ID].key;
+    v_id = keys[S_ID].value;
+    k_name = keys[S_NAME].key;
+    v_name = keys[S_NAME].value;
+    k_decl = keys[S_DECLARES].key;
+    v_decl = keys[S_DECLARES].value;
+    k_map = keys[S_CONSENT_MAP].key;
+    v_map = keys[S_CONSENT_MAP].value;
 
     const char  *sid, *name;
     size_t       slen, nlen;
@@ -1222,25 +1306,9 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
     }
 
     /* Targets may be categories of later sites: checked at the end. */
-    if (k_map != NULL) {
-        if (cc->nmaps == cc->capmaps) {
-            size_t             cap = cc->capmaps ? cc->capmaps * 2 : 8;
-            cs_pending_map_t  *m = realloc(cc->maps, cap * sizeof(*m));
-
-            if (m == NULL) {
-                cs_oom(cc);
-                return;
-            }
-            cc->maps = m;
-            cc->capmaps = cap;
-        }
-
-        cs_pending_map_t *pm = &cc->maps[cc->nmaps++];
-        memcpy(pm->site, sid, slen);
-        pm->site[slen] = '\0';
-        pm->src = cc->src;
-        pm->key = k_map;
-        pm->value = v_map;
+    if (k_map != NULL && cs_pending_map_add(cc, sid, slen, k_map, v_map) != 0)
+    {
+        return;
     }
 
     if (k_decl == NULL) {
