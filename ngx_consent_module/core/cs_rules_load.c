@@ -1205,6 +1205,41 @@ done:
     return ret;
 }
 
+/* Opens the required sub-databases and the optional ones that exist. */
+static int
+cs_open_dbs(cs_load_t *ld)
+{
+    size_t  n = sizeof(cs_required_dbs) / sizeof(cs_required_dbs[0]);
+    int     rc;
+
+    for (size_t i = 0; i < n; i++) {
+        rc = mdb_dbi_open(ld->txn, cs_required_dbs[i], 0, &ld->dbi[i]);
+        if (rc == MDB_NOTFOUND) {
+            cs_set_err(ld->err, ld->errlen, "%s: missing sub-database '%s' "
+                       "(not a consent rules database?)", ld->path,
+                       cs_required_dbs[i]);
+            return -1;
+        }
+        if (rc != 0) {
+            cs_set_err(ld->err, ld->errlen, "%s: cannot open sub-database "
+                       "'%s': %s", ld->path, cs_required_dbs[i],
+                       mdb_strerror(rc));
+            return -1;
+        }
+    }
+
+    /* Optional sub-databases: absent (older files) means empty. */
+    rc = mdb_dbi_open(ld->txn, "cmp_maps", 0, &ld->cmp_maps);
+    if (rc == 0) {
+        ld->has_cmp_maps = true;
+    } else if (rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot open sub-database "
+                   "'cmp_maps': %s", ld->path, mdb_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 cs_rules_t *
 cs_rules_load(const char *path, char *err, size_t errlen)
 {
@@ -1265,30 +1300,7 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         goto failed;
     }
 
-    for (size_t i = 0; i < sizeof(cs_required_dbs) / sizeof(cs_required_dbs[0]);
-         i++)
-    {
-        rc = mdb_dbi_open(ld.txn, cs_required_dbs[i], 0, &ld.dbi[i]);
-        if (rc != 0) {
-            if (rc == MDB_NOTFOUND) {
-                cs_set_err(err, errlen, "%s: missing sub-database '%s' (not a "
-                           "consent rules database?)", path,
-                           cs_required_dbs[i]);
-            } else {
-                cs_set_err(err, errlen, "%s: cannot open sub-database '%s': "
-                           "%s", path, cs_required_dbs[i], mdb_strerror(rc));
-            }
-            goto failed;
-        }
-    }
-
-    /* Optional sub-databases: absent (older files) means empty. */
-    rc = mdb_dbi_open(ld.txn, "cmp_maps", 0, &ld.cmp_maps);
-    if (rc == 0) {
-        ld.has_cmp_maps = true;
-    } else if (rc != MDB_NOTFOUND) {
-        cs_set_err(err, errlen, "%s: cannot open sub-database 'cmp_maps': %s",
-                   path, mdb_strerror(rc));
+    if (cs_open_dbs(&ld) != 0) {
         goto failed;
     }
 
