@@ -693,17 +693,20 @@ typedef struct {
 } cs_key_t;
 
 /*
- * Files each pair of map under its name in keys (n known keys, in the
- * order the error message lists them); reports a key that is not there
- * as an unknown "what" key. A repeated key: the last one counts.
+ * Files each pair of map under its name in keys (n known keys named by
+ * names, in the order the error message lists them); reports a key that is
+ * not there as an unknown "what" key. A repeated key: the last one counts.
  */
 static void
-cs_read_keys(cs_cc_t *cc, struct fy_node *map, cs_key_t *keys, size_t n,
-    const char *what)
+cs_read_keys(cs_cc_t *cc, struct fy_node *map, const char *const *names,
+    cs_key_t *keys, size_t n, const char *what)
 {
     void                 *it = NULL;
     struct fy_node_pair  *pair;
 
+    for (size_t i = 0; i < n; i++) {
+        keys[i].name = names[i];
+    }
     while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
         struct fy_node  *k = fy_node_pair_key(pair);
         const char      *ks;
@@ -956,10 +959,7 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
                     "name, category, hosts, ...");
         return;
     }
-    for (size_t i = 0; i < R_KEYS; i++) {
-        keys[i].name = cs_recipient_keys[i];
-    }
-    cs_read_keys(cc, map, keys, R_KEYS, "recipient");
+    cs_read_keys(cc, map, cs_recipient_keys, keys, R_KEYS, "recipient");
 
     /* id first: everything else is stored under it. */
     before = cc->nfindings;
@@ -1170,10 +1170,7 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
                     "and declares");
         return;
     }
-    for (size_t i = 0; i < S_KEYS; i++) {
-        keys[i].name = cs_site_keys[i];
-    }
-    cs_read_keys(cc, map, keys, S_KEYS, "site");
+    cs_read_keys(cc, map, cs_site_keys, keys, S_KEYS, "site");
     k_id = keys[S_ID].key;
     v_id = keys[S_ID].value;
     k_name = keys[S_NAME].key;
