@@ -296,6 +296,8 @@ cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
     if (cs_rules_signature_prefilter(simd_max) == CS_SIMD_AVX2) {
         i = cs_signature_scan_avx2(rules, t, len, cand);
     }
+#else
+    (void) simd_max;                /* the byte-table loop only */
 #endif
 
     for (; i + 9 <= len; i += 8) {
