@@ -167,7 +167,8 @@ struct cs_rules {
     cs_bigram_t           *bigrams;        /* literal anchors, sorted */
     uint32_t               nbigrams;
     unsigned char         *bigram_table;   /* 65536 entries, CS_BIGRAM_* */
-    unsigned char          bigram_nibbles[4][16];   /* see cs_load_... */
+    /* the anchors as nibble tables: see cs_rules_signatures_index() */
+    unsigned char          bigram_nibbles[4][16];
     unsigned char         *sig_candidate;  /* per-call flags, scratch */
     pcre2_match_context   *sig_mctx;
     pcre2_jit_stack       *sig_jit_stack;

@@ -1,6 +1,7 @@
 /*
- * Unit tests for the rules store: compiler (cs_compile.c), loader and
- * lookups (cs_rules.c). Run from the repository root (paths below are
+ * Unit tests for the rules store: compiler (cs_compile.c,
+ * cs_compile_db.c), loader (cs_rules_load.c, cs_rules_sigs.c) and lookups
+ * (cs_rules.c). Run from the repository root (paths below are
  * relative to it). The expected per-site recipient lists are the spec: they
  * transcribe ANA's published table of external transmissions.
  */
@@ -609,19 +610,22 @@ test_ana_signature_offsets(void **state)
         memcpy(text + pad, "rtbhEvents", 10);           /* no trailing byte */
         memset(&h, 0, sizeof(h));
         assert_int_equal(cs_rules_match_signatures(rules, text, pad + 10,
-                                                   CS_SIMD_BEST, collect, &h), 0);
+                                                   CS_SIMD_BEST, collect,
+                                                   &h), 0);
         assert_int_equal(h.calls, 1);
         assert_int_equal(h.hits[0], rtb);
 
         memset(&h, 0, sizeof(h));                        /* "rtbhEvent" */
         assert_int_equal(cs_rules_match_signatures(rules, text, pad + 9,
-                                                   CS_SIMD_BEST, collect, &h), 0);
+                                                   CS_SIMD_BEST, collect,
+                                                   &h), 0);
         assert_int_equal(h.calls, 0);
 
         memcpy(text + pad, "_fbq", 4);                   /* \b_fbq\b at end */
         memset(&h, 0, sizeof(h));
         assert_int_equal(cs_rules_match_signatures(rules, text, pad + 4,
-                                                   CS_SIMD_BEST, collect, &h), 0);
+                                                   CS_SIMD_BEST, collect,
+                                                   &h), 0);
         assert_int_equal(h.calls, 1);
         assert_int_equal(h.hits[0], meta);
     }
