@@ -164,7 +164,8 @@ main(int argc, char **argv)
     t0 = now();
     for (long i = 0; i < iters; i++) {
         for (size_t k = 0; k < nscripts; k++) {
-            cs_rules_match_signatures(rules, scripts[k], slen[k], ignore, NULL);
+            cs_rules_match_signatures(rules, scripts[k], slen[k], CS_SIMD_BEST,
+                                      ignore, NULL);
         }
     }
     double t_sig = (now() - t0) / (double) iters;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cs_cpu.h"
+
 #define CS_RULES_FORMAT_VERSION  "1"
 
 /*
@@ -104,11 +106,21 @@ bool cs_rules_host_label(const cs_rules_t *rules, const char *label,
 /*
  * Runs the combined inline-signature expression over text and calls cb for
  * every recipient whose signature matches somewhere (each at most once per
- * call). Returns 0, or -1 on a matcher error (match limit hit), in which case
- * the caller must treat the text as unattributed-but-suspect per its policy.
+ * call). simd_max caps the instructions of the literal prefilter
+ * (CS_SIMD_BEST: what the CPU has; the gate passes its conf's simd_max);
+ * the result does not depend on it. Returns 0, or -1 on a matcher error
+ * (match limit hit), in which case the caller must treat the text as
+ * unattributed-but-suspect per its policy.
  */
 int cs_rules_match_signatures(const cs_rules_t *rules, const char *text,
-    size_t len, cs_match_cb cb, void *ud);
+    size_t len, cs_simd_t simd_max, cs_match_cb cb, void *ud);
+
+/*
+ * The prefilter cs_rules_match_signatures() runs under simd_max on this
+ * CPU: CS_SIMD_AVX2 (32 positions at a time) or CS_SIMD_SSE2 (the portable
+ * byte-table loop, also every build without vector code).
+ */
+cs_simd_t cs_rules_signature_prefilter(cs_simd_t simd_max);
 
 uint32_t cs_rules_site_count(const cs_rules_t *rules);
 int32_t cs_rules_site_find(const cs_rules_t *rules, const char *id,

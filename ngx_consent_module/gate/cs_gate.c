@@ -368,7 +368,8 @@ static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
     cs_scan_text_hosts(g->conf.rules, text, len, tie_recipient, g);
-    if (cs_rules_match_signatures(g->conf.rules, text, len, tie_recipient, g)
+    if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
+                                  tie_recipient, g)
         != 0)
     {
         g->el.denied = true;

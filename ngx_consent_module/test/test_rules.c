@@ -1,6 +1,7 @@
 /*
- * Unit tests for the rules store: compiler (cs_compile.c), loader and
- * lookups (cs_rules.c). Run from the repository root (paths below are
+ * Unit tests for the rules store: compiler (cs_compile.c,
+ * cs_compile_db.c), loader (cs_rules_load.c, cs_rules_sigs.c) and lookups
+ * (cs_rules.c). Run from the repository root (paths below are
  * relative to it). The expected per-site recipient lists are the spec: they
  * transcribe ANA's published table of external transmissions.
  */
@@ -495,19 +496,25 @@ collect(void *ud, uint32_t recipient)
 /* Matches a copy of text in a buffer of exactly its length (no NUL), so
    the sanitizer build catches a read past either end. */
 static hits_t
-sigs(const cs_rules_t *rules, const char *text)
+sigs_limited(const cs_rules_t *rules, const char *text, size_t len,
+    cs_simd_t simd_max)
 {
     hits_t  h;
-    size_t  len = strlen(text);
     char   *copy = malloc(len ? len : 1);
 
     assert_non_null(copy);
     memcpy(copy, text, len);
     memset(&h, 0, sizeof(h));
-    assert_int_equal(cs_rules_match_signatures(rules, copy, len, collect, &h),
-                     0);
+    assert_int_equal(cs_rules_match_signatures(rules, copy, len, simd_max,
+                                               collect, &h), 0);
     free(copy);
     return h;
+}
+
+static hits_t
+sigs(const cs_rules_t *rules, const char *text)
+{
+    return sigs_limited(rules, text, strlen(text), CS_SIMD_BEST);
 }
 
 static void
@@ -546,13 +553,13 @@ test_ana_signatures(void **state)
     hits_t b;
     memset(&b, 0, sizeof(b));
     assert_int_equal(cs_rules_match_signatures(rules, bin, sizeof(bin) - 1,
-                                               collect, &b), 0);
+                                               CS_SIMD_BEST, collect, &b), 0);
     assert_int_equal(b.calls, 1);
     assert_int_equal(b.hits[0], rid(rules, "tiktok"));
 
     /* a NULL callback is allowed */
-    assert_int_equal(cs_rules_match_signatures(rules, "fbq(1)", 6, NULL,
-                                               NULL), 0);
+    assert_int_equal(cs_rules_match_signatures(rules, "fbq(1)", 6,
+                                               CS_SIMD_BEST, NULL, NULL), 0);
 }
 
 /* The hosts' last labels, for the domain-like-token prefilter. */
@@ -603,19 +610,22 @@ test_ana_signature_offsets(void **state)
         memcpy(text + pad, "rtbhEvents", 10);           /* no trailing byte */
         memset(&h, 0, sizeof(h));
         assert_int_equal(cs_rules_match_signatures(rules, text, pad + 10,
-                                                   collect, &h), 0);
+                                                   CS_SIMD_BEST, collect,
+                                                   &h), 0);
         assert_int_equal(h.calls, 1);
         assert_int_equal(h.hits[0], rtb);
 
         memset(&h, 0, sizeof(h));                        /* "rtbhEvent" */
         assert_int_equal(cs_rules_match_signatures(rules, text, pad + 9,
-                                                   collect, &h), 0);
+                                                   CS_SIMD_BEST, collect,
+                                                   &h), 0);
         assert_int_equal(h.calls, 0);
 
         memcpy(text + pad, "_fbq", 4);                   /* \b_fbq\b at end */
         memset(&h, 0, sizeof(h));
         assert_int_equal(cs_rules_match_signatures(rules, text, pad + 4,
-                                                   collect, &h), 0);
+                                                   CS_SIMD_BEST, collect,
+                                                   &h), 0);
         assert_int_equal(h.calls, 1);
         assert_int_equal(h.hits[0], meta);
     }
@@ -635,6 +645,60 @@ test_ana_signature_offsets(void **state)
         hits_t h = sigs(rules, shorts[i]);
         assert_int_equal(h.calls, 0);
     }
+}
+
+/*
+ * simd_max picks the prefilter: SSE2 (or below) the byte-table loop, the
+ * CPU's best the 32-position AVX2 scan where there is one. Both must find
+ * the same recipients, with literals on every side of a 32-byte block.
+ */
+static void
+test_ana_signature_prefilter_limit(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+    /* the library's one CPU check decides (SSE2 in a scalar build) */
+    cs_simd_t         best = cs_cpu_simd(CS_SIMD_BEST) >= CS_SIMD_AVX2
+                             ? CS_SIMD_AVX2 : CS_SIMD_SSE2;
+
+    assert_int_equal(cs_rules_signature_prefilter(CS_SIMD_SSE2),
+                     CS_SIMD_SSE2);
+    assert_int_equal(cs_rules_signature_prefilter(CS_SIMD_BEST), best);
+    assert_int_equal(cs_rules_signature_prefilter(CS_SIMD_AVX512), best);
+
+    static const char *const literals[] = {
+        "fbq('init')", "gtag('js')", "rtbhEvents", "ttq.load('x')",
+        "twq('init')", "_fbq", "fbq", "gta", "rtbhEvent",
+    };
+    static const char filler[] = "abcdefghijklmnopqrstuvwxyz ();.'_=\n";
+    char      text[160];
+    uint32_t  seed = 12345, found = 0;
+
+    for (size_t len = 0; len <= sizeof(text); len++) {
+        for (int round = 0; round < 4; round++) {
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                text[i] = filler[(seed >> 16) % (sizeof(filler) - 1)];
+            }
+            for (int k = 0; k < round; k++) {
+                seed = seed * 1103515245u + 12345u;
+                const char *lit = literals[(seed >> 16)
+                                   % (sizeof(literals) / sizeof(literals[0]))];
+                size_t      n = strlen(lit);
+
+                if (n <= len) {
+                    memcpy(text + (seed >> 8) % (len - n + 1), lit, n);
+                }
+            }
+            hits_t portable = sigs_limited(rules, text, len, CS_SIMD_SSE2);
+            hits_t fastest = sigs_limited(rules, text, len, CS_SIMD_BEST);
+
+            assert_int_equal(portable.calls, fastest.calls);
+            assert_memory_equal(portable.hits, fastest.hits,
+                                portable.calls * sizeof(portable.hits[0]));
+            found += portable.calls;
+        }
+    }
+    assert_true(found > 100);         /* the texts did hold signatures */
 }
 
 static void
@@ -909,8 +973,8 @@ test_host_normalisation_and_overrides(void **state)
     assert_string_equal(cs_rules_recipient(rules, (uint32_t)
                                            rid(rules, "alpha"))->sent,
                         "one line");
-    assert_int_equal(cs_rules_match_signatures(rules, "anything", 8, collect,
-                                               NULL), 0);
+    assert_int_equal(cs_rules_match_signatures(rules, "anything", 8,
+                                               CS_SIMD_BEST, collect, NULL), 0);
     cs_rules_free(rules);
 }
 
@@ -2148,6 +2212,7 @@ main(void)
         cmocka_unit_test(test_ana_signatures),
         cmocka_unit_test(test_ana_host_label),
         cmocka_unit_test(test_ana_signature_offsets),
+        cmocka_unit_test(test_ana_signature_prefilter_limit),
         cmocka_unit_test(test_ana_dump),
         cmocka_unit_test(test_bad_sources_leave_db_untouched),
         cmocka_unit_test(test_missing_source_is_io_error),

@@ -1,63 +1,39 @@
 /*
- * Rules compiler (YAML -> LMDB) and dumper. See cs_compile.h for the API and
- * doc/lmdb-layout.md for the database layout written here.
+ * Rules compiler (YAML -> LMDB). See cs_compile.h for the API and
+ * doc/lmdb-layout.md for the database layout written here; cs_dump.c
+ * prints a database back as text.
  *
  * Validation uses the LMDB write transaction itself as the index for
  * duplicate checks (MDB_NOOVERWRITE): the transaction is simply aborted,
  * and the temporary file removed, if any finding was reported.
  */
 
-#include "cs_compile.h"
-#include "cs_rules.h"
-
-#define PCRE2_CODE_UNIT_WIDTH 8
+#include "cs_compile_impl.h"
+#include "cs_err.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libfyaml.h>
 #include <lmdb.h>
-#include <pcre2.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#define CS_MAP_SIZE_INITIAL   (64u * 1024u * 1024u)
-#define CS_MAP_SIZE_MAX       ((size_t) 4 * 1024u * 1024u * 1024u)
 #define CS_MAX_FINDINGS       50u      /* stop reporting after this many */
 #define CS_MAX_SIGNATURES     1000u    /* per recipient: 3-digit ordinal */
 #define CS_LABEL_MAX          63u
-#define CS_PATH_MAX           4096u
 
-/* Sub-database names, in the order of the cs_db_e indices below. */
-static const char *const cs_db_names[] = {
+const char *const cs_db_names[DB_COUNT] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
     "cmp_maps",
-};
-
-/* DB_CMP_MAPS is optional for readers (absent in older files): keep last. */
-enum cs_db_e { DB_META, DB_RECIPIENTS, DB_HOSTS, DB_SIGNATURES, DB_SITES,
-               DB_DECLARES, DB_CMP_MAPS, DB_COUNT };
-
-/* Consent manager formats a site's consent_map may name. */
-static const char *const cs_cmp_formats[] = {
-    "onetrust", "cookiebot", "cc_cookie", "klaro",
 };
 
 /* ---------------------------------------------------------------------- */
 /* Small utilities */
 
-typedef struct {
-    char    *data;
-    size_t   len;
-    size_t   cap;
-} cs_buf_t;
 
-static int
+int
 cs_buf_add(cs_buf_t *b, const void *p, size_t n)
 {
     if (n > SIZE_MAX - b->len - 1) {
@@ -88,27 +64,10 @@ cs_buf_add(cs_buf_t *b, const void *p, size_t n)
 }
 
 /* Appends a field followed by its NUL terminator. */
-static int
+int
 cs_buf_field(cs_buf_t *b, const char *s, size_t n)
 {
     return (cs_buf_add(b, s, n) == 0 && cs_buf_add(b, "", 1) == 0) ? 0 : -1;
-}
-
-static void
-cs_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cs_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* memmem() is not POSIX; this is all the compiler needs. */
@@ -125,65 +84,9 @@ cs_contains(const char *s, size_t len, const char *needle)
     return false;
 }
 
-static bool
-cs_text_is(const char *s, size_t len, const char *lit)
-{
-    return strlen(lit) == len && memcmp(s, lit, len) == 0;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Compile context */
-
-typedef struct {
-    char        text[CS_ID_MAX + 1];
-    const char *src;                   /* rule file of the first use */
-    int         line;
-    int         col;
-} cs_category_use_t;
-
-/* A site's consent_map, checked once every category is known. */
-typedef struct {
-    char                 site[CS_ID_MAX + 1];
-    const char          *src;          /* rule file of the site */
-    struct fy_node      *key;
-    struct fy_node      *value;
-} cs_pending_map_t;
-
-/* One rule file: its text (libfyaml points into it) and parsed document. */
-typedef struct {
-    const char          *path;
-    char                *data;
-    size_t               len;
-    struct fy_document  *doc;
-} cs_source_t;
-
-typedef struct {
-    const char          *src;          /* rule file being read, for messages */
-    const char          *sources;      /* all rule files, for meta "source" */
-    cs_source_t         *srcs;         /* in command-line order */
-    size_t               nsrcs;
-    char                *err;
-    size_t               errlen;
-    size_t               errused;
-    unsigned             nfindings;
-
-    int                  mdb_rc;       /* first LMDB failure, 0 if none */
-    MDB_txn             *txn;
-    MDB_dbi              dbi[DB_COUNT];
-
-    cs_buf_t             val;          /* scratch for LMDB values */
-    cs_buf_t             text;         /* scratch for joined text */
-
-    cs_category_use_t   *cats;         /* distinct categories, first use */
-    size_t               ncats;
-    size_t               capcats;
-
-    cs_pending_map_t    *maps;         /* sites' consent_map, in file order */
-    size_t               nmaps;
-    size_t               capmaps;
-
-    pcre2_match_data    *md;           /* for the empty-match check */
-} cs_cc_t;
 
 /*
  * Position of a node: libfyaml 0.7 exposes marks only for tokens, so a
@@ -220,7 +123,7 @@ cs_node_pos(struct fy_node *node, int *line, int *col)
     return false;
 }
 
-static void
+void
 cs_finding_append(cs_cc_t *cc, const char *line)
 {
     size_t len = strlen(line);
@@ -246,11 +149,7 @@ cs_finding_append(cs_cc_t *cc, const char *line)
  * Reports a finding located at "node" (or at "fallback" if node has no
  * position, e.g. an empty collection or a missing value).
  */
-static void
-cs_error_at(cs_cc_t *cc, struct fy_node *node, struct fy_node *fallback,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
+void
 cs_error_at(cs_cc_t *cc, struct fy_node *node, struct fy_node *fallback,
     const char *fmt, ...)
 {
@@ -280,7 +179,7 @@ cs_error_at(cs_cc_t *cc, struct fy_node *node, struct fy_node *fallback,
     cs_finding_append(cc, line);
 }
 
-static void
+void
 cs_oom(cs_cc_t *cc)
 {
     if (cc->mdb_rc == 0) {
@@ -289,7 +188,7 @@ cs_oom(cs_cc_t *cc)
 }
 
 /* LMDB put; returns 0, MDB_KEYEXIST, or -1 after recording a fatal error. */
-static int
+int
 cs_put(cs_cc_t *cc, enum cs_db_e db, const void *k, size_t klen,
     const void *v, size_t vlen, unsigned flags)
 {
@@ -309,7 +208,7 @@ cs_put(cs_cc_t *cc, enum cs_db_e db, const void *k, size_t klen,
 }
 
 /* LMDB get; returns true and sets *out if found. */
-static bool
+bool
 cs_get(cs_cc_t *cc, enum cs_db_e db, const void *k, size_t klen, MDB_val *out)
 {
     MDB_val key = { klen, (void *) k };
@@ -325,7 +224,7 @@ cs_get(cs_cc_t *cc, enum cs_db_e db, const void *k, size_t klen, MDB_val *out)
  * Gets a scalar's text. Reports a finding and returns false if the value is
  * missing, not a scalar, or contains a NUL byte (fields are NUL-terminated).
  */
-static bool
+bool
 cs_scalar(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
     const char *what, const char **s, size_t *len)
 {
@@ -405,7 +304,7 @@ cs_text_or_list(cs_cc_t *cc, struct fy_node *value, struct fy_node *key,
 }
 
 /* True if "s" is a category some recipient or declaration uses (so far). */
-static bool
+bool
 cs_known_category(const cs_cc_t *cc, const char *s, size_t len)
 {
     for (size_t i = 0; i < cc->ncats; i++) {
@@ -417,7 +316,7 @@ cs_known_category(const cs_cc_t *cc, const char *s, size_t len)
 }
 
 /* True if the "fields" value in b already holds the field s. */
-static bool
+bool
 cs_fields_have(const cs_buf_t *b, const char *s, size_t len)
 {
     size_t i = 0;
@@ -786,103 +685,119 @@ cs_check_signature(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
 /* ---------------------------------------------------------------------- */
 /* Recipients */
 
+/* One key a mapping may have, and where the document has it. */
+typedef struct {
+    const char      *name;
+    struct fy_node  *key;          /* NULL: absent */
+    struct fy_node  *value;
+} cs_key_t;
+
+/*
+ * Files each pair of map under its name in keys (n known keys named by
+ * names, in the order the error message lists them); reports a key that is
+ * not there as an unknown "what" key. A repeated key: the last one counts.
+ */
 static void
-cs_recipient(cs_cc_t *cc, struct fy_node *map)
+cs_read_keys(cs_cc_t *cc, struct fy_node *map, const char *const *names,
+    cs_key_t *keys, size_t n, const char *what)
 {
-    struct fy_node  *k_id = NULL, *v_id = NULL, *k_name = NULL,
-                    *v_name = NULL, *k_cat = NULL, *v_cat = NULL,
-                    *k_sent = NULL, *v_sent = NULL, *k_purpose = NULL,
-                    *v_purpose = NULL, *k_hosts = NULL, *v_hosts = NULL,
-                    *k_sigs = NULL, *v_sigs = NULL, *k_tcf = NULL,
-                    *v_tcf = NULL, *k_app = NULL, *v_app = NULL,
-                    *k_tcfp = NULL, *v_tcfp = NULL;
-    void            *it = NULL;
-    struct fy_node_pair *pair;
+    void                 *it = NULL;
+    struct fy_node_pair  *pair;
 
-    if (!fy_node_is_mapping(map)) {
-        cs_error_at(cc, map, NULL, "a recipient must be a mapping with id, "
-                    "name, category, hosts, ...");
-        return;
+    for (size_t i = 0; i < n; i++) {
+        keys[i].name = names[i];
     }
-
     while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
         struct fy_node  *k = fy_node_pair_key(pair);
-        struct fy_node  *v = fy_node_pair_value(pair);
         const char      *ks;
-        size_t           klen;
+        size_t           klen, i;
+        char             known[160];
+        size_t           used = 0;
 
         if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
             continue;
         }
-        if (cs_text_is(ks, klen, "id"))              { k_id = k; v_id = v; }
-        else if (cs_text_is(ks, klen, "name"))       { k_name = k; v_name = v; }
-        else if (cs_text_is(ks, klen, "category"))   { k_cat = k; v_cat = v; }
-        else if (cs_text_is(ks, klen, "sent"))       { k_sent = k; v_sent = v; }
-        else if (cs_text_is(ks, klen, "purpose"))    { k_purpose = k;
-                                                       v_purpose = v; }
-        else if (cs_text_is(ks, klen, "hosts"))      { k_hosts = k; v_hosts = v; }
-        else if (cs_text_is(ks, klen, "signatures")) { k_sigs = k; v_sigs = v; }
-        else if (cs_text_is(ks, klen, "tcf_vendor_id")) { k_tcf = k;
-                                                          v_tcf = v; }
-        else if (cs_text_is(ks, klen, "tcf_purposes")) { k_tcfp = k;
-                                                         v_tcfp = v; }
-        else if (cs_text_is(ks, klen, "app_only"))   { k_app = k; v_app = v; }
-        else {
-            cs_error_at(cc, k, NULL, "unknown recipient key '%.*s' (known: "
-                        "id, name, category, sent, purpose, hosts, "
-                        "signatures, tcf_vendor_id, tcf_purposes, app_only)",
-                        (int) (klen > 60 ? 60 : klen), ks);
+        i = 0;
+        while (i < n && !cs_text_is(ks, klen, keys[i].name)) {
+            i++;
         }
+        if (i < n) {
+            keys[i].key = k;
+            keys[i].value = fy_node_pair_value(pair);
+            continue;
+        }
+        known[0] = '\0';
+        for (i = 0; i < n && used < sizeof(known); i++) {
+            used += (size_t) snprintf(known + used, sizeof(known) - used,
+                                      "%s%s", i ? ", " : "", keys[i].name);
+        }
+        cs_error_at(cc, k, NULL, "unknown %s key '%.*s' (known: %s)", what,
+                    (int) (klen > 60 ? 60 : klen), ks, known);
     }
+}
 
-    /* id first: everything else is stored under it. */
-    const char  *rid, *s;
-    size_t       rlen, len;
-    unsigned     before = cc->nfindings;
+/* A recipient's keys, in the order its unknown-key message lists them. */
+enum { R_ID, R_NAME, R_CATEGORY, R_SENT, R_PURPOSE, R_HOSTS, R_SIGNATURES,
+       R_TCF_VENDOR, R_TCF_PURPOSES, R_APP_ONLY, R_KEYS };
 
-    if (k_id == NULL) {
-        cs_error_at(cc, map, NULL, "recipient has no 'id'");
-        return;
-    }
-    if (!cs_scalar(cc, v_id, k_id, "id", &rid, &rlen)) {
-        return;
-    }
-    if (!cs_rules_id_valid(rid, rlen)) {
-        cs_error_at(cc, v_id, k_id, "invalid recipient id '%.*s': use "
-                    "lowercase [a-z0-9][a-z0-9_-]{0,63}",
-                    (int) (rlen > 80 ? 80 : rlen), rid);
-        return;
-    }
+static const char *const cs_recipient_keys[R_KEYS] = {
+    "id", "name", "category", "sent", "purpose", "hosts", "signatures",
+    "tcf_vendor_id", "tcf_purposes", "app_only",
+};
 
-    /* name, category, sent, purpose, tcf_vendor_id -> one value */
+/* Appends the text of an optional scalar key ("" when absent) to cc->val. */
+static void
+cs_optional_field(cs_cc_t *cc, const cs_key_t *k)
+{
+    const char  *s = "";
+    size_t       len = 0;
+
+    if (k->key != NULL) {
+        (void) cs_scalar(cc, k->value, k->key, k->name, &s, &len);
+    }
+    if (cs_buf_field(&cc->val, s, len) != 0) {
+        cs_oom(cc);
+    }
+}
+
+/* name, category, sent, purpose, tcf_vendor_id -> fields of cc->val */
+static void
+cs_recipient_fields(cs_cc_t *cc, struct fy_node *map, const cs_key_t *keys,
+    const char *rid, size_t rlen)
+{
+    const cs_key_t  *name = &keys[R_NAME], *cat = &keys[R_CATEGORY];
+    const cs_key_t  *sent = &keys[R_SENT], *tcf = &keys[R_TCF_VENDOR];
+    const char      *s;
+    size_t           len;
+
     cc->val.len = 0;
 
-    if (k_name == NULL) {
+    if (name->key == NULL) {
         cs_error_at(cc, map, NULL, "recipient '%.*s' has no 'name'",
                     (int) rlen, rid);
-    } else if (cs_scalar(cc, v_name, k_name, "name", &s, &len)) {
+    } else if (cs_scalar(cc, name->value, name->key, "name", &s, &len)) {
         if (len == 0) {
-            cs_error_at(cc, v_name, k_name, "'name' is empty");
+            cs_error_at(cc, name->value, name->key, "'name' is empty");
         }
         if (cs_buf_field(&cc->val, s, len) != 0) {
             cs_oom(cc);
         }
     }
 
-    if (k_cat == NULL) {
+    if (cat->key == NULL) {
         cs_error_at(cc, map, NULL, "recipient '%.*s' has no 'category'",
                     (int) rlen, rid);
-    } else if (cs_category(cc, v_cat, k_cat, &s, &len)) {
+    } else if (cs_category(cc, cat->value, cat->key, &s, &len)) {
         if (cs_buf_field(&cc->val, s, len) != 0) {
             cs_oom(cc);
         }
     }
 
-    if (k_sent == NULL) {
+    if (sent->key == NULL) {
         cc->text.len = 0;
         (void) cs_buf_add(&cc->text, "", 0);
     } else {
-        (void) cs_text_or_list(cc, v_sent, k_sent, "sent");
+        (void) cs_text_or_list(cc, sent->value, sent->key, "sent");
     }
     if (cc->text.data == NULL || cs_buf_field(&cc->val, cc->text.data,
                                               cc->text.len) != 0)
@@ -890,19 +805,12 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         cs_oom(cc);
     }
 
-    s = "";
-    len = 0;
-    if (k_purpose != NULL) {
-        (void) cs_scalar(cc, v_purpose, k_purpose, "purpose", &s, &len);
-    }
-    if (cs_buf_field(&cc->val, s, len) != 0) {
-        cs_oom(cc);
-    }
+    cs_optional_field(cc, &keys[R_PURPOSE]);
 
     s = "";
     len = 0;
-    if (k_tcf != NULL && cs_scalar(cc, v_tcf, k_tcf, "tcf_vendor_id", &s,
-                                   &len))
+    if (tcf->key != NULL && cs_scalar(cc, tcf->value, tcf->key,
+                                      "tcf_vendor_id", &s, &len))
     {
         bool digits = len > 0 && len <= 5 && s[0] != '0';
 
@@ -910,147 +818,199 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
             digits = s[i] >= '0' && s[i] <= '9';
         }
         if (!digits) {
-            cs_error_at(cc, v_tcf, k_tcf, "tcf_vendor_id must be a positive "
-                        "integer (IAB global vendor list id)");
+            cs_error_at(cc, tcf->value, tcf->key, "tcf_vendor_id must be a "
+                        "positive integer (IAB global vendor list id)");
             len = 0;
         }
     }
     if (cs_buf_field(&cc->val, s, len) != 0) {
         cs_oom(cc);
     }
+}
 
-    /*
-     * tcf_purposes: the IAB purposes (besides purpose 1) whose consent the
-     * vendor needs too; stored as a 6th field, purpose numbers joined by ','
-     */
-    char     purposes[24 * 3];
-    size_t   plen = 0;
-    if (k_tcfp != NULL) {
-        if (k_tcf == NULL) {
-            cs_error_at(cc, k_tcfp, NULL, "tcf_purposes needs tcf_vendor_id");
-        } else if (v_tcfp == NULL || !fy_node_is_sequence(v_tcfp)) {
-            cs_error_at(cc, v_tcfp, k_tcfp, "tcf_purposes must be a list of "
-                        "IAB purpose numbers (2 to 24)");
-        } else {
-            void           *pit = NULL;
-            struct fy_node *item;
-            uint32_t        seen = 0;
+/*
+ * tcf_purposes: the IAB purposes (besides purpose 1) whose consent the
+ * vendor needs too; stored as a 6th field, purpose numbers joined by ','
+ */
+static void
+cs_tcf_purposes(cs_cc_t *cc, const cs_key_t *keys)
+{
+    const cs_key_t  *tcfp = &keys[R_TCF_PURPOSES];
+    char             purposes[24 * 3];
+    size_t           plen = 0;
 
-            while ((item = fy_node_sequence_iterate(v_tcfp, &pit)) != NULL) {
-                const char *ps;
-                size_t      pl;
-                unsigned    num = 0;
+    if (tcfp->key == NULL) {
+        /* none */
+    } else if (keys[R_TCF_VENDOR].key == NULL) {
+        cs_error_at(cc, tcfp->key, NULL, "tcf_purposes needs tcf_vendor_id");
+    } else if (tcfp->value == NULL || !fy_node_is_sequence(tcfp->value)) {
+        cs_error_at(cc, tcfp->value, tcfp->key, "tcf_purposes must be a list "
+                    "of IAB purpose numbers (2 to 24)");
+    } else {
+        void           *pit = NULL;
+        struct fy_node *item;
+        uint32_t        seen = 0;
 
-                if (!cs_scalar(cc, item, k_tcfp, "tcf purpose", &ps, &pl)) {
-                    continue;
-                }
-                for (size_t i = 0; i < pl && i < 3; i++) {
-                    num = (ps[i] >= '0' && ps[i] <= '9')
-                          ? num * 10 + (unsigned) (ps[i] - '0') : 100;
-                }
-                if (pl == 0 || pl > 2 || num < 2 || num > 24) {
-                    cs_error_at(cc, item, k_tcfp, "tcf purpose '%.*s' is not "
-                                "a number from 2 to 24",
-                                (int) (pl > 20 ? 20 : pl), ps);
-                    continue;
-                }
-                if (seen & (1u << num)) {
-                    cs_error_at(cc, item, k_tcfp, "tcf purpose %u is listed "
-                                "twice", num);
-                    continue;
-                }
-                seen |= 1u << num;
-                plen += (size_t) snprintf(purposes + plen,
-                                          sizeof(purposes) - plen, "%s%u",
-                                          plen ? "," : "", num);
+        while ((item = fy_node_sequence_iterate(tcfp->value, &pit)) != NULL) {
+            const char *ps;
+            size_t      pl;
+            unsigned    num = 0;
+
+            if (!cs_scalar(cc, item, tcfp->key, "tcf purpose", &ps, &pl)) {
+                continue;
             }
+            for (size_t i = 0; i < pl && i < 3; i++) {
+                num = (ps[i] >= '0' && ps[i] <= '9')
+                      ? num * 10 + (unsigned) (ps[i] - '0') : 100;
+            }
+            if (pl == 0 || pl > 2 || num < 2 || num > 24) {
+                cs_error_at(cc, item, tcfp->key, "tcf purpose '%.*s' is not "
+                            "a number from 2 to 24",
+                            (int) (pl > 20 ? 20 : pl), ps);
+                continue;
+            }
+            if (seen & (1u << num)) {
+                cs_error_at(cc, item, tcfp->key, "tcf purpose %u is listed "
+                            "twice", num);
+                continue;
+            }
+            seen |= 1u << num;
+            plen += (size_t) snprintf(purposes + plen,
+                                      sizeof(purposes) - plen, "%s%u",
+                                      plen ? "," : "", num);
         }
     }
     if (cs_buf_field(&cc->val, purposes, plen) != 0) {
         cs_oom(cc);
     }
+}
 
-    bool app_only = false;
-    if (k_app != NULL && cs_scalar(cc, v_app, k_app, "app_only", &s, &len)) {
+/* Hosts, then signatures (keys "<id>:NNN"); *malformed if either list is. */
+static size_t
+cs_recipient_matchers(cs_cc_t *cc, const cs_key_t *keys, const char *rid,
+    size_t rlen, bool *malformed)
+{
+    const cs_key_t  *hosts = &keys[R_HOSTS], *sigs = &keys[R_SIGNATURES];
+    size_t           n = 0, nsigs = 0;
+    void            *it = NULL;
+    struct fy_node  *item;
+
+    if (hosts->key != NULL) {
+        if (hosts->value == NULL || !fy_node_is_sequence(hosts->value)) {
+            cs_error_at(cc, hosts->value, hosts->key, "'hosts' must be a "
+                        "list of host suffixes");
+            *malformed = true;
+        } else {
+            while ((item = fy_node_sequence_iterate(hosts->value, &it))
+                   != NULL)
+            {
+                cs_host(cc, item, hosts->key, rid, rlen);
+                n++;
+            }
+        }
+    }
+    if (sigs->key == NULL) {
+        return n;
+    }
+    if (sigs->value == NULL || !fy_node_is_sequence(sigs->value)) {
+        cs_error_at(cc, sigs->value, sigs->key, "'signatures' must be a list "
+                    "of PCRE2 patterns");
+        *malformed = true;
+        return n;
+    }
+    it = NULL;
+    while ((item = fy_node_sequence_iterate(sigs->value, &it)) != NULL) {
+        char         sigkey[CS_ID_MAX + 8];
+        const char  *s;
+        size_t       len;
+
+        if (!cs_scalar(cc, item, sigs->key, "signatures", &s, &len)
+            || !cs_check_signature(cc, item, sigs->key, s, len))
+        {
+            nsigs++;
+            continue;
+        }
+        if (nsigs >= CS_MAX_SIGNATURES) {
+            cs_error_at(cc, item, sigs->key, "more than %u signatures "
+                        "for one recipient", CS_MAX_SIGNATURES);
+            break;
+        }
+        snprintf(sigkey, sizeof(sigkey), "%.*s:%03u", (int) rlen,
+                 rid, (unsigned) nsigs);
+        (void) cs_put(cc, DB_SIGNATURES, sigkey, strlen(sigkey), s,
+                      len, 0);
+        nsigs++;
+    }
+    return n + nsigs;
+}
+
+void
+cs_recipient(cs_cc_t *cc, struct fy_node *map)
+{
+    cs_key_t     keys[R_KEYS] = { { NULL, NULL, NULL } };
+    cs_key_t    *id = &keys[R_ID], *app = &keys[R_APP_ONLY];
+    const char  *rid, *s;
+    size_t       rlen, len;
+    unsigned     before;
+    bool         app_only = false, malformed = false;
+
+    if (!fy_node_is_mapping(map)) {
+        cs_error_at(cc, map, NULL, "a recipient must be a mapping with id, "
+                    "name, category, hosts, ...");
+        return;
+    }
+    cs_read_keys(cc, map, cs_recipient_keys, keys, R_KEYS, "recipient");
+
+    /* id first: everything else is stored under it. */
+    before = cc->nfindings;
+    if (id->key == NULL) {
+        cs_error_at(cc, map, NULL, "recipient has no 'id'");
+        return;
+    }
+    if (!cs_scalar(cc, id->value, id->key, "id", &rid, &rlen)) {
+        return;
+    }
+    if (!cs_rules_id_valid(rid, rlen)) {
+        cs_error_at(cc, id->value, id->key, "invalid recipient id '%.*s': "
+                    "use lowercase [a-z0-9][a-z0-9_-]{0,63}",
+                    (int) (rlen > 80 ? 80 : rlen), rid);
+        return;
+    }
+
+    cs_recipient_fields(cc, map, keys, rid, rlen);
+    cs_tcf_purposes(cc, keys);
+
+    if (app->key != NULL
+        && cs_scalar(cc, app->value, app->key, "app_only", &s, &len))
+    {
         if (cs_text_is(s, len, "true")) {
             app_only = true;
         } else if (!cs_text_is(s, len, "false")) {
-            cs_error_at(cc, v_app, k_app, "app_only must be true or false");
+            cs_error_at(cc, app->value, app->key,
+                        "app_only must be true or false");
         }
     }
 
-    if (cc->nfindings == before) {
-        int rc = cs_put(cc, DB_RECIPIENTS, rid, rlen, cc->val.data,
-                        cc->val.len, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST) {
-            char first[CS_PATH_MAX + 48];
+    if (cc->nfindings == before
+        && cs_put(cc, DB_RECIPIENTS, rid, rlen, cc->val.data, cc->val.len,
+                  MDB_NOOVERWRITE) == MDB_KEYEXIST)
+    {
+        char first[CS_PATH_MAX + 48];
 
-            cs_error_at(cc, v_id, k_id, "duplicate recipient id '%.*s'%s",
-                        (int) rlen, rid,
-                        cs_first_at(cc, CS_DEF_RECIPIENT, rid, rlen, first,
-                                    sizeof(first)));
-            return;
-        }
+        cs_error_at(cc, id->value, id->key, "duplicate recipient id '%.*s'%s",
+                    (int) rlen, rid,
+                    cs_first_at(cc, CS_DEF_RECIPIENT, rid, rlen, first,
+                                sizeof(first)));
+        return;
     }
 
-    /* hosts */
-    size_t nhosts = 0, nsigs = 0;
-    bool   malformed = false;     /* already reported: no follow-up error */
-
-    if (k_hosts != NULL) {
-        if (v_hosts == NULL || !fy_node_is_sequence(v_hosts)) {
-            cs_error_at(cc, v_hosts, k_hosts, "'hosts' must be a list of "
-                        "host suffixes");
-            malformed = true;
-        } else {
-            void           *hit = NULL;
-            struct fy_node *item;
-
-            while ((item = fy_node_sequence_iterate(v_hosts, &hit)) != NULL) {
-                cs_host(cc, item, k_hosts, rid, rlen);
-                nhosts++;
-            }
-        }
-    }
-
-    /* signatures: key "<id>:NNN" */
-    if (k_sigs != NULL) {
-        if (v_sigs == NULL || !fy_node_is_sequence(v_sigs)) {
-            cs_error_at(cc, v_sigs, k_sigs, "'signatures' must be a list of "
-                        "PCRE2 patterns");
-            malformed = true;
-        } else {
-            void           *sit = NULL;
-            struct fy_node *item;
-
-            while ((item = fy_node_sequence_iterate(v_sigs, &sit)) != NULL) {
-                char sigkey[CS_ID_MAX + 8];
-
-                if (!cs_scalar(cc, item, k_sigs, "signatures", &s, &len)
-                    || !cs_check_signature(cc, item, k_sigs, s, len))
-                {
-                    nsigs++;
-                    continue;
-                }
-                if (nsigs >= CS_MAX_SIGNATURES) {
-                    cs_error_at(cc, item, k_sigs, "more than %u signatures "
-                                "for one recipient", CS_MAX_SIGNATURES);
-                    break;
-                }
-                snprintf(sigkey, sizeof(sigkey), "%.*s:%03u", (int) rlen,
-                         rid, (unsigned) nsigs);
-                (void) cs_put(cc, DB_SIGNATURES, sigkey, strlen(sigkey), s,
-                              len, 0);
-                nsigs++;
-            }
-        }
-    }
-
-    if (nhosts == 0 && nsigs == 0 && !app_only && !malformed) {
-        cs_error_at(cc, k_hosts ? k_hosts : map, NULL, "recipient '%.*s' "
-                    "needs at least one host suffix or signature (or "
-                    "'app_only: true' if it only receives data from native "
-                    "apps)", (int) rlen, rid);
+    if (cs_recipient_matchers(cc, keys, rid, rlen, &malformed) == 0
+        && !app_only && !malformed)
+    {
+        cs_error_at(cc, keys[R_HOSTS].key ? keys[R_HOSTS].key : map, NULL,
+                    "recipient '%.*s' needs at least one host suffix or "
+                    "signature (or 'app_only: true' if it only receives data "
+                    "from native apps)", (int) rlen, rid);
     }
 }
 
@@ -1165,40 +1125,60 @@ done:
     free(sent_copy);
 }
 
-static void
+/* Keeps a site's consent_map for cs_consent_map() once all are read. */
+static int
+cs_pending_map_add(cs_cc_t *cc, const char *sid, size_t slen,
+    struct fy_node *key, struct fy_node *value)
+{
+    if (cc->nmaps == cc->capmaps) {
+        size_t             cap = cc->capmaps ? cc->capmaps * 2 : 8;
+        cs_pending_map_t  *m = realloc(cc->maps, cap * sizeof(*m));
+
+        if (m == NULL) {
+            cs_oom(cc);
+            return -1;
+        }
+        cc->maps = m;
+        cc->capmaps = cap;
+    }
+
+    cs_pending_map_t *pm = &cc->maps[cc->nmaps++];
+    memcpy(pm->site, sid, slen);
+    pm->site[slen] = '\0';
+    pm->src = cc->src;
+    pm->key = key;
+    pm->value = value;
+    return 0;
+}
+
+/* A site's keys, in the order its unknown-key message lists them. */
+enum { S_ID, S_NAME, S_DECLARES, S_CONSENT_MAP, S_KEYS };
+
+static const char *const cs_site_keys[S_KEYS] = {
+    "id", "name", "declares", "consent_map",
+};
+
+void
 cs_site(cs_cc_t *cc, struct fy_node *map)
 {
-    struct fy_node      *k_id = NULL, *v_id = NULL, *k_name = NULL,
-                        *v_name = NULL, *k_decl = NULL, *v_decl = NULL,
-                        *k_map = NULL, *v_map = NULL;
-    void                *it = NULL;
-    struct fy_node_pair *pair;
+    cs_key_t        keys[S_KEYS] = { { NULL, NULL, NULL } };
+    struct fy_node  *k_id, *v_id, *k_name, *v_name, *k_decl, *v_decl,
+                    *k_map, *v_map;
 
     if (!fy_node_is_mapping(map)) {
         cs_error_at(cc, map, NULL, "a site must be a mapping with id, name "
                     "and declares");
         return;
     }
-    while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
-        struct fy_node  *k = fy_node_pair_key(pair);
-        struct fy_node  *v = fy_node_pair_value(pair);
-        const char      *ks;
-        size_t           klen;
-
-        if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
-            continue;
-        }
-        if (cs_text_is(ks, klen, "id"))            { k_id = k; v_id = v; }
-        else if (cs_text_is(ks, klen, "name"))     { k_name = k; v_name = v; }
-        else if (cs_text_is(ks, klen, "declares")) { k_decl = k; v_decl = v; }
-        else if (cs_text_is(ks, klen, "consent_map")) { k_map = k;
-                                                        v_map = v; }
-        else {
-            cs_error_at(cc, k, NULL, "unknown site key '%.*s' (known: id, "
-                        "name, declares, consent_map)",
-                        (int) (klen > 60 ? 60 : klen), ks);
-        }
-    }
+    cs_read_keys(cc, map, cs_site_keys, keys, S_KEYS, "site");
+    k_id = keys[S_ID].key;
+    v_id = keys[S_ID].value;
+    k_name = keys[S_NAME].key;
+    v_name = keys[S_NAME].value;
+    k_decl = keys[S_DECLARES].key;
+    v_decl = keys[S_DECLARES].value;
+    k_map = keys[S_CONSENT_MAP].key;
+    v_map = keys[S_CONSENT_MAP].value;
 
     const char  *sid, *name;
     size_t       slen, nlen;
@@ -1242,25 +1222,9 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
     }
 
     /* Targets may be categories of later sites: checked at the end. */
-    if (k_map != NULL) {
-        if (cc->nmaps == cc->capmaps) {
-            size_t             cap = cc->capmaps ? cc->capmaps * 2 : 8;
-            cs_pending_map_t  *m = realloc(cc->maps, cap * sizeof(*m));
-
-            if (m == NULL) {
-                cs_oom(cc);
-                return;
-            }
-            cc->maps = m;
-            cc->capmaps = cap;
-        }
-
-        cs_pending_map_t *pm = &cc->maps[cc->nmaps++];
-        memcpy(pm->site, sid, slen);
-        pm->site[slen] = '\0';
-        pm->src = cc->src;
-        pm->key = k_map;
-        pm->value = v_map;
+    if (k_map != NULL && cs_pending_map_add(cc, sid, slen, k_map, v_map) != 0)
+    {
+        return;
     }
 
     if (k_decl == NULL) {
@@ -1283,1358 +1247,4 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
     while ((item = fy_node_sequence_iterate(v_decl, &dit)) != NULL) {
         cs_declaration(cc, item, k_decl, sid, slen, order++);
     }
-}
-
-/* ---------------------------------------------------------------------- */
-/* Consent manager maps */
-
-/* A CMP's name for a group, category or service: printable, no space. */
-static bool
-cs_cmp_name_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > CS_RULES_CMP_NAME_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) s[i];
-
-        if (c <= ' ' || c >= 0x7f) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * One "NAME: [target, ...]" entry of a format: -> cmp_maps key
- * "SITE/FORMAT/NAME", value fields (each target and a NUL).
- */
-static void
-cs_cmp_map_entry(cs_cc_t *cc, const char *site, const char *format,
-    struct fy_node *nk, struct fy_node *nv)
-{
-    const char      *name;
-    size_t           nlen;
-    void            *it = NULL;
-    struct fy_node  *item;
-    unsigned         before = cc->nfindings;
-    MDB_val          unused;
-
-    if (!cs_scalar(cc, nk, NULL, "consent_map name", &name, &nlen)) {
-        return;
-    }
-    if (!cs_cmp_name_valid(name, nlen)) {
-        cs_error_at(cc, nk, NULL, "invalid %s name '%.*s' in consent_map: "
-                    "use 1 to %d printable ASCII characters, no spaces",
-                    format, (int) (nlen > 80 ? 80 : nlen), name,
-                    CS_RULES_CMP_NAME_MAX);
-        return;
-    }
-    if (nv == NULL || !fy_node_is_sequence(nv)) {
-        cs_error_at(cc, nv, nk, "consent_map %s '%.*s' must be a list of "
-                    "recipient ids and/or categories", format, (int) nlen,
-                    name);
-        return;
-    }
-    if (fy_node_sequence_item_count(nv) == 0) {
-        cs_error_at(cc, nv, nk, "consent_map %s '%.*s' is an empty list "
-                    "(map it to recipient ids and/or categories, or leave it "
-                    "out)", format, (int) nlen, name);
-        return;
-    }
-
-    cc->val.len = 0;
-    while ((item = fy_node_sequence_iterate(nv, &it)) != NULL) {
-        const char  *t;
-        size_t       tlen;
-
-        if (!cs_scalar(cc, item, nk, "consent_map target", &t, &tlen)) {
-            continue;
-        }
-        if (!cs_known_category(cc, t, tlen)
-            && !(cs_rules_id_valid(t, tlen)
-                 && cs_get(cc, DB_RECIPIENTS, t, tlen, &unused)))
-        {
-            cs_error_at(cc, item, nk, "consent_map %s '%.*s': '%.*s' is "
-                        "neither a recipient id nor a category", format,
-                        (int) nlen, name, (int) (tlen > 80 ? 80 : tlen), t);
-        } else if (cs_fields_have(&cc->val, t, tlen)) {
-            cs_error_at(cc, item, nk, "consent_map %s '%.*s': '%.*s' is "
-                        "listed twice", format, (int) nlen, name, (int) tlen,
-                        t);
-        } else if (cs_buf_field(&cc->val, t, tlen) != 0) {
-            cs_oom(cc);
-            return;
-        }
-    }
-    if (cc->nfindings != before) {
-        return;
-    }
-
-    char key[CS_ID_MAX + 1 + 16 + 1 + CS_RULES_CMP_NAME_MAX + 1];
-    int  klen = snprintf(key, sizeof(key), "%s/%s/%.*s", site, format,
-                         (int) nlen, name);
-
-    if (klen < 0 || (size_t) klen >= sizeof(key)) {
-        cs_oom(cc);                     /* cannot happen: all parts bounded */
-        return;
-    }
-    if (cs_put(cc, DB_CMP_MAPS, key, (size_t) klen, cc->val.data, cc->val.len,
-               MDB_NOOVERWRITE) == MDB_KEYEXIST)
-    {
-        cs_error_at(cc, nk, NULL, "consent_map %s '%.*s' is given twice for "
-                    "site '%s'", format, (int) nlen, name, site);
-    }
-}
-
-/*
- * consent_map: { FORMAT: { NAME: [target, ...] } } of one site. Runs after
- * all recipients and sites, so targets may be any category in the file.
- */
-static void
-cs_consent_map(cs_cc_t *cc, const cs_pending_map_t *pm)
-{
-    void                *it = NULL;
-    struct fy_node_pair *pair;
-
-    if (pm->value == NULL || !fy_node_is_mapping(pm->value)
-        || fy_node_mapping_item_count(pm->value) == 0)
-    {
-        cs_error_at(cc, pm->value, pm->key, "'consent_map' must be a mapping "
-                    "of formats (onetrust, cookiebot, cc_cookie, klaro) to "
-                    "{NAME: [recipient ids and/or categories]}");
-        return;
-    }
-
-    while ((pair = fy_node_mapping_iterate(pm->value, &it)) != NULL) {
-        struct fy_node  *fk = fy_node_pair_key(pair);
-        struct fy_node  *fv = fy_node_pair_value(pair);
-        const char      *fs, *format = NULL;
-        size_t           flen;
-
-        if (!cs_scalar(cc, fk, NULL, "consent_map format", &fs, &flen)) {
-            continue;
-        }
-        for (size_t i = 0;
-             i < sizeof(cs_cmp_formats) / sizeof(cs_cmp_formats[0]); i++)
-        {
-            if (cs_text_is(fs, flen, cs_cmp_formats[i])) {
-                format = cs_cmp_formats[i];
-            }
-        }
-        if (format == NULL) {
-            cs_error_at(cc, fk, NULL, "unknown consent_map format '%.*s' "
-                        "(known: onetrust, cookiebot, cc_cookie, klaro)",
-                        (int) (flen > 60 ? 60 : flen), fs);
-            continue;
-        }
-        if (fv == NULL || !fy_node_is_mapping(fv)
-            || fy_node_mapping_item_count(fv) == 0)
-        {
-            cs_error_at(cc, fv, fk, "consent_map %s must be a non-empty "
-                        "mapping of %s names to lists of recipient ids "
-                        "and/or categories", format, format);
-            continue;
-        }
-
-        void                *nit = NULL;
-        struct fy_node_pair *npair;
-
-        while ((npair = fy_node_mapping_iterate(fv, &nit)) != NULL) {
-            cs_cmp_map_entry(cc, pm->site, format, fy_node_pair_key(npair),
-                             fy_node_pair_value(npair));
-        }
-    }
-}
-
-/* ---------------------------------------------------------------------- */
-/* Global Privacy Control */
-
-/*
- * gpc_categories: [advertising, social] -> meta "gpc_categories" (fields).
- * Absent: no meta key, and readers apply the default (advertising, social).
- */
-static void
-cs_gpc_categories(cs_cc_t *cc, struct fy_node *key, struct fy_node *value)
-{
-    void            *it = NULL;
-    struct fy_node  *item;
-    unsigned         before = cc->nfindings;
-
-    if (value == NULL || !fy_node_is_sequence(value)
-        || fy_node_sequence_item_count(value) == 0)
-    {
-        cs_error_at(cc, value, key, "'gpc_categories' must be a non-empty "
-                    "list of categories (to ignore Global Privacy Control, "
-                    "use 'consent_gpc off' in nginx)");
-        return;
-    }
-
-    cc->val.len = 0;
-    while ((item = fy_node_sequence_iterate(value, &it)) != NULL) {
-        const char  *s;
-        size_t       len;
-
-        if (!cs_scalar(cc, item, key, "gpc_categories", &s, &len)) {
-            continue;
-        }
-        if (!cs_known_category(cc, s, len)) {
-            cs_error_at(cc, item, key, "gpc_categories: '%.*s' is not a "
-                        "category of any recipient or declaration",
-                        (int) (len > 80 ? 80 : len), s);
-        } else if (cs_fields_have(&cc->val, s, len)) {
-            cs_error_at(cc, item, key, "gpc_categories: '%.*s' is listed "
-                        "twice", (int) len, s);
-        } else if (cs_buf_field(&cc->val, s, len) != 0) {
-            cs_oom(cc);
-            return;
-        }
-    }
-    if (cc->nfindings == before) {
-        (void) cs_put(cc, DB_META, "gpc_categories", strlen("gpc_categories"),
-                      cc->val.data, cc->val.len, 0);
-    }
-}
-
-/* ---------------------------------------------------------------------- */
-/* Document */
-
-/* The top-level parts of one rule file. */
-typedef struct {
-    struct fy_node  *root;
-    struct fy_node  *k_rec, *v_rec, *k_sites, *v_sites, *k_gpc, *v_gpc;
-} cs_parts_t;
-
-/* Checks the top-level keys of the current file (cc->src). */
-static void
-cs_document_parts(cs_cc_t *cc, struct fy_node *root, cs_parts_t *p)
-{
-    void                *it = NULL;
-    struct fy_node_pair *pair;
-
-    memset(p, 0, sizeof(*p));
-    p->root = root;
-    if (root == NULL || !fy_node_is_mapping(root)) {
-        cs_error_at(cc, root, NULL, "the rule file must be a mapping with "
-                    "'recipients' and 'sites'");
-        p->root = NULL;
-        return;
-    }
-
-    while ((pair = fy_node_mapping_iterate(root, &it)) != NULL) {
-        struct fy_node  *k = fy_node_pair_key(pair);
-        struct fy_node  *v = fy_node_pair_value(pair);
-        const char      *ks, *s;
-        size_t           klen, len;
-
-        if (!cs_scalar(cc, k, NULL, "key", &ks, &klen)) {
-            continue;
-        }
-        if (cs_text_is(ks, klen, "format")) {
-            if (cs_scalar(cc, v, k, "format", &s, &len)
-                && !cs_text_is(s, len, CS_RULES_FORMAT_VERSION))
-            {
-                cs_error_at(cc, v, k, "unsupported rules format '%.*s' (this "
-                            "compiler understands format "
-                            CS_RULES_FORMAT_VERSION ")",
-                            (int) (len > 20 ? 20 : len), s);
-            }
-        } else if (cs_text_is(ks, klen, "recipients")) {
-            p->k_rec = k;
-            p->v_rec = v;
-        } else if (cs_text_is(ks, klen, "sites")) {
-            p->k_sites = k;
-            p->v_sites = v;
-        } else if (cs_text_is(ks, klen, "gpc_categories")) {
-            p->k_gpc = k;
-            p->v_gpc = v;
-        } else {
-            cs_error_at(cc, k, NULL, "unknown top-level key '%.*s' (known: "
-                        "format, recipients, sites, gpc_categories)",
-                        (int) (klen > 60 ? 60 : klen), ks);
-        }
-    }
-
-    /*
-     * One file must have both parts. Of several, each needs one of them
-     * (e.g. an imported file of recipients, a file of sites only).
-     */
-    bool need_both = cc->nsrcs == 1
-                     || (p->k_rec == NULL && p->k_sites == NULL);
-
-    if (p->k_rec == NULL) {
-        if (need_both) {
-            cs_error_at(cc, root, NULL, "missing 'recipients'");
-        }
-    } else if (p->v_rec == NULL || !fy_node_is_sequence(p->v_rec)
-               || fy_node_sequence_item_count(p->v_rec) == 0)
-    {
-        cs_error_at(cc, p->v_rec, p->k_rec, "'recipients' must be a "
-                    "non-empty list");
-        p->k_rec = NULL;
-    }
-    if (p->k_sites == NULL) {
-        if (need_both) {
-            cs_error_at(cc, root, NULL, "missing 'sites'");
-        }
-    } else if (p->v_sites != NULL && !fy_node_is_sequence(p->v_sites)) {
-        cs_error_at(cc, p->v_sites, p->k_sites, "'sites' must be a list");
-        p->k_sites = NULL;
-    }
-}
-
-/*
- * All rule files as one: recipients of every file before any site (a site
- * may declare a recipient of another file), then the checks that need
- * every category. Messages name the file being read (cc->src).
- */
-static void
-cs_documents(cs_cc_t *cc)
-{
-    cs_parts_t  *parts = calloc(cc->nsrcs, sizeof(*parts));
-    size_t       gpc_file = 0;
-    bool         have_gpc = false;
-
-    if (parts == NULL) {
-        cs_oom(cc);
-        return;
-    }
-    for (size_t i = 0; i < cc->nsrcs; i++) {
-        cc->src = cc->srcs[i].path;
-        cs_document_parts(cc, fy_document_root(cc->srcs[i].doc), &parts[i]);
-    }
-
-    for (size_t i = 0; i < cc->nsrcs; i++) {
-        void           *rit = NULL;
-        struct fy_node *item;
-
-        if (parts[i].k_rec == NULL) {
-            continue;
-        }
-        cc->src = cc->srcs[i].path;
-        while ((item = fy_node_sequence_iterate(parts[i].v_rec, &rit))
-               != NULL)
-        {
-            cs_recipient(cc, item);
-        }
-    }
-
-    for (size_t i = 0; i < cc->nsrcs; i++) {
-        void           *sit = NULL;
-        struct fy_node *item;
-
-        if (parts[i].k_sites == NULL || parts[i].v_sites == NULL) {
-            continue;
-        }
-        cc->src = cc->srcs[i].path;
-        while ((item = fy_node_sequence_iterate(parts[i].v_sites, &sit))
-               != NULL)
-        {
-            cs_site(cc, item);
-        }
-    }
-
-    /* Consent cookie items are recipient ids or category names. */
-    for (size_t i = 0; i < cc->ncats; i++) {
-        MDB_val unused;
-
-        if (cs_get(cc, DB_RECIPIENTS, cc->cats[i].text,
-                   strlen(cc->cats[i].text), &unused))
-        {
-            char line[CS_PATH_MAX + 256];
-
-            cc->nfindings++;
-            snprintf(line, sizeof(line), "%s:%d:%d: category '%s' is also a "
-                     "recipient id (consent cookie items would be ambiguous)",
-                     cc->cats[i].src, cc->cats[i].line, cc->cats[i].col,
-                     cc->cats[i].text);
-            cs_finding_append(cc, line);
-        }
-    }
-
-    /* These need every category: after recipients and sites. */
-    for (size_t i = 0; i < cc->nmaps; i++) {
-        cc->src = cc->maps[i].src;
-        cs_consent_map(cc, &cc->maps[i]);
-    }
-    for (size_t i = 0; i < cc->nsrcs; i++) {
-        if (parts[i].k_gpc == NULL) {
-            continue;
-        }
-        cc->src = cc->srcs[i].path;
-        if (have_gpc) {
-            int  line = 0, col = 0;
-
-            (void) cs_node_pos(parts[gpc_file].k_gpc, &line, &col);
-            cs_error_at(cc, parts[i].k_gpc, NULL, "'gpc_categories' is "
-                        "given again (first at %s:%d): give it in one rule "
-                        "file", cc->srcs[gpc_file].path, line);
-            continue;
-        }
-        have_gpc = true;
-        gpc_file = i;
-        cs_gpc_categories(cc, parts[i].k_gpc, parts[i].v_gpc);
-    }
-
-    cc->src = cc->sources;
-    free(parts);
-}
-
-static void
-cs_write_meta(cs_cc_t *cc)
-{
-    char stamp[32];
-
-    snprintf(stamp, sizeof(stamp), "%lld", (long long) time(NULL));
-    (void) cs_put(cc, DB_META, "format_version", strlen("format_version"),
-                  CS_RULES_FORMAT_VERSION, strlen(CS_RULES_FORMAT_VERSION), 0);
-    (void) cs_put(cc, DB_META, "source", strlen("source"), cc->src,
-                  strlen(cc->src), 0);
-    (void) cs_put(cc, DB_META, "compiled_at", strlen("compiled_at"), stamp,
-                  strlen(stamp), 0);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Generation */
-
-/* Hashes a length as 8 little-endian bytes, whatever the host's order. */
-static uint64_t
-cs_fnv1a_len(uint64_t h, size_t len)
-{
-    unsigned char le[8];
-
-    for (int i = 0; i < 8; i++) {
-        le[i] = (unsigned char) ((uint64_t) len >> (8 * i));
-    }
-    return cs_fnv1a(h, le, sizeof(le));
-}
-
-/* Meta keys describing the compilation rather than the rules. */
-static bool
-cs_generation_skips(enum cs_db_e db, const MDB_val *key)
-{
-    static const char *const skip[] = { "source", "compiled_at",
-                                        "generation" };
-
-    if (db != DB_META) {
-        return false;
-    }
-    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
-        if (key->mv_size == strlen(skip[i])
-            && memcmp(key->mv_data, skip[i], key->mv_size) == 0)
-        {
-            return true;
-        }
-    }
-    return false;
-}
-
-/*
- * meta "generation": 16 lowercase hex digits of FNV-1a 64 over every
- * record written so far (doc/lmdb-layout.md), sub-databases in cs_db_names
- * order, keys in LMDB byte order, each record as key length, key, value
- * length, value. Lengths make the encoding unambiguous, so a one-byte
- * change of any text always yields another generation.
- */
-static void
-cs_write_generation(cs_cc_t *cc)
-{
-    uint64_t  h = CS_FNV1A_INIT;
-    char      hex[17];
-
-    for (int db = 0; db < DB_COUNT && cc->mdb_rc == 0; db++) {
-        MDB_cursor  *cur;
-        MDB_val      key, val;
-        int          rc = mdb_cursor_open(cc->txn, cc->dbi[db], &cur);
-
-        if (rc != 0) {
-            cc->mdb_rc = rc;
-            return;
-        }
-        h = cs_fnv1a(h, cs_db_names[db], strlen(cs_db_names[db]) + 1);
-        while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
-            if (cs_generation_skips((enum cs_db_e) db, &key)) {
-                continue;
-            }
-            h = cs_fnv1a_len(h, key.mv_size);
-            h = cs_fnv1a(h, key.mv_data, key.mv_size);
-            h = cs_fnv1a_len(h, val.mv_size);
-            h = cs_fnv1a(h, val.mv_data, val.mv_size);
-        }
-        mdb_cursor_close(cur);
-        if (rc != MDB_NOTFOUND) {
-            cc->mdb_rc = rc;
-            return;
-        }
-    }
-    snprintf(hex, sizeof(hex), "%016llx", (unsigned long long) h);
-    (void) cs_put(cc, DB_META, "generation", strlen("generation"), hex,
-                  strlen(hex), 0);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Files */
-
-/* Reads a whole file (bounded) into a malloc'd buffer. */
-int
-cs_read_file(const char *path, char **data, size_t *len, char *err,
-    size_t errlen)
-{
-    FILE    *fp = fopen(path, "rb");
-    cs_buf_t b = { NULL, 0, 0 };
-    char     chunk[65536];
-    size_t   n;
-
-    if (fp == NULL) {
-        cs_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-        if (b.len + n > CS_COMPILE_MAX_SOURCE) {
-            cs_set_err(err, errlen, "%s: larger than %u bytes", path,
-                       CS_COMPILE_MAX_SOURCE);
-            goto failed;
-        }
-        if (cs_buf_add(&b, chunk, n) != 0) {
-            cs_set_err(err, errlen, "%s: out of memory", path);
-            goto failed;
-        }
-    }
-    if (ferror(fp)) {
-        cs_set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
-        goto failed;
-    }
-    fclose(fp);
-    if (b.data == NULL && cs_buf_add(&b, "", 0) != 0) {
-        cs_set_err(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    *data = b.data;
-    *len = b.len;
-    return 0;
-
-failed:
-    fclose(fp);
-    free(b.data);
-    return -1;
-}
-
-static int
-cs_fsync_path(const char *path, int flags)
-{
-    int fd = open(path, flags);
-    int rc;
-
-    if (fd < 0) {
-        return -1;
-    }
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* fsync the directory holding "path" so the rename itself is durable. */
-static void
-cs_fsync_parent(const char *path)
-{
-    char        dir[CS_PATH_MAX];
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL) {
-        snprintf(dir, sizeof(dir), ".");
-    } else if (slash == path) {
-        snprintf(dir, sizeof(dir), "/");
-    } else {
-        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - path), path);
-    }
-    (void) cs_fsync_path(dir, O_RDONLY);
-}
-
-static void
-cs_unlink_tmp(const char *tmp)
-{
-    char lock[CS_PATH_MAX + 8];
-
-    (void) unlink(tmp);
-    snprintf(lock, sizeof(lock), "%s-lock", tmp);
-    (void) unlink(lock);
-}
-
-/*
- * One attempt: build the whole database into "tmp" in a single write
- * transaction. Returns CS_COMPILE_OK, _INVALID (findings), _IO, or
- * MDB_MAP_FULL (caller retries with a larger map).
- */
-static int
-cs_build(cs_cc_t *cc, const char *tmp, size_t mapsize)
-{
-    MDB_env  *env = NULL;
-    int       rc, ret = CS_COMPILE_IO;
-
-    cc->errused = 0;
-    cc->nfindings = 0;
-    cc->mdb_rc = 0;
-    cc->ncats = 0;
-    cc->nmaps = 0;
-    cc->txn = NULL;
-    if (cc->err != NULL && cc->errlen > 0) {
-        cc->err[0] = '\0';
-    }
-
-    cs_unlink_tmp(tmp);
-
-    rc = mdb_env_create(&env);
-    if (rc == 0) {
-        rc = mdb_env_set_maxdbs(env, DB_COUNT + 2);
-    }
-    if (rc == 0) {
-        rc = mdb_env_set_mapsize(env, mapsize);
-    }
-    /* A private new file: nobody else opens it until it is renamed. */
-    if (rc == 0) {
-        rc = mdb_env_open(env, tmp, MDB_NOSUBDIR | MDB_NOLOCK, 0644);
-    }
-    if (rc == 0) {
-        rc = mdb_txn_begin(env, NULL, 0, &cc->txn);
-    }
-    for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
-        rc = mdb_dbi_open(cc->txn, cs_db_names[i], MDB_CREATE, &cc->dbi[i]);
-    }
-    if (rc != 0) {
-        cs_set_err(cc->err, cc->errlen, "%s: cannot create database: %s",
-                   tmp, mdb_strerror(rc));
-        goto done;
-    }
-
-    cs_write_meta(cc);
-    cs_documents(cc);
-    if (cc->nfindings == 0) {
-        cs_write_generation(cc);        /* last: hashes everything else */
-    }
-
-    if (cc->mdb_rc == MDB_MAP_FULL) {
-        ret = MDB_MAP_FULL;
-        goto done;
-    }
-    if (cc->mdb_rc != 0) {
-        cs_set_err(cc->err, cc->errlen, "%s: writing database: %s", tmp,
-                   cc->mdb_rc == ENOMEM ? "out of memory"
-                                        : mdb_strerror(cc->mdb_rc));
-        goto done;
-    }
-    if (cc->nfindings > 0) {
-        ret = CS_COMPILE_INVALID;
-        goto done;
-    }
-
-    rc = mdb_txn_commit(cc->txn);
-    cc->txn = NULL;
-    if (rc == MDB_MAP_FULL) {
-        ret = MDB_MAP_FULL;
-        goto done;
-    }
-    if (rc != 0) {
-        cs_set_err(cc->err, cc->errlen, "%s: commit failed: %s", tmp,
-                   mdb_strerror(rc));
-        goto done;
-    }
-    ret = CS_COMPILE_OK;
-
-done:
-    if (cc->txn != NULL) {
-        mdb_txn_abort(cc->txn);
-        cc->txn = NULL;
-    }
-    if (env != NULL) {
-        mdb_env_close(env);
-    }
-    if (ret != CS_COMPILE_OK) {
-        cs_unlink_tmp(tmp);
-    }
-    return ret;
-}
-
-/* Reports libfyaml's collected parse errors as FILE:LINE:COL findings. */
-static void
-cs_report_parse_errors(cs_cc_t *cc, struct fy_diag *diag)
-{
-    void                  *it = NULL;
-    struct fy_diag_error  *e;
-    char                   line[1024];
-
-    unsigned               reported = 0;
-
-    while ((e = fy_diag_errors_iterate(diag, &it)) != NULL) {
-        if (e->type < FYET_ERROR) {
-            continue;
-        }
-        reported++;
-        cc->nfindings++;
-        /* fy_diag_error positions are already 1-based */
-        snprintf(line, sizeof(line), "%s:%d:%d: YAML syntax error: %s",
-                 cc->src, e->line, e->column, e->msg ? e->msg : "?");
-        cs_finding_append(cc, line);
-    }
-    if (reported == 0) {
-        /* libfyaml reports nothing for a stream without a document */
-        cc->nfindings++;
-        snprintf(line, sizeof(line), "%s: no YAML document (empty file?)",
-                 cc->src);
-        cs_finding_append(cc, line);
-    }
-}
-
-/* Diagnostics are collected, never printed: library code must not print. */
-static void
-cs_diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void) diag;
-    (void) user;
-    (void) buf;
-    (void) len;
-}
-
-/* Parses one rule file; on failure reports libfyaml's errors as findings. */
-static int
-cs_parse_source(cs_cc_t *cc, cs_source_t *source)
-{
-    struct fy_diag     *diag;
-    struct fy_diag_cfg  dcfg;
-    struct fy_parse_cfg pcfg;
-
-    if (cs_read_file(source->path, &source->data, &source->len, cc->err,
-                     cc->errlen) != 0)
-    {
-        return CS_COMPILE_IO;
-    }
-
-    /* a diag per file: it collects errors until destroyed */
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = cs_diag_discard;
-    dcfg.colorize = false;
-    if ((diag = fy_diag_create(&dcfg)) == NULL) {
-        cs_set_err(cc->err, cc->errlen, "%s: out of memory", source->path);
-        return CS_COMPILE_IO;
-    }
-    fy_diag_set_collect_errors(diag, true);
-
-    memset(&pcfg, 0, sizeof(pcfg));
-    pcfg.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT;
-    pcfg.diag = diag;
-
-    source->doc = fy_document_build_from_string(&pcfg, source->data,
-                                                source->len);
-    if (source->doc == NULL) {
-        cc->src = source->path;
-        cs_report_parse_errors(cc, diag);
-    }
-    fy_diag_destroy(diag);
-    return source->doc != NULL ? CS_COMPILE_OK : CS_COMPILE_INVALID;
-}
-
-int
-cs_compile(const char *src, const char *db, char *err, size_t errlen)
-{
-    return cs_compile_sources(&src, 1, db, err, errlen);
-}
-
-int
-cs_compile_sources(const char *const *srcs, size_t nsrcs, const char *db,
-    char *err, size_t errlen)
-{
-    cs_cc_t  cc;
-    char     tmp[CS_PATH_MAX];
-    size_t   joined = 1;
-    int      ret = CS_COMPILE_IO;
-
-    memset(&cc, 0, sizeof(cc));
-    cc.err = err;
-    cc.errlen = errlen;
-    cs_set_err(err, errlen, "%s", "");
-
-    if (srcs == NULL || nsrcs == 0 || db == NULL) {
-        cs_set_err(err, errlen, "cs_compile: source and database paths are "
-                   "required");
-        return CS_COMPILE_IO;
-    }
-    for (size_t i = 0; i < nsrcs; i++) {
-        if (srcs[i] == NULL) {
-            cs_set_err(err, errlen, "cs_compile: source path is NULL");
-            return CS_COMPILE_IO;
-        }
-        joined += strlen(srcs[i]) + 1;
-    }
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", db, (long) getpid())
-        >= (int) sizeof(tmp) - 8)
-    {
-        cs_set_err(err, errlen, "%s: path too long", db);
-        return CS_COMPILE_IO;
-    }
-
-    /* meta "source": the rule files, separated by spaces */
-    char *sources = malloc(joined);
-
-    cc.srcs = calloc(nsrcs, sizeof(*cc.srcs));
-    cc.md = pcre2_match_data_create(1, NULL);
-    if (sources == NULL || cc.srcs == NULL || cc.md == NULL) {
-        cs_set_err(err, errlen, "%s: out of memory", srcs[0]);
-        goto done;
-    }
-    sources[0] = '\0';
-    for (size_t i = 0; i < nsrcs; i++) {
-        if (i > 0) {
-            strcat(sources, " ");
-        }
-        strcat(sources, srcs[i]);
-    }
-    cc.sources = sources;
-    cc.src = sources;
-    cc.nsrcs = nsrcs;
-
-    /* Parse all files first: syntax errors of each are reported. */
-    bool invalid = false;
-
-    for (size_t i = 0; i < nsrcs; i++) {
-        cc.srcs[i].path = srcs[i];
-        ret = cs_parse_source(&cc, &cc.srcs[i]);
-        if (ret == CS_COMPILE_IO) {
-            goto done;
-        }
-        invalid = invalid || ret == CS_COMPILE_INVALID;
-    }
-    if (invalid) {
-        ret = CS_COMPILE_INVALID;
-        goto done;
-    }
-    cc.src = sources;
-
-    for (size_t mapsize = CS_MAP_SIZE_INITIAL; ; mapsize *= 2) {
-        ret = cs_build(&cc, tmp, mapsize);
-        if (ret != MDB_MAP_FULL) {
-            break;
-        }
-        if (mapsize >= CS_MAP_SIZE_MAX) {
-            cs_set_err(err, errlen, "%s: rules need more than %zu bytes of "
-                       "database", db, CS_MAP_SIZE_MAX);
-            ret = CS_COMPILE_IO;
-            goto done;
-        }
-    }
-    if (ret != CS_COMPILE_OK) {
-        goto done;
-    }
-
-    /* Prove the reader accepts the result before it replaces anything. */
-    char        loaderr[512];
-    cs_rules_t *check = cs_rules_load(tmp, loaderr, sizeof(loaderr));
-
-    if (check == NULL) {
-        cs_set_err(err, errlen, "%s: compiled rules do not load: %s",
-                   sources, loaderr);
-        cs_unlink_tmp(tmp);
-        ret = CS_COMPILE_INVALID;
-        goto done;
-    }
-    cs_rules_free(check);
-
-    if (cs_fsync_path(tmp, O_RDONLY) != 0) {
-        cs_set_err(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
-        cs_unlink_tmp(tmp);
-        ret = CS_COMPILE_IO;
-        goto done;
-    }
-    if (rename(tmp, db) != 0) {
-        cs_set_err(err, errlen, "%s: cannot rename %s into place: %s", db,
-                   tmp, strerror(errno));
-        cs_unlink_tmp(tmp);
-        ret = CS_COMPILE_IO;
-        goto done;
-    }
-    cs_fsync_parent(db);
-    ret = CS_COMPILE_OK;
-
-done:
-    for (size_t i = 0; cc.srcs != NULL && i < nsrcs; i++) {
-        if (cc.srcs[i].doc != NULL) {
-            fy_document_destroy(cc.srcs[i].doc);
-        }
-        free(cc.srcs[i].data);
-    }
-    free(cc.srcs);
-    free(sources);
-    pcre2_match_data_free(cc.md);
-    free(cc.val.data);
-    free(cc.text.data);
-    free(cc.cats);
-    free(cc.maps);
-    return ret;
-}
-
-int
-cs_compile_tmp(const char *const *srcs, size_t nsrcs, const char *stem,
-    const char *name, char *db, size_t dblen, char *err, size_t errlen)
-{
-    char        dir[CS_PATH_MAX];
-    const char *tmpdir = getenv("TMPDIR");
-    int         rc;
-
-    if (tmpdir == NULL || tmpdir[0] == '\0') {
-        tmpdir = "/tmp";
-    }
-    if (snprintf(dir, sizeof(dir), "%s/%s.XXXXXX", tmpdir, stem)
-        >= (int) sizeof(dir))
-    {
-        cs_set_err(err, errlen, "%s: temporary path too long", tmpdir);
-        return CS_COMPILE_IO;
-    }
-    if (mkdtemp(dir) == NULL) {
-        cs_set_err(err, errlen, "%s: %s", dir, strerror(errno));
-        return CS_COMPILE_IO;
-    }
-    if (snprintf(db, dblen, "%s/%s", dir, name) >= (int) dblen) {
-        cs_set_err(err, errlen, "%s: temporary path too long", dir);
-        (void) rmdir(dir);
-        return CS_COMPILE_IO;
-    }
-    rc = cs_compile_sources(srcs, nsrcs, db, err, errlen);
-    if (rc != CS_COMPILE_OK) {
-        cs_compile_tmp_remove(db);
-    }
-    return rc;
-}
-
-void
-cs_compile_tmp_remove(const char *db)
-{
-    char        dir[CS_PATH_MAX];
-    const char *slash = strrchr(db, '/');
-
-    (void) unlink(db);
-    if (slash != NULL && (size_t) (slash - db) < sizeof(dir)) {
-        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - db), db);
-        (void) rmdir(dir);
-    }
-}
-
-/* ---------------------------------------------------------------------- */
-/* Dump */
-
-/* Prints text with control bytes escaped as \xHH so each record stays on
- * one line. */
-static void
-cs_put_text(FILE *out, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) s[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            fprintf(out, "\\x%02x", c);
-        } else {
-            fputc(c, out);
-        }
-    }
-}
-
-static void
-cs_put_field(FILE *out, const char *indent, const char *name, const char *s,
-    size_t len)
-{
-    fprintf(out, "%s%s: ", indent, name);
-    cs_put_text(out, s, len);
-    fputc('\n', out);
-}
-
-/* Prints "sent" text one item per line (items were joined with "\n"). */
-static void
-cs_put_sent(FILE *out, const char *indent, const char *s, size_t len)
-{
-    size_t start = 0;
-
-    if (len == 0) {
-        fprintf(out, "%ssent:\n", indent);
-        return;
-    }
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || s[i] == '\n') {
-            cs_put_field(out, indent, "sent", s + start, i - start);
-            start = i + 1;
-        }
-    }
-}
-
-/* Field i of a NUL-terminated field sequence, or "" if absent. */
-static const char *
-cs_field(const MDB_val *v, int index, size_t *len)
-{
-    const char *p = v->mv_data, *end = p + v->mv_size;
-
-    for (int i = 0; p < end; i++) {
-        const char *nul = memchr(p, '\0', (size_t) (end - p));
-
-        if (nul == NULL) {
-            break;
-        }
-        if (i == index) {
-            *len = (size_t) (nul - p);
-            return p;
-        }
-        p = nul + 1;
-    }
-    *len = 0;
-    return "";
-}
-
-/* Prints a "fields" list value as "[a, b, c]" (the rule file's syntax). */
-static void
-cs_put_list(FILE *out, const MDB_val *v)
-{
-    const char  *p = v->mv_data, *end = p + v->mv_size;
-
-    fputc('[', out);
-    for (bool first = true; p < end; first = false) {
-        const char *nul = memchr(p, '\0', (size_t) (end - p));
-        size_t      len = nul ? (size_t) (nul - p) : (size_t) (end - p);
-
-        if (!first) {
-            fputs(", ", out);
-        }
-        cs_put_text(out, p, len);
-        p += len + 1;
-    }
-    fputc(']', out);
-}
-
-typedef struct {
-    MDB_val  host;
-    MDB_val  recipient;
-} cs_host_row_t;
-
-static int
-cs_host_row_cmp(const void *a, const void *b)
-{
-    const cs_host_row_t *x = a, *y = b;
-    size_t n = x->recipient.mv_size < y->recipient.mv_size
-               ? x->recipient.mv_size : y->recipient.mv_size;
-    int c = memcmp(x->recipient.mv_data, y->recipient.mv_data, n);
-
-    if (c == 0 && x->recipient.mv_size != y->recipient.mv_size) {
-        c = x->recipient.mv_size < y->recipient.mv_size ? -1 : 1;
-    }
-    if (c == 0) {
-        n = x->host.mv_size < y->host.mv_size ? x->host.mv_size
-                                              : y->host.mv_size;
-        c = memcmp(x->host.mv_data, y->host.mv_data, n);
-        if (c == 0 && x->host.mv_size != y->host.mv_size) {
-            c = x->host.mv_size < y->host.mv_size ? -1 : 1;
-        }
-    }
-    return c;
-}
-
-/* Iterates keys of "dbi" starting with prefix, printing "label: suffix". */
-static int
-cs_dump_prefixed(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
-    FILE *out, bool declarations)
-{
-    MDB_cursor  *cur;
-    MDB_val      key = { plen, (void *) prefix }, val;
-    int          rc = mdb_cursor_open(txn, dbi, &cur);
-
-    if (rc != 0) {
-        return rc;
-    }
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-         rc == 0 && key.mv_size >= plen
-         && memcmp(key.mv_data, prefix, plen) == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-    {
-        if (!declarations) {
-            fprintf(out, "  signature %.*s: ", (int) (key.mv_size - plen),
-                    (const char *) key.mv_data + plen);
-            cs_put_text(out, val.mv_data, val.mv_size);
-            fputc('\n', out);
-            continue;
-        }
-
-        static const char *const names[] = { "service", "category", "sent",
-                                             "purpose", "order" };
-        fprintf(out, "  declares %.*s\n", (int) (key.mv_size - plen),
-                (const char *) key.mv_data + plen);
-        for (int i = 0; i < 5; i++) {
-            size_t       flen;
-            const char  *f = cs_field(&val, i, &flen);
-
-            if (flen == 0) {
-                continue;          /* empty = the recipient's own value;
-                                      no order in files from before it */
-            }
-            if (i == 2) {
-                cs_put_sent(out, "    ", f, flen);
-            } else {
-                cs_put_field(out, "    ", names[i], f, flen);
-            }
-        }
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
-}
-
-/*
- * Prints the site's consent manager maps (keys "SITE/FORMAT/NAME" starting
- * with prefix "SITE/") as "  consent_map FORMAT NAME: [target, ...]".
- */
-static int
-cs_dump_cmp_maps(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
-    FILE *out)
-{
-    MDB_cursor  *cur;
-    MDB_val      key = { plen, (void *) prefix }, val;
-    int          rc = mdb_cursor_open(txn, dbi, &cur);
-
-    if (rc != 0) {
-        return rc;
-    }
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-         rc == 0 && key.mv_size >= plen
-         && memcmp(key.mv_data, prefix, plen) == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
-    {
-        const char  *rest = (const char *) key.mv_data + plen;
-        size_t       rlen = key.mv_size - plen;
-        const char  *slash = memchr(rest, '/', rlen);
-        size_t       flen = slash ? (size_t) (slash - rest) : rlen;
-
-        fputs("  consent_map ", out);
-        cs_put_text(out, rest, flen);
-        fputc(' ', out);
-        if (slash != NULL) {
-            cs_put_text(out, slash + 1, rlen - flen - 1);
-        }
-        fputs(": ", out);
-        cs_put_list(out, &val);
-        fputc('\n', out);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
-}
-
-int
-cs_dump(const char *db, FILE *out, char *err, size_t errlen)
-{
-    MDB_env        *env = NULL;
-    MDB_txn        *txn = NULL;
-    MDB_dbi         dbi[DB_COUNT];
-    bool            has_maps = true;
-    MDB_cursor     *cur = NULL;
-    MDB_val         key, val;
-    cs_host_row_t  *hosts = NULL;
-    size_t          nhosts = 0, ihost = 0;
-    int             rc, ret = CS_COMPILE_IO;
-    char            loaderr[512];
-
-    cs_set_err(err, errlen, "%s", "");
-    if (db == NULL || out == NULL) {
-        cs_set_err(err, errlen, "cs_dump: database path and output required");
-        return CS_COMPILE_IO;
-    }
-
-    /* Validate with the real reader first: same errors as the module. */
-    cs_rules_t *check = cs_rules_load(db, loaderr, sizeof(loaderr));
-    if (check == NULL) {
-        cs_set_err(err, errlen, "%s", loaderr);
-        return access(db, R_OK) == 0 ? CS_COMPILE_INVALID : CS_COMPILE_IO;
-    }
-    cs_rules_free(check);
-
-    rc = mdb_env_create(&env);
-    if (rc == 0) {
-        rc = mdb_env_set_maxdbs(env, DB_COUNT + 2);
-    }
-    if (rc == 0) {
-        rc = mdb_env_open(env, db, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK, 0);
-    }
-    if (rc == 0) {
-        rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-    }
-    for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
-        rc = mdb_dbi_open(txn, cs_db_names[i], 0, &dbi[i]);
-        if (rc == MDB_NOTFOUND && i == DB_CMP_MAPS) {
-            has_maps = false;           /* optional: older files lack it */
-            rc = 0;
-        }
-    }
-    if (rc != 0) {
-        goto lmdb_failed;
-    }
-
-    /* meta: format_version first, then the other keys in key order */
-    key.mv_size = strlen("format_version");
-    key.mv_data = (void *) "format_version";
-    if ((rc = mdb_get(txn, dbi[DB_META], &key, &val)) != 0) {
-        goto lmdb_failed;
-    }
-    fprintf(out, "format_version: %.*s\n", (int) val.mv_size,
-            (const char *) val.mv_data);
-
-    if ((rc = mdb_cursor_open(txn, dbi[DB_META], &cur)) != 0) {
-        goto lmdb_failed;
-    }
-    while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
-        if (key.mv_size == strlen("format_version")
-            && memcmp(key.mv_data, "format_version", key.mv_size) == 0)
-        {
-            continue;
-        }
-        cs_put_text(out, key.mv_data, key.mv_size);
-        fputs(": ", out);
-        if (key.mv_size == strlen("gpc_categories")
-            && memcmp(key.mv_data, "gpc_categories", key.mv_size) == 0)
-        {
-            cs_put_list(out, &val);
-        } else {
-            cs_put_text(out, val.mv_data, val.mv_size);
-        }
-        fputc('\n', out);
-    }
-    if (rc != MDB_NOTFOUND) {
-        goto lmdb_failed;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-
-    /* hosts grouped by recipient (the database is keyed by host) */
-    MDB_stat st;
-    if ((rc = mdb_stat(txn, dbi[DB_HOSTS], &st)) != 0) {
-        goto lmdb_failed;
-    }
-    hosts = calloc(st.ms_entries ? st.ms_entries : 1, sizeof(*hosts));
-    if (hosts == NULL) {
-        cs_set_err(err, errlen, "%s: out of memory", db);
-        goto done;
-    }
-    if ((rc = mdb_cursor_open(txn, dbi[DB_HOSTS], &cur)) != 0) {
-        goto lmdb_failed;
-    }
-    while (nhosts < st.ms_entries
-           && (rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0)
-    {
-        hosts[nhosts].host = key;
-        hosts[nhosts].recipient = val;
-        nhosts++;
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        goto lmdb_failed;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-    qsort(hosts, nhosts, sizeof(*hosts), cs_host_row_cmp);
-
-    /* recipients */
-    if ((rc = mdb_cursor_open(txn, dbi[DB_RECIPIENTS], &cur)) != 0) {
-        goto lmdb_failed;
-    }
-    while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
-        static const char *const names[] = { "name", "category", "sent",
-                                             "purpose", "tcf_vendor_id",
-                                             "tcf_purposes" };
-        char    prefix[CS_ID_MAX + 2];
-        int     plen;
-
-        fputc('\n', out);
-        fprintf(out, "recipient %.*s\n", (int) key.mv_size,
-                (const char *) key.mv_data);
-        for (int i = 0; i < 6; i++) {
-            size_t       flen;
-            const char  *f = cs_field(&val, i, &flen);
-
-
-            if (i == 2) {
-                cs_put_sent(out, "  ", f, flen);
-            } else {
-                cs_put_field(out, "  ", names[i], f, flen);
-            }
-        }
-
-        /* hosts of this recipient: rows are sorted like recipient keys */
-        while (ihost < nhosts && hosts[ihost].recipient.mv_size == key.mv_size
-               && memcmp(hosts[ihost].recipient.mv_data, key.mv_data,
-                         key.mv_size) == 0)
-        {
-            fprintf(out, "  host %.*s\n", (int) hosts[ihost].host.mv_size,
-                    (const char *) hosts[ihost].host.mv_data);
-            ihost++;
-        }
-
-        plen = snprintf(prefix, sizeof(prefix), "%.*s:", (int) key.mv_size,
-                        (const char *) key.mv_data);
-        if ((rc = cs_dump_prefixed(txn, dbi[DB_SIGNATURES], prefix,
-                                   (size_t) plen, out, false)) != 0)
-        {
-            goto lmdb_failed;
-        }
-    }
-    if (rc != MDB_NOTFOUND) {
-        goto lmdb_failed;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-
-    /* sites with their declarations */
-    if ((rc = mdb_cursor_open(txn, dbi[DB_SITES], &cur)) != 0) {
-        goto lmdb_failed;
-    }
-    while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
-        char    prefix[CS_ID_MAX + 2];
-        int     plen;
-        size_t  flen;
-
-        fputc('\n', out);
-        fprintf(out, "site %.*s\n", (int) key.mv_size,
-                (const char *) key.mv_data);
-        const char *name = cs_field(&val, 0, &flen);
-        cs_put_field(out, "  ", "name", name, flen);
-
-        plen = snprintf(prefix, sizeof(prefix), "%.*s/", (int) key.mv_size,
-                        (const char *) key.mv_data);
-        if ((rc = cs_dump_prefixed(txn, dbi[DB_DECLARES], prefix,
-                                   (size_t) plen, out, true)) != 0)
-        {
-            goto lmdb_failed;
-        }
-        if (has_maps
-            && (rc = cs_dump_cmp_maps(txn, dbi[DB_CMP_MAPS], prefix,
-                                      (size_t) plen, out)) != 0)
-        {
-            goto lmdb_failed;
-        }
-    }
-    if (rc != MDB_NOTFOUND) {
-        goto lmdb_failed;
-    }
-    mdb_cursor_close(cur);
-    cur = NULL;
-
-    if (fflush(out) != 0 || ferror(out)) {
-        cs_set_err(err, errlen, "%s: write error: %s", db, strerror(errno));
-        goto done;
-    }
-    ret = CS_COMPILE_OK;
-    goto done;
-
-lmdb_failed:
-    cs_set_err(err, errlen, "%s: %s", db, mdb_strerror(rc));
-
-done:
-    if (cur != NULL) {
-        mdb_cursor_close(cur);
-    }
-    free(hosts);
-    if (txn != NULL) {
-        mdb_txn_abort(txn);
-    }
-    if (env != NULL) {
-        mdb_env_close(env);
-    }
-    return ret;
 }

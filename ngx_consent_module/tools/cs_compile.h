@@ -79,6 +79,27 @@ void cs_compile_tmp_remove(const char *db);
 int cs_dump(const char *db, FILE *out, char *err, size_t errlen);
 
 /*
+ * The database's sub-databases, in the order of cs_db_names (layout in
+ * doc/lmdb-layout.md). DB_CMP_MAPS is optional for readers (absent in
+ * older files): keep it last.
+ */
+enum cs_db_e { DB_META, DB_RECIPIENTS, DB_HOSTS, DB_SIGNATURES, DB_SITES,
+               DB_DECLARES, DB_CMP_MAPS, DB_COUNT };
+
+extern const char *const cs_db_names[DB_COUNT];
+
+/*
+ * Writes len bytes of text on one line: control bytes as \xHH; with
+ * CS_PUT_QUOTED inside double quotes, '"' and '\' escaped by a backslash
+ * (a YAML double-quoted scalar); with CS_PUT_NEWLINE also newlines as \n.
+ * The dumper, the importer and diff print through it.
+ */
+#define CS_PUT_QUOTED   1u
+#define CS_PUT_NEWLINE  2u
+
+void cs_put_escaped(FILE *out, const char *s, size_t len, unsigned how);
+
+/*
  * Helpers the rules importer shares with the compiler, so both read and
  * check alike.
  */

@@ -615,26 +615,6 @@ cs_imp_ids(cs_imp_t *im, cs_imp_entity_t *ents, size_t nents,
 /* ---------------------------------------------------------------------- */
 /* Writing */
 
-/* A YAML double-quoted scalar: UTF-8 passes, '"', '\' and controls escaped. */
-static void
-cs_imp_quoted(FILE *out, const char *s, size_t len)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) s[i];
-
-        if (c == '"' || c == '\\') {
-            fputc('\\', out);
-            fputc(c, out);
-        } else if (c < 0x20 || c == 0x7f) {
-            fprintf(out, "\\x%02x", c);
-        } else {
-            fputc(c, out);
-        }
-    }
-    fputc('"', out);
-}
-
 /* Text in a YAML comment: control bytes would end it; write '?'. */
 static void
 cs_imp_comment_text(FILE *out, const char *s, size_t len)
@@ -677,7 +657,7 @@ cs_imp_write(const cs_imp_t *im, const cs_imp_entity_t *ents, size_t nents,
             }
         }
         fprintf(out, "\n  - id: %s\n    name: ", e->id);
-        cs_imp_quoted(out, e->name, e->name_len);
+        cs_put_escaped(out, e->name, e->name_len, CS_PUT_QUOTED);
         fprintf(out, "\n    category: %s\n    hosts:\n",
                 im->cats[e->cat].category);
         for (size_t r = e->first; r < e->first + e->count; r++) {
