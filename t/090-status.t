@@ -173,11 +173,12 @@ sub check_counters {
          'no zone: the body says why');
     is(hdr($res, 'Content-Type'), 'text/plain', 'no zone: text/plain');
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ---------------------------------------------------------------- counting
-my $ngx = StatusNginx->start(http => $HTTP, locations => $LOCATIONS, upstream => $up, server => "");
+# the failed reload below logs an emerg on purpose
+my $ngx = StatusNginx->start(http => $HTTP, locations => $LOCATIONS, upstream => $up, server => "",
+                             log_ok => qr{nonexistent/rules\.mdb});
 
 {
     my ($v, $res) = scrape($ngx);
@@ -390,11 +391,6 @@ ok(reload($ngx, 1), 'reload with a bigger zone');
        'a zone of another size starts from zero');
 }
 $ngx->stop;
-{
-    my @bad = grep { !/nonexistent\/rules\.mdb/ }
-              $ngx->error_lines(qr/\[(?:alert|crit|emerg)\]|exited on signal/);
-    ok(!@bad, 'no crash/alert/crit, and no emerg but the failed reload') or diag join "\n", @bad;
-}
 
 # ---------------------------------------------------------------- bounded hosts
 # The smallest zone keeps few host series; the rest go to the overflow
@@ -421,7 +417,6 @@ $ngx->stop;
     ok(exists $v->{series('consent_responses_gated_total', site => 'air-booking')},
        'responses still counted in the full zone');
     $small->stop;
-    ConsentTest::check_error_log($small);
 }
 
 done_testing;

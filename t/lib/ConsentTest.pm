@@ -470,6 +470,15 @@ sub start_nginx    { ConsentTest::Nginx->start(@_) }
 my @ERROR_LOGS;
 sub _note_error_log { push @ERROR_LOGS, $_[0] }
 
+# What no nginx run may print, checked at every stop (ConsentTest::Nginx::stop)
+# and after every nginx -t: sanitizer reports (an instrumented nginx writes
+# them to stderr, which nginx points at its error.log once it runs) and what
+# a healthy nginx never logs.
+our $SANITIZER_RE = qr/AddressSanitizer|LeakSanitizer|runtime error:/;
+our $BAD_LOG_RE   = qr/$SANITIZER_RE|\[(?:alert|crit|emerg)\]|exited on signal/;
+my $CLEANING = 0;         # in END: no more tests, bad logs fail the exit code
+my $BAD_AT_END = 0;
+
 sub tail_file {
     my ($path, $lines) = @_;
     $lines ||= 40;
@@ -481,6 +490,7 @@ sub tail_file {
 
 sub _cleanup {
     return unless $$ == $MAIN_PID;
+    $CLEANING = 1;
     Test::More::note("$REQUESTS requests replayed") if $REQUESTS;
     my $failed = !Test::More->builder->is_passing;
     if ($failed) {
@@ -496,6 +506,7 @@ sub _cleanup {
     for my $o (@live) {
         eval { $o->stop; 1 } or warn "stop failed: $@";
     }
+    $failed ||= $BAD_AT_END;
     if ($WORKDIR && -d $WORKDIR) {
         if ($ENV{CONSENT_TEST_KEEP} || $failed) {
             Test::More::diag("work dir kept: $WORKDIR") if $failed || $ENV{CONSENT_TEST_KEEP};
@@ -508,7 +519,7 @@ sub _cleanup {
 END {
     my $rc = $?;
     _cleanup();
-    $? = $rc;
+    $? = $rc || ($BAD_AT_END ? 1 : 0);
 }
 for my $sig (qw(INT TERM HUP)) {
     $SIG{$sig} = sub { _cleanup() if $$ == $MAIN_PID; POSIX::_exit(130) };
@@ -530,7 +541,10 @@ sub nginx_t {
     make_path("$prefix/logs", "$prefix/conf", "$prefix/tmp");
     write_file("$prefix/conf/nginx.conf", $self->config_text);
     my $out = qx{'$NGINX' -t -p '$prefix/' -c conf/nginx.conf -e stderr 2>&1};
-    return ($? >> 8, $out);
+    my $rc = $? >> 8;
+    my @bad = grep { $_ =~ $SANITIZER_RE } split /\n/, $out;
+    Test::More::ok(!@bad, "nginx -t: no sanitizer report") or Test::More::diag($out);
+    return ($rc, $out);
 }
 
 # ---------------------------------------------------------------- runner
@@ -575,18 +589,9 @@ sub run_cases {
             Test::More::subtest($c->{name}, sub { _run_case($ngx, $up, $c, $setup) });
         }
         $ngx->stop;
-        check_error_log($ngx);
     }
     $up->stop unless $setup->{upstream};
     return;
-}
-
-# No crash, alert or critical error in an nginx's error.log.
-sub check_error_log {
-    my ($ngx) = @_;
-    my @bad = $ngx->error_lines(qr/\[(?:alert|crit|emerg)\]|exited on signal|AddressSanitizer|runtime error:/);
-    Test::More::ok(!@bad, "no crash/alert/crit in " . $ngx->error_log)
-        or Test::More::diag(join "\n", @bad[0 .. ($#bad < 20 ? $#bad : 20)]);
 }
 
 sub _case_location {
@@ -983,12 +988,14 @@ use Time::HiRes qw(time sleep);
 sub port   { $_[0]{port} }
 sub prefix { $_[0]{prefix} }
 sub error_log  { "$_[0]{prefix}/logs/error.log" }
+sub stderr_log { "$_[0]{prefix}/logs/stderr.log" }
 sub access_log { "$_[0]{prefix}/logs/access.log" }
 
 my $SEQ = 0;
 
 # start(module => 0|1, http => '', server => '', locations => '', upstream => $up,
-#       workers => N)
+#       workers => N, log_ok => qr/.../)
+# log_ok: lines the test provokes on purpose, exempt from the check at stop.
 sub start {
     my ($class, %a) = @_;
     my $module = exists $a{module} ? $a{module} : 1;
@@ -1118,6 +1125,31 @@ sub stop {
     kill 'KILL', $pid;
     waitpid($pid, 0);
     ConsentTest::_unregister($self);
+    $self->check_logs;
+}
+
+# The harness-wide check at every stop: no sanitizer report, crash, alert,
+# crit or emerg in error.log or stderr.log (what an instrumented nginx
+# prints before it opens its error log), but for the lines in log_ok. A
+# test; in END, when no test may follow, a diagnostic and a failed exit.
+sub check_logs {
+    my ($self) = @_;
+    my $ok = $self->{log_ok};
+    my @bad;
+    for my $log ($self->error_log, $self->stderr_log) {
+        next unless -f $log;
+        push @bad, grep { $_ =~ $ConsentTest::BAD_LOG_RE && !($ok && $_ =~ $ok) }
+                   split /\n/, ConsentTest::read_file($log);
+    }
+    my $name = "nginx $self->{prefix} stopped: no sanitizer report, crash, alert, crit or emerg";
+    my $shown = join "\n", @bad[0 .. ($#bad < 30 ? $#bad : 30)];
+    if ($CLEANING) {               # file lexicals of package ConsentTest
+        return unless @bad;
+        $BAD_AT_END = 1;
+        Test::More::diag("not ok: $name\n$shown");
+        return;
+    }
+    Test::More::ok(!@bad, $name) or Test::More::diag($shown);
 }
 
 # Value logged for request id $rid (the quoted field of log_format ct);
