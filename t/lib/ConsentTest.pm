@@ -226,6 +226,8 @@ sub gunzip_bytes {
 # nothing decoded except the transfer coding, every header kept in order.
 #   http_request(port => P, method => 'GET', path => '/', headers => [k, v, ...])
 # returns { status, reason, headers => [[k, v], ...], body, chunked, error }
+# on_head => sub { } is called once the response head has arrived, while the
+# body may still be on its way (to act during a response in flight).
 # One request's bytes: the request line, Host, "Connection: close" when
 # close is set (HTTP/1.1 only; 1.0 closes anyway), the headers (name =>
 # value pairs) and the blank line.
@@ -271,6 +273,9 @@ sub http_request {
             last;
         }
         last if $n == 0;
+        if ($a{on_head} && index($raw, "\r\n\r\n") >= 0) {
+            (delete $a{on_head})->();
+        }
     }
     close $s;
     return parse_response($raw, $method);
@@ -995,7 +1000,9 @@ my $SEQ = 0;
 
 # start(module => 0|1, http => '', server => '', locations => '', upstream => $up,
 #       workers => N, log_ok => qr/.../)
-# log_ok: lines the test provokes on purpose, exempt from the check at stop.
+# With workers > 1 every worker has its own listen socket (reuseport), so
+# connections spread over all of them (see each_worker). log_ok: lines the
+# test provokes on purpose, exempt from the check at stop.
 sub start {
     my ($class, %a) = @_;
     my $module = exists $a{module} ? $a{module} : 1;
@@ -1023,10 +1030,12 @@ sub config_text {
         ? '$consent_blocked" "$consent_allowed" "$consent_source' : '-" "-" "-';
     my $user = $> == 0 ? "user root root;\n" : '';
     my $up = $self->{upstream} ? $self->{upstream}->port : ConsentTest::free_port();
+    my $workers = $self->{workers} || 1;
+    my $reuseport = $workers > 1 ? ' reuseport' : '';
     return <<"CONF";
 ${load}${user}daemon off;
 master_process on;
-worker_processes ${\($self->{workers} || 1)};
+worker_processes $workers;
 pid $p/logs/nginx.pid;
 error_log $p/logs/error.log info;
 events { worker_connections 512; }
@@ -1057,7 +1066,7 @@ http {
     }
 $self->{http}
     server {
-        listen 127.0.0.1:$self->{port};
+        listen 127.0.0.1:$self->{port}$reuseport;
         server_name localhost;
 $self->{server}
 $self->{locations}
@@ -1150,6 +1159,24 @@ sub check_logs {
         return;
     }
     Test::More::ok(!@bad, $name) or Test::More::diag($shown);
+}
+
+# One response from every worker: $send->() makes a request and returns its
+# response, which names its worker in an X-Pid header (add_header X-Pid
+# $pid always). Sends until each of the workers has answered once, at most
+# 100 times per worker; returns { pid => that worker's first response }.
+sub each_worker {
+    my ($self, $send) = @_;
+    my $want = $self->{workers} || 1;
+    my %first;
+    for (1 .. 100 * $want) {
+        my $res = $send->();
+        my $pid = ConsentTest::hdr($res, 'X-Pid')
+            // croak "each_worker: a response without X-Pid (status $res->{status})";
+        $first{$pid} //= $res;
+        return \%first if keys %first == $want;
+    }
+    croak "each_worker: " . scalar(keys %first) . " of $want workers answered";
 }
 
 # Value logged for request id $rid (the quoted field of log_format ct);
