@@ -27,7 +27,8 @@ UNIT_BINS   := $(patsubst $(SRC)/test/%.c,$(BUILD)/%,$(UNIT_SRCS))
 DEB_PACKAGES := build-essential nginx-core nginx-dev libpcre2-dev liblmdb-dev \
                 lmdb-utils libfyaml-dev libcmocka-dev zlib1g-dev libssl-dev \
                 libnginx-mod-http-subs-filter wrk valgrind clang \
-                libclang-rt-14-dev perl pkg-config curl chromium openssl
+                libclang-rt-14-dev perl pkg-config curl chromium openssl \
+                dpkg-dev
 
 .PHONY: all deps module unit test demo clean
 
