@@ -199,7 +199,6 @@ run_cases({ http => $HTTP }, \@cases);
         }
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
     $up->stop;
 }
 
@@ -273,7 +272,6 @@ run_cases({ http => $HTTP }, \@cases);
                  "SSI after the gate [$split]: includes expanded, the gated one gated");
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
     $up->stop;
 }
 
@@ -310,7 +308,6 @@ run_cases({ http => $HTTP }, \@cases);
             or diag "text arrived after " . ($t_text // 'never') . "s, total ${t_end}s";
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
     $up->stop;
 }
 

@@ -165,7 +165,6 @@ sub parallel_requests {
     }
     note(sprintf 'limit_rate: %.1fs for all', $took);
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 2. HTTP/2 cleartext
@@ -275,7 +274,6 @@ SKIP: {
         }
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 3. error_page
@@ -334,7 +332,6 @@ SKIP: {
         bytes_eq($res->{body}, $exp, "$tag: body");
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 4. X-Accel-Redirect
@@ -372,7 +369,6 @@ SKIP: {
         bytes_eq($res->{body}, $exp, "$tag: body");
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 5. return 200 "..."
@@ -406,7 +402,6 @@ SKIP: {
         }
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 6. proxy_cache + gzip
@@ -449,7 +444,6 @@ SKIP: {
     ok(!defined hdr($res, 'Content-Encoding'), 'proxy_cache + gzip, plain client on HIT: not encoded');
     bytes_eq($res->{body}, $air_none, 'proxy_cache + gzip, plain client on HIT: body');
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 7. slow client
@@ -534,7 +528,6 @@ SKIP: {
         note(sprintf "%s: %d reads, %.2fs", $tag, $res->{reads} // 0, time - $t0);
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 # ================================================================ 8. pipelined keep-alive
@@ -581,7 +574,6 @@ SKIP: {
         }
     }
     $ngx->stop;
-    ConsentTest::check_error_log($ngx);
 }
 
 $up->stop;

@@ -152,6 +152,8 @@ ngx_module_t  ngx_http_consent_status_module = {
 
 static ngx_str_t  ngx_http_consent_status_no_site = ngx_string("-");
 static ngx_str_t  ngx_http_consent_status_unknown = ngx_string("unknown");
+/* the label of site-only series: empty, but data is never NULL (memcmp) */
+static ngx_str_t  ngx_http_consent_status_no_label = ngx_string("");
 
 
 /* ---- counting ---- */
@@ -369,24 +371,24 @@ ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
     uint64_t bytes_removed, uint64_t oversize_removed,
     uint64_t oversize_passed)
 {
-    ngx_str_t  none = ngx_null_string;
+    ngx_str_t  *none = &ngx_http_consent_status_no_label;
 
     ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_RESPONSES, 0,
-                                site, &none, 1);
+                                site, none, 1);
     ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_BYTES, 0,
-                                site, &none, bytes_removed);
+                                site, none, bytes_removed);
 
     /* rare: their series appear when they first happen */
     if (oversize_removed) {
         ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_OVERSIZE,
                                     NGX_HTTP_CONSENT_STATUS_OVERSIZE_REMOVED,
-                                    site, &none, oversize_removed);
+                                    site, none, oversize_removed);
     }
 
     if (oversize_passed) {
         ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_OVERSIZE,
                                     NGX_HTTP_CONSENT_STATUS_OVERSIZE_PASSED,
-                                    site, &none, oversize_passed);
+                                    site, none, oversize_passed);
     }
 }
 

@@ -226,6 +226,8 @@ sub gunzip_bytes {
 # nothing decoded except the transfer coding, every header kept in order.
 #   http_request(port => P, method => 'GET', path => '/', headers => [k, v, ...])
 # returns { status, reason, headers => [[k, v], ...], body, chunked, error }
+# on_head => sub { } is called once the response head has arrived, while the
+# body may still be on its way (to act during a response in flight).
 # One request's bytes: the request line, Host, "Connection: close" when
 # close is set (HTTP/1.1 only; 1.0 closes anyway), the headers (name =>
 # value pairs) and the blank line.
@@ -271,6 +273,9 @@ sub http_request {
             last;
         }
         last if $n == 0;
+        if ($a{on_head} && index($raw, "\r\n\r\n") >= 0) {
+            (delete $a{on_head})->();
+        }
     }
     close $s;
     return parse_response($raw, $method);
@@ -470,6 +475,15 @@ sub start_nginx    { ConsentTest::Nginx->start(@_) }
 my @ERROR_LOGS;
 sub _note_error_log { push @ERROR_LOGS, $_[0] }
 
+# What no nginx run may print, checked at every stop (ConsentTest::Nginx::stop)
+# and after every nginx -t: sanitizer reports (an instrumented nginx writes
+# them to stderr, which nginx points at its error.log once it runs) and what
+# a healthy nginx never logs.
+our $SANITIZER_RE = qr/AddressSanitizer|LeakSanitizer|runtime error:/;
+our $BAD_LOG_RE   = qr/$SANITIZER_RE|\[(?:alert|crit|emerg)\]|exited on signal/;
+my $CLEANING = 0;         # in END: no more tests, bad logs fail the exit code
+my $BAD_AT_END = 0;
+
 sub tail_file {
     my ($path, $lines) = @_;
     $lines ||= 40;
@@ -481,6 +495,7 @@ sub tail_file {
 
 sub _cleanup {
     return unless $$ == $MAIN_PID;
+    $CLEANING = 1;
     Test::More::note("$REQUESTS requests replayed") if $REQUESTS;
     my $failed = !Test::More->builder->is_passing;
     if ($failed) {
@@ -496,6 +511,7 @@ sub _cleanup {
     for my $o (@live) {
         eval { $o->stop; 1 } or warn "stop failed: $@";
     }
+    $failed ||= $BAD_AT_END;
     if ($WORKDIR && -d $WORKDIR) {
         if ($ENV{CONSENT_TEST_KEEP} || $failed) {
             Test::More::diag("work dir kept: $WORKDIR") if $failed || $ENV{CONSENT_TEST_KEEP};
@@ -508,7 +524,7 @@ sub _cleanup {
 END {
     my $rc = $?;
     _cleanup();
-    $? = $rc;
+    $? = $rc || ($BAD_AT_END ? 1 : 0);
 }
 for my $sig (qw(INT TERM HUP)) {
     $SIG{$sig} = sub { _cleanup() if $$ == $MAIN_PID; POSIX::_exit(130) };
@@ -530,7 +546,10 @@ sub nginx_t {
     make_path("$prefix/logs", "$prefix/conf", "$prefix/tmp");
     write_file("$prefix/conf/nginx.conf", $self->config_text);
     my $out = qx{'$NGINX' -t -p '$prefix/' -c conf/nginx.conf -e stderr 2>&1};
-    return ($? >> 8, $out);
+    my $rc = $? >> 8;
+    my @bad = grep { $_ =~ $SANITIZER_RE } split /\n/, $out;
+    Test::More::ok(!@bad, "nginx -t: no sanitizer report") or Test::More::diag($out);
+    return ($rc, $out);
 }
 
 # ---------------------------------------------------------------- runner
@@ -575,18 +594,9 @@ sub run_cases {
             Test::More::subtest($c->{name}, sub { _run_case($ngx, $up, $c, $setup) });
         }
         $ngx->stop;
-        check_error_log($ngx);
     }
     $up->stop unless $setup->{upstream};
     return;
-}
-
-# No crash, alert or critical error in an nginx's error.log.
-sub check_error_log {
-    my ($ngx) = @_;
-    my @bad = $ngx->error_lines(qr/\[(?:alert|crit|emerg)\]|exited on signal|AddressSanitizer|runtime error:/);
-    Test::More::ok(!@bad, "no crash/alert/crit in " . $ngx->error_log)
-        or Test::More::diag(join "\n", @bad[0 .. ($#bad < 20 ? $#bad : 20)]);
 }
 
 sub _case_location {
@@ -983,12 +993,16 @@ use Time::HiRes qw(time sleep);
 sub port   { $_[0]{port} }
 sub prefix { $_[0]{prefix} }
 sub error_log  { "$_[0]{prefix}/logs/error.log" }
+sub stderr_log { "$_[0]{prefix}/logs/stderr.log" }
 sub access_log { "$_[0]{prefix}/logs/access.log" }
 
 my $SEQ = 0;
 
 # start(module => 0|1, http => '', server => '', locations => '', upstream => $up,
-#       workers => N)
+#       workers => N, log_ok => qr/.../)
+# With workers > 1 every worker has its own listen socket (reuseport), so
+# connections spread over all of them (see each_worker). log_ok: lines the
+# test provokes on purpose, exempt from the check at stop.
 sub start {
     my ($class, %a) = @_;
     my $module = exists $a{module} ? $a{module} : 1;
@@ -1016,10 +1030,12 @@ sub config_text {
         ? '$consent_blocked" "$consent_allowed" "$consent_source' : '-" "-" "-';
     my $user = $> == 0 ? "user root root;\n" : '';
     my $up = $self->{upstream} ? $self->{upstream}->port : ConsentTest::free_port();
+    my $workers = $self->{workers} || 1;
+    my $reuseport = $workers > 1 ? ' reuseport' : '';
     return <<"CONF";
 ${load}${user}daemon off;
 master_process on;
-worker_processes ${\($self->{workers} || 1)};
+worker_processes $workers;
 pid $p/logs/nginx.pid;
 error_log $p/logs/error.log info;
 events { worker_connections 512; }
@@ -1050,7 +1066,7 @@ http {
     }
 $self->{http}
     server {
-        listen 127.0.0.1:$self->{port};
+        listen 127.0.0.1:$self->{port}$reuseport;
         server_name localhost;
 $self->{server}
 $self->{locations}
@@ -1118,6 +1134,49 @@ sub stop {
     kill 'KILL', $pid;
     waitpid($pid, 0);
     ConsentTest::_unregister($self);
+    $self->check_logs;
+}
+
+# The harness-wide check at every stop: no sanitizer report, crash, alert,
+# crit or emerg in error.log or stderr.log (what an instrumented nginx
+# prints before it opens its error log), but for the lines in log_ok. A
+# test; in END, when no test may follow, a diagnostic and a failed exit.
+sub check_logs {
+    my ($self) = @_;
+    my $ok = $self->{log_ok};
+    my @bad;
+    for my $log ($self->error_log, $self->stderr_log) {
+        next unless -f $log;
+        push @bad, grep { $_ =~ $ConsentTest::BAD_LOG_RE && !($ok && $_ =~ $ok) }
+                   split /\n/, ConsentTest::read_file($log);
+    }
+    my $name = "nginx $self->{prefix} stopped: no sanitizer report, crash, alert, crit or emerg";
+    my $shown = join "\n", @bad[0 .. ($#bad < 30 ? $#bad : 30)];
+    if ($CLEANING) {               # file lexicals of package ConsentTest
+        return unless @bad;
+        $BAD_AT_END = 1;
+        Test::More::diag("not ok: $name\n$shown");
+        return;
+    }
+    Test::More::ok(!@bad, $name) or Test::More::diag($shown);
+}
+
+# One response from every worker: $send->() makes a request and returns its
+# response, which names its worker in an X-Pid header (add_header X-Pid
+# $pid always). Sends until each of the workers has answered once, at most
+# 100 times per worker; returns { pid => that worker's first response }.
+sub each_worker {
+    my ($self, $send) = @_;
+    my $want = $self->{workers} || 1;
+    my %first;
+    for (1 .. 100 * $want) {
+        my $res = $send->();
+        my $pid = ConsentTest::hdr($res, 'X-Pid')
+            // croak "each_worker: a response without X-Pid (status $res->{status})";
+        $first{$pid} //= $res;
+        return \%first if keys %first == $want;
+    }
+    croak "each_worker: " . scalar(keys %first) . " of $want workers answered";
 }
 
 # Value logged for request id $rid (the quoted field of log_format ct);
