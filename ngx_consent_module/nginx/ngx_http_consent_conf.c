@@ -29,12 +29,27 @@ static char *ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
+static char *ngx_http_consent_undecodable(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_check_min_size(ngx_conf_t *cf, void *post,
     void *data);
 
 
-static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
-    ngx_http_consent_check_max_element;
+/* a size directive's lower bound, checked once it is read */
+typedef struct {
+    ngx_conf_post_handler_pt   post_handler;
+    const char                *name;
+    size_t                     min;
+} ngx_http_consent_min_size_t;
+
+
+static ngx_http_consent_min_size_t  ngx_http_consent_max_element_min = {
+    ngx_http_consent_check_min_size, "consent_max_element_size", 1024
+};
+
+static ngx_http_consent_min_size_t  ngx_http_consent_max_decoded_min = {
+    ngx_http_consent_check_min_size, "consent_max_decoded_size", 1024
+};
 
 
 ngx_command_t  ngx_http_consent_commands[] = {
@@ -128,7 +143,21 @@ ngx_command_t  ngx_http_consent_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_consent_loc_conf_t, max_element_size),
-      &ngx_http_consent_max_element_post },
+      &ngx_http_consent_max_element_min },
+
+    { ngx_string("consent_undecodable"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_undecodable,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_max_decoded_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, max_decoded_size),
+      &ngx_http_consent_max_decoded_min },
 
       ngx_null_command
 };
@@ -168,6 +197,8 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
     conf->gpc = NGX_CONF_UNSET;
     conf->consent_mode = NGX_CONF_UNSET;
     conf->unknown = NGX_CONF_UNSET_UINT;
+    conf->undecodable = NGX_CONF_UNSET_UINT;
+    conf->max_decoded_size = NGX_CONF_UNSET_SIZE;
     conf->first_party = NGX_CONF_UNSET_PTR;
 
     return conf;
@@ -194,6 +225,11 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->unknown, prev->unknown,
                               NGX_HTTP_CONSENT_UNKNOWN_PASS);
     ngx_conf_merge_ptr_value(conf->first_party, prev->first_party, NULL);
+    /* fail closed, loudly: see README, consent_undecodable */
+    ngx_conf_merge_uint_value(conf->undecodable, prev->undecodable,
+                              NGX_HTTP_CONSENT_UNDECODABLE_ERROR);
+    ngx_conf_merge_size_value(conf->max_decoded_size, prev->max_decoded_size,
+                              64 * 1024 * 1024);
 
     if (conf->sources == NULL) {
         conf->sources = prev->sources;
@@ -544,6 +580,40 @@ ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
+ngx_http_consent_undecodable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->undecodable != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "strip_all") == 0) {
+        lcf->undecodable = NGX_HTTP_CONSENT_UNDECODABLE_STRIP_ALL;
+
+    } else if (ngx_strcmp(value[1].data, "pass") == 0) {
+        lcf->undecodable = NGX_HTTP_CONSENT_UNDECODABLE_PASS;
+
+    } else if (ngx_strcmp(value[1].data, "error") == 0) {
+        lcf->undecodable = NGX_HTTP_CONSENT_UNDECODABLE_ERROR;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_undecodable\" value \"%V\", "
+                           "it must be \"strip_all\", \"pass\" or \"error\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
 ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_core_loc_conf_t  *clcf;
@@ -605,14 +675,16 @@ ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
+ngx_http_consent_check_min_size(ngx_conf_t *cf, void *post, void *data)
 {
+    ngx_http_consent_min_size_t *bound = post;
+
     size_t *sp = data;
 
-    if (*sp < 1024) {
+    if (*sp < bound->min) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"consent_max_element_size\" %uz is too small, "
-                           "it must be at least 1k", *sp);
+                           "\"%s\" %uz is too small, it must be at least "
+                           "%uzk", bound->name, *sp, bound->min / 1024);
         return NGX_CONF_ERROR;
     }
 
