@@ -5,7 +5,8 @@
 # truncated and oversized (consent_max_decoded_size) bodies fail closed; br,
 # zstd, compress, unknown and stacked codings follow consent_undecodable
 # (strip_all: an empty body; pass: unchanged; error, the default: 502);
-# HEAD, 204 and 304 are untouched; consent_undecodable_total counts, and one
+# HEAD, 204 and 304 are untouched; SSI includes (subrequests) are decoded or
+# emptied on their own; consent_undecodable_total counts, and one
 # warn line per response says why.
 use strict;
 use warnings;
@@ -207,6 +208,12 @@ my $bomb = gz(' ' x (2 * 1024 * 1024));
 my %B = (tracker => body_name($tracker_body), garbage => body_name($garbage_tail),
          truncated => body_name($truncated), bomb => body_name($bomb), air => body_name($air_gz));
 
+# SSI includes are subrequests: one gzip-encoded (decoded and gated on its
+# own), one br with strip_all (nothing of it)
+my $snippet = body_name(gz(q{<i>x</i><script src="https://connect.facebook.net/en_US/fbevents.js"></script><i>y</i>}));
+my $ssi_dir = static_dir('ssi-065', 'page.html' => qq{<p>a</p><!--# include virtual="/ssigz/x" --><p>b</p>}
+                                                 . qq{<!--# include virtual="/ssibr/x" --><p>c</p>});
+
 my $ngx = start_nginx(
     http => "$HTTP\nconsent_zone enc_t 1m;", upstream => $up, server => '',
     locations => join("\n",
@@ -215,7 +222,12 @@ my $ngx = start_nginx(
         "location /s/ { $ON consent_undecodable strip_all; proxy_pass http://$UP; }",
         "location /p/ { $ON consent_undecodable pass; proxy_pass http://$UP; }",
         "location /b/ { $ON consent_undecodable strip_all; consent_max_decoded_size 1m; proxy_pass http://$UP; }",
-        "location /be/ { $ON consent_max_decoded_size 1m; proxy_pass http://$UP; }"));
+        "location /be/ { $ON consent_max_decoded_size 1m; proxy_pass http://$UP; }",
+        "location /ssi/ { ssi on; alias $ssi_dir/; }",
+        "location /ssigz/ { $ON proxy_pass http://$UP; proxy_set_header X-CT-Body $snippet;"
+          . " proxy_set_header X-CT-Split 7; proxy_set_header X-CT-Header 'Content-Encoding: gzip'; }",
+        "location /ssibr/ { $ON consent_undecodable strip_all; proxy_pass http://$UP;"
+          . " proxy_set_header X-CT-Body $B{tracker}; proxy_set_header X-CT-Header 'Content-Encoding: br'; }"));
 
 sub get {
     my ($path, $body, $split, @h) = @_;
@@ -249,6 +261,13 @@ for my $split ('whole', 1, 'random:3') {
 }
 
 {
+    my $res = http_request(port => $ngx->port, path => '/ssi/page.html', headers => ['Cookie' => 'consent=none']);
+    ok(!$res->{error}, 'SSI: well-formed') or diag $res->{error};
+    is($res->{body}, '<p>a</p><i>x</i><i>y</i><p>b</p><p>c</p>',
+       'SSI: the gzip include decoded and gated, the br one empty (strip_all)');
+}
+
+{
     get('/s/', 'tracker', 'whole', 'X-CT-Header' => 'Content-Encoding: br');
     get('/s/', 'tracker', 'whole', 'X-CT-Header' => 'Content-Encoding: br');
     get('/p/', 'tracker', 'whole', 'X-CT-Header' => 'Content-Encoding: zstd');
@@ -259,7 +278,7 @@ for my $split ('whole', 1, 'random:3') {
     my %v = map { /^(\S+) (\d+)$/ ? ($1 => $2) : () } grep { /^consent_undecodable_total\{/ } split /\n/, $st->{body};
     my $s = 'consent_undecodable_total{site="air-booking",';
     my %want = (
-        "${s}encoding=\"br\",action=\"strip_all\"}"   => 2,
+        "${s}encoding=\"br\",action=\"strip_all\"}"   => 3,
         "${s}encoding=\"zstd\",action=\"pass\"}"      => 1,
         "${s}encoding=\"stacked\",action=\"error\"}"  => 1,
         "${s}encoding=\"other\",action=\"error\"}"    => 1,
@@ -276,9 +295,9 @@ $ngx->stop;
 ConsentTest::check_error_log($ngx);
 {
     my @warn = $ngx->error_lines(qr/\[warn\].*consent: .*consent_undecodable/);
-    is(scalar @warn, 14, 'one warn line per response refused') or diag join "\n", @warn;
+    is(scalar @warn, 15, 'one warn line per response refused') or diag join "\n", @warn;
     my @br = grep { /\(br\); consent_undecodable strip_all: an empty body is sent/ } @warn;
-    is(scalar @br, 2, 'the line names the coding and what was done');
+    is(scalar @br, 3, 'the line names the coding and what was done');
     ok((grep { /corrupt gzip data after \d+ decoded bytes \(gzip\); consent_undecodable pass: the body ends there/ } @warn),
        'a corrupt body: why, and after how many bytes');
     ok((grep { /over consent_max_decoded_size/ } @warn), 'the bound named');
