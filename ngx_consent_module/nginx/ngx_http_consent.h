@@ -10,6 +10,9 @@
  *                                     $consent_* variables
  *   ngx_http_consent_headers.c        response headers the module sets
  *   ngx_http_consent_disclosure.c     the consent_disclosure content handler
+ *   ngx_http_consent_decode.c         Content-Encoding: which codings the
+ *                                     gate can read, the gzip/deflate
+ *                                     decoder
  *
  * A new directive: its entry, handler and merge in the conf file, its field
  * below. A new response header of gated responses: the headers file. A new
@@ -77,9 +80,14 @@ typedef struct {
     ngx_uint_t                 unknown;        /* consent_unknown */
     ngx_array_t               *first_party;    /* ngx_str_t host suffixes */
     size_t                     max_element_size;
+    ngx_uint_t                 undecodable;    /* consent_undecodable */
+    size_t                     max_decoded_size;
     ngx_hash_t                 types;
     ngx_array_t               *types_keys;
 } ngx_http_consent_loc_conf_t;
+
+
+typedef struct ngx_http_consent_decoder_s  ngx_http_consent_decoder_t;
 
 
 /* One consent_cookie: a cookie name and the format of its value. */
@@ -114,7 +122,11 @@ typedef struct {
     off_t                      body_left;      /* body bytes still to come
                                                   by Content-Length; -1:
                                                   unknown */
+    ngx_http_consent_decoder_t *decoder;       /* NULL: identity body */
+    ngx_str_t                  coding;         /* its label in counters */
     unsigned                   finished:1;
+    unsigned                   discard:1;      /* consent_undecodable
+                                                  strip_all: no body */
     unsigned                   passing:1;      /* in the next body filter */
 } ngx_http_consent_ctx_t;
 
@@ -125,6 +137,17 @@ typedef struct {
 #define NGX_HTTP_CONSENT_UNKNOWN_PASS   0
 #define NGX_HTTP_CONSENT_UNKNOWN_LOG    1
 #define NGX_HTTP_CONSENT_UNKNOWN_STRIP  2
+
+/* consent_undecodable; also the action label's index in the counters */
+#define NGX_HTTP_CONSENT_UNDECODABLE_STRIP_ALL  0
+#define NGX_HTTP_CONSENT_UNDECODABLE_PASS       1
+#define NGX_HTTP_CONSENT_UNDECODABLE_ERROR      2
+
+/* a response's Content-Encoding as the gate sees it */
+#define NGX_HTTP_CONSENT_CODING_IDENTITY     0
+#define NGX_HTTP_CONSENT_CODING_GZIP         1
+#define NGX_HTTP_CONSENT_CODING_DEFLATE      2
+#define NGX_HTTP_CONSENT_CODING_UNDECODABLE  3
 
 
 extern ngx_module_t  ngx_http_consent_filter_module;
@@ -200,6 +223,57 @@ ngx_table_elt_t *ngx_http_consent_add_header(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_consent_gated_headers(ngx_http_request_t *r,
     ngx_http_consent_loc_conf_t *lcf);
+
+
+/* A handler for each response header of a name; may change or drop it. */
+typedef void (*ngx_http_consent_header_pt)(ngx_table_elt_t *h, void *data);
+
+void ngx_http_consent_each_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_http_consent_header_pt handler, void *data);
+
+/* A handler for ngx_http_consent_each_header: the header is not sent. */
+void ngx_http_consent_drop_header(ngx_table_elt_t *h, void *data);
+
+/*
+ * A body the gate will not read whole (consent_undecodable strip_all): no
+ * body at all, and no header that describes the one replaced.
+ */
+ngx_int_t ngx_http_consent_emptied_headers(ngx_http_request_t *r);
+
+
+/* ngx_http_consent_decode.c */
+
+/*
+ * The response's coding (NGX_HTTP_CONSENT_CODING_*) by every
+ * Content-Encoding header, "identity" ignored; label: the coding's name in
+ * the counters ("stacked" for more than one, "other" for unknown ones).
+ */
+ngx_uint_t ngx_http_consent_response_coding(ngx_http_request_t *r,
+    ngx_str_t *label);
+
+/* Drops every Content-Encoding header of the response. */
+void ngx_http_consent_clear_content_encoding(ngx_http_request_t *r);
+
+/* A decoder of a gzip or deflate body, memory from the request's pool. */
+ngx_http_consent_decoder_t *ngx_http_consent_decoder_create(
+    ngx_http_request_t *r, ngx_uint_t coding, off_t max_decoded);
+
+/* Queues encoded input; once the decoder is done or failed it is dropped. */
+ngx_int_t ngx_http_consent_decoder_add(ngx_http_consent_decoder_t *dec,
+    ngx_chain_t *in);
+
+/*
+ * The next buffer of decoded bytes, possibly empty but carrying flush or
+ * the body's end (last_buf/last_in_chain). NGX_AGAIN: no input, or every
+ * output buffer still in use (a buffer is free again once pos == last).
+ * NGX_DONE: the body is complete or was refused. NGX_DECLINED: refused now
+ * (corrupt, truncated, over the size bound), see _failure().
+ */
+ngx_int_t ngx_http_consent_decoder_next(ngx_http_consent_decoder_t *dec,
+    ngx_buf_t **out);
+
+const char *ngx_http_consent_decoder_failure(ngx_http_consent_decoder_t *dec);
+off_t ngx_http_consent_decoder_decoded(ngx_http_consent_decoder_t *dec);
 
 
 /* ngx_http_consent_disclosure.c */

@@ -17,24 +17,57 @@ static char *ngx_http_consent_rules(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_consent_keyword(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
+static char *ngx_http_consent_check_min_size(ngx_conf_t *cf, void *post,
     void *data);
 
 
-static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
-    ngx_http_consent_check_max_element;
+/* the keywords of consent_action, consent_unknown, consent_undecodable */
+static ngx_conf_enum_t  ngx_http_consent_actions[] = {
+    { ngx_string("strip"), NGX_HTTP_CONSENT_STRIP },
+    { ngx_string("neutralize"), NGX_HTTP_CONSENT_NEUTRALIZE },
+    { ngx_null_string, 0 }
+};
+
+static ngx_conf_enum_t  ngx_http_consent_unknown_policies[] = {
+    { ngx_string("pass"), NGX_HTTP_CONSENT_UNKNOWN_PASS },
+    { ngx_string("log"), NGX_HTTP_CONSENT_UNKNOWN_LOG },
+    { ngx_string("strip"), NGX_HTTP_CONSENT_UNKNOWN_STRIP },
+    { ngx_null_string, 0 }
+};
+
+static ngx_conf_enum_t  ngx_http_consent_undecodable_policies[] = {
+    { ngx_string("strip_all"), NGX_HTTP_CONSENT_UNDECODABLE_STRIP_ALL },
+    { ngx_string("pass"), NGX_HTTP_CONSENT_UNDECODABLE_PASS },
+    { ngx_string("error"), NGX_HTTP_CONSENT_UNDECODABLE_ERROR },
+    { ngx_null_string, 0 }
+};
+
+
+/* a size directive's lower bound, checked once it is read */
+typedef struct {
+    ngx_conf_post_handler_pt   post_handler;
+    const char                *name;
+    size_t                     min;
+} ngx_http_consent_min_size_t;
+
+
+static ngx_http_consent_min_size_t  ngx_http_consent_max_element_min = {
+    ngx_http_consent_check_min_size, "consent_max_element_size", 1024
+};
+
+static ngx_http_consent_min_size_t  ngx_http_consent_max_decoded_min = {
+    ngx_http_consent_check_min_size, "consent_max_decoded_size", 1024
+};
 
 
 ngx_command_t  ngx_http_consent_commands[] = {
@@ -90,17 +123,17 @@ ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_action"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_consent_action,
+      ngx_http_consent_keyword,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_consent_loc_conf_t, action),
+      ngx_http_consent_actions },
 
     { ngx_string("consent_unknown"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_consent_unknown,
+      ngx_http_consent_keyword,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_consent_loc_conf_t, unknown),
+      ngx_http_consent_unknown_policies },
 
     { ngx_string("consent_first_party"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -128,7 +161,21 @@ ngx_command_t  ngx_http_consent_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_consent_loc_conf_t, max_element_size),
-      &ngx_http_consent_max_element_post },
+      &ngx_http_consent_max_element_min },
+
+    { ngx_string("consent_undecodable"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_keyword,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, undecodable),
+      ngx_http_consent_undecodable_policies },
+
+    { ngx_string("consent_max_decoded_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, max_decoded_size),
+      &ngx_http_consent_max_decoded_min },
 
       ngx_null_command
 };
@@ -168,6 +215,8 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
     conf->gpc = NGX_CONF_UNSET;
     conf->consent_mode = NGX_CONF_UNSET;
     conf->unknown = NGX_CONF_UNSET_UINT;
+    conf->undecodable = NGX_CONF_UNSET_UINT;
+    conf->max_decoded_size = NGX_CONF_UNSET_SIZE;
     conf->first_party = NGX_CONF_UNSET_PTR;
 
     return conf;
@@ -194,6 +243,11 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->unknown, prev->unknown,
                               NGX_HTTP_CONSENT_UNKNOWN_PASS);
     ngx_conf_merge_ptr_value(conf->first_party, prev->first_party, NULL);
+    /* fail closed, loudly: see README, consent_undecodable */
+    ngx_conf_merge_uint_value(conf->undecodable, prev->undecodable,
+                              NGX_HTTP_CONSENT_UNDECODABLE_ERROR);
+    ngx_conf_merge_size_value(conf->max_decoded_size, prev->max_decoded_size,
+                              64 * 1024 * 1024);
 
     if (conf->sources == NULL) {
         conf->sources = prev->sources;
@@ -360,40 +414,6 @@ ngx_http_consent_site(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_consent_action(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_consent_loc_conf_t *lcf = conf;
-
-    ngx_str_t  *value;
-
-    if (lcf->action != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 5 && ngx_strncmp(value[1].data, "strip", 5) == 0) {
-        lcf->action = NGX_HTTP_CONSENT_STRIP;
-        return NGX_CONF_OK;
-    }
-
-    if (value[1].len == 10
-        && ngx_strncmp(value[1].data, "neutralize", 10) == 0)
-    {
-        lcf->action = NGX_HTTP_CONSENT_NEUTRALIZE;
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid \"consent_action\" value \"%V\", "
-                       "it must be \"strip\" or \"neutralize\"",
-                       &value[1]);
-
-    return NGX_CONF_ERROR;
-}
-
-
-static char *
 ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_consent_loc_conf_t *lcf = conf;
@@ -509,37 +529,52 @@ ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * A directive taking one keyword of cmd->post (an ngx_conf_enum_t list),
+ * kept as an ngx_uint_t at cmd->offset. A wrong value fails naming the
+ * directive and the keywords it takes (ngx_conf_set_enum_slot names
+ * neither).
+ */
 static char *
-ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_consent_keyword(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_consent_loc_conf_t *lcf = conf;
+    char  *p = conf;
 
-    ngx_str_t  *value;
+    u_char           *last, list[128];
+    ngx_str_t        *value;
+    ngx_uint_t       *field, i;
+    ngx_conf_enum_t  *e;
 
-    if (lcf->unknown != NGX_CONF_UNSET_UINT) {
+    field = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
+    e = cmd->post;
 
-    if (ngx_strcmp(value[1].data, "pass") == 0) {
-        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_PASS;
-
-    } else if (ngx_strcmp(value[1].data, "log") == 0) {
-        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_LOG;
-
-    } else if (ngx_strcmp(value[1].data, "strip") == 0) {
-        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_STRIP;
-
-    } else {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"consent_unknown\" value \"%V\", "
-                           "it must be \"pass\", \"log\" or \"strip\"",
-                           &value[1]);
-        return NGX_CONF_ERROR;
+    for (i = 0; e[i].name.len; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strncmp(e[i].name.data, value[1].data, value[1].len) == 0)
+        {
+            *field = e[i].value;
+            return NGX_CONF_OK;
+        }
     }
 
-    return NGX_CONF_OK;
+    last = list;
+    for (i = 0; e[i].name.len; i++) {
+        last = ngx_slprintf(last, list + sizeof(list), "%s\"%V\"",
+                            i == 0 ? "" : e[i + 1].name.len ? ", " : " or ",
+                            &e[i].name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid \"%V\" value \"%V\", it must be %*s",
+                       &cmd->name, &value[1], last - list, list);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -605,14 +640,16 @@ ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 static char *
-ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
+ngx_http_consent_check_min_size(ngx_conf_t *cf, void *post, void *data)
 {
+    ngx_http_consent_min_size_t *bound = post;
+
     size_t *sp = data;
 
-    if (*sp < 1024) {
+    if (*sp < bound->min) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"consent_max_element_size\" %uz is too small, "
-                           "it must be at least 1k", *sp);
+                           "\"%s\" %uz is too small, it must be at least "
+                           "%uzk", bound->name, *sp, bound->min / 1024);
         return NGX_CONF_ERROR;
     }
 

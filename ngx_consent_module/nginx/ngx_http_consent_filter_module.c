@@ -7,7 +7,9 @@
  * Two modules live here: the filter itself, ordered after gunzip and before
  * addition/sub/gzip, and a header-only hook ordered before gunzip that makes
  * gunzip decompress gated responses even for clients that accept gzip (the
- * gzip filter re-compresses them after the gate).
+ * gzip filter re-compresses them after the gate). Where gunzip is off, the
+ * filter decodes gzip and deflate itself (ngx_http_consent_decode.c); any
+ * other coding is answered per consent_undecodable.
  */
 
 #include <ngx_config.h>
@@ -396,9 +398,76 @@ ngx_http_consent_start_gate(ngx_http_request_t *r,
 }
 
 
+/* ---- bodies the gate cannot read ---- */
+
+static const char  *ngx_http_consent_undecodable_names[] = {
+    "strip_all", "pass", "error"
+};
+
+
+/*
+ * Logs (once per response: the caller's) and counts a body not gated: why,
+ * and what consent_undecodable made of it.
+ */
+static void
+ngx_http_consent_log_undecodable(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_ctx_t *ctx,
+    const char *why, const char *done)
+{
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "consent: %s (%V); consent_undecodable %s: %s", why,
+                  &ctx->coding,
+                  ngx_http_consent_undecodable_names[lcf->undecodable], done);
+
+    ngx_http_consent_status_undecodable(r, ngx_http_consent_site_label(ctx),
+                                        &ctx->coding, lcf->undecodable);
+}
+
+
+/*
+ * A Content-Encoding the gate cannot read (br, zstd, compress, unknown, or
+ * several): what consent_undecodable says.
+ */
+static ngx_int_t
+ngx_http_consent_undecodable(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_ctx_t *ctx)
+{
+    ngx_http_consent_log_undecodable(r, lcf, ctx,
+        "response with a Content-Encoding the gate cannot read (it reads "
+        "identity, gzip and deflate)",
+        lcf->undecodable == NGX_HTTP_CONSENT_UNDECODABLE_PASS
+        ? "it passes ungated"
+        : lcf->undecodable == NGX_HTTP_CONSENT_UNDECODABLE_ERROR
+        ? "an error page is sent" : "an empty body is sent");
+
+    switch (lcf->undecodable) {
+
+    case NGX_HTTP_CONSENT_UNDECODABLE_PASS:
+        return ngx_http_next_header_filter(r);
+
+    case NGX_HTTP_CONSENT_UNDECODABLE_ERROR:
+        /* headers cleared, only this module's context kept, an error page */
+        return ngx_http_filter_finalize_request(r,
+                   &ngx_http_consent_filter_module,
+                   r->upstream ? NGX_HTTP_BAD_GATEWAY
+                               : NGX_HTTP_INTERNAL_SERVER_ERROR);
+
+    default: /* NGX_HTTP_CONSENT_UNDECODABLE_STRIP_ALL */
+        ctx->discard = 1;
+
+        if (r == r->main && ngx_http_consent_emptied_headers(r) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_next_header_filter(r);
+    }
+}
+
+
 static ngx_int_t
 ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
+    ngx_uint_t                     coding;
     ngx_http_consent_ctx_t        *ctx;
     ngx_http_consent_hook_ctx_t   *hook;
     ngx_http_consent_loc_conf_t   *lcf;
@@ -417,25 +486,31 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->headers_out.content_encoding
-        && r->headers_out.content_encoding->value.len)
-    {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "consent: response is encoded (\"%V\") and passes "
-                      "ungated; enable \"gunzip on\" or ask the upstream "
-                      "for identity encoding",
-                      &r->headers_out.content_encoding->value);
-        return ngx_http_next_header_filter(r);
-    }
-
     ctx = ngx_http_consent_request_ctx(r);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
-    if (ctx->gate) {
+    if (ctx->gate || ctx->discard) {
         /* a second response header for the same request */
         return ngx_http_next_header_filter(r);
+    }
+
+    coding = ngx_http_consent_response_coding(r, &ctx->coding);
+
+    if (coding == NGX_HTTP_CONSENT_CODING_UNDECODABLE) {
+        return ngx_http_consent_undecodable(r, lcf, ctx);
+    }
+
+    if (coding != NGX_HTTP_CONSENT_CODING_IDENTITY) {
+        /* gunzip is off here (or the coding is not gzip): decode it here */
+        ctx->decoder = ngx_http_consent_decoder_create(r, coding,
+                                                   lcf->max_decoded_size);
+        if (ctx->decoder == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_consent_clear_content_encoding(r);
     }
 
     if (ngx_http_consent_start_gate(r, lcf, ctx) != NGX_OK) {
@@ -447,7 +522,8 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     ctx->body_left = -1;
 
     if (r == r->main) {
-        if (r->headers_out.content_length_n > 0) {
+        /* the length of an encoded body is not the decoded one */
+        if (r->headers_out.content_length_n > 0 && ctx->decoder == NULL) {
             ctx->body_left = r->headers_out.content_length_n;
         }
 
@@ -534,6 +610,27 @@ ngx_http_consent_emit(void *ud, const unsigned char *p, size_t n, bool held)
 }
 
 
+/* An empty output buffer for the input's flags: the end, or a flush. */
+static ngx_int_t
+ngx_http_consent_flags_buf(ngx_http_consent_ctx_t *ctx, ngx_uint_t last,
+    ngx_uint_t last_in_chain, ngx_uint_t flush)
+{
+    ngx_buf_t  *b;
+
+    b = ngx_http_consent_out_buf(ctx);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->sync = 1;
+    b->last_buf = last;
+    b->last_in_chain = last_in_chain;
+    b->flush = flush;
+
+    return NGX_OK;
+}
+
+
 /*
  * Feeds one input buffer to the gate. Kept bytes go out by reference into
  * it (see ngx_http_consent_emit); the body's end, at last_buf or at its
@@ -545,7 +642,6 @@ ngx_http_consent_feed_buf(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx,
 {
     off_t        size;
     ngx_uint_t   last, complete;
-    ngx_buf_t   *b;
 
     ctx->input = ib;
     ctx->last_ref = NULL;
@@ -616,14 +712,8 @@ ngx_http_consent_feed_buf(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx,
     }
 
     if (last || ib->last_in_chain || ib->flush || ib->sync) {
-        b = ngx_http_consent_out_buf(ctx);
-        if (b == NULL) {
-            return NGX_ERROR;
-        }
-        b->sync = 1;
-        b->last_buf = last;
-        b->last_in_chain = ib->last_in_chain;
-        b->flush = ib->flush;
+        return ngx_http_consent_flags_buf(ctx, last, ib->last_in_chain,
+                                          ib->flush);
     }
 
     return NGX_OK;
@@ -669,6 +759,153 @@ ngx_http_consent_pass_output(ngx_http_request_t *r,
 }
 
 
+/* The end of the body where the gate stops early: only the flags. */
+static ngx_int_t
+ngx_http_consent_feed_end(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
+{
+    ngx_buf_t  *b;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    return ngx_http_consent_feed_buf(r, ctx, b);
+}
+
+
+/*
+ * consent_undecodable strip_all: every input byte is dropped, only the end
+ * of the body goes on.
+ */
+static ngx_int_t
+ngx_http_consent_discard_body(ngx_http_request_t *r,
+    ngx_http_consent_ctx_t *ctx, ngx_chain_t *in)
+{
+    ngx_uint_t    end;
+    ngx_chain_t  *cl;
+
+    end = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        end |= cl->buf->last_buf || cl->buf->last_in_chain;
+        cl->buf->pos = cl->buf->last;
+        if (cl->buf->in_file) {
+            cl->buf->file_pos = cl->buf->file_last;
+        }
+    }
+
+    if (end && !ctx->finished) {
+        ctx->finished = 1;
+        if (ngx_http_consent_flags_buf(ctx, r == r->main, 1, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_consent_pass_output(r, ctx);
+}
+
+
+/*
+ * A gzip/deflate body the decoder refused halfway (corrupt, truncated, over
+ * consent_max_decoded_size). What went out so far was gated; the rest
+ * cannot be sent in any form the visitor reads, the response being declared
+ * identity already: with "error" it is cut off (the client sees it
+ * incomplete), otherwise it ends where the gate stopped.
+ */
+static ngx_int_t
+ngx_http_consent_decode_failed(ngx_http_request_t *r,
+    ngx_http_consent_ctx_t *ctx)
+{
+    u_char                        why[128];
+    ngx_http_consent_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_consent_filter_module);
+
+    ngx_snprintf(why, sizeof(why), "%s after %O decoded bytes%Z",
+                 ngx_http_consent_decoder_failure(ctx->decoder),
+                 ngx_http_consent_decoder_decoded(ctx->decoder));
+    ngx_http_consent_log_undecodable(r, lcf, ctx, (const char *) why,
+        lcf->undecodable == NGX_HTTP_CONSENT_UNDECODABLE_ERROR
+        ? "the response is cut off" : "the body ends there");
+
+    if (lcf->undecodable == NGX_HTTP_CONSENT_UNDECODABLE_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_consent_feed_end(r, ctx);
+}
+
+
+/*
+ * An encoded body: the decoder's buffers go through the gate, and out, as
+ * long as it has free ones; it gets them back as the output is sent.
+ */
+static ngx_int_t
+ngx_http_consent_decode_body(ngx_http_request_t *r,
+    ngx_http_consent_ctx_t *ctx, ngx_chain_t *in)
+{
+    ngx_int_t    rc;
+    ngx_buf_t   *b;
+    ngx_uint_t   flush;
+
+    if (in && ngx_http_consent_decoder_add(ctx->decoder, in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* a call without input is for the filters after this one too */
+    flush = (in == NULL || ctx->busy != NULL);
+    rc = NGX_OK;
+
+    for ( ;; ) {
+
+        for ( ;; ) {
+            rc = ngx_http_consent_decoder_next(ctx->decoder, &b);
+
+            if (rc == NGX_OK) {
+                if (ngx_http_consent_feed_buf(r, ctx, b) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+                continue;
+            }
+
+            if (rc == NGX_DECLINED) {
+                if (ngx_http_consent_decode_failed(r, ctx) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+                continue;
+            }
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            /* NGX_AGAIN, NGX_DONE: nothing more for now */
+            break;
+        }
+
+        ctx->input = NULL;
+        ctx->last_ref = NULL;
+        ctx->last_input = NULL;
+
+        if (ctx->out == NULL && !flush) {
+            return ctx->busy ? NGX_AGAIN : NGX_OK;
+        }
+
+        /* sending may free buffers the decoder waits for */
+        rc = ngx_http_consent_pass_output(r, ctx);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        flush = 0;
+    }
+}
+
+
 static ngx_int_t
 ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
@@ -682,8 +919,20 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
      * after it sending through the whole chain (addition's last buffer,
      * after its subrequest): not body to gate, and not to be swallowed.
      */
-    if (ctx == NULL || ctx->gate == NULL || ctx->passing) {
+    if (ctx == NULL || ctx->passing) {
         return ngx_http_next_body_filter(r, in);
+    }
+
+    if (ctx->discard) {
+        return ngx_http_consent_discard_body(r, ctx, in);
+    }
+
+    if (ctx->gate == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (ctx->decoder) {
+        return ngx_http_consent_decode_body(r, ctx, in);
     }
 
     for (cl = in; cl; cl = cl->next) {

@@ -45,6 +45,15 @@ void ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
 void ngx_http_consent_status_element(ngx_http_request_t *r, ngx_str_t *site,
     ngx_str_t *recipient, ngx_uint_t done);
 
+/*
+ * One response the gate could not read: coding is a fixed label (gzip,
+ * deflate, br, zstd, compress, stacked, other), action what
+ * consent_undecodable did (0 strip_all, 1 pass, 2 error: the values of
+ * NGX_HTTP_CONSENT_UNDECODABLE_*).
+ */
+void ngx_http_consent_status_undecodable(ngx_http_request_t *r,
+    ngx_str_t *site, ngx_str_t *coding, ngx_uint_t action);
+
 /* One URL attribute naming a host that matches no recipient. */
 void ngx_http_consent_status_unknown_host(ngx_http_request_t *r,
     ngx_str_t *site, ngx_str_t *host);

@@ -24,6 +24,7 @@ enum {
     NGX_HTTP_CONSENT_STATUS_BYTES,
     NGX_HTTP_CONSENT_STATUS_OVERSIZE,
     NGX_HTTP_CONSENT_STATUS_HOSTS,
+    NGX_HTTP_CONSENT_STATUS_UNDECODABLE,
     NGX_HTTP_CONSENT_STATUS_NFAMILIES
 };
 
@@ -407,6 +408,15 @@ ngx_http_consent_status_element(ngx_http_request_t *r, ngx_str_t *site,
 
 
 void
+ngx_http_consent_status_undecodable(ngx_http_request_t *r, ngx_str_t *site,
+    ngx_str_t *coding, ngx_uint_t action)
+{
+    ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_UNDECODABLE,
+                                action, site, coding, 1);
+}
+
+
+void
 ngx_http_consent_status_unknown_host(ngx_http_request_t *r, ngx_str_t *site,
     ngx_str_t *host)
 {
@@ -541,7 +551,7 @@ typedef struct {
     const char                    *help;
     const char                    *label;       /* second label, or NULL */
     const char                    *variant;     /* third label, or NULL */
-    const char                    *variants[2];
+    const char                    *variants[3];
 } ngx_http_consent_status_family_t;
 
 
@@ -570,6 +580,12 @@ static ngx_http_consent_status_family_t
       "URL attributes naming a host that matches no recipient, per site and "
       "host.",
       "host", NULL, { NULL, NULL } },
+
+    { "consent_undecodable_total", "counter",
+      "Responses whose Content-Encoding the gate could not read, or whose "
+      "gzip/deflate body was corrupt or over consent_max_decoded_size, per "
+      "site, coding, and what consent_undecodable did.",
+      "encoding", "action", { "strip_all", "pass", "error" } },
 };
 
 
