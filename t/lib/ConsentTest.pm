@@ -61,6 +61,7 @@ our $TIMEOUT = $ENV{CONSENT_TEST_TIMEOUT} || 20;   # seconds per request
 our $COOKIE  = 'consent';                          # consent_cookie used by default
 # Splits replayed for every case that has a body (compared with 'whole').
 our @DEFAULT_SPLITS = ('whole', 1, 7, 'random:1', 'random:2', 'random:3');
+our $LOG_CHECK_DIES = 0;   # set by tools (not tests): a bad nginx log dies, no TAP
 
 # ---------------------------------------------------------------- paths
 
@@ -1160,6 +1161,10 @@ sub check_logs {
     }
     my $name = "nginx $self->{prefix} stopped: no sanitizer report, crash, alert, crit or emerg";
     my $shown = join "\n", @bad[0 .. ($#bad < 30 ? $#bad : 30)];
+    if ($ConsentTest::LOG_CHECK_DIES) {   # a tool, not a test: no TAP
+        die "not ok: $name\n$shown\n" if @bad;
+        return;
+    }
     if ($CLEANING) {               # file lexicals of package ConsentTest
         return unless @bad;
         $BAD_AT_END = 1;
