@@ -273,8 +273,8 @@ drop_rest(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto)
 
 /*
  * A denied element goes: neutralized when so configured (never one
- * on_unknown_host asked to remove, never a hint: it has no inert form),
- * else dropped. "ended": the element ends at upto; else its content and
+ * on_unknown_host asked to remove, never a hint or an element whose URL
+ * neutralize does not rename: they have no inert form), else dropped. "ended": the element ends at upto; else its content and
  * end tag are still to come (neutralized, they flow on unchanged).
  */
 static void
@@ -282,6 +282,7 @@ deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, bool ended)
 {
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->el.kind != CS_TAG_HINT
+        && cs_gate_row_neutralizable(g->el.row)
         && !g->el.unknown_remove && neutralize_element(g, sc, upto, p, n))
     {
         report_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);

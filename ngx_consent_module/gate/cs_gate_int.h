@@ -110,6 +110,11 @@ typedef struct {
 const cs_tag_row_t *cs_gate_tag_rows(size_t *count);
 /* The row of a lowercase tag name, or NULL. */
 const cs_tag_row_t *cs_gate_tag_row(const char *name, size_t len);
+/*
+ * Whether neutralize leaves the row's element inert: every attribute that
+ * ties it is renamed (an SVG href is not: such an element is stripped).
+ */
+bool cs_gate_row_neutralizable(const cs_tag_row_t *row);
 
 static inline bool
 cs_gate_kind_gated(cs_tag_kind_t kind)

@@ -128,6 +128,17 @@ cs_gate_tag_row(const char *name, size_t len)
     return NULL;
 }
 
+bool
+cs_gate_row_neutralizable(const cs_tag_row_t *row)
+{
+    for (size_t i = 0; i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
+        if (row->attrs[i].ties_element && !row->attrs[i].renamed) {
+            return false;
+        }
+    }
+    return true;
+}
+
 const char *
 cs_gate_element_name(size_t i)
 {

@@ -1526,6 +1526,23 @@ test_hook_on_element_neutralize(void **state)
 #undef INLINE_FB
 #undef LINK_FB
 
+    /*
+     * an element of a new fetch path is neutralized when neutralize renames
+     * its URL (<embed src>), stripped when not (an SVG image's href); a
+     * poster is cut, never neutralized
+     */
+#define EMBED_FB   "<embed src=\"" FB_TR "\">"
+#define SVGIMG_FB  "<image href=\"" FB_TR "\"/>"
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(EMBED_FB) - 1);
+    snprintf(num[1], sizeof(num[1]), "%zu", sizeof(SVGIMG_FB) - 1);
+    hk_expect(&hc, EMBED_FB "<svg>" SVGIMG_FB "</svg>"
+              "<video poster=\"" FB_TR "\"></video>",
+              "<embed data-consent=\"meta\" data-consent-src=\"" FB_TR "\">"
+              "<svg></svg><video></video>",
+              hk_cat("E:meta:n:", num[0], ";E:meta:s:", num[1], ";", NULL));
+#undef EMBED_FB
+#undef SVGIMG_FB
+
     /* neutralized script open at EOF: its length so far */
     hk_expect(&hc, "<script src=\"" FB_JS "\">var a",
               "<script type=\"text/plain\" data-consent=\"meta\" "
