@@ -25,10 +25,9 @@ my $CHROMIUM = $ENV{CONSENT_TEST_CHROMIUM} || '/usr/bin/chromium';
 plan skip_all => "$CHROMIUM is not installed (Debian's chromium package; "
                . 'CONSENT_TEST_CHROMIUM=path for another)'
     unless -x $CHROMIUM;
-my ($OPENSSL) = grep { -x } map { "$_/openssl" } split /:/, $ENV{PATH} // '';
 plan skip_all => 'openssl is not installed (for the self-signed certificate)'
-    unless $OPENSSL;
-my ($TIMEOUT) = grep { -x } map { "$_/timeout" } split /:/, $ENV{PATH} // '';
+    unless tool_path('openssl');
+my $TIMEOUT = tool_path('timeout');
 plan skip_all => 'coreutils timeout is not on PATH' unless $TIMEOUT;
 
 my $T0    = time;
@@ -39,11 +38,8 @@ mkdir $work or die "mkdir $work: $!";
 mkdir "$work/www" or die "mkdir $work/www: $!";
 chmod 0755, $work, "$work/www";
 
-my $key  = "$work/tls.key";
-my $cert = "$work/tls.crt";
-my $out = qx{'$OPENSSL' req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=fetch-paths.invalid -keyout '$key' -out '$cert' 2>&1};
-BAIL_OUT("openssl: $out") if $? || !-s $cert;
-chmod 0644, $key, $cert;
+my ($cert, $key) = eval { self_signed_cert($work, 'fetch-paths.invalid') };
+BAIL_OUT($@) unless $cert;
 
 # Recipients' hosts (meta, google: both declared by the site), and one
 # host of no recipient that must load in every run.

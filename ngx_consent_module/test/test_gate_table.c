@@ -222,6 +222,16 @@ test_element_names_from_table(void **state)
     assert_null(cs_gate_element_name(n));
 }
 
+/* What follows a row's start tag in a test: content and end tag, if any. */
+static void
+element_tail(const cs_tag_row_t *r, char *tail, size_t len)
+{
+    tail[0] = '\0';
+    if (!r->is_void) {
+        snprintf(tail, len, "x</%s>", r->name);
+    }
+}
+
 /*
  * Each attribute that ties its element, with a tracker's URL, removes the
  * element whole (a hint row with a resource-hint rel).
@@ -242,10 +252,7 @@ test_each_url_attribute_removes(void **state)
             if (!r->attrs[a].ties_element) {
                 continue;
             }
-            tail[0] = '\0';
-            if (!r->is_void) {
-                snprintf(tail, sizeof(tail), "x</%s>", r->name);
-            }
+            element_tail(r, tail, sizeof(tail));
             snprintf(in, sizeof(in), "<p>a</p><%s %s%s=\"" TRACKER "\">%s<p>b",
                      r->name, r->kind == CS_TAG_HINT ? "rel=\"preload\" " : "",
                      r->attrs[a].name, tail);
@@ -277,10 +284,7 @@ test_each_cut_attribute_goes_alone(void **state)
             if (!r->attrs[a].cut) {
                 continue;
             }
-            tail[0] = '\0';
-            if (!r->is_void) {
-                snprintf(tail, sizeof(tail), "x</%s>", r->name);
-            }
+            element_tail(r, tail, sizeof(tail));
             /* a first-party src keeps a srcset-only element from going */
             const char *src = r->attrs[a].kind == CS_ATTR_SRCSET
                               ? " src=\"/a\"" : "";
