@@ -274,8 +274,9 @@ drop_rest(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto)
 /*
  * A denied element goes: neutralized when so configured (never one
  * on_unknown_host asked to remove, never a hint or an element whose URL
- * neutralize does not rename: they have no inert form), else dropped. "ended": the element ends at upto; else its content and
- * end tag are still to come (neutralized, they flow on unchanged).
+ * neutralize does not rename: they have no inert form), else dropped.
+ * "ended": the element ends at upto; else its content and end tag are
+ * still to come (neutralized, they flow on unchanged).
  */
 static void
 deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
@@ -379,15 +380,15 @@ bool
 url_denied(cs_gate_t *g, const char *url, size_t len)
 {
     bool  denied = g->el.denied, unknown_remove = g->el.unknown_remove;
-    bool  url_denied;
+    bool  this_denied;
 
     g->el.denied = false;
     g->el.unknown_remove = false;
     tie_url(g, url, len);
-    url_denied = g->el.denied;
+    this_denied = g->el.denied;
     g->el.denied = denied;
     g->el.unknown_remove = unknown_remove;
-    return url_denied;
+    return this_denied;
 }
 
 /*
