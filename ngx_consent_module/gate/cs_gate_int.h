@@ -135,7 +135,7 @@ extern const unsigned char  cs_gate_char_class[256];
  * The prefilter's copy of the table (test_gate_table checks it): names by
  * length, their first and second letters, and the nibble lookups of those.
  */
-#define CS_SKIP_WORDS  9         /* names of one length, at most */
+#define CS_SKIP_WORDS  8         /* names of one length, at most */
 
 extern const uint64_t       cs_gate_skip_words[10][CS_SKIP_WORDS];
 extern const char           cs_gate_skip_first[];

@@ -158,7 +158,6 @@ const uint64_t cs_gate_skip_words[10][CS_SKIP_WORDS] = {
             W8('a', 'u', 'd', 'i', 'o', 0, 0, 0),
             W8('t', 'r', 'a', 'c', 'k', 0, 0, 0),
             W8('e', 'm', 'b', 'e', 'd', 0, 0, 0),
-            W8('i', 'n', 'p', 'u', 't', 0, 0, 0),
             W8('f', 'r', 'a', 'm', 'e', 0, 0, 0) },
     [6] = { W8('s', 'c', 'r', 'i', 'p', 't', 0, 0),
             W8('i', 'f', 'r', 'a', 'm', 'e', 0, 0),
@@ -324,20 +323,19 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
 /*
  * The letters of first and second, looked up on the low and high nibble of
  * (byte | 0x20): bit 0/1 first (high nibble 6/7), bit 2/3 second. first:
- * a e f h i l n o p s t v x; second: b c e f i l m n o r t u (img image
+ * a e f h i l n o p s t v x; second: b c e f i l m o r t u (img image
  * feimage xmp link head style title script iframe frame embed object
- * video audio source track input noembed noscript noframes textarea
- * plaintext).
+ * video audio source track noembed noscript noframes textarea plaintext).
  */
 #define WINDOW_NIBBLE_LO                                                       \
     0x02, 0x01, 0x0c, 0x06, 0x0a, 0x0d, 0x07, 0x00,                           \
-    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x05, 0x05
+    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x01, 0x05
 #define WINDOW_NIBBLE_HI                                                       \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
 const char cs_gate_skip_first[] = "aefhilnopstvx";
-const char cs_gate_skip_second[] = "bcefilmnortu";
+const char cs_gate_skip_second[] = "bcefilmortu";
 const unsigned char cs_gate_skip_nibble_lo[16] = { WINDOW_NIBBLE_LO };
 const unsigned char cs_gate_skip_nibble_hi[16] = { WINDOW_NIBBLE_HI };
 

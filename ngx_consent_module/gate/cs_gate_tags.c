@@ -60,8 +60,9 @@ static const cs_tag_row_t  tag_rows[] = {
     /*
      * Elements with content the page owns (fallback, sources, controls):
      * their tracker URL goes, the element stays, inert for that URL
-     * (a <video> falls to its <source>s, an <object> to its fallback, an
-     * image button to its alt text).
+     * (a <video> falls to its <source>s, an <object> to its fallback).
+     * <input type=image src> is not read: forms hold so many <input>s that
+     * holding each would cost more than the gate's per-page budget.
      */
     ROW("video",    CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
         URL_CUT("src"), URL_CUT("poster")),
@@ -69,8 +70,6 @@ static const cs_tag_row_t  tag_rows[] = {
         URL_CUT("src")),
     ROW("object",   CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
         URL_CUT("data")),
-    ROW("input",    CS_TAG_CARRIER, CS_CONTENT_MARKUP, true,
-        URL_CUT("src")),
     /* a fetched link type or resource hint (see link_rel_fetches) */
     ROW("link",     CS_TAG_HINT,   CS_CONTENT_MARKUP, true,
         HREF("href"), REL("rel"), SRCSET_TIED("imagesrcset")),
