@@ -281,8 +281,10 @@ tc('link prefetch self-closing', qq{<link rel="prefetch" href="$FB" />ok}, 'ok')
 tc('link rel uppercase, href first, unquoted',
    q{<LINK HREF=https://connect.facebook.net REL=PreConnect>ok}, 'ok');
 tc('link rel with several tokens', q{<link rel="dns-prefetch preconnect" href="https://connect.facebook.net">ok}, 'ok');
-tc('link stylesheet and icon not gated',
-   q{<link rel="stylesheet" href="https://connect.facebook.net/x.css"><link rel="icon" href="https://www.facebook.com/favicon.ico">});
+tc('link stylesheet and icon removed (fetched link types)',
+   q{<link rel="stylesheet" href="https://connect.facebook.net/x.css"><link rel="icon" href="https://www.facebook.com/favicon.ico">ok}, 'ok');
+tc('link alternate and author not gated',
+   q{<link rel="alternate" href="https://connect.facebook.net/x.rss"><link rel="author" href="https://www.facebook.com/a">});
 tc('generic Google CDNs are not recipients',
    q{<link rel="preconnect" href="https://fonts.gstatic.com"><script src="https://ajax.googleapis.com/ajax/libs/jquery/3.6.4/jquery.min.js"></script><iframe src="https://www.youtube.com/embed/x"></iframe>});
 tc('iframe of a recipient removed through </iframe>',

@@ -41,10 +41,9 @@ my $CHROMIUM = $ENV{CONSENT_TEST_CHROMIUM} || '/usr/bin/chromium';
 plan skip_all => "$CHROMIUM is not installed: Debian's chromium package "
                . "(make deps installs it; CONSENT_TEST_CHROMIUM=path for another)"
     unless -x $CHROMIUM;
-my ($OPENSSL) = grep { -x } map { "$_/openssl" } split /:/, $ENV{PATH} // '';
 plan skip_all => 'openssl is not installed (Debian package openssl, for the '
                . 'recorder\'s self-signed certificate)'
-    unless $OPENSSL;
+    unless tool_path('openssl');
 
 my $T0    = time;
 my $ROOT  = repo_root();
@@ -57,11 +56,8 @@ chmod 0755, $work;
 
 # ---------------------------------------------------------------- TLS
 
-my $cert = "$work/cert.pem";
-my $key  = "$work/key.pem";
-my $o = qx{'$OPENSSL' req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=consent-test.invalid -keyout '$key' -out '$cert' 2>&1};
-BAIL_OUT("openssl req failed: $o") if $? || !-s $cert;
-chmod 0644, $cert, $key;
+my ($cert, $key) = eval { self_signed_cert($work, 'consent-test.invalid') };
+BAIL_OUT($@) unless $cert;
 
 # ---------------------------------------------------------------- recorder
 

@@ -168,9 +168,27 @@ my @FETCH = (
     ['fetch: input type=image',        qq{<input type="image" src="$FB">}],
     ['fetch: link stylesheet',         '<link rel="stylesheet" href="https://connect.facebook.net/x.css">'],
     ['fetch: link icon',               qq{<link rel="icon" href="$FB">}],
+    ['fetch: link manifest',           qq{<link rel="manifest" href="$FB">}],
+    ['fetch: link preload imagesrcset', qq{<link rel="preload" as="image" imagesrcset="/a.png 1x, $FB 2x">}],
+    ['fetch: one srcset candidate',    qq{<img src="/a.png" srcset="/a.png 1x, $FB 2x, /c.png 3x" alt="">}],
+    ['fetch: srcset last candidate',   qq{<img src="/a.png" srcset="/a.png 480w, $FB 960w" sizes="50vw">}],
+    ['fetch: source one candidate',    qq{<picture><source srcset="/a.webp, $FB 2x" type="image/webp"><img src="/a.png"></picture>}],
+    ['fetch: video src, own poster',   qq{<video src="$FB" poster="/p.png" controls><source src="/v.mp4">no</video>}],
+    ['fetch: audio src',               qq{<audio src="$FB" controls>no audio</audio>}],
+    ['fetch: track src',               qq{<video src="/v.mp4"><track kind="captions" src="$FB"></video>}],
+    ['fetch: object fallback stays',   qq{<object data="$FB" type="image/gif"><p>fallback</p></object>}],
+    ['fetch: svg feImage',             qq{<svg><filter id="f"><feImage href="$FB"/></filter></svg>}],
+    ['fetch: first-party poster',      '<video poster="/p.png" src="/v.mp4"></video>'],
 );
-$TODO{ $_->[0] } = 'a fetch path the gate does not read yet: the tracker stays'
-    for grep { $_->[0] !~ /read today|first-party/ } @FETCH;
+my %FETCH_GAP = (
+    'fetch: a ping'                => 'ping on <a> (a one-letter tag the skipper passes) is not read',
+    'fetch: style attribute url()' => 'CSS url() in style attributes is not read',
+    'fetch: style element url()'   => 'CSS url() in <style> is not read',
+    'fetch: style @import'         => 'CSS @import in <style> is not read',
+    'fetch: input type=image'      => '<input src> is not read (holding every <input> costs '
+                                    . 'more than the per-page budget)',
+);
+$TODO{$_} = "a fetch path the gate does not read yet: $FETCH_GAP{$_}" for keys %FETCH_GAP;
 push @CASES, @FETCH;
 my %FETCH = map { $_->[0] => 1 } @FETCH;
 

@@ -123,7 +123,9 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
         g->el.attr[i].seen = false;
         g->el.attr[i].len = 0;
         g->el.attr[i].off = CS_NO_OFFSET;
+        g->el.attr[i].end = CS_NO_OFFSET;
     }
+    g->el.ncuts = 0;
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.denied = false;
@@ -271,15 +273,17 @@ drop_rest(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto)
 
 /*
  * A denied element goes: neutralized when so configured (never one
- * on_unknown_host asked to remove, never a hint: it has no inert form),
- * else dropped. "ended": the element ends at upto; else its content and
- * end tag are still to come (neutralized, they flow on unchanged).
+ * on_unknown_host asked to remove, never a hint or an element whose URL
+ * neutralize does not rename: they have no inert form), else dropped.
+ * "ended": the element ends at upto; else its content and end tag are
+ * still to come (neutralized, they flow on unchanged).
  */
 static void
 deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, bool ended)
 {
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->el.kind != CS_TAG_HINT
+        && cs_gate_row_neutralizable(g->el.row)
         && !g->el.unknown_remove && neutralize_element(g, sc, upto, p, n))
     {
         report_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);
@@ -332,16 +336,16 @@ tie_recipient(void *ud, uint32_t recipient)
  * on_unknown_host.
  */
 static void
-tie_url_host(cs_gate_t *g, const cs_attr_value_t *url)
+tie_url(cs_gate_t *g, const char *url, size_t len)
 {
     char    decoded[CS_URL_MAX];
     char    host[256];
     size_t  n, hl;
 
-    if (url == NULL || url->len == 0) {
+    if (len == 0) {
         return;
     }
-    n = cs_decode_entities(url->buf, url->len, decoded, sizeof(decoded));
+    n = cs_decode_entities(url, len, decoded, sizeof(decoded));
     hl = cs_url_host(decoded, n, host, sizeof(host));
     if (hl) {
         int32_t r = cs_rules_match_host(g->conf.rules, host, hl);
@@ -358,6 +362,33 @@ tie_url_host(cs_gate_t *g, const cs_attr_value_t *url)
             }
         }
     }
+}
+
+static void
+tie_url_host(cs_gate_t *g, const cs_attr_value_t *url)
+{
+    if (url) {
+        tie_url(g, url->buf, url->len);
+    }
+}
+
+/*
+ * One URL an element carries (a poster, a srcset candidate): whether it is
+ * denied, tying its recipient for the report without denying the element.
+ */
+bool
+url_denied(cs_gate_t *g, const char *url, size_t len)
+{
+    bool  denied = g->el.denied, unknown_remove = g->el.unknown_remove;
+    bool  this_denied;
+
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    tie_url(g, url, len);
+    this_denied = g->el.denied;
+    g->el.denied = denied;
+    g->el.unknown_remove = unknown_remove;
+    return this_denied;
 }
 
 /*
@@ -390,7 +421,10 @@ elem_attr(const cs_gate_t *g, cs_attr_kind_t kind)
     return NULL;
 }
 
-/* rel contains a resource hint that makes the browser contact the host. */
+/*
+ * rel contains a resource hint, or a link type the browser fetches on its
+ * own (a style sheet, an icon, a manifest), that makes it contact the host.
+ */
 static bool
 link_rel_fetches(const cs_attr_value_t *rel)
 {
@@ -408,7 +442,11 @@ link_rel_fetches(const cs_attr_value_t *rel)
         size_t l = i - start;
         if (name_is(t, l, "preconnect") || name_is(t, l, "dns-prefetch")
             || name_is(t, l, "preload") || name_is(t, l, "prefetch")
-            || name_is(t, l, "modulepreload") || name_is(t, l, "prerender"))
+            || name_is(t, l, "modulepreload") || name_is(t, l, "prerender")
+            || name_is(t, l, "stylesheet") || name_is(t, l, "icon")
+            || name_is(t, l, "apple-touch-icon")
+            || name_is(t, l, "apple-touch-icon-precomposed")
+            || name_is(t, l, "manifest"))
         {
             return true;
         }
@@ -471,24 +509,35 @@ tie_element(cs_gate_t *g, const u_char_t *p, size_t content_end)
         break;
     }
     for (size_t i = 0; row && i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
-        if (row->attrs[i].ties_element && row->attrs[i].kind == CS_ATTR_URL
-            && g->el.attr[i].seen)
-        {
+        if (!row->attrs[i].ties_element || !g->el.attr[i].seen) {
+            continue;
+        }
+        if (row->attrs[i].kind == CS_ATTR_URL) {
             tie_url_host(g, &g->el.attr[i]);
+        } else if (row->attrs[i].kind == CS_ATTR_SRCSET
+                   && srcset_denied(g, g->el.attr[i].buf, g->el.attr[i].len))
+        {
+            g->el.denied = true;
         }
     }
 }
 
 /* ---- decisions ---- */
 
-/* Ties the element (tie_element) and tells whether it is denied. */
+/*
+ * Ties the element (tie_element) and tells whether it is denied; kept, the
+ * tracker URLs it carries are cut (el.cuts, over its n bytes so far).
+ */
 static bool
-judge_element(cs_gate_t *g, const u_char_t *p, size_t content_end)
+judge_element(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
 {
     if (!cs_gate_kind_gated(g->el.kind)) {
         return false;                   /* its name is not complete */
     }
     tie_element(g, p, content_end);
+    if (!g->el.denied) {
+        cut_attributes(g, p, n);
+    }
     return g->el.denied;
 }
 
@@ -518,10 +567,10 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 
     if (is_void) {
         elem_take(g, sc, upto, &p, &n);
-        if (judge_element(g, p, 0)) {
+        if (judge_element(g, p, n, 0)) {
             deny_element(g, sc, upto, p, n, true);
         } else {
-            keep_element(g, sc);
+            keep_element_cut(g, sc, upto, p, n);
         }
         g->el.mode = M_PASS;
         g->el.kind = CS_TAG_NONE;
@@ -548,10 +597,13 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 
     /* decided on its start tag: denied, its content and end tag go too */
     elem_take(g, sc, upto, &p, &n);
-    if (judge_element(g, p, 0)) {
+    if (judge_element(g, p, n, 0)) {
         deny_element(g, sc, upto, p, n, false);
     } else {
-        keep_element(g, sc);
+        keep_element_cut(g, sc, upto, p, n);
+    }
+    if (g->el.row->content == CS_CONTENT_MARKUP) {
+        g->el.kind = CS_TAG_NONE;       /* its content is the page's */
     }
 }
 
@@ -569,10 +621,10 @@ raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         elem_take(g, sc, upto, &p, &n);
         if (g->el.kind == CS_TAG_NOSCRIPT) {
             noscript_decide(g, sc, upto, p, n, g->el.lt_off);
-        } else if (judge_element(g, p, g->el.lt_off)) {
+        } else if (judge_element(g, p, n, g->el.lt_off)) {
             deny_element(g, sc, upto, p, n, true);
         } else {
-            keep_element(g, sc);
+            keep_element_cut(g, sc, upto, p, n);
         }
     }
     /* a removed or neutralized script/iframe/noscript ends here */
@@ -610,13 +662,13 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         g->stats.unknown_hosts += st.unknown_hosts;
         denied = st.elements_removed > 0;
     } else {
-        denied = judge_element(g, p, n);
+        denied = judge_element(g, p, n, n);
     }
 
     if (denied) {
         drop_element(g, sc, s, n, CS_DROP_OPEN, CS_DROP_OVERSIZE);
     } else {
-        keep_element(g, sc);
+        keep_element_cut(g, sc, s, p, n);
         g->stats.oversize_passed++;
     }
 }
@@ -641,10 +693,10 @@ cs_gate_finish(cs_gate_t *g)
 
     if (g->el.kind == CS_TAG_NOSCRIPT && g->el.content_off) {
         noscript_decide(g, &scan, scan.out, p, n, n);
-    } else if (judge_element(g, p, g->el.content_off ? n : 0)) {
+    } else if (judge_element(g, p, n, g->el.content_off ? n : 0)) {
         drop_element(g, &scan, scan.out, n, CS_DROP_WHOLE, CS_DROP_DENIED);
     } else {
-        keep_element(g, &scan);
+        keep_element_cut(g, &scan, scan.out, p, n);
     }
     g->el.mode = M_PASS;
     g->el.kind = CS_TAG_NONE;

@@ -88,6 +88,9 @@ typedef struct {
                                         host of no recipient */
     uint64_t  unknown_removed;       /* elements removed because
                                         on_unknown_host returned 1 */
+    uint64_t  attributes_removed;    /* tracker URLs cut from elements
+                                        that stay (an attribute, or a
+                                        srcset candidate) */
 } cs_gate_stats_t;
 
 typedef struct cs_gate  cs_gate_t;

@@ -51,8 +51,12 @@ typedef enum {
     CS_TAG_LOADER,        /* runs code: <script> (src, or its inline text) */
     CS_TAG_BEACON,        /* fetches once: <img> */
     CS_TAG_FRAME,         /* loads a document: <iframe> */
-    CS_TAG_HINT,          /* contacts a host when rel is a resource hint */
-    CS_TAG_NOSCRIPT       /* judged by the pixels in its content */
+    CS_TAG_HINT,          /* contacts a host when rel is a resource hint
+                             or a fetched link type */
+    CS_TAG_NOSCRIPT,      /* judged by the pixels in its content */
+    CS_TAG_CARRIER        /* first-party, may carry tracker URLs (a
+                             poster, a media or object URL): only those
+                             attributes go, never the element */
 } cs_tag_kind_t;
 
 /* The tokenizer state after an element's start tag. */
@@ -65,11 +69,11 @@ typedef enum {
 
 /*
  * How an attribute of a row is read. The URL kinds say how its value names
- * hosts; today the gate reads CS_ATTR_URL values (ties_element) and renames
- * srcset on neutralize. A new fetch path is a row (or an attribute on one)
- * with one of these kinds; a kind no code reads yet (srcset, ping, style)
- * cannot tie an element until its parser is written (test_gate_table
- * checks this).
+ * hosts: the gate reads CS_ATTR_URL and CS_ATTR_SRCSET values (tying the
+ * element, or cut alone) and renames srcset on neutralize. A new fetch path
+ * is a row (or an attribute on one) with one of these kinds; a kind no code
+ * reads yet (ping, style) can neither tie an element nor be cut until its
+ * parser is written (test_gate_table checks this).
  */
 typedef enum {
     CS_ATTR_URL = 0,      /* one URL: src, href, data, poster */
@@ -87,9 +91,12 @@ typedef struct {
                                          recipients */
     bool             renamed;         /* neutralize renames it to
                                          data-consent-<name> */
+    bool             cut;             /* a tracker URL in it removes only
+                                         the attribute (a srcset: only its
+                                         candidate), not the element */
 } cs_tag_attr_t;
 
-#define CS_TAG_ATTRS  3
+#define CS_TAG_ATTRS  4
 
 typedef struct {
     const char      *name;            /* lowercase, 3..9 letters */
@@ -103,6 +110,11 @@ typedef struct {
 const cs_tag_row_t *cs_gate_tag_rows(size_t *count);
 /* The row of a lowercase tag name, or NULL. */
 const cs_tag_row_t *cs_gate_tag_row(const char *name, size_t len);
+/*
+ * Whether neutralize leaves the row's element inert: every attribute that
+ * ties it is renamed (an SVG href is not: such an element is stripped).
+ */
+bool cs_gate_row_neutralizable(const cs_tag_row_t *row);
 
 static inline bool
 cs_gate_kind_gated(cs_tag_kind_t kind)
@@ -123,7 +135,9 @@ extern const unsigned char  cs_gate_char_class[256];
  * The prefilter's copy of the table (test_gate_table checks it): names by
  * length, their first and second letters, and the nibble lookups of those.
  */
-extern const uint64_t       cs_gate_skip_words[10][3];
+#define CS_SKIP_WORDS  8         /* names of one length, at most */
+
+extern const uint64_t       cs_gate_skip_words[10][CS_SKIP_WORDS];
 extern const char           cs_gate_skip_first[];
 extern const char           cs_gate_skip_second[];
 extern const unsigned char  cs_gate_skip_nibble_lo[16];
@@ -212,8 +226,19 @@ typedef struct {
     char    buf[CS_URL_MAX];
     size_t  len;
     size_t  off;              /* element offset of its name */
+    size_t  value_off;        /* of its value's first byte (after a quote) */
+    size_t  end;              /* after the attribute (its closing quote);
+                                 CS_NO_OFFSET: no value, or not ended */
     bool    seen;
 } cs_attr_value_t;
+
+/* Bytes of the element under decision removed alone: [off, end). */
+typedef struct {
+    size_t  off;
+    size_t  end;
+} cs_cut_t;
+
+#define CS_ELEMENT_CUTS  16
 
 typedef struct {
     cs_tok_state_t   state;
@@ -255,6 +280,9 @@ typedef struct {
     bool                 unknown_named;   /* a URL names an unknown host */
     bool                 unknown_remove;  /* on_unknown_host asked to
                                              remove it */
+    cs_cut_t             cuts[CS_ELEMENT_CUTS];  /* attributes (srcset
+                                             candidates) that go alone */
+    uint32_t             ncuts;
 } cs_element_t;
 
 typedef struct {
@@ -380,6 +408,25 @@ void report_end(cs_gate_t *g, uint64_t end);
 void start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
 void raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
 void elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+bool url_denied(cs_gate_t *g, const char *url, size_t len);
+
+/* ---- cs_gate_fetch.c: attribute values that name several URLs ---- */
+
+/*
+ * Judges the attributes of the element under decision (p, its n bytes so
+ * far) that the table marks cut: each URL a recipient is denied for becomes
+ * a cut (el.cuts); sets el.denied when the element is left with nothing it
+ * could fetch but those (an <img> or <source> whose every candidate goes).
+ */
+void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n);
+/* Emits the kept element with its cuts removed; its bytes end at upto. */
+void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n);
+/*
+ * Whether a srcset value names a URL the element's recipients deny (for a
+ * row attribute that ties its element whole).
+ */
+bool srcset_denied(cs_gate_t *g, const char *v, size_t len);
 
 /* ---- cs_gate_noscript.c ---- */
 

@@ -162,7 +162,7 @@ noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
         return;
     }
     g->stats.unknown_hosts += st.unknown_hosts;
-    if (st.elements_removed == 0) {
+    if (st.elements_removed == 0 && st.attributes_removed == 0) {
         keep_element(g, sc);
         return;
     }
@@ -188,6 +188,7 @@ noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     g->stats.elements_removed += st.elements_removed;
     g->stats.unknown_removed += st.unknown_removed;
     g->stats.bytes_removed += st.bytes_removed;
+    g->stats.attributes_removed += st.attributes_removed;
     g->hold.len = 0;
     g->hold.has_element = false;
     sc->out = upto;

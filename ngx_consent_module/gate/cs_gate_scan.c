@@ -104,7 +104,7 @@ attr_name_done(cs_gate_t *g)
         if (!v->seen) {
             v->seen = true;
             v->off = g->el.attr_off;
-            if (a->ties_element || attr_is_token(a)) {
+            if (a->ties_element || a->cut || attr_is_token(a)) {
                 g->tok.capture = v;
             }
         }
@@ -264,16 +264,15 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
         case S_BEFORE_ATTR_VALUE:
             if (is_space(c)) {
                 s++;
-            } else if (c == '"') {
-                st = S_ATTR_VALUE_DQ;
-                s++;
-            } else if (c == '\'') {
-                st = S_ATTR_VALUE_SQ;
-                s++;
             } else if (c == '>') {
                 goto tag_end;
             } else {
-                st = S_ATTR_VALUE_UNQ;
+                st = c == '"' ? S_ATTR_VALUE_DQ
+                     : c == '\'' ? S_ATTR_VALUE_SQ : S_ATTR_VALUE_UNQ;
+                s += st != S_ATTR_VALUE_UNQ;
+                if (g->tok.capture) {
+                    g->tok.capture->value_off = elem_offset(g, sc, s);
+                }
             }
             break;
 
@@ -290,6 +289,7 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
             }
             if (g->tok.capture) {
                 capture_value(g, s, (size_t) (q - s));
+                g->tok.capture->end = elem_offset(g, sc, q + 1);
                 g->tok.capture = NULL;
             }
             st = S_AFTER_ATTR_VALUE;
@@ -314,7 +314,10 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
             if (s == lim) {
                 break;
             }
-            g->tok.capture = NULL;
+            if (g->tok.capture) {
+                g->tok.capture->end = elem_offset(g, sc, s);
+                g->tok.capture = NULL;
+            }
             if (*s == '>') {
                 goto tag_end;
             }

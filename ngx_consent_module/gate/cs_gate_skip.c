@@ -146,21 +146,29 @@ skip_spaces(const u_char_t *s, const u_char_t *lim)
      | (uint64_t) (g) << 48 | (uint64_t) (h) << 56)
 
 /* By length: the names that have a row, zero-padded (0: none). */
-const uint64_t cs_gate_skip_words[10][3] = {
+const uint64_t cs_gate_skip_words[10][CS_SKIP_WORDS] = {
     [3] = { W8('i', 'm', 'g', 0, 0, 0, 0, 0),
-            W8('x', 'm', 'p', 0, 0, 0, 0, 0), 0 },
+            W8('x', 'm', 'p', 0, 0, 0, 0, 0) },
     [4] = { W8('l', 'i', 'n', 'k', 0, 0, 0, 0),
-            W8('h', 'e', 'a', 'd', 0, 0, 0, 0), 0 },
+            W8('h', 'e', 'a', 'd', 0, 0, 0, 0) },
     [5] = { W8('i', 'm', 'a', 'g', 'e', 0, 0, 0),
             W8('s', 't', 'y', 'l', 'e', 0, 0, 0),
-            W8('t', 'i', 't', 'l', 'e', 0, 0, 0) },
+            W8('t', 'i', 't', 'l', 'e', 0, 0, 0),
+            W8('v', 'i', 'd', 'e', 'o', 0, 0, 0),
+            W8('a', 'u', 'd', 'i', 'o', 0, 0, 0),
+            W8('t', 'r', 'a', 'c', 'k', 0, 0, 0),
+            W8('e', 'm', 'b', 'e', 'd', 0, 0, 0),
+            W8('f', 'r', 'a', 'm', 'e', 0, 0, 0) },
     [6] = { W8('s', 'c', 'r', 'i', 'p', 't', 0, 0),
-            W8('i', 'f', 'r', 'a', 'm', 'e', 0, 0), 0 },
-    [7] = { W8('n', 'o', 'e', 'm', 'b', 'e', 'd', 0), 0, 0 },
+            W8('i', 'f', 'r', 'a', 'm', 'e', 0, 0),
+            W8('s', 'o', 'u', 'r', 'c', 'e', 0, 0),
+            W8('o', 'b', 'j', 'e', 'c', 't', 0, 0) },
+    [7] = { W8('n', 'o', 'e', 'm', 'b', 'e', 'd', 0),
+            W8('f', 'e', 'i', 'm', 'a', 'g', 'e', 0) },
     [8] = { W8('n', 'o', 's', 'c', 'r', 'i', 'p', 't'),
             W8('n', 'o', 'f', 'r', 'a', 'm', 'e', 's'),
             W8('t', 'e', 'x', 't', 'a', 'r', 'e', 'a') },
-    [9] = { W8('p', 'l', 'a', 'i', 'n', 't', 'e', 'x'), 0, 0 },
+    [9] = { W8('p', 'l', 'a', 'i', 'n', 't', 'e', 'x') },
 };
 
 /*
@@ -189,9 +197,12 @@ tag_matters_word(const u_char_t *name, size_t len)
     if (len == 9 && (name[8] | 0x20) != 't') {
         return false;
     }
-    return (w == cs_gate_skip_words[len][0])
-           | (w == cs_gate_skip_words[len][1])
-           | (w == cs_gate_skip_words[len][2]);
+    bool  match = false;
+
+    for (size_t k = 0; k < CS_SKIP_WORDS; k++) {
+        match |= w == cs_gate_skip_words[len][k];
+    }
+    return match;
 }
 
 /* tag_matters_word() for a name with no bytes readable past it. */
@@ -312,18 +323,19 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
 /*
  * The letters of first and second, looked up on the low and high nibble of
  * (byte | 0x20): bit 0/1 first (high nibble 6/7), bit 2/3 second. first:
- * h i l n p s t x; second: c e f i l m o t (img image xmp link head style
- * title script iframe noembed noscript noframes textarea plaintext).
+ * a e f h i l n o p s t v x; second: b c e f i l m o r t u (img image
+ * feimage xmp link head style title script iframe frame embed object
+ * video audio source track noembed noscript noframes textarea plaintext).
  */
 #define WINDOW_NIBBLE_LO                                                       \
-    0x02, 0x00, 0x00, 0x06, 0x0a, 0x04, 0x04, 0x00,                           \
-    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x01, 0x04
+    0x02, 0x01, 0x0c, 0x06, 0x0a, 0x0d, 0x07, 0x00,                           \
+    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x01, 0x05
 #define WINDOW_NIBBLE_HI                                                       \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
-const char cs_gate_skip_first[] = "hilnpstx";
-const char cs_gate_skip_second[] = "cefilmot";
+const char cs_gate_skip_first[] = "aefhilnopstvx";
+const char cs_gate_skip_second[] = "bcefilmortu";
 const unsigned char cs_gate_skip_nibble_lo[16] = { WINDOW_NIBBLE_LO };
 const unsigned char cs_gate_skip_nibble_hi[16] = { WINDOW_NIBBLE_HI };
 
@@ -361,8 +373,10 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
         __m128i   f = _mm_setzero_si128(), s = _mm_setzero_si128();
         uint64_t  b;
 
-        for (int k = 0; k < 8; k++) {
+        for (size_t k = 0; k < sizeof(cs_gate_skip_first) - 1; k++) {
             f = _mm_or_si128(f, _mm_cmpeq_epi8(lw, _mm_set1_epi8(first[k])));
+        }
+        for (size_t k = 0; k < sizeof(cs_gate_skip_second) - 1; k++) {
             s = _mm_or_si128(s, _mm_cmpeq_epi8(lw, _mm_set1_epi8(second[k])));
         }
 

@@ -12,11 +12,15 @@
 
 #include "cs_gate_int.h"
 
-#define URL(n)     { n, CS_ATTR_URL, true, true }     /* tied, renamed */
-#define HREF(n)    { n, CS_ATTR_URL, true, false }    /* tied */
-#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true } /* renamed */
-#define TYPE(n)    { n, CS_ATTR_TYPE, false, true }
-#define REL(n)     { n, CS_ATTR_REL, false, false }
+#define URL(n)     { n, CS_ATTR_URL, true, true, false }     /* tied, renamed */
+#define HREF(n)    { n, CS_ATTR_URL, true, false, false }    /* tied */
+#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true, false } /* renamed */
+#define SRCSET_TIED(n)  { n, CS_ATTR_SRCSET, true, false, false }
+/* a tracker URL here goes alone: the attribute, or its srcset candidate */
+#define URL_CUT(n)      { n, CS_ATTR_URL, false, false, true }
+#define SRCSET_CUT(n)   { n, CS_ATTR_SRCSET, false, true, true }
+#define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false }
+#define REL(n)     { n, CS_ATTR_REL, false, false, false }
 
 /* name, kind, content, void element, then its attributes (if any) */
 #define ROW(n, k, c, v, ...)                                                   \
@@ -29,15 +33,46 @@ static const cs_tag_row_t  tag_rows[] = {
     /* gated: held and decided on */
     ROW("script",   CS_TAG_LOADER, CS_CONTENT_SCRIPT, false,
         URL("src"), TYPE("type")),
+    /*
+     * An image: a tracker src removes it; a tracker srcset candidate goes
+     * alone, and the <img> too when no candidate and no src is left.
+     */
     ROW("img",      CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
-        URL("src"), SRCSET("srcset")),
-    /* the tree builder turns <image> into <img> */
+        URL("src"), SRCSET_CUT("srcset")),
+    /*
+     * The tree builder turns <image> into <img>; in SVG it is SVG's image
+     * (href, or the older xlink:href). Void here: in SVG it is empty, and
+     * its end tag, left alone, closes nothing a browser builds.
+     */
     ROW("image",    CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
-        URL("src"), SRCSET("srcset")),
+        URL("src"), SRCSET_CUT("srcset"), HREF("href"), HREF("xlink:href")),
+    ROW("feimage",  CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
+        HREF("href"), HREF("xlink:href")),
     ROW("iframe",   CS_TAG_FRAME,  CS_CONTENT_RAW,    false,
         URL("src"), SRCSET("srcset")),
+    ROW("frame",    CS_TAG_FRAME,  CS_CONTENT_MARKUP, true,   URL("src")),
+    ROW("embed",    CS_TAG_FRAME,  CS_CONTENT_MARKUP, true,   URL("src")),
+    /* a <picture>'s or a media element's source, a media element's text
+       track: the element is the fetch */
+    ROW("source",   CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
+        URL("src"), SRCSET_CUT("srcset")),
+    ROW("track",    CS_TAG_BEACON, CS_CONTENT_MARKUP, true,   URL("src")),
+    /*
+     * Elements with content the page owns (fallback, sources, controls):
+     * their tracker URL goes, the element stays, inert for that URL
+     * (a <video> falls to its <source>s, an <object> to its fallback).
+     * <input type=image src> is not read: forms hold so many <input>s that
+     * holding each would cost more than the gate's per-page budget.
+     */
+    ROW("video",    CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
+        URL_CUT("src"), URL_CUT("poster")),
+    ROW("audio",    CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
+        URL_CUT("src")),
+    ROW("object",   CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
+        URL_CUT("data")),
+    /* a fetched link type or resource hint (see link_rel_fetches) */
     ROW("link",     CS_TAG_HINT,   CS_CONTENT_MARKUP, true,
-        HREF("href"), REL("rel")),
+        HREF("href"), REL("rel"), SRCSET_TIED("imagesrcset")),
     /*
      * A scripting browser reads its content as raw text; the inner
      * (script-less) view parses it as markup and it is no row there.
@@ -60,6 +95,9 @@ static const cs_tag_row_t  tag_rows[] = {
 #undef URL
 #undef HREF
 #undef SRCSET
+#undef SRCSET_TIED
+#undef URL_CUT
+#undef SRCSET_CUT
 #undef TYPE
 #undef REL
 #undef ROW
@@ -87,6 +125,17 @@ cs_gate_tag_row(const char *name, size_t len)
         }
     }
     return NULL;
+}
+
+bool
+cs_gate_row_neutralizable(const cs_tag_row_t *row)
+{
+    for (size_t i = 0; i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
+        if (row->attrs[i].ties_element && !row->attrs[i].renamed) {
+            return false;
+        }
+    }
+    return true;
 }
 
 const char *

@@ -61,12 +61,28 @@ test_rows_well_formed(void **state)
                 fail_msg("row \"%s\": attributes on an element the gate "
                          "does not hold", r->name);
             }
-            /* the gate reads single URLs today; srcset, ping and style
-               values need their parser before they can tie an element */
-            if (at->ties_element && at->kind != CS_ATTR_URL) {
+            /* the gate reads single URLs and srcset lists; ping and style
+               values need their parser before they can decide anything */
+            if ((at->ties_element || at->cut) && at->kind != CS_ATTR_URL
+                && at->kind != CS_ATTR_SRCSET)
+            {
+                fail_msg("row \"%s\" attribute \"%s\": decides with a URL "
+                         "kind the gate does not read", r->name, at->name);
+            }
+            if (at->ties_element && at->cut) {
                 fail_msg("row \"%s\" attribute \"%s\": ties the element "
-                         "with a URL kind the gate does not read",
-                         r->name, at->name);
+                         "and goes alone", r->name, at->name);
+            }
+            /*
+             * An element removed on its start tag drops its content up to
+             * its end tag, which only raw text lets the tokenizer find:
+             * one with markup content must be void, or only cut.
+             */
+            if (at->ties_element && !r->is_void
+                && r->content == CS_CONTENT_MARKUP)
+            {
+                fail_msg("row \"%s\": removed whole, but its end is in "
+                         "markup the tokenizer does not follow", r->name);
             }
         }
     }
@@ -99,7 +115,7 @@ test_prefilter_names_match_table(void **state)
         size_t       len = strlen(name);
         bool         found = false;
 
-        for (size_t k = 0; k < 3; k++) {
+        for (size_t k = 0; k < CS_SKIP_WORDS; k++) {
             found |= cs_gate_skip_words[len][k] == name_word(name);
         }
         if (!found) {
@@ -122,7 +138,7 @@ test_prefilter_names_match_table(void **state)
         assert_false(cs_gate_tag_matters(buf, len));
     }
     for (size_t len = 0; len < 10; len++) {
-        for (size_t k = 0; k < 3; k++) {
+        for (size_t k = 0; k < CS_SKIP_WORDS; k++) {
             words += cs_gate_skip_words[len][k] != 0;
         }
     }
@@ -206,6 +222,16 @@ test_element_names_from_table(void **state)
     assert_null(cs_gate_element_name(n));
 }
 
+/* What follows a row's start tag in a test: content and end tag, if any. */
+static void
+element_tail(const cs_tag_row_t *r, char *tail, size_t len)
+{
+    tail[0] = '\0';
+    if (!r->is_void) {
+        snprintf(tail, len, "x</%s>", r->name);
+    }
+}
+
 /*
  * Each attribute that ties its element, with a tracker's URL, removes the
  * element whole (a hint row with a resource-hint rel).
@@ -226,10 +252,7 @@ test_each_url_attribute_removes(void **state)
             if (!r->attrs[a].ties_element) {
                 continue;
             }
-            tail[0] = '\0';
-            if (!r->is_void) {
-                snprintf(tail, sizeof(tail), "x</%s>", r->name);
-            }
+            element_tail(r, tail, sizeof(tail));
             snprintf(in, sizeof(in), "<p>a</p><%s %s%s=\"" TRACKER "\">%s<p>b",
                      r->name, r->kind == CS_TAG_HINT ? "rel=\"preload\" " : "",
                      r->attrs[a].name, tail);
@@ -238,6 +261,52 @@ test_each_url_attribute_removes(void **state)
             ts_result_free(&res);
         }
     }
+}
+
+/*
+ * Each attribute that goes alone, with a tracker's URL, leaves the element
+ * and its content, minus that attribute and the spaces before it; a
+ * first-party URL there stays.
+ */
+static void
+test_each_cut_attribute_goes_alone(void **state)
+{
+    size_t               count, cuts = 0;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+    char                 in[512], out[512], tail[32];
+    ts_conf_t            tc = { "", 0, -1, -1, CS_SIMD_BEST };
+
+    (void) state;
+    for (size_t i = 0; i < count; i++) {
+        const cs_tag_row_t *r = &rows[i];
+
+        for (size_t a = 0; a < CS_TAG_ATTRS && r->attrs[a].name; a++) {
+            if (!r->attrs[a].cut) {
+                continue;
+            }
+            element_tail(r, tail, sizeof(tail));
+            /* a first-party src keeps a srcset-only element from going */
+            const char *src = r->attrs[a].kind == CS_ATTR_SRCSET
+                              ? " src=\"/a\"" : "";
+            snprintf(in, sizeof(in), "<p>a</p><%s%s %s=\"" TRACKER
+                     "\" class=\"k\">%s<p>b", r->name, src, r->attrs[a].name,
+                     tail);
+            snprintf(out, sizeof(out), "<p>a</p><%s%s class=\"k\">%s<p>b",
+                     r->name, src, tail);
+            ts_result_t res = ts_expect_gate(&tc, in, out);
+            assert_int_equal(res.stats.elements_removed, 0);
+            assert_int_equal(res.stats.attributes_removed, 1);
+            ts_result_free(&res);
+
+            snprintf(in, sizeof(in), "<p>a</p><%s %s=\"/first.png\">%s<p>b",
+                     r->name, r->attrs[a].name, tail);
+            res = ts_expect_gate(&tc, in, in);
+            assert_int_equal(res.stats.attributes_removed, 0);
+            ts_result_free(&res);
+            cuts++;
+        }
+    }
+    assert_true(cuts > 0);
 }
 
 /* Rows that only switch the tokenizer hide a tracker's tag in their text. */
@@ -273,6 +342,7 @@ main(void)
         cmocka_unit_test(test_prefilter_letters_match_table),
         cmocka_unit_test(test_element_names_from_table),
         cmocka_unit_test(test_each_url_attribute_removes),
+        cmocka_unit_test(test_each_cut_attribute_goes_alone),
         cmocka_unit_test(test_each_raw_text_row_hides_tags),
     };
 

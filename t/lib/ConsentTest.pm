@@ -46,7 +46,7 @@ our @EXPORT_OK = qw(
     repo_root module_path consentctl_path nginx_bin workdir rules_db
     free_port http_request http_pipeline hdr hdrs split_sizes bytes_eq gunzip_bytes
     run_cases read_file write_file static_dir json_file json_encode
-    start_nginx start_upstream nginx_t
+    start_nginx start_upstream nginx_t tool_path self_signed_cert
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -64,6 +64,26 @@ our @DEFAULT_SPLITS = ('whole', 1, 7, 'random:1', 'random:2', 'random:3');
 our $LOG_CHECK_DIES = 0;   # set by tools (not tests): a bad nginx log dies, no TAP
 
 # ---------------------------------------------------------------- paths
+
+# A program on PATH, or undef.
+sub tool_path {
+    my ($name) = @_;
+    my ($path) = grep { -x } map { "$_/$name" } split /:/, $ENV{PATH} // '';
+    return $path;
+}
+
+# A self-signed certificate and its key in dir (for a TLS server the
+# browser tests point every host name at): (cert, key); dies when openssl
+# fails (callers skip without tool_path('openssl')).
+sub self_signed_cert {
+    my ($dir, $cn) = @_;
+    my $openssl = tool_path('openssl') or die "openssl is not on PATH\n";
+    my ($cert, $key) = ("$dir/cert.pem", "$dir/key.pem");
+    my $out = qx{'$openssl' req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=$cn -keyout '$key' -out '$cert' 2>&1};
+    die "openssl req failed: $out" if $? || !-s $cert;
+    chmod 0644, $cert, $key;
+    return ($cert, $key);
+}
 
 my $ROOT;
 sub repo_root {

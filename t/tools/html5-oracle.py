@@ -18,13 +18,16 @@ Per case it checks, against html5lib's trees of input and output:
   * the output tree is the input tree minus whole elements (every other
     node, attribute and text identical and in document order); html, head
     and body are compared by their contents only, since removing an element
-    can move where html5lib's implied tags fall;
+    can move where html5lib's implied tags fall; an element may also lose
+    attributes that make the browser fetch a blocked URL (FETCH_ATTRS), and
+    a srcset its blocked candidates, nothing else;
   * neutralized elements are the input's element with the README's rewrite
     (data-consent, type="text/plain", src/srcset/type renamed data-consent-*);
   * every removed or neutralized element is a tracker by the rules the gate
     reads (so nothing first-party goes), and no tracker stays in the output;
   * strip: the output is the input with one byte span cut at each reported
-    offset, each span running from a '<' to a '>', one per removed element.
+    offset, each span running from a '<' to a '>', one per removed element;
+    where attributes were cut, every other tag's bytes are kept in order.
 """
 import json
 import re
@@ -38,6 +41,56 @@ TRANSPARENT = {"html", "head", "body"}
 HINT_RELS = {"preconnect", "dns-prefetch", "preload", "prefetch",
              "modulepreload", "prerender"}
 SPECIAL_SCHEMES = {"http", "https", "ws", "wss", "ftp", "file"}
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# Link types the browser fetches on its own (HTML "Link types": external
+# resource links), beyond the resource hints.
+FETCHED_RELS = {"stylesheet", "icon", "apple-touch-icon",
+                "apple-touch-icon-precomposed", "manifest"}
+# The HTML standard's elements whose attributes make the browser fetch, by
+# the attribute: srcset kinds hold candidate lists. Elements that are the
+# fetch (removed whole when it is blocked) are in WHOLE; the others carry
+# the URL for content of the page's own (fallback, controls, sources).
+FETCH_ATTRS = {
+    (HTML_NS, "img"): {"src": "url", "srcset": "srcset"},
+    (HTML_NS, "source"): {"src": "url", "srcset": "srcset"},
+    (HTML_NS, "iframe"): {"src": "url"},
+    (HTML_NS, "frame"): {"src": "url"},
+    (HTML_NS, "embed"): {"src": "url"},
+    (HTML_NS, "track"): {"src": "url"},
+    (HTML_NS, "video"): {"src": "url", "poster": "url"},
+    (HTML_NS, "audio"): {"src": "url"},
+    (HTML_NS, "object"): {"data": "url"},
+    (HTML_NS, "input"): {"src": "url"},
+    (SVG_NS, "image"): {"href": "url", XLINK_HREF: "url"},
+    (SVG_NS, "feImage"): {"href": "url", XLINK_HREF: "url"},
+}
+WHOLE = {(HTML_NS, n) for n in ("img", "source", "iframe", "frame", "embed",
+                                "track")} | {(SVG_NS, "image"),
+                                             (SVG_NS, "feImage")}
+
+
+def srcset_candidates(value):
+    """HTML "parse a srcset attribute": [(url, descriptors)]."""
+    out, pos, n = [], 0, len(value)
+    while True:
+        while pos < n and (value[pos] in ASCII_WS or value[pos] == ","):
+            pos += 1
+        if pos >= n:
+            return out
+        start = pos
+        while pos < n and value[pos] not in ASCII_WS:
+            pos += 1
+        url, desc = value[start:pos], ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            d0, paren = pos, False
+            while pos < n and (value[pos] != "," or paren):
+                paren = {"(": True, ")": False}.get(value[pos], paren)
+                pos += 1
+            desc = " ".join(value[d0:pos].split())
+        out.append((url, desc))
 ASCII_WS = " \t\n\f\r"
 
 
@@ -166,6 +219,38 @@ class Judge:
                 return True
         return any(s.search(text) for s in self.sigs)
 
+    def srcset_blocked(self, value):
+        return [c for c in srcset_candidates(value) if self.url_blocked(c[0])]
+
+    def attr_blocked(self, el, k, v):
+        """Does attribute k=v of el make the browser fetch a blocked URL?"""
+        kind = FETCH_ATTRS.get((el.ns, el.name), {}).get(k)
+        if kind == "srcset":
+            return bool(self.srcset_blocked(v))
+        return kind == "url" and self.url_blocked(v)
+
+    def carried(self, el):
+        """The fetch attributes of el that name a blocked URL."""
+        return [k for k, v in el.attrs if self.attr_blocked(el, k, v)]
+
+    def cut_ok(self, a, b):
+        """Is b's attribute list a's minus attributes fetching a blocked URL,
+        a srcset minus its blocked candidates?"""
+        bd = dict(b.attrs)
+        if [k for k, _ in b.attrs] != [k for k, _ in a.attrs if k in bd]:
+            return False
+        for k, v in a.attrs:
+            if k not in bd:
+                if not self.attr_blocked(a, k, v):
+                    return False
+            elif bd[k] != v:
+                kind = FETCH_ATTRS.get((a.ns, a.name), {}).get(k)
+                if kind != "srcset" or srcset_candidates(bd[k]) != [
+                        c for c in srcset_candidates(v)
+                        if not self.url_blocked(c[0])]:
+                    return False
+        return True
+
     def fetch_urls(self, el):
         """Every URL el makes a browser fetch, beyond what the gate reads
         (for the "not removed yet" TODO cases)."""
@@ -191,6 +276,8 @@ class Judge:
         """inline_by_text: an inline script naming a blocked host counts
         (for justifying a removal); the reverse check (must have gone)
         only uses signatures, whose meaning is exact."""
+        if (el.ns, el.name) in WHOLE:
+            return bool(self.carried(el))
         if el.ns != HTML_NS:
             return False
         a = dict(el.attrs)
@@ -204,11 +291,11 @@ class Judge:
             if inline_by_text:
                 return self.text_blocked(text)
             return any(s.search(text) for s in self.sigs)
-        if el.name in ("img", "iframe"):
-            return self.url_blocked(a.get("src"))
         if el.name == "link":
             rels = set(a.get("rel", "").lower().split())
-            return bool(rels & HINT_RELS) and self.url_blocked(a.get("href"))
+            return bool(rels & (HINT_RELS | FETCHED_RELS)) and (
+                self.url_blocked(a.get("href")) or
+                bool(self.srcset_blocked(a.get("imagesrcset", ""))))
         if el.name == "noscript":
             # whole noscript goes when only tracker pixels and whitespace
             # were in it
@@ -250,15 +337,22 @@ def same_leaf(a, b):
     return isinstance(a, tuple) and isinstance(b, tuple) and a == b
 
 
+JUDGE = None        # the case's, for attribute cuts
+CUTS = []           # elements that lost attributes, in the case
+
+
 def match_elem(a, b, removed, neutral):
     if a.ns != b.ns or a.name != b.name:
         return False
     if a.attrs != b.attrs:
         before = unneutralize(b)
-        if before is None or "data-consent" in dict(a.attrs) or \
-                before != dict(a.attrs):
+        if before is not None and "data-consent" not in dict(a.attrs) and \
+                before == dict(a.attrs):
+            neutral.append(a)
+        elif JUDGE is not None and JUDGE.cut_ok(a, b):
+            CUTS.append(a)
+        else:
             return False
-        neutral.append(a)
     return match_list(a.kids, b.kids, removed, neutral)
 
 
@@ -331,10 +425,61 @@ def walk(items):
             yield from walk(it.kids)
 
 
-def spans_ok(inp, out, starts):
+def tag_end(s, i):
+    """The index after the start tag at s[i] ('<' and a letter), quotes
+    after '=' read as values, or None when it runs to the end."""
+    j, n = i + 1, len(s)
+    while j < n:
+        c = s[j]
+        if c == ">":
+            return j + 1
+        if c == "=":
+            j += 1
+            while j < n and s[j] in ASCII_WS:
+                j += 1
+            if j < n and s[j] in "\"'":
+                q = s.find(s[j], j + 1)
+                if q < 0:
+                    return None
+                j = q
+        j += 1
+    return None
+
+
+def is_subsequence(small, big):
+    it = iter(big)
+    return all(c in it for c in small)
+
+
+def copy_with_cuts(seg, out, opos):
+    """seg copied to out at opos, where a start tag may have lost bytes
+    (its attributes cut): the opos after it, or None."""
+    i, j = 0, opos
+    while i < len(seg):
+        if seg[i] == "<" and i + 1 < len(seg) and seg[i + 1].isalpha():
+            ie, oe = tag_end(seg, i), tag_end(out, j) if \
+                out.startswith("<", j) else None
+            if ie is None or oe is None:
+                return j + len(seg) - i if out.startswith(seg[i:], j) \
+                    else None
+            a, b = seg[i:ie], out[j:oe]
+            if not is_subsequence(b, a) or \
+                    re.match(r"<[^\s/>]*", a).group(0) != \
+                    re.match(r"<[^\s/>]*", b).group(0):
+                return None
+            i, j = ie, oe
+        elif j < len(out) and out[j] == seg[i]:
+            i, j = i + 1, j + 1
+        else:
+            return None
+    return j
+
+
+def spans_ok(inp, out, starts, cuts=False):
     """Is out == inp with one span cut at each start, each span running
     from a '<' to a '>' (the last one may run to the end of the input: an
-    element or tag left open at EOF)?"""
+    element or tag left open at EOF)? cuts: start tags may also have lost
+    bytes of their own (attributes cut)."""
     starts = sorted(starts)
     memo = {}
 
@@ -345,9 +490,13 @@ def spans_ok(inp, out, starts):
             return memo[key]
         end = starts[k] if k < len(starts) else len(inp)
         seg = inp[ipos:end]
-        ok = out.startswith(seg, opos)
+        if cuts:
+            oend = copy_with_cuts(seg, out, opos)
+        else:
+            oend = opos + len(seg) if out.startswith(seg, opos) else None
+        ok = oend is not None
         if ok and k == len(starts):
-            ok = opos + len(seg) == len(out)
+            ok = oend == len(out)
         elif ok:
             ok = False
             if inp.startswith("<", end):
@@ -355,7 +504,7 @@ def spans_ok(inp, out, starts):
                 ends = [e + 1 for e in range(end, nxt) if inp[e] == ">"]
                 if k + 1 == len(starts):
                     ends.append(len(inp))
-                ok = any(go(k + 1, e, opos + len(seg)) for e in ends)
+                ok = any(go(k + 1, e, oend) for e in ends)
         memo[key] = ok
         return ok
 
@@ -364,6 +513,7 @@ def spans_ok(inp, out, starts):
 
 
 def check(case, judge, cache):
+    global JUDGE
     problems = []
     inp, out = case["input"], case["output"]
     if inp not in cache:
@@ -371,6 +521,8 @@ def check(case, judge, cache):
     A = cache[inp]
     B = parse(out)
     removed, neutral = [], []
+    JUDGE = judge
+    del CUTS[:]
     if not match_list(A, B, removed, neutral):
         problems.append("output tree is not the input tree minus whole "
                         "elements; first difference under %r near\n"
@@ -394,6 +546,9 @@ def check(case, judge, cache):
                 any(judge.url_blocked(u) for u in judge.fetch_urls(el)):
             problems.append("element fetching a tracker URL kept: %s"
                             % el.label())
+        elif unneutralize(el) is None and judge.carried(el):
+            problems.append("tracker URL kept in %s of %s"
+                            % (" ".join(judge.carried(el)), el.label()))
     nrep = len(case.get("removed", []))
     reported = case.get("removed", []) + case.get("neutralized", [])
     if nrep and nrep + len(case.get("neutralized", [])) == \
@@ -406,7 +561,7 @@ def check(case, judge, cache):
                             "removed elements: %s" % (
                                 nrep, len(removed),
                                 " ".join(e.label() for e in removed)))
-        if not spans_ok(inp, out, case.get("removed", [])):
+        if not spans_ok(inp, out, case.get("removed", []), bool(CUTS)):
             problems.append("output is not the input with one '<'..'>' span "
                             "cut at each reported offset %s"
                             % case.get("removed", []))

@@ -1,0 +1,211 @@
+# Browser truth for every fetch path the gate reads: Debian's headless
+# Chromium loads one page carrying each of them, with every host name mapped
+# to a TLS server of the test's nginx that only answers 200 and logs what it
+# was asked (the recorder is nginx's own access log here).
+#
+#   /plain/    the page without the gate (consent off)
+#   /gated/    the page through the gate, no consent cookie
+#   /allowed/  the same gated location, asked with "Cookie: consent=all"
+#
+# No consent: not one request reaches a recipient's host. Everything
+# allowed: the browser asks recipients' hosts for exactly what it asks
+# without the gate. Requests Chromium makes on its own (Sec-Fetch-Site:
+# none, or none at all) are not the page's. The paths the gate does not
+# read yet (CSS url() and @import, <input type=image src>) are on their own
+# page, checked as TODO; <a ping> fetches only on a click, which this run
+# does not make.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use ConsentTest qw(:all);
+use ConsentOracle;
+use Time::HiRes qw(time);
+
+my $CHROMIUM = $ENV{CONSENT_TEST_CHROMIUM} || '/usr/bin/chromium';
+plan skip_all => "$CHROMIUM is not installed (Debian's chromium package; "
+               . 'CONSENT_TEST_CHROMIUM=path for another)'
+    unless -x $CHROMIUM;
+plan skip_all => 'openssl is not installed (for the self-signed certificate)'
+    unless tool_path('openssl');
+my $TIMEOUT = tool_path('timeout');
+plan skip_all => 'coreutils timeout is not on PATH' unless $TIMEOUT;
+
+my $T0    = time;
+my $ROOT  = repo_root();
+my $rules = ConsentOracle::load_rules("$ROOT/rules/ana.yaml");
+my $work  = workdir() . '/fetch-paths';
+mkdir $work or die "mkdir $work: $!";
+mkdir "$work/www" or die "mkdir $work/www: $!";
+chmod 0755, $work, "$work/www";
+
+my ($cert, $key) = eval { self_signed_cert($work, 'fetch-paths.invalid') };
+BAIL_OUT($@) unless $cert;
+
+# Recipients' hosts (meta, google: both declared by the site), and one
+# host of no recipient that must load in every run.
+my $FB  = 'https://www.facebook.com/fp';
+my $FBN = 'https://connect.facebook.net/fp';
+my $GTM = 'https://www.googletagmanager.com/fp';
+my $OWN = 'https://cdn.shop.test/fp';
+
+my $page = <<"HTML";
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>every fetch path</title>
+<link rel="stylesheet" href="$FBN/stylesheet.css">
+<link rel="icon" href="$FB/icon.png">
+<link rel="preload" as="image" href="$FB/preload.png" imagesrcset="$FB/preload-1x.png 1x, $FB/preload-2x.png 2x">
+<link rel="preload" as="script" href="$GTM/preload.js">
+<link rel="stylesheet" href="$OWN/own.css">
+</head><body>
+<img src="$OWN/control.png" alt="">
+<img src="$FB/img.png" alt="">
+<img src="/own.png" srcset="$FB/srcset-1x.png 1x, $FB/srcset-2x.png 2x" alt="">
+<img srcset="$OWN/mixed-1x.png 1x, $FB/mixed-2x.png 2x, $FB/mixed-3x.png 3x" alt="">
+<img srcset="$FB/srcset-only.png 1x" alt="">
+<picture><source srcset="$FB/picture.png"><img src="/own-picture.png" alt=""></picture>
+<video preload="auto" poster="$FB/poster.png" src="$FB/video.mp4"></video>
+<audio preload="auto" src="$FB/audio.mp3"></audio>
+<video preload="auto"><source src="$FB/source.mp4"><track default kind="captions" src="$FB/track.vtt"></video>
+<embed src="$FB/embed.gif" type="image/gif">
+<object data="$FB/object.gif" type="image/gif"><p>fallback</p></object>
+<svg width="4" height="4"><image href="$FB/svg-image.png" width="1" height="1"/><image xlink:href="$FB/svg-xlink.png" width="1" height="1"/><filter id="f"><feImage href="$FB/feimage.png"/></filter><rect filter="url(#f)" width="1" height="1"/></svg>
+<iframe src="$GTM/ns.html" width="1" height="1"></iframe>
+<script src="$GTM/gtag.js"></script>
+<p>end</p>
+</body></html>
+HTML
+write_file("$work/www/page.html", $page);
+
+my $gaps = <<"HTML";
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>fetch paths not read yet</title>
+<style>\@import "$FBN/import.css"; body { background: url($FB/style-element.png) }</style>
+</head><body>
+<div style="width:4px;height:4px;background-image:url('$FB/style-attribute.png')"></div>
+<form><input type="image" src="$FB/input.png" alt="go"></form>
+<img src="$OWN/control-gaps.png" alt="">
+</body></html>
+HTML
+write_file("$work/www/gaps.html", $gaps);
+
+my $rec_log = "$work/recorder.log";
+my $tls = free_port();
+my $ngx;
+$ngx = start_nginx(
+    http => <<"HTTP",
+    consent_rules ${\ rules_db()};
+    log_format fetch_paths '\$host \$uri \$http_sec_fetch_site';
+    server {
+        listen 127.0.0.1:$tls ssl;
+        server_name _;
+        ssl_certificate     $cert;
+        ssl_certificate_key $key;
+        access_log $rec_log fetch_paths;
+        location / {
+            add_header Cache-Control no-store;
+            return 200 "";
+        }
+    }
+HTTP
+    locations => <<"LOC",
+        location /plain/ {
+            alias $work/www/;
+            add_header Cache-Control no-store;
+        }
+        location /gated/ {
+            alias $work/www/;
+            add_header Cache-Control no-store;
+            consent on;
+            consent_site air-booking;
+        }
+        location /allowed/ {
+            rewrite ^/allowed/(.*)\$ /gated/\$1 break;
+            proxy_pass http://127.0.0.1:\$server_port;
+            proxy_set_header Cookie "consent=all";
+        }
+LOC
+);
+
+my @FLAGS = qw(
+    --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage
+    --disable-quic --no-first-run --no-default-browser-check
+    --disable-background-networking --disable-component-update --disable-sync
+    --disable-default-apps --disable-extensions --password-store=basic
+    --ignore-certificate-errors --autoplay-policy=no-user-gesture-required
+    --virtual-time-budget=4000
+);
+
+my %recipient;
+sub recipient_of {
+    my ($host) = @_;
+    $recipient{$host} //= ConsentOracle::host_recipient($rules, $host) // '';
+    return $recipient{$host};
+}
+
+# The page's requests (host and path) while Chromium loads path.
+sub load {
+    my ($path, $name) = @_;
+    my $from = -s $rec_log // 0;
+    my @cmd = ($TIMEOUT, '--kill-after=5', '40', $CHROMIUM, @FLAGS,
+               "--user-data-dir=$work/profile-$name",
+               "--host-resolver-rules=MAP * 127.0.0.1:$tls, EXCLUDE 127.0.0.1",
+               '--dump-dom', 'http://127.0.0.1:' . $ngx->port . $path);
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDOUT, '>', "$work/dom-$name.html";
+        open STDERR, '>', "$work/chromium-$name.log";
+        exec @cmd or exit 127;
+    }
+    waitpid $pid, 0;
+    is($? >> 8, 0, "[$name] chromium loaded $path")
+        or diag(ConsentTest::tail_file("$work/chromium-$name.log", 20));
+    my @reqs;
+    open my $fh, '<', $rec_log or return ();
+    seek $fh, $from, 0;
+    while (my $line = <$fh>) {
+        my ($host, $uri, $site) = split ' ', $line;
+        push @reqs, { host => lc $host, uri => $uri }
+            if $site ne 'none' && $site ne '-';
+    }
+    return @reqs;
+}
+
+sub to_recipients { sort map { "$_->{host}$_->{uri}" } grep { recipient_of($_->{host}) ne '' } @_ }
+sub loaded { my ($want, @r) = @_; scalar grep { "$_->{host}$_->{uri}" eq $want } @r }
+
+# Without the gate the page reaches the recipients on every path it carries
+# (or the test would prove nothing about that path).
+my @plain = load('/plain/page.html', 'plain');
+ok(loaded('cdn.shop.test/fp/control.png', @plain), '[plain] the recorder sees the page');
+my %plain = map { $_ => 1 } to_recipients(@plain);
+note("[plain] recipients' URLs requested:\n" . join "\n", sort keys %plain);
+ok(scalar(keys %plain) >= 10, '[plain] the page reaches recipients on its fetch paths')
+    or diag(join "\n", sort keys %plain);
+
+my @none = load('/gated/page.html', 'none');
+ok(loaded('cdn.shop.test/fp/control.png', @none), '[none] the recorder sees the page');
+my @leak = to_recipients(@none);
+is(scalar @leak, 0, '[none] not one request reaches a recipient host')
+    or diag(join "\n", @leak);
+ok(loaded('cdn.shop.test/fp/mixed-1x.png', @none),
+   '[none] a first-party srcset candidate still loads');
+
+my @all = load('/allowed/page.html', 'all');
+is(join("\n", to_recipients(@all)), join("\n", sort keys %plain),
+   '[all] everything allowed: the same requests as without the gate');
+
+my @g = load('/gated/gaps.html', 'gaps');
+ok(loaded('cdn.shop.test/fp/control-gaps.png', @g), '[gaps] the recorder sees the page');
+TODO: {
+    local $TODO = 'CSS url() and @import, <input type=image src> are not read yet';
+    my @l = to_recipients(@g);
+    is(scalar @l, 0, '[gaps] not one request reaches a recipient host')
+        or diag(join "\n", @l);
+}
+
+$ngx->stop;
+my @bad = $ngx->error_lines(qr/\[(?:alert|crit|emerg)\]|exited on signal/);
+is(scalar @bad, 0, 'nginx error.log clean') or diag(join "\n", @bad);
+note(sprintf "071-browser-fetch-paths took %.1fs", time - $T0);
+done_testing();
