@@ -31,6 +31,16 @@ static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_consent_csp(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_csp_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_csp_report_uri(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_consent_csp_report(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_ad_api_recipients(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
@@ -130,6 +140,63 @@ ngx_command_t  ngx_http_consent_commands[] = {
       offsetof(ngx_http_consent_loc_conf_t, max_element_size),
       &ngx_http_consent_max_element_post },
 
+    { ngx_string("consent_csp"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_csp,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_csp_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_consent_csp_allow,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    /* checked against the policy without recipients at merge */
+    { ngx_string("consent_csp_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, csp_max_size),
+      NULL },
+
+    { ngx_string("consent_csp_report_uri"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_consent_csp_report_uri,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_csp_report"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_consent_csp_report,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("consent_permissions_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, permissions_policy),
+      NULL },
+
+    { ngx_string("consent_ad_api_recipients"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_consent_ad_api_recipients,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_expose"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, expose),
+      NULL },
+
       ngx_null_command
 };
 
@@ -169,6 +236,13 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
     conf->consent_mode = NGX_CONF_UNSET;
     conf->unknown = NGX_CONF_UNSET_UINT;
     conf->first_party = NGX_CONF_UNSET_PTR;
+    conf->csp = NGX_CONF_UNSET_UINT;
+    conf->csp_allow = NGX_CONF_UNSET_PTR;
+    conf->csp_max_size = NGX_CONF_UNSET_SIZE;
+    conf->csp_report_to = NGX_CONF_UNSET;
+    conf->permissions_policy = NGX_CONF_UNSET;
+    conf->ad_api_recipients = NGX_CONF_UNSET_PTR;
+    conf->expose = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -194,6 +268,19 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->unknown, prev->unknown,
                               NGX_HTTP_CONSENT_UNKNOWN_PASS);
     ngx_conf_merge_ptr_value(conf->first_party, prev->first_party, NULL);
+    ngx_conf_merge_uint_value(conf->csp, prev->csp, NGX_HTTP_CONSENT_CSP_OFF);
+    ngx_conf_merge_ptr_value(conf->csp_allow, prev->csp_allow, NULL);
+    ngx_conf_merge_size_value(conf->csp_max_size, prev->csp_max_size, 4096);
+    ngx_conf_merge_value(conf->permissions_policy, prev->permissions_policy,
+                         0);
+    ngx_conf_merge_ptr_value(conf->ad_api_recipients,
+                             prev->ad_api_recipients, NULL);
+    ngx_conf_merge_value(conf->expose, prev->expose, 0);
+
+    if (conf->csp_report_uri.data == NULL) {
+        conf->csp_report_uri = prev->csp_report_uri;
+        conf->csp_report_to = prev->csp_report_to;
+    }
 
     if (conf->sources == NULL) {
         conf->sources = prev->sources;
@@ -237,12 +324,19 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    mcf = ngx_http_conf_get_module_main_conf(cf,
+                                             ngx_http_consent_filter_module);
+
+    if (ngx_http_consent_csp_merge(cf, conf,
+                                   mcf->gen ? mcf->gen->rules : NULL)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     if (!conf->enable) {
         return NGX_CONF_OK;
     }
-
-    mcf = ngx_http_conf_get_module_main_conf(cf,
-                                             ngx_http_consent_filter_module);
 
     if (mcf->gen == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -614,6 +708,182 @@ ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
                            "\"consent_max_element_size\" %uz is too small, "
                            "it must be at least 1k", *sp);
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_csp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->csp != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        lcf->csp = NGX_HTTP_CONSENT_CSP_OFF;
+
+    } else if (ngx_strcmp(value[1].data, "report") == 0) {
+        lcf->csp = NGX_HTTP_CONSENT_CSP_REPORT;
+
+    } else if (ngx_strcmp(value[1].data, "enforce") == 0) {
+        lcf->csp = NGX_HTTP_CONSENT_CSP_ENFORCE;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_csp\" value \"%V\", "
+                           "it must be \"off\", \"report\" or \"enforce\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_csp_allow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    cs_csp_str_t  *src;
+
+    if (lcf->csp_allow == NGX_CONF_UNSET_PTR) {
+        lcf->csp_allow = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                          sizeof(cs_csp_str_t));
+        if (lcf->csp_allow == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (!cs_csp_source_valid((const char *) value[i].data, value[i].len))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_csp_allow\" source \"%V\": "
+                               "one source per argument, printable, without "
+                               "spaces, commas, semicolons or double quotes; "
+                               "a keyword in single quotes, written "
+                               "\"'unsafe-eval'\" in nginx.conf",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        src = ngx_array_push(lcf->csp_allow);
+        if (src == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        src->data = (const char *) value[i].data;
+        src->len = value[i].len;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_csp_report_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->csp_report_uri.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!cs_csp_source_valid((const char *) value[1].data, value[1].len)
+        || value[1].data[0] == '\'')
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_csp_report_uri\" \"%V\": a URI "
+                           "without spaces, quotes, commas or semicolons",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    lcf->csp_report_uri = value[1];
+    lcf->csp_report_to = 1;
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len == 12
+            && ngx_strncmp(value[2].data, "report-to=on", 12) == 0)
+        {
+            lcf->csp_report_to = 1;
+
+        } else if (value[2].len == 13
+                   && ngx_strncmp(value[2].data, "report-to=off", 13) == 0)
+        {
+            lcf->csp_report_to = 0;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_csp_report_uri\" parameter "
+                               "\"%V\", it must be \"report-to=on\" or "
+                               "\"report-to=off\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_csp_report(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_consent_csp_report_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_ad_api_recipients(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t   *value, *id;
+    ngx_uint_t   i;
+
+    if (lcf->ad_api_recipients != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    lcf->ad_api_recipients = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                              sizeof(ngx_str_t));
+    if (lcf->ad_api_recipients == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    /* checked against the rules at merge */
+    for (i = 1; i < cf->args->nelts; i++) {
+        id = ngx_array_push(lcf->ad_api_recipients);
+        if (id == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        *id = value[i];
     }
 
     return NGX_CONF_OK;
