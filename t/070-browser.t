@@ -38,6 +38,10 @@
 #   csp-own      consent=all, enforce, and the site's own policy
 #                (connect-src 'self' https://marker.test): the browser
 #                enforces both, so the fetch to Pinterest stays blocked
+#   expose       consent=tealium,meta, consent_expose on: the decision the
+#                page publishes drives conf/tag-managers/ (Tealium's
+#                pre-loader, Adobe Launch's condition run in the page; GTM's
+#                triggers evaluated on the dataLayer event it pushed)
 use strict;
 use warnings;
 use Test::More;
@@ -162,6 +166,29 @@ addEventListener('load', function () {
 <script src="https://tags.tiqcdn.com/utag/ana/csp/prod/utag.js"></script>
 </head><body><p>Book a flight</p></body></html>
 HTML
+
+# The tag managers' configurations, run where a tag manager would run them.
+my $tealium = read_file("$ROOT/conf/tag-managers/tealium-preloader.js");
+my $adobe = read_file("$ROOT/conf/tag-managers/adobe-launch-condition.js");
+my $adobe_for = sub { my ($id) = @_; (my $c = $adobe) =~ s/var RECIPIENT = 'meta';/var RECIPIENT = '$id';/ or die 'RECIPIENT';
+                      return "function () {\n$c\n}" };
+write_file("$work/www/tm-expose.html", <<"HTML");
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>tag managers (expose test)</title>
+<script>
+$tealium
+</script>
+<script>
+/* test scenario, not part of the product */
+addEventListener('load', function () {
+  var adobe = { meta: (${\ $adobe_for->('meta') })(), criteo: (${\ $adobe_for->('criteo') })() };
+  document.getElementById('tm').textContent = JSON.stringify(
+    { utag_data: window.utag_data, adobe: adobe, dataLayer: window.dataLayer });
+  fetch('https://marker.test/done?mode=expose', { mode: 'no-cors', cache: 'no-store' }).catch(function () {});
+});
+</script>
+</head><body><pre id="tm"></pre></body></html>
+HTML
 chmod 0755, "$work/www";
 
 # ---------------------------------------------------------------- nginx
@@ -215,6 +242,10 @@ HTTP
             consent on; consent_site $SITE;
             consent_csp enforce; consent_csp_allow https://marker.test;
             add_header Content-Security-Policy "connect-src 'self' https://marker.test";
+        }
+        location = /expose/tm.html {
+            alias $work/www/tm-expose.html;
+            consent on; consent_site $SITE; consent_expose on;
         }
         location = /csp-report { consent_site $SITE; consent_csp_report; }
         location = /status { consent_status; }
@@ -496,6 +527,35 @@ unlike(hdr($served_csp, 'Content-Security-Policy'), qr/facebook|criteo|pinterest
     my %seen = map { (recipient_of($_->{host}) // '') => 1 } @$req;
     ok($seen{meta} && $seen{criteo}, "[csp-own] consent=all: what the site's policy allows loads");
     ok(!$seen{pinterest}, "[csp-own] the site's own connect-src still blocks the fetch: both policies hold");
+}
+
+# ---- consent_expose: what the tag managers' configurations make of it
+{
+    my ($dom) = browse('expose', '/csp-start?consent=tealium,meta&to=expose');
+    my ($json) = $dom =~ m{<pre id="tm">([^<]*)</pre>};
+    my $tm = eval { JSON::PP->new->decode(($json // '') =~ s/&amp;/&/gr) } // {};
+    is($tm->{utag_data}{consent_allowed}, ',meta,tealium,', '[expose] Tealium pre-loader: consent_allowed for load rules');
+    like($tm->{utag_data}{consent_generation} // '', qr/^[0-9a-f]{16}$/, '[expose] ... and the rules generation');
+    ok($tm->{adobe}{meta} && !$tm->{adobe}{criteo}, '[expose] Adobe Launch condition: true for meta, false for criteo')
+        or diag($json);
+    my ($event) = grep { ref $_ eq 'HASH' && ($_->{event} // '') eq 'consent_decision' } @{ $tm->{dataLayer} || [] };
+    ok($event, '[expose] one consent_decision event in dataLayer') or diag($json);
+    my $gtm = JSON::PP->new->decode(read_file("$ROOT/conf/tag-managers/gtm-container.json"))->{containerVersion};
+    my %var = map { my $v = $_; ($v->{name} => (map { $_->{value} } grep { $_->{key} eq 'name' } @{ $v->{parameter} })[0]) }
+              @{ $gtm->{variable} };
+    my %fired;
+    for my $t (@{ $gtm->{trigger} }) {
+        my $ok = 1;
+        for my $f (@{ $t->{customEventFilter} }, @{ $t->{filter} }) {
+            my %a = map { $_->{key} => $_->{value} } @{ $f->{parameter} };
+            my $lhs = $a{arg0} eq '{{_event}}' ? $event->{event}
+                    : $a{arg0} =~ /^\{\{(.+)\}\}$/ ? $event->{ $var{$1} // '' } // '' : $a{arg0};
+            $ok &&= $f->{type} eq 'EQUALS' ? $lhs eq $a{arg1} : index($lhs, $a{arg1}) >= 0;
+        }
+        $fired{ $t->{name} } = $ok ? 1 : 0;
+    }
+    is_deeply(\%fired, { 'consent_decision - meta allowed' => 1, 'consent_decision - criteo allowed' => 0 },
+              '[expose] GTM: the meta trigger fires on the event, the criteo one does not');
 }
 
 $ngx->stop;
