@@ -441,6 +441,33 @@ cs_csp_decision_list(cs_csp_writer_t *w, const cs_rules_t *rules,
     cs_csp_puts(w, array ? "]" : "\"");
 }
 
+/*
+ * The decision's four members, named with prefix: lists as JSON arrays
+ * (array) or as ",a,b," strings.
+ */
+static void
+cs_csp_decision_members(cs_csp_writer_t *w, const char *prefix, bool array,
+    const cs_rules_t *rules, int32_t site, const uint64_t *allowed,
+    const char *source, const char *generation, size_t generation_len)
+{
+    static const char  *names[] = { "allowed", "categories", "source",
+                                    "generation" };
+
+    for (int i = 0; i < 4; i++) {
+        cs_csp_puts(w, i ? ",\"" : "\"");
+        cs_csp_puts(w, prefix);
+        cs_csp_puts(w, names[i]);
+        cs_csp_puts(w, "\":");
+        if (i < 2) {
+            cs_csp_decision_list(w, rules, site, allowed, i == 1, array);
+        } else if (i == 2) {
+            cs_csp_js_string(w, source, strlen(source));
+        } else {
+            cs_csp_js_string(w, generation, generation_len);
+        }
+    }
+}
+
 size_t
 cs_csp_decision_script(const cs_rules_t *rules, int32_t site,
     const uint64_t *allowed, const char *source, const char *generation,
@@ -448,24 +475,13 @@ cs_csp_decision_script(const cs_rules_t *rules, int32_t site,
 {
     cs_csp_writer_t  w = { out, cap, 0 };
 
-    cs_csp_puts(&w, "<script>window.consentDecision=Object.freeze("
-                    "{\"allowed\":");
-    cs_csp_decision_list(&w, rules, site, allowed, false, true);
-    cs_csp_puts(&w, ",\"categories\":");
-    cs_csp_decision_list(&w, rules, site, allowed, true, true);
-    cs_csp_puts(&w, ",\"source\":");
-    cs_csp_js_string(&w, source, strlen(source));
-    cs_csp_puts(&w, ",\"generation\":");
-    cs_csp_js_string(&w, generation, generation_len);
+    cs_csp_puts(&w, "<script>window.consentDecision=Object.freeze({");
+    cs_csp_decision_members(&w, "", true, rules, site, allowed, source,
+                            generation, generation_len);
     cs_csp_puts(&w, "});(window.dataLayer=window.dataLayer||[]).push("
-                    "{\"event\":\"consent_decision\",\"consent_allowed\":");
-    cs_csp_decision_list(&w, rules, site, allowed, false, false);
-    cs_csp_puts(&w, ",\"consent_categories\":");
-    cs_csp_decision_list(&w, rules, site, allowed, true, false);
-    cs_csp_puts(&w, ",\"consent_source\":");
-    cs_csp_js_string(&w, source, strlen(source));
-    cs_csp_puts(&w, ",\"consent_generation\":");
-    cs_csp_js_string(&w, generation, generation_len);
+                    "{\"event\":\"consent_decision\",");
+    cs_csp_decision_members(&w, "consent_", false, rules, site, allowed,
+                            source, generation, generation_len);
     cs_csp_puts(&w, "});</script>");
 
     if (w.len < cap) {

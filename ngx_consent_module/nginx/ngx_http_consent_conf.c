@@ -23,28 +23,48 @@ static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_consent_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_consent_args(ngx_conf_t *cf, ngx_array_t **list);
+static char *ngx_http_consent_content(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post,
     void *data);
-static char *ngx_http_consent_csp(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_consent_csp_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_csp_report_uri(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_consent_csp_report(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_consent_ad_api_recipients(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
 
 static ngx_conf_post_handler_pt  ngx_http_consent_max_element_post =
     ngx_http_consent_check_max_element;
+
+
+/* the content handlers of consent_disclosure and consent_csp_report */
+static ngx_http_handler_pt  ngx_http_consent_disclosure_content =
+    ngx_http_consent_disclosure_handler;
+static ngx_http_handler_pt  ngx_http_consent_csp_report_content =
+    ngx_http_consent_csp_report_handler;
+
+
+static ngx_conf_enum_t  ngx_http_consent_unknown_values[] = {
+    { ngx_string("pass"), NGX_HTTP_CONSENT_UNKNOWN_PASS },
+    { ngx_string("log"), NGX_HTTP_CONSENT_UNKNOWN_LOG },
+    { ngx_string("strip"), NGX_HTTP_CONSENT_UNKNOWN_STRIP },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_consent_csp_values[] = {
+    { ngx_string("off"), NGX_HTTP_CONSENT_CSP_OFF },
+    { ngx_string("report"), NGX_HTTP_CONSENT_CSP_REPORT },
+    { ngx_string("enforce"), NGX_HTTP_CONSENT_CSP_ENFORCE },
+    { ngx_null_string, 0 }
+};
 
 
 ngx_command_t  ngx_http_consent_commands[] = {
@@ -107,10 +127,10 @@ ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_unknown"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_consent_unknown,
+      ngx_http_consent_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_consent_loc_conf_t, unknown),
+      &ngx_http_consent_unknown_values },
 
     { ngx_string("consent_first_party"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -121,10 +141,10 @@ ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_disclosure"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_consent_disclosure,
+      ngx_http_consent_content,
       0,
       0,
-      NULL },
+      &ngx_http_consent_disclosure_content },
 
     { ngx_string("consent_types"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -142,10 +162,10 @@ ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_csp"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_consent_csp,
+      ngx_http_consent_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
+      offsetof(ngx_http_consent_loc_conf_t, csp),
+      &ngx_http_consent_csp_values },
 
     { ngx_string("consent_csp_allow"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -171,10 +191,10 @@ ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_csp_report"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_consent_csp_report,
+      ngx_http_consent_content,
       0,
       0,
-      NULL },
+      &ngx_http_consent_csp_report_content },
 
     { ngx_string("consent_permissions_policy"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
@@ -603,47 +623,14 @@ ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* A directive that makes the location's content handler cmd->post's. */
 static char *
-ngx_http_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_consent_loc_conf_t *lcf = conf;
-
-    ngx_str_t  *value;
-
-    if (lcf->unknown != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "pass") == 0) {
-        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_PASS;
-
-    } else if (ngx_strcmp(value[1].data, "log") == 0) {
-        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_LOG;
-
-    } else if (ngx_strcmp(value[1].data, "strip") == 0) {
-        lcf->unknown = NGX_HTTP_CONSENT_UNKNOWN_STRIP;
-
-    } else {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"consent_unknown\" value \"%V\", "
-                           "it must be \"pass\", \"log\" or \"strip\"",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_consent_content(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_consent_disclosure_handler;
+    clcf->handler = *(ngx_http_handler_pt *) cmd->post;
 
     return NGX_CONF_OK;
 }
@@ -654,28 +641,19 @@ ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_consent_loc_conf_t *lcf = conf;
 
+    char        *rv;
     ngx_str_t   *value, *suffix;
     ngx_uint_t   i;
 
-    if (lcf->first_party != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    lcf->first_party = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                        sizeof(ngx_str_t));
-    if (lcf->first_party == NULL) {
-        return NGX_CONF_ERROR;
+    rv = ngx_http_consent_args(cf, &lcf->first_party);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     value = cf->args->elts;
+    suffix = lcf->first_party->elts;
 
-    for (i = 1; i < cf->args->nelts; i++) {
-        suffix = ngx_array_push(lcf->first_party);
-        if (suffix == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        *suffix = value[i];
+    for (i = 1; i < cf->args->nelts; i++, suffix++) {
         if (suffix->len && suffix->data[0] == '.') {
             suffix->data++;
             suffix->len--;
@@ -707,40 +685,6 @@ ngx_http_consent_check_max_element(ngx_conf_t *cf, void *post, void *data)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"consent_max_element_size\" %uz is too small, "
                            "it must be at least 1k", *sp);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_consent_csp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_consent_loc_conf_t *lcf = conf;
-
-    ngx_str_t  *value;
-
-    if (lcf->csp != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        lcf->csp = NGX_HTTP_CONSENT_CSP_OFF;
-
-    } else if (ngx_strcmp(value[1].data, "report") == 0) {
-        lcf->csp = NGX_HTTP_CONSENT_CSP_REPORT;
-
-    } else if (ngx_strcmp(value[1].data, "enforce") == 0) {
-        lcf->csp = NGX_HTTP_CONSENT_CSP_ENFORCE;
-
-    } else {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid \"consent_csp\" value \"%V\", "
-                           "it must be \"off\", \"report\" or \"enforce\"",
-                           &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -845,46 +789,90 @@ ngx_http_consent_csp_report_uri(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 static char *
-ngx_http_consent_csp_report(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_consent_csp_report_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
 ngx_http_consent_ad_api_recipients(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_consent_loc_conf_t *lcf = conf;
 
-    ngx_str_t   *value, *id;
+    /* checked against the rules at merge */
+    return ngx_http_consent_args(cf, &lcf->ad_api_recipients);
+}
+
+
+/*
+ * A directive's arguments as an array of ngx_str_t in *list, which must
+ * still be unset: the directive is given once per level.
+ */
+static char *
+ngx_http_consent_args(ngx_conf_t *cf, ngx_array_t **list)
+{
+    ngx_str_t   *value, *arg;
     ngx_uint_t   i;
 
-    if (lcf->ad_api_recipients != NGX_CONF_UNSET_PTR) {
+    if (*list != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
-    lcf->ad_api_recipients = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                              sizeof(ngx_str_t));
-    if (lcf->ad_api_recipients == NULL) {
+    *list = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                             sizeof(ngx_str_t));
+    if (*list == NULL) {
         return NGX_CONF_ERROR;
     }
 
     value = cf->args->elts;
 
-    /* checked against the rules at merge */
     for (i = 1; i < cf->args->nelts; i++) {
-        id = ngx_array_push(lcf->ad_api_recipients);
-        if (id == NULL) {
+        arg = ngx_array_push(*list);
+        if (arg == NULL) {
             return NGX_CONF_ERROR;
         }
-        *id = value[i];
+        *arg = value[i];
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A keyword directive (cmd->post: its ngx_conf_enum_t) into an ngx_uint_t
+ * field; unlike ngx_conf_set_enum_slot, a bad value's message names the
+ * directive and the values it takes.
+ */
+static char *
+ngx_http_consent_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char           *p, list[128];
+    ngx_str_t        *value;
+    ngx_uint_t       *field;
+    ngx_conf_enum_t  *e;
+
+    field = (ngx_uint_t *) ((char *) conf + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = cmd->post; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strncmp(e->name.data, value[1].data, value[1].len) == 0)
+        {
+            *field = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    p = list;
+    for (e = cmd->post; e->name.len; e++) {
+        p = ngx_slprintf(p, list + sizeof(list), "%s\"%V\"",
+                         e == cmd->post ? "" : (e[1].name.len ? ", " : " or "),
+                         &e->name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid \"%V\" value \"%V\", it must be %*s",
+                       &cmd->name, &value[1], p - list, list);
+
+    return NGX_CONF_ERROR;
 }

@@ -34,6 +34,17 @@ conf_of(size_t max_size, const char *report_uri)
     return c;
 }
 
+/* The policy of conf c for the recipients ids ("a,b"); its length. */
+static size_t
+build(const cs_csp_conf_t *c, const char *ids, char *out, size_t cap,
+    bool *dropped)
+{
+    uint64_t  allowed[cs_bitset_words(TS_MAX_RECIPIENTS)];
+
+    ts_allow(allowed, ids);
+    return cs_csp_build(c, ts_rules, allowed, out, cap, dropped);
+}
+
 /* The policy as a set of space-separated sources after "default-src". */
 static bool
 has_source(const char *policy, const char *src)
@@ -59,25 +70,22 @@ test_policy_sources(void **state)
     (void) state;
     char           out[POLICY_CAP];
     bool           dropped;
-    uint64_t       allowed[cs_bitset_words(TS_MAX_RECIPIENTS)];
     cs_csp_conf_t  c = conf_of(4096, NULL);
-
-    ts_allow(allowed, "meta,tealium");
-    size_t n = cs_csp_build(&c, ts_rules, allowed, out, sizeof(out),
-                            &dropped);
+    size_t         n = build(&c, "meta,tealium", out, sizeof(out), &dropped);
 
     assert_int_equal(n, strlen(out));
     assert_false(dropped);
     /* one default-src list: every fetch directive falls back to it */
     assert_non_null(strstr(out, "default-src 'self' 'unsafe-inline' "));
     assert_null(strchr(out, ';'));
-    assert_true(has_source(out, "https://*.ana-example.jp"));
-    assert_true(has_source(out, "https://ana-example.jp"));
-    assert_true(has_source(out, "data:"));
-    assert_true(has_source(out, "'unsafe-eval'"));
-    assert_true(has_source(out, "https://*.facebook.net"));
-    assert_true(has_source(out, "https://facebook.com"));
-    assert_true(has_source(out, "https://*.tiqcdn.com"));
+    static const char *in[] = {
+        "https://*.ana-example.jp", "https://ana-example.jp", "data:",
+        "'unsafe-eval'", "https://*.facebook.net", "https://facebook.com",
+        "https://*.tiqcdn.com",
+    };
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        assert_true(has_source(out, in[i]));
+    }
     /* exactly the allowed recipients */
     assert_false(has_source(out, "https://*.googletagmanager.com"));
     assert_false(has_source(out, "https://*.widgetco.io"));
@@ -97,17 +105,15 @@ test_policy_report(void **state)
     (void) state;
     char           out[POLICY_CAP];
     bool           dropped;
-    uint64_t       allowed[cs_bitset_words(TS_MAX_RECIPIENTS)];
     cs_csp_conf_t  c = conf_of(4096, "/csp-report");
 
-    ts_allow(allowed, "google");
-    (void) cs_csp_build(&c, ts_rules, allowed, out, sizeof(out), &dropped);
+    (void) build(&c, "google", out, sizeof(out), &dropped);
     assert_non_null(strstr(out, "; report-uri /csp-report; report-to "
                                 "consent-csp"));
     assert_true(has_source(out, "https://maps.googleapis.com"));
 
     c.report_group = NULL;
-    (void) cs_csp_build(&c, ts_rules, allowed, out, sizeof(out), &dropped);
+    (void) build(&c, "google", out, sizeof(out), &dropped);
     assert_non_null(strstr(out, "; report-uri /csp-report"));
     assert_null(strstr(out, "report-to"));
 }
@@ -119,22 +125,18 @@ test_policy_fail_closed(void **state)
     (void) state;
     char           out[POLICY_CAP];
     bool           dropped;
-    uint64_t       allowed[cs_bitset_words(TS_MAX_RECIPIENTS)];
+    const char    *all = "google,meta,tealium,widgetco,x";
     cs_csp_conf_t  c = conf_of(4096, "/r");
+    size_t         full = build(&c, all, out, sizeof(out), &dropped);
 
-    ts_allow(allowed, "google,meta,tealium,widgetco,x");
-    size_t full = cs_csp_build(&c, ts_rules, allowed, out, sizeof(out),
-                               &dropped);
     assert_false(dropped);
 
     c.max_size = full;
-    assert_int_equal(cs_csp_build(&c, ts_rules, allowed, out, sizeof(out),
-                                  &dropped), full);
+    assert_int_equal(build(&c, all, out, sizeof(out), &dropped), full);
     assert_false(dropped);
 
     c.max_size = full - 1;
-    size_t n = cs_csp_build(&c, ts_rules, allowed, out, sizeof(out),
-                            &dropped);
+    size_t n = build(&c, all, out, sizeof(out), &dropped);
     assert_true(dropped);
     assert_int_equal(n, cs_csp_base_size(&c));
     assert_null(strstr(out, "facebook"));
@@ -142,13 +144,11 @@ test_policy_fail_closed(void **state)
 
     /* not even the base fits: nothing, the caller's config check */
     c.max_size = cs_csp_base_size(&c) - 1;
-    assert_int_equal(cs_csp_build(&c, ts_rules, allowed, out, sizeof(out),
-                                  &dropped), 0);
+    assert_int_equal(build(&c, all, out, sizeof(out), &dropped), 0);
 
     /* a small output buffer bounds the policy like max_size does */
     c.max_size = 4096;
-    n = cs_csp_build(&c, ts_rules, allowed, out, cs_csp_base_size(&c) + 1,
-                     &dropped);
+    n = build(&c, all, out, cs_csp_base_size(&c) + 1, &dropped);
     assert_true(dropped);
     assert_int_equal(n, cs_csp_base_size(&c));
 }
@@ -211,34 +211,37 @@ test_report_legacy(void **state)
 {
     (void) state;
     seen_t  s;
+    static const struct {
+        const char  *body;
+        const char  *blocked;
+        const char  *directive;
+        unsigned     mode;
+    } cases[] = {
+        { "{\"csp-report\":{\"document-uri\":\"https://www.example.jp/?q=1\","
+          "\"blocked-uri\":\"https://connect.facebook.net/en_US/fbevents.js\","
+          "\"effective-directive\":\"script-src-elem\","
+          "\"violated-directive\":\"script-src-elem\","
+          "\"disposition\":\"report\"}}",
+          "https://connect.facebook.net/en_US/fbevents.js", "script-src-elem",
+          CS_CSP_MODE_REPORT },
+        /* CSP2: only violated-directive, with its sources; no disposition */
+        { "{\"csp-report\":{\"blocked-uri\":\"https://a.criteo.com/x.gif\","
+          "\"violated-directive\":\"img-src 'self'\"}}",
+          "https://a.criteo.com/x.gif", "img-src", CS_CSP_MODE_UNKNOWN },
+        /* an unknown directive is "other", never a label of its own */
+        { "{\"csp-report\":{\"blocked-uri\":\"inline\","
+          "\"effective-directive\":\"x-made-up\",\"disposition\":\"enforce\"}}",
+          "inline", "other", CS_CSP_MODE_ENFORCE },
+    };
 
-    assert_int_equal(parse(
-        "{\"csp-report\":{\"document-uri\":\"https://www.example.jp/?q=1\","
-        "\"blocked-uri\":\"https://connect.facebook.net/en_US/fbevents.js\","
-        "\"effective-directive\":\"script-src-elem\","
-        "\"violated-directive\":\"script-src-elem\","
-        "\"disposition\":\"report\"}}", CS_CSP_REPORT_LEGACY, 100, &s), 1);
-    assert_string_equal(s.blocked[0],
-                        "https://connect.facebook.net/en_US/fbevents.js");
-    assert_string_equal(cs_csp_directive_name(s.directive[0]),
-                        "script-src-elem");
-    assert_int_equal(s.mode[0], CS_CSP_MODE_REPORT);
-
-    /* CSP2: only violated-directive, with its sources; no disposition */
-    assert_int_equal(parse(
-        "{\"csp-report\":{\"blocked-uri\":\"https://a.criteo.com/x.gif\","
-        "\"violated-directive\":\"img-src 'self'\"}}",
-        CS_CSP_REPORT_LEGACY, 100, &s), 1);
-    assert_string_equal(cs_csp_directive_name(s.directive[0]), "img-src");
-    assert_int_equal(s.mode[0], CS_CSP_MODE_UNKNOWN);
-
-    /* an unknown directive is "other", never a label of its own */
-    assert_int_equal(parse(
-        "{\"csp-report\":{\"blocked-uri\":\"inline\","
-        "\"effective-directive\":\"x-made-up\",\"disposition\":\"enforce\"}}",
-        CS_CSP_REPORT_LEGACY, 100, &s), 1);
-    assert_string_equal(cs_csp_directive_name(s.directive[0]), "other");
-    assert_int_equal(s.mode[0], CS_CSP_MODE_ENFORCE);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(parse(cases[i].body, CS_CSP_REPORT_LEGACY, 100, &s),
+                         1);
+        assert_string_equal(s.blocked[0], cases[i].blocked);
+        assert_string_equal(cs_csp_directive_name(s.directive[0]),
+                            cases[i].directive);
+        assert_int_equal(s.mode[0], cases[i].mode);
+    }
 
     /* JSON, but not a violation: 0; not the format's shape: -1 */
     assert_int_equal(parse("{\"csp-report\":{}}", CS_CSP_REPORT_LEGACY, 100,
