@@ -15,6 +15,9 @@
 #   D       BENCH_PORT+4   gate on, consent_action neutralize, no consent
 #   E       BENCH_PORT+5   gate on, consent from OneTrust + TCF cookies that
 #                          grant nothing (the cost of decoding them)
+#   F       BENCH_PORT+8   gate on, consent_csp enforce, "Cookie: consent=all"
+#                          (the longest policy: every recipient's hosts);
+#                          compared with B' (the same without the header)
 # and a second nginx (prefix build/bench/nojit/) for the same subs_filter as
 # nginx runs it by default, pcre_jit off (a main-context directive):
 #   origin  BENCH_PORT+6   the same static page
@@ -61,6 +64,7 @@ conns=${BENCH_CONNECTIONS:-16}
 port=${BENCH_PORT:-18080}
 p_origin=$port p_off=$((port + 1)) p_on=$((port + 2)) p_subs=$((port + 3))
 p_neu=$((port + 4)) p_cmp=$((port + 5)) p_origin0=$((port + 6)) p_subs0=$((port + 7))
+p_csp=$((port + 8))
 # a real-shaped OneTrust cookie (strictly necessary only) and a TC string:
 # the CMP variant pays for decoding them and still strips everything
 cmp_cookie='OptanonConsent=isGpcEnabled=0&datestamp=Mon+Sep+01+2025+16%3A10%3A37+GMT%2B0530+(India+Standard+Time)&version=202505.1.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=56f5c5c8-9304-4e13-9611-2112b05715e1&interactionCount=1&isAnonUser=1&landingPath=NotLandingPage&groups=C0001%3A1%2CC0003%3A0%2CC0002%3A0%2CC0004%3A0&AwaitingReconsent=false&geolocation=IN%3BKL; euconsent-v2=CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA'
@@ -174,6 +178,16 @@ $(origin_conf "$p_origin")
         }
     }
 
+    # F: gate on with the policy header of the decision
+    server {
+        listen  127.0.0.1:$p_csp;
+        consent         on;
+        consent_site    air-booking;
+        consent_csp     enforce;
+        location / {$proxy_common
+        }
+    }
+
     # C: subs_filter stripping the same elements with regexes
 $(subs_conf "$p_subs")
 }
@@ -204,7 +218,7 @@ bench_stop_nginx "$pidfile0"
 trap 'bench_stop_nginx "$pidfile"; bench_stop_nginx "$pidfile0"' EXIT
 trap 'exit 130' INT TERM
 
-bench_ports_free "$p_origin" "$p_off" "$p_on" "$p_subs" "$p_neu" "$p_cmp" "$p_origin0" "$p_subs0"
+bench_ports_free "$p_origin" "$p_off" "$p_on" "$p_subs" "$p_neu" "$p_cmp" "$p_origin0" "$p_subs0" "$p_csp"
 
 : > "$bench/error.log"
 : > "$bench/nojit/error.log"
@@ -226,6 +240,7 @@ fetch subs   "$p_subs"
 fetch subs0  "$p_subs0"
 fetch neu    "$p_neu"
 fetch cmp    "$p_cmp" -H "Cookie: $cmp_cookie"
+fetch csp    "$p_csp" -H 'Cookie: consent=all'
 
 size() { stat -c %s "$1"; }
 mentions() { perl -ne 'BEGIN { open my $f, "<", shift or die; chomp($re = <$f>) } $n++ while /$re/gio; END { print $n + 0 }' "$bench/hosts.re" "$1"; }
@@ -239,7 +254,7 @@ origin_size=$(size "$o/origin.html")
 echo
 echo "== page: $origin_size bytes, $expect_elements tracker elements, $expect_kept tracker host names kept on purpose (links, JSON-LD)"
 printf '%-34s %9s %9s %10s %14s\n' "response (one curl each)" bytes removed "elements" "host mentions"
-for v in "origin:origin (static)" "off:A gate off" "on:B gate on, no consent" "all:B gate on, consent=all" "subs:C subs_filter" "subs0:C0 subs_filter, no pcre_jit" "neu:D neutralize, no consent" "cmp:E CMP cookies, no consent"; do
+for v in "origin:origin (static)" "off:A gate off" "on:B gate on, no consent" "all:B gate on, consent=all" "subs:C subs_filter" "subs0:C0 subs_filter, no pcre_jit" "neu:D neutralize, no consent" "cmp:E CMP cookies, no consent" "csp:F consent_csp, consent=all"; do
     f=$o/${v%%:*}.html
     printf '%-34s %9d %9d %10d %14d\n' "${v#*:}" "$(size "$f")" $((origin_size - $(size "$f"))) \
         "$(changed_lines "$o/origin.html" "$f")" "$(mentions "$f")"
@@ -261,6 +276,9 @@ echo
 echo "== checks"
 check "gate off returns the origin page unchanged" cmp -s "$o/origin.html" "$o/off.html"
 check "gate on, consent=all returns the origin page unchanged" cmp -s "$o/origin.html" "$o/all.html"
+check "consent_csp changes no byte of the body" cmp -s "$o/all.html" "$o/csp.html"
+check "consent_csp sends the policy" bash -c "curl -s -o /dev/null -D - -H 'Cookie: consent=all' \
+    http://127.0.0.1:$p_csp/ | grep -qi '^content-security-policy: default-src'"
 check "gate on removes all $expect_elements tracker elements" \
     test "$(changed_lines "$o/origin.html" "$o/on.html")" -eq "$expect_elements"
 check "gate on leaves only the $expect_kept kept host names" test "$(mentions "$o/on.html")" -eq "$expect_kept"
@@ -283,8 +301,9 @@ declare -A url=(
     [subs0]="http://127.0.0.1:$p_subs0/"
     [neu]="http://127.0.0.1:$p_neu/"
     [cmp]="http://127.0.0.1:$p_cmp/"
+    [csp]="http://127.0.0.1:$p_csp/"
 )
-declare -A hdr=([off]="" [on]="" [all]="Cookie: consent=all" [subs]="" [subs0]="" [neu]="" [cmp]="Cookie: $cmp_cookie")
+declare -A hdr=([off]="" [on]="" [all]="Cookie: consent=all" [subs]="" [subs0]="" [neu]="" [cmp]="Cookie: $cmp_cookie" [csp]="Cookie: consent=all")
 declare -A label=(
     [off]="A  gate off (plain proxy)"
     [on]="B  gate on, no consent (strip all)"
@@ -293,8 +312,9 @@ declare -A label=(
     [subs0]="C0 subs_filter regexes, pcre_jit off"
     [neu]="D  gate on, neutralize, no consent"
     [cmp]="E  gate on, OneTrust+TCF cookies"
+    [csp]="F  gate on, consent_csp, consent=all"
 )
-variants=(off on all neu cmp subs subs0)
+variants=(off on all neu cmp csp subs subs0)
 declare -A results=() cpu=() user=()
 others=""
 
@@ -380,6 +400,9 @@ printf '%-24s %14s %20s   %s\n' "neutralize / strip" \
 printf '%-24s %14s %20s   %s\n' "CMP cookies / list" \
     "$(awk -v a="${med[cmp]}" -v b="${med[on]}" 'BEGIN {printf "%.3f", a / b}')" \
     "$(awk -v a="${mcpu[cmp]}" -v b="${mcpu[on]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')" "~1"
+printf '%-24s %14s %20s   %s\n' "consent_csp / none" \
+    "$(awk -v a="${med[csp]}" -v b="${med[all]}" 'BEGIN {printf "%.3f", a / b}')" \
+    "$(awk -v a="${mcpu[csp]}" -v b="${mcpu[all]}" 'BEGIN {printf "%.3f", (a > 0) ? b / a : 0}')" "~1 (F / B', both consent=all)"
 echo "(targets are reported, not enforced: this is a measurement on a noisy machine)"
 
 if [ "$verify_ok" != 1 ]; then

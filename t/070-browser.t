@@ -24,6 +24,24 @@
 #   detail  consent:changed on window with detail.allowed ["advertising"]
 #   gpc     cookie consent=all and navigator.globalPrivacyControl
 # Chromium is run without WebDriver: --virtual-time-budget then --dump-dom.
+#
+# Then what the markup cannot show (consent_csp): a tag manager (utag.js,
+# served by the recorder from Tealium's host) injects Meta's pixel, an image
+# beacon to Criteo and a fetch to Pinterest at run time. The visitor's
+# cookie comes from a redirect (/csp-start) before the page:
+#   csp-enforce  consent=tealium, consent_csp enforce: the tag manager loads,
+#                not one request to meta/criteo/pinterest hosts
+#   csp-report   consent=tealium, consent_csp report: they all load, and the
+#                report-uri reports count one violation per recipient and
+#                directive in consent_status
+#   csp-all      consent=all, report: no violation
+#   csp-own      consent=all, enforce, and the site's own policy
+#                (connect-src 'self' https://marker.test): the browser
+#                enforces both, so the fetch to Pinterest stays blocked
+#   expose       consent=tealium,meta, consent_expose on: the decision the
+#                page publishes drives conf/tag-managers/ (Tealium's
+#                pre-loader, Adobe Launch's condition run in the page; GTM's
+#                triggers evaluated on the dataLayer event it pushed)
 use strict;
 use warnings;
 use Test::More;
@@ -127,6 +145,46 @@ my $page = <<'HTML';
 HTML
 $page =~ s/__CATS__/$cats_json/;
 write_file("$work/www/page.html", $page);
+
+# The tag manager's page: no tracker in the markup but utag.js.
+write_file("$work/www/tm.html", <<'HTML');
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>tag manager (CSP test)</title>
+<script>
+/* test scenario, not part of the product */
+addEventListener('load', function () {
+  setTimeout(function () {
+    fetch('https://marker.test/done?mode=csp', { mode: 'no-cors', cache: 'no-store' })
+      .catch(function () {});
+  }, 1500);
+});
+</script>
+<script src="https://tags.tiqcdn.com/utag/ana/csp/prod/utag.js"></script>
+</head><body><p>Book a flight</p></body></html>
+HTML
+
+# The tag managers' configurations, run where a tag manager would run them.
+my $tealium = read_file("$ROOT/conf/tag-managers/tealium-preloader.js");
+my $adobe = read_file("$ROOT/conf/tag-managers/adobe-launch-condition.js");
+my $adobe_for = sub { my ($id) = @_; (my $c = $adobe) =~ s/var RECIPIENT = 'meta';/var RECIPIENT = '$id';/ or die 'RECIPIENT';
+                      return "function () {\n$c\n}" };
+write_file("$work/www/tm-expose.html", <<"HTML");
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>tag managers (expose test)</title>
+<script>
+$tealium
+</script>
+<script>
+/* test scenario, not part of the product */
+addEventListener('load', function () {
+  var adobe = { meta: (${\ $adobe_for->('meta') })(), criteo: (${\ $adobe_for->('criteo') })() };
+  document.getElementById('tm').textContent = JSON.stringify(
+    { utag_data: window.utag_data, adobe: adobe, dataLayer: window.dataLayer });
+  fetch('https://marker.test/done?mode=expose', { mode: 'no-cors', cache: 'no-store' }).catch(function () {});
+});
+</script>
+</head><body><pre id="tm"></pre></body></html>
+HTML
 chmod 0755, "$work/www";
 
 # ---------------------------------------------------------------- nginx
@@ -136,6 +194,7 @@ my $ngx = start_nginx(
     server => '',
     http => <<"HTTP",
     consent_rules $db;
+    consent_zone browser_t 1m;
     server {
         listen 127.0.0.1:$tls ssl;
         server_name _;
@@ -158,6 +217,34 @@ HTTP
         location = /consent-activate.js {
             alias $ROOT/conf/consent-activate.js;
         }
+        location = /csp-start {
+            add_header Set-Cookie "consent=\$arg_consent; path=/";
+            return 302 /\$arg_to/tm.html;
+        }
+        location /csp-enforce/ {
+            alias $work/www/;
+            consent on; consent_site $SITE;
+            consent_csp enforce; consent_csp_allow https://marker.test;
+            consent_csp_report_uri /csp-report report-to=off;
+        }
+        location /csp-report/ {
+            alias $work/www/;
+            consent on; consent_site $SITE;
+            consent_csp report; consent_csp_allow https://marker.test;
+            consent_csp_report_uri /csp-report report-to=off;
+        }
+        location /csp-own/ {
+            alias $work/www/;
+            consent on; consent_site $SITE;
+            consent_csp enforce; consent_csp_allow https://marker.test;
+            add_header Content-Security-Policy "connect-src 'self' https://marker.test";
+        }
+        location = /expose/tm.html {
+            alias $work/www/tm-expose.html;
+            consent on; consent_site $SITE; consent_expose on;
+        }
+        location = /csp-report { consent_site $SITE; consent_csp_report; }
+        location = /status { consent_status; }
 LOC
 );
 my $base = "http://127.0.0.1:" . $ngx->port;
@@ -201,13 +288,14 @@ sub recipient_of {
 
 # One Chromium run: returns ($dom, \@requests_the_page_made).
 sub browse {
-    my ($mode) = @_;
+    my ($mode, $path) = @_;
+    $path //= "/page.html?mode=$mode";
     my $from = -s $rec_log // 0;
     my $dom_file = "$work/dom-$mode.html";
     my $err_file = "$work/chromium-$mode.log";
     my @cmd = ($CHROMIUM, @FLAGS, "--user-data-dir=$work/profile-$mode",
                "--host-resolver-rules=MAP * 127.0.0.1:$tls, EXCLUDE 127.0.0.1",
-               '--dump-dom', "$base/page.html?mode=$mode");
+               '--dump-dom', "$base$path");
     my $t = time;
     my $proc = Browser->start(\@cmd, $dom_file, $err_file);
     my $ok = $proc->wait_exit($RUN_TIMEOUT);
@@ -378,6 +466,94 @@ my $GT  = 'www.googletagmanager.com/gtag/js';
     inert_ok($dom, $FB, 'gpc');
 }
 
+# ---- what the markup cannot show: tags a tag manager injects at run time
+my @INJECTED = qw(meta criteo pinterest);
+sub csp_count {
+    my ($recipient, $directive, $mode) = @_;
+    my $m = http_request(port => $ngx->port, path => '/status')->{body};
+    return $m =~ /^consent_csp_violations_total\{site="\Q$SITE\E",recipient="\Q$recipient\E",directive="\Q$directive\E",mode="\Q$mode\E"\} (\d+)$/m
+           ? $1 : 0;
+}
+sub csp_total {
+    my $m = http_request(port => $ngx->port, path => '/status')->{body};
+    my $n = 0;
+    $n += $1 while $m =~ /^consent_csp_violations_total\{[^}]*\} (\d+)$/mg;
+    return $n;
+}
+# report-uri reports are posted as they happen, but may land after the run
+sub wait_for { my ($cond) = @_; for (1 .. 50) { return 1 if $cond->(); sleep 0.1 } return 0 }
+my %DIRECTIVE = (meta => 'script-src-elem', criteo => 'img-src', pinterest => 'connect-src');
+
+my $served_csp = http_request(port => $ngx->port, path => '/csp-enforce/tm.html',
+                              headers => [Cookie => 'consent=tealium']);
+like(hdr($served_csp, 'Content-Security-Policy'), qr/https:\/\/\*\.tiqcdn\.com/, '[csp] the policy allows tealium');
+unlike(hdr($served_csp, 'Content-Security-Policy'), qr/facebook|criteo|pinterest/, '[csp] and no injected recipient');
+{
+    my (undef, $req) = browse('csp-enforce', '/csp-start?consent=tealium&to=csp-enforce');
+    ok(scalar(grep { $_->{host} eq 'tags.tiqcdn.com' } @$req), '[csp-enforce] the tag manager loaded');
+    my @leaks = grep { my $r = recipient_of($_->{host}) // ''; grep { $r eq $_ } @INJECTED } @$req;
+    is(scalar @leaks, 0, '[csp-enforce] not one request to meta, criteo or pinterest hosts') or diag(show(@leaks));
+    ok(wait_for(sub { !grep { csp_count($_, $DIRECTIVE{$_}, 'enforce') < 1 } @INJECTED }),
+       '[csp-enforce] each blocked request was reported');
+}
+{
+    my $before = csp_total();
+    my (undef, $req) = browse('csp-report', '/csp-start?consent=tealium&to=csp-report');
+    my %seen = map { (recipient_of($_->{host}) // '') => 1 } @$req;
+    ok($seen{$_}, "[csp-report] report only: $_ loaded") for ('tealium', @INJECTED);
+    wait_for(sub { !grep { csp_count($_, $DIRECTIVE{$_}, 'report') < 1 } @INJECTED });
+    is(csp_count($_, $DIRECTIVE{$_}, 'report'), 1, "[csp-report] one $DIRECTIVE{$_} violation for $_")
+        for @INJECTED;
+    is(csp_total() - $before, 3, '[csp-report] and nothing else');
+}
+{
+    my $before = csp_total();
+    my (undef, $req) = browse('csp-all', '/csp-start?consent=all&to=csp-report');
+    my %seen = map { (recipient_of($_->{host}) // '') => 1 } @$req;
+    ok($seen{$_}, "[csp-all] $_ loaded") for ('tealium', @INJECTED);
+    sleep 1;
+    is(csp_total(), $before, '[csp-all] consent=all: no violation');
+}
+{
+    my $own = http_request(port => $ngx->port, path => '/csp-own/tm.html', headers => [Cookie => 'consent=all']);
+    my @policies = hdrs($own, 'Content-Security-Policy');
+    ok(@policies == 2 && (grep { $_ eq "connect-src 'self' https://marker.test" } @policies),
+       "[csp-own] the site's own policy is sent unchanged beside the gate's") or diag(join "\n", @policies);
+    my (undef, $req) = browse('csp-own', '/csp-start?consent=all&to=csp-own');
+    my %seen = map { (recipient_of($_->{host}) // '') => 1 } @$req;
+    ok($seen{meta} && $seen{criteo}, "[csp-own] consent=all: what the site's policy allows loads");
+    ok(!$seen{pinterest}, "[csp-own] the site's own connect-src still blocks the fetch: both policies hold");
+}
+
+# ---- consent_expose: what the tag managers' configurations make of it
+{
+    my ($dom) = browse('expose', '/csp-start?consent=tealium,meta&to=expose');
+    my ($json) = $dom =~ m{<pre id="tm">([^<]*)</pre>};
+    my $tm = eval { JSON::PP->new->decode(($json // '') =~ s/&amp;/&/gr) } // {};
+    is($tm->{utag_data}{consent_allowed}, ',meta,tealium,', '[expose] Tealium pre-loader: consent_allowed for load rules');
+    like($tm->{utag_data}{consent_generation} // '', qr/^[0-9a-f]{16}$/, '[expose] ... and the rules generation');
+    ok($tm->{adobe}{meta} && !$tm->{adobe}{criteo}, '[expose] Adobe Launch condition: true for meta, false for criteo')
+        or diag($json);
+    my ($event) = grep { ref $_ eq 'HASH' && ($_->{event} // '') eq 'consent_decision' } @{ $tm->{dataLayer} || [] };
+    ok($event, '[expose] one consent_decision event in dataLayer') or diag($json);
+    my $gtm = JSON::PP->new->decode(read_file("$ROOT/conf/tag-managers/gtm-container.json"))->{containerVersion};
+    my %var = map { my $v = $_; ($v->{name} => (map { $_->{value} } grep { $_->{key} eq 'name' } @{ $v->{parameter} })[0]) }
+              @{ $gtm->{variable} };
+    my %fired;
+    for my $t (@{ $gtm->{trigger} }) {
+        my $ok = 1;
+        for my $f (@{ $t->{customEventFilter} }, @{ $t->{filter} }) {
+            my %a = map { $_->{key} => $_->{value} } @{ $f->{parameter} };
+            my $lhs = $a{arg0} eq '{{_event}}' ? $event->{event}
+                    : $a{arg0} =~ /^\{\{(.+)\}\}$/ ? $event->{ $var{$1} // '' } // '' : $a{arg0};
+            $ok &&= $f->{type} eq 'EQUALS' ? $lhs eq $a{arg1} : index($lhs, $a{arg1}) >= 0;
+        }
+        $fired{ $t->{name} } = $ok ? 1 : 0;
+    }
+    is_deeply(\%fired, { 'consent_decision - meta allowed' => 1, 'consent_decision - criteo allowed' => 0 },
+              '[expose] GTM: the meta trigger fires on the event, the criteo one does not');
+}
+
 $ngx->stop;
 $recorder->stop;
 note(sprintf "070-browser took %.1fs", time - $T0);
@@ -466,6 +642,16 @@ sub _serve {
     close $out;
     my $name = $host . ($target =~ s/\?.*//r);
     my $body = "self.__ran && self.__ran.push(" . JSON::PP->new->encode($name) . ");\n";
+    if ($name eq 'tags.tiqcdn.com/utag/ana/csp/prod/utag.js') {
+        # a tag manager's container firing vendor tags at run time
+        $body .= "(function () {\n"
+               . "  var s = document.createElement('script');\n"
+               . "  s.src = 'https://connect.facebook.net/en_US/fbevents.js';\n"
+               . "  document.head.appendChild(s);\n"
+               . "  new Image().src = 'https://sslwidget.criteo.com/event?a=1&v=5';\n"
+               . "  fetch('https://ct.pinterest.com/v3/?tid=1', { mode: 'no-cors' }).catch(function () {});\n"
+               . "})();\n";
+    }
     if ($name eq 'connect.facebook.net/en_US/fbevents.js') {
         $body .= "self.fbq = function (c, e) { self.__ran.push('fbq:' + String(c === 'track' ? e : c).toLowerCase()); };\n";
         Time::HiRes::sleep(0.4);

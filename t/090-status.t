@@ -190,7 +190,7 @@ my $ngx = start_nginx(http => $HTTP, locations => $LOCATIONS, upstream => $up, s
     my @help = $res->{body} =~ /^# HELP (\S+) /mg;
     my @type = $res->{body} =~ /^# TYPE (\S+) (?:counter|gauge)$/mg;
     is_deeply(\@type, \@help, 'one HELP and one TYPE line per metric, in the same order');
-    is(scalar @help, 10, 'ten metrics described even before any traffic');
+    is(scalar @help, 11, 'eleven metrics described even before any traffic');
 }
 
 {

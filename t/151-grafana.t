@@ -9,6 +9,7 @@ use Test::More;
 use lib 't/lib';
 use ConsentTest qw(:all);
 use JSON::PP;
+use IO::Socket::INET;
 use Digest::MD5 qw(md5_hex);
 
 ConsentTest::require_module();
@@ -28,11 +29,23 @@ my $ngx = start_nginx(
     http => "consent_rules $db; consent_zone consent_g 1m;", upstream => $up, server => '',
     locations => "location /status { consent_status; }\n"
                . "location /s/ { consent on; consent_site air-booking; consent_max_element_size 1k; proxy_pass http://$UP; }\n"
-               . "location /n/ { consent on; consent_site air-booking; consent_action neutralize; proxy_pass http://$UP; }");
+               . "location /n/ { consent on; consent_site air-booking; consent_action neutralize; proxy_pass http://$UP; }\n"
+               . "location /csp-report { consent_site air-booking; consent_csp_report; }");
 for my $p ('/s/x', '/n/x') {
     my $res = http_request(port => $ngx->port, path => $p,
                            headers => ['X-CT-Body' => md5_hex($page), 'X-CT-Split' => 'whole']);
     is($res->{status}, 200, "GET $p");
+}
+# a CSP violation report, for the samples of its family
+{
+    my $report = '{"csp-report":{"blocked-uri":"https://connect.facebook.net/x.js",'
+               . '"effective-directive":"script-src-elem","disposition":"report"}}';
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ngx->port, Proto => 'tcp')
+        or die "connect: $!";
+    print $s "POST /csp-report HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+           . "Content-Type: application/csp-report\r\nContent-Length: " . length($report) . "\r\n\r\n$report";
+    local $/;
+    like(<$s> // '', qr{^HTTP/1\.1 204 }, 'a CSP violation report');
 }
 my $res = http_request(port => $ngx->port, path => '/status');
 is($res->{status}, 200, 'scrape');

@@ -81,6 +81,28 @@ cs_rules_recipient_find(const cs_rules_t *rules, const char *id, size_t len)
                                 id, len);
 }
 
+uint32_t
+cs_rules_recipient_hosts(const cs_rules_t *rules, uint32_t recipient,
+    cs_target_cb cb, void *ud)
+{
+    uint32_t  n = 0;
+
+    if (rules == NULL || rules->nhosts == 0) {
+        return 0;
+    }
+    for (uint32_t s = 0; s <= rules->host_mask; s++) {
+        const cs_host_slot_t *slot = &rules->host_slots[s];
+
+        if (slot->host != NULL && slot->recipient == (int32_t) recipient) {
+            if (cb != NULL) {
+                cb(ud, slot->host, strlen(slot->host));
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
 int32_t
 cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
 {

@@ -214,4 +214,13 @@ uint32_t cs_rules_site_cmp_map(const cs_rules_t *rules, uint32_t site,
  */
 bool cs_rules_is_gpc_category(const cs_rules_t *rules, const char *category);
 
+/*
+ * Calls cb(ud, suffix, len) for each host suffix the recipient owns (in
+ * the host table's order: fixed for a given rules file) and returns how
+ * many. cb may be NULL (just count). Walks the whole host table: for
+ * callers that cache what they build from it (the CSP of a decision).
+ */
+uint32_t cs_rules_recipient_hosts(const cs_rules_t *rules,
+    uint32_t recipient, cs_target_cb cb, void *ud);
+
 #endif /* CS_RULES_H */

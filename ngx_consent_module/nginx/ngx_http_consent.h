@@ -13,6 +13,10 @@
  *   ngx_http_consent_decode.c         Content-Encoding: which codings the
  *                                     gate can read, the gzip/deflate
  *                                     decoder
+ *   ngx_http_consent_csp.c            the policy headers of gated responses
+ *                                     (CSP, Permissions-Policy), the
+ *                                     decision script, and the
+ *                                     consent_csp_report content handler
  *
  * A new directive: its entry, handler and merge in the conf file, its field
  * below. A new response header of gated responses: the headers file. A new
@@ -28,6 +32,7 @@
 #include <ngx_http.h>
 
 #include "cs_gate.h"
+#include "cs_csp.h"
 
 
 /*
@@ -84,10 +89,24 @@ typedef struct {
     size_t                     max_decoded_size;
     ngx_hash_t                 types;
     ngx_array_t               *types_keys;
+    ngx_uint_t                 csp;            /* consent_csp */
+    ngx_array_t               *csp_allow;      /* cs_csp_str_t */
+    size_t                     csp_max_size;
+    ngx_str_t                  csp_report_uri; /* len 0: none */
+    ngx_flag_t                 csp_report_to;  /* also report-to */
+    cs_csp_conf_t              csp_conf;       /* built at merge */
+    ngx_str_t                  csp_header;     /* its header name */
+    ngx_str_t                  reporting_endpoints; /* header value */
+    ngx_flag_t                 permissions_policy;
+    ngx_array_t               *ad_api_recipients; /* ngx_str_t ids */
+    ngx_flag_t                 expose;         /* consent_expose */
 } ngx_http_consent_loc_conf_t;
 
 
 typedef struct ngx_http_consent_decoder_s  ngx_http_consent_decoder_t;
+#define NGX_HTTP_CONSENT_CSP_OFF      0
+#define NGX_HTTP_CONSENT_CSP_REPORT   1
+#define NGX_HTTP_CONSENT_CSP_ENFORCE  2
 
 
 /* One consent_cookie: a cookie name and the format of its value. */
@@ -119,6 +138,7 @@ typedef struct {
     ngx_chain_t              **last_out;
     ngx_chain_t               *busy;
     ngx_chain_t               *free;
+    ngx_str_t                  csp;            /* policy sent: $consent_csp */
     off_t                      body_left;      /* body bytes still to come
                                                   by Content-Length; -1:
                                                   unknown */
@@ -158,6 +178,13 @@ extern ngx_module_t  ngx_http_consent_filter_module;
 /* A cs_allocator_t that allocates from the pool (core objects, renderers). */
 void ngx_http_consent_pool_allocator(cs_allocator_t *allocator,
     ngx_pool_t *pool);
+
+/*
+ * A first-party host: the request's own host or one under it, or under a
+ * consent_first_party suffix. host is lowercase.
+ */
+ngx_uint_t ngx_http_consent_first_party_host(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, const char *host, size_t len);
 
 
 /* ngx_http_consent_conf.c */
@@ -274,6 +301,29 @@ ngx_int_t ngx_http_consent_decoder_next(ngx_http_consent_decoder_t *dec,
 
 const char *ngx_http_consent_decoder_failure(ngx_http_consent_decoder_t *dec);
 off_t ngx_http_consent_decoder_decoded(ngx_http_consent_decoder_t *dec);
+/* ngx_http_consent_csp.c */
+
+/*
+ * merge: the location's policy configuration (first-party suffixes, sources,
+ * report URI) checked against consent_csp_max_size, and the ad-API
+ * recipients against the rules.
+ */
+char *ngx_http_consent_csp_merge(ngx_conf_t *cf,
+    ngx_http_consent_loc_conf_t *conf, cs_rules_t *rules);
+
+/*
+ * The main response's policy headers (CSP, Reporting-Endpoints,
+ * Permissions-Policy) for this request's decision.
+ */
+ngx_int_t ngx_http_consent_csp_headers(ngx_http_request_t *r,
+    ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_ctx_t *ctx);
+
+/* consent_expose: the decision script to inject after <head>; len 0: none */
+ngx_int_t ngx_http_consent_decision_block(ngx_http_request_t *r,
+    ngx_http_consent_ctx_t *ctx, ngx_str_t *block);
+
+/* the content handler of a consent_csp_report location */
+ngx_int_t ngx_http_consent_csp_report_handler(ngx_http_request_t *r);
 
 
 /* ngx_http_consent_disclosure.c */

@@ -23,12 +23,19 @@ static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_consent_args(ngx_conf_t *cf, ngx_array_t **list);
+static char *ngx_http_consent_content(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_consent_check_min_size(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_consent_csp_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_consent_csp_report_uri(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_consent_ad_api_recipients(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 /* the keywords of consent_action, consent_unknown, consent_undecodable */
@@ -67,6 +74,21 @@ static ngx_http_consent_min_size_t  ngx_http_consent_max_element_min = {
 
 static ngx_http_consent_min_size_t  ngx_http_consent_max_decoded_min = {
     ngx_http_consent_check_min_size, "consent_max_decoded_size", 1024
+};
+
+
+/* the content handlers of consent_disclosure and consent_csp_report */
+static ngx_http_handler_pt  ngx_http_consent_disclosure_content =
+    ngx_http_consent_disclosure_handler;
+static ngx_http_handler_pt  ngx_http_consent_csp_report_content =
+    ngx_http_consent_csp_report_handler;
+
+
+static ngx_conf_enum_t  ngx_http_consent_csp_values[] = {
+    { ngx_string("off"), NGX_HTTP_CONSENT_CSP_OFF },
+    { ngx_string("report"), NGX_HTTP_CONSENT_CSP_REPORT },
+    { ngx_string("enforce"), NGX_HTTP_CONSENT_CSP_ENFORCE },
+    { ngx_null_string, 0 }
 };
 
 
@@ -144,10 +166,10 @@ ngx_command_t  ngx_http_consent_commands[] = {
 
     { ngx_string("consent_disclosure"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_consent_disclosure,
+      ngx_http_consent_content,
       0,
       0,
-      NULL },
+      &ngx_http_consent_disclosure_content },
 
     { ngx_string("consent_types"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
@@ -176,6 +198,63 @@ ngx_command_t  ngx_http_consent_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_consent_loc_conf_t, max_decoded_size),
       &ngx_http_consent_max_decoded_min },
+
+    { ngx_string("consent_csp"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_consent_keyword,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, csp),
+      ngx_http_consent_csp_values },
+
+    { ngx_string("consent_csp_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_consent_csp_allow,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    /* checked against the policy without recipients at merge */
+    { ngx_string("consent_csp_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, csp_max_size),
+      NULL },
+
+    { ngx_string("consent_csp_report_uri"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_consent_csp_report_uri,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_csp_report"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_consent_content,
+      0,
+      0,
+      &ngx_http_consent_csp_report_content },
+
+    { ngx_string("consent_permissions_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, permissions_policy),
+      NULL },
+
+    { ngx_string("consent_ad_api_recipients"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_consent_ad_api_recipients,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("consent_expose"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_consent_loc_conf_t, expose),
+      NULL },
 
       ngx_null_command
 };
@@ -218,6 +297,13 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
     conf->undecodable = NGX_CONF_UNSET_UINT;
     conf->max_decoded_size = NGX_CONF_UNSET_SIZE;
     conf->first_party = NGX_CONF_UNSET_PTR;
+    conf->csp = NGX_CONF_UNSET_UINT;
+    conf->csp_allow = NGX_CONF_UNSET_PTR;
+    conf->csp_max_size = NGX_CONF_UNSET_SIZE;
+    conf->csp_report_to = NGX_CONF_UNSET;
+    conf->permissions_policy = NGX_CONF_UNSET;
+    conf->ad_api_recipients = NGX_CONF_UNSET_PTR;
+    conf->expose = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -248,6 +334,19 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_CONSENT_UNDECODABLE_ERROR);
     ngx_conf_merge_size_value(conf->max_decoded_size, prev->max_decoded_size,
                               64 * 1024 * 1024);
+    ngx_conf_merge_uint_value(conf->csp, prev->csp, NGX_HTTP_CONSENT_CSP_OFF);
+    ngx_conf_merge_ptr_value(conf->csp_allow, prev->csp_allow, NULL);
+    ngx_conf_merge_size_value(conf->csp_max_size, prev->csp_max_size, 4096);
+    ngx_conf_merge_value(conf->permissions_policy, prev->permissions_policy,
+                         0);
+    ngx_conf_merge_ptr_value(conf->ad_api_recipients,
+                             prev->ad_api_recipients, NULL);
+    ngx_conf_merge_value(conf->expose, prev->expose, 0);
+
+    if (conf->csp_report_uri.data == NULL) {
+        conf->csp_report_uri = prev->csp_report_uri;
+        conf->csp_report_to = prev->csp_report_to;
+    }
 
     if (conf->sources == NULL) {
         conf->sources = prev->sources;
@@ -291,12 +390,19 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    mcf = ngx_http_conf_get_module_main_conf(cf,
+                                             ngx_http_consent_filter_module);
+
+    if (ngx_http_consent_csp_merge(cf, conf,
+                                   mcf->gen ? mcf->gen->rules : NULL)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     if (!conf->enable) {
         return NGX_CONF_OK;
     }
-
-    mcf = ngx_http_conf_get_module_main_conf(cf,
-                                             ngx_http_consent_filter_module);
 
     if (mcf->gen == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -578,13 +684,14 @@ ngx_http_consent_keyword(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* A directive that makes the location's content handler cmd->post's. */
 static char *
-ngx_http_consent_disclosure(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_consent_content(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_consent_disclosure_handler;
+    clcf->handler = *(ngx_http_handler_pt *) cmd->post;
 
     return NGX_CONF_OK;
 }
@@ -595,28 +702,19 @@ ngx_http_consent_first_party(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_consent_loc_conf_t *lcf = conf;
 
+    char        *rv;
     ngx_str_t   *value, *suffix;
     ngx_uint_t   i;
 
-    if (lcf->first_party != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    lcf->first_party = ngx_array_create(cf->pool, cf->args->nelts - 1,
-                                        sizeof(ngx_str_t));
-    if (lcf->first_party == NULL) {
-        return NGX_CONF_ERROR;
+    rv = ngx_http_consent_args(cf, &lcf->first_party);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     value = cf->args->elts;
+    suffix = lcf->first_party->elts;
 
-    for (i = 1; i < cf->args->nelts; i++) {
-        suffix = ngx_array_push(lcf->first_party);
-        if (suffix == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        *suffix = value[i];
+    for (i = 1; i < cf->args->nelts; i++, suffix++) {
         if (suffix->len && suffix->data[0] == '.') {
             suffix->data++;
             suffix->len--;
@@ -651,6 +749,147 @@ ngx_http_consent_check_min_size(ngx_conf_t *cf, void *post, void *data)
                            "\"%s\" %uz is too small, it must be at least "
                            "%uzk", bound->name, *sp, bound->min / 1024);
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_csp_allow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    cs_csp_str_t  *src;
+
+    if (lcf->csp_allow == NGX_CONF_UNSET_PTR) {
+        lcf->csp_allow = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                          sizeof(cs_csp_str_t));
+        if (lcf->csp_allow == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (!cs_csp_source_valid((const char *) value[i].data, value[i].len))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_csp_allow\" source \"%V\": "
+                               "one source per argument, printable, without "
+                               "spaces, commas, semicolons or double quotes; "
+                               "a keyword in single quotes, written "
+                               "\"'unsafe-eval'\" in nginx.conf",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        src = ngx_array_push(lcf->csp_allow);
+        if (src == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        src->data = (const char *) value[i].data;
+        src->len = value[i].len;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_csp_report_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    ngx_str_t  *value;
+
+    if (lcf->csp_report_uri.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!cs_csp_source_valid((const char *) value[1].data, value[1].len)
+        || value[1].data[0] == '\'')
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"consent_csp_report_uri\" \"%V\": a URI "
+                           "without spaces, quotes, commas or semicolons",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    lcf->csp_report_uri = value[1];
+    lcf->csp_report_to = 1;
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len == 12
+            && ngx_strncmp(value[2].data, "report-to=on", 12) == 0)
+        {
+            lcf->csp_report_to = 1;
+
+        } else if (value[2].len == 13
+                   && ngx_strncmp(value[2].data, "report-to=off", 13) == 0)
+        {
+            lcf->csp_report_to = 0;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"consent_csp_report_uri\" parameter "
+                               "\"%V\", it must be \"report-to=on\" or "
+                               "\"report-to=off\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_consent_ad_api_recipients(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_consent_loc_conf_t *lcf = conf;
+
+    /* checked against the rules at merge */
+    return ngx_http_consent_args(cf, &lcf->ad_api_recipients);
+}
+
+
+/*
+ * A directive's arguments as an array of ngx_str_t in *list, which must
+ * still be unset: the directive is given once per level.
+ */
+static char *
+ngx_http_consent_args(ngx_conf_t *cf, ngx_array_t **list)
+{
+    ngx_str_t   *value, *arg;
+    ngx_uint_t   i;
+
+    if (*list != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    *list = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                             sizeof(ngx_str_t));
+    if (*list == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        arg = ngx_array_push(*list);
+        if (arg == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        *arg = value[i];
     }
 
     return NGX_CONF_OK;

@@ -147,7 +147,7 @@ ngx_http_consent_host_under(const char *host, size_t len, u_char *suffix,
 
 
 /* The request's own host, its subdomains, and consent_first_party. */
-static ngx_uint_t
+ngx_uint_t
 ngx_http_consent_first_party_host(ngx_http_request_t *r,
     ngx_http_consent_loc_conf_t *lcf, const char *host, size_t len)
 {
@@ -340,9 +340,10 @@ static ngx_int_t
 ngx_http_consent_start_gate(ngx_http_request_t *r,
     ngx_http_consent_loc_conf_t *lcf, ngx_http_consent_ctx_t *ctx)
 {
+    u_char          *p;
     const uint64_t  *declared;
     int32_t          site;
-    ngx_str_t        block;
+    ngx_str_t        block, decision;
     cs_rules_t      *rules;
     cs_gate_conf_t   gconf;
 
@@ -370,6 +371,25 @@ ngx_http_consent_start_gate(ngx_http_request_t *r,
         && ngx_http_consent_mode_block(r, rules, site, ctx, &block) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    /* consent_expose: the decision for tag managers, after Consent Mode's */
+    if (lcf->expose) {
+        if (ngx_http_consent_decision_block(r, ctx, &decision) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_pnalloc(r->pool, block.len + decision.len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (block.len) {
+            ngx_memcpy(p, block.data, block.len);
+        }
+        ngx_memcpy(p + block.len, decision.data, decision.len);
+        block.data = p;
+        block.len += decision.len;
     }
 
     ngx_memzero(&gconf, sizeof(cs_gate_conf_t));
@@ -527,7 +547,9 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
             ctx->body_left = r->headers_out.content_length_n;
         }
 
-        if (ngx_http_consent_gated_headers(r, lcf) != NGX_OK) {
+        if (ngx_http_consent_gated_headers(r, lcf) != NGX_OK
+            || ngx_http_consent_csp_headers(r, lcf, ctx) != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }

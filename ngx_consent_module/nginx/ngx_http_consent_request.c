@@ -2,7 +2,7 @@
  * The request's consent decision (rule generation, site, the recipients its
  * consent cookies and Global Privacy Control allow) and the variables that
  * show it: $consent_allowed, $consent_blocked, $consent_key,
- * $consent_source, $consent_generation; and $consent_version.
+ * $consent_source, $consent_generation, $consent_csp; and $consent_version.
  */
 
 #include <ngx_config.h>
@@ -40,6 +40,10 @@ static ngx_http_variable_t  ngx_http_consent_vars[] = {
 
     { ngx_string("consent_generation"), NULL,
       ngx_http_consent_decision_variable, 1,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("consent_csp"), NULL,
+      ngx_http_consent_decision_variable, 2,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("consent_key"), NULL,
@@ -546,7 +550,15 @@ ngx_http_consent_decision_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (data) {
+    if (data == 2) {
+        /* the policy sent, if any: none when consent_csp is off */
+        if (ctx->csp.len == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+        ngx_http_consent_variable_set(v, ctx->csp.data, ctx->csp.len);
+
+    } else if (data) {
         ngx_http_consent_variable_set(v, ctx->gen->id.data, ctx->gen->id.len);
     } else {
         ngx_http_consent_variable_set(v, (u_char *) ctx->source,

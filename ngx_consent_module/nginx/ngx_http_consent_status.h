@@ -59,6 +59,15 @@ void ngx_http_consent_status_unknown_host(ngx_http_request_t *r,
     ngx_str_t *site, ngx_str_t *host);
 
 /*
+ * One CSP violation report: the recipient label of its blocked URL (an id,
+ * "unknown", "first-party" or "other"), cs_csp_directive_index() and
+ * CS_CSP_MODE_*.
+ */
+void ngx_http_consent_status_csp_violation(ngx_http_request_t *r,
+    ngx_str_t *site, ngx_str_t *recipient, ngx_uint_t directive,
+    ngx_uint_t mode);
+
+/*
  * The rules of the configuration being read loaded: generation (may be
  * empty; longer than NGX_HTTP_CONSENT_STATUS_GENERATION_MAX is cut) and
  * now. Shown once the new configuration runs.

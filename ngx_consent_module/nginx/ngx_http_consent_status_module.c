@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_consent_status.h"
+#include "cs_csp.h"
 
 
 /* counter families, in the order they are shown */
@@ -25,12 +26,19 @@ enum {
     NGX_HTTP_CONSENT_STATUS_OVERSIZE,
     NGX_HTTP_CONSENT_STATUS_HOSTS,
     NGX_HTTP_CONSENT_STATUS_UNDECODABLE,
+    NGX_HTTP_CONSENT_STATUS_CSP,
     NGX_HTTP_CONSENT_STATUS_NFAMILIES
 };
 
 /* variants of the oversize family */
 #define NGX_HTTP_CONSENT_STATUS_OVERSIZE_REMOVED  0
 #define NGX_HTTP_CONSENT_STATUS_OVERSIZE_PASSED   1
+
+/*
+ * The CSP family's variant holds two labels: directive * CSP_MODES + mode
+ * (cs_csp.h's bounded sets: 19 directives, 3 modes, under 256).
+ */
+#define NGX_HTTP_CONSENT_STATUS_CSP_MODES  3
 
 /* the smallest zone: the slab needs a few pages besides the table */
 #define NGX_HTTP_CONSENT_STATUS_MIN_PAGES  8
@@ -425,6 +433,23 @@ ngx_http_consent_status_unknown_host(ngx_http_request_t *r, ngx_str_t *site,
 }
 
 
+void
+ngx_http_consent_status_csp_violation(ngx_http_request_t *r, ngx_str_t *site,
+    ngx_str_t *recipient, ngx_uint_t directive, ngx_uint_t mode)
+{
+    if (directive >= cs_csp_directive_count()
+        || mode >= NGX_HTTP_CONSENT_STATUS_CSP_MODES)
+    {
+        return;
+    }
+
+    ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_CSP,
+                                directive * NGX_HTTP_CONSENT_STATUS_CSP_MODES
+                                + mode,
+                                site, recipient, 1);
+}
+
+
 /* The counters' zone of a running configuration, or NULL. */
 static ngx_http_consent_status_zone_t *
 ngx_http_consent_status_cycle_zone(ngx_cycle_t *cycle)
@@ -586,15 +611,54 @@ static ngx_http_consent_status_family_t
       "gzip/deflate body was corrupt or over consent_max_decoded_size, per "
       "site, coding, and what consent_undecodable did.",
       "encoding", "action", { "strip_all", "pass", "error" } },
+    /* variant: two labels, see ngx_http_consent_status_variants() */
+    { "consent_csp_violations_total", "counter",
+      "CSP violation reports, per site, the recipient of the blocked URL "
+      "(unknown: a third-party host no recipient covers; first-party; "
+      "other: inline, eval, data:), effective directive and disposition.",
+      "recipient", NULL, { NULL, NULL } },
 };
+
+
+/*
+ * A node's variant labels: "action"/"outcome" from the family's table, or
+ * the CSP family's directive and mode. Returns how many (0, 1 or 2).
+ */
+static ngx_uint_t
+ngx_http_consent_status_variants(ngx_uint_t family, ngx_uint_t variant,
+    const char **names, const char **values)
+{
+    ngx_http_consent_status_family_t  *f;
+
+    f = &ngx_http_consent_status_families[family];
+
+    if (family == NGX_HTTP_CONSENT_STATUS_CSP) {
+        names[0] = "directive";
+        values[0] = cs_csp_directive_name(
+                        variant / NGX_HTTP_CONSENT_STATUS_CSP_MODES);
+        names[1] = "mode";
+        values[1] = cs_csp_mode_name(
+                        variant % NGX_HTTP_CONSENT_STATUS_CSP_MODES);
+        return 2;
+    }
+
+    if (f->variant == NULL) {
+        return 0;
+    }
+
+    names[0] = f->variant;
+    values[0] = f->variants[variant];
+    return 1;
+}
 
 
 static int ngx_libc_cdecl
 ngx_http_consent_status_cmp(const void *one, const void *two)
 {
     ngx_int_t                          rc;
+    ngx_uint_t                         i, n;
+    const char                        *names[2], *va[2], *vb[2];
     ngx_http_consent_status_node_t    *a, *b;
-    ngx_http_consent_status_family_t  *f;
 
     a = *(ngx_http_consent_status_node_t **) one;
     b = *(ngx_http_consent_status_node_t **) two;
@@ -614,12 +678,18 @@ ngx_http_consent_status_cmp(const void *one, const void *two)
         return (int) rc;
     }
 
-    /* by the label value, as everything else */
-    f = &ngx_http_consent_status_families[a->family];
+    /* by the label values, as everything else */
+    n = ngx_http_consent_status_variants(a->family, a->variant, names, va);
+    (void) ngx_http_consent_status_variants(b->family, b->variant, names, vb);
 
-    return f->variant ? ngx_strcmp(f->variants[a->variant],
-                                   f->variants[b->variant])
-                      : 0;
+    for (i = 0; i < n; i++) {
+        rc = ngx_strcmp(va[i], vb[i]);
+        if (rc) {
+            return (int) rc;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -704,7 +774,8 @@ ngx_http_consent_status_render(ngx_http_request_t *r,
     size_t                              len, generation_len;
     time_t                              rules_time;
     ngx_buf_t                          *b;
-    ngx_uint_t                          i, family, rules_loaded;
+    ngx_uint_t                          i, k, n, family, rules_loaded;
+    const char                         *names[2], *values[2];
     ngx_array_t                         nodes;
     ngx_http_consent_status_node_t     *node, **np;
     ngx_http_consent_status_shctx_t    *sh;
@@ -750,10 +821,15 @@ ngx_http_consent_status_render(ngx_http_request_t *r,
         len += ngx_strlen(f->name)
                + sizeof("{site=\"\",=\"\",=\"\"} \n") - 1
                + (f->label ? ngx_strlen(f->label) : 0)
-               + (f->variant ? ngx_strlen(f->variant)
-                               + sizeof("neutralized") - 1 : 0)
                + 2 * (np[i]->site_len + np[i]->label_len)
                + NGX_ATOMIC_T_LEN;
+
+        n = ngx_http_consent_status_variants(np[i]->family, np[i]->variant,
+                                             names, values);
+        for (k = 0; k < n; k++) {
+            len += sizeof(",=\"\"") - 1 + ngx_strlen(names[k])
+                   + ngx_strlen(values[k]);
+        }
     }
 
     len += ngx_http_consent_status_head_len(
@@ -799,11 +875,12 @@ ngx_http_consent_status_render(ngx_http_request_t *r,
                                              np[i]->data + np[i]->site_len,
                                              np[i]->label_len, 0);
             }
-            if (f->variant) {
-                p = ngx_http_consent_status_label(p, f->variant,
-                                   (u_char *) f->variants[np[i]->variant],
-                                   ngx_strlen(f->variants[np[i]->variant]),
-                                   0);
+            n = ngx_http_consent_status_variants(family, np[i]->variant,
+                                                 names, values);
+            for (k = 0; k < n; k++) {
+                p = ngx_http_consent_status_label(p, names[k],
+                                                  (u_char *) values[k],
+                                                  ngx_strlen(values[k]), 0);
             }
             p = ngx_sprintf(p, "} %uA\n", np[i]->value);
         }
