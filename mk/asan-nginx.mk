@@ -63,7 +63,8 @@ $(ANGX_DIR)/source.stamp:
 # which the suite uses), but its compiler flags and its dynamic modules; the
 # sanitizers in both compile and link flags.
 ANGX_STOCK   ?= /usr/sbin/nginx
-$(ANGX_SRC)/nginx/objs/Makefile: $(ANGX_DIR)/source.stamp config mk/asan-nginx.mk
+$(ANGX_SRC)/nginx/objs/Makefile: $(ANGX_DIR)/source.stamp config debian/changelog \
+                                 $(MODULE_LIST) mk/asan-nginx.mk
 	cd $(ANGX_SRC)/nginx && args=$$($(ANGX_STOCK) -V 2>&1 | sed -n 's/^configure arguments: //p'); \
 	  [ -n "$$args" ] || { echo "no configure arguments from $(ANGX_STOCK) -V" >&2; exit 2; }; \
 	  eval "stock=($$args)"; flags=(); \
