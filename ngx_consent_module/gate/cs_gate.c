@@ -361,13 +361,14 @@ tie_url_host(cs_gate_t *g, const cs_attr_value_t *url)
 }
 
 /*
- * Ties an inline script to the recipients its text names: hosts, and the
- * rules' code signatures. A matcher failure must not let a loader through.
+ * Ties an inline script to its recipients by evidence: the hosts it uses to
+ * load or send (cs_gate_evidence.c), and the rules' code signatures. A
+ * matcher failure must not let a loader through.
  */
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
-    cs_scan_text_hosts(g->conf.rules, text, len, tie_recipient, g);
+    cs_gate_script_evidence(g->conf.rules, text, len, tie_recipient, g);
     if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
                                   tie_recipient, g)
         != 0)
