@@ -186,6 +186,23 @@ static const gate_case_t cases[] = {
       "<script>var r = a / 2, u = 'https://connect.facebook.net/x.js';"
       "</script>|", "|" },
 
+    /* ---- path patterns (rules_test.yaml: tealium /utag.js, /utag/utag_*.js) ---- */
+
+    { "path_first_party_script_removed", "", 0,
+      "<script src=\"/js/utag.js\"></script><script src=\"utag.js?v=2\">"
+      "</script><script src=\"../utag/utag_12.js#x\"></script>|", "|" },
+    { "path_any_host_and_first_party_proxy", "", 0,
+      "<script src=\"https://www.example.jp/tealium/utag.js\"></script>"
+      "<img src=\"//sgtm.example.jp\\utag\\utag_7.js\">|", "|" },
+    { "path_allowed_kept", "tealium", 0,
+      "<script src=\"/js/utag.js\"></script>", SAME },
+    { "path_boundary_kept", "", 0,
+      "<script src=\"/js/myutag.js\"></script>"
+      "<script src=\"/js/utag.js.map/x.js\"></script>"
+      "<script src=\"/utag/utag_1/x.js\"></script>"
+      "<script src=\"/js/app.js?u=/utag.js\"></script>"
+      "<img src=\"data:image/gif;base64,utag.js\">", SAME },
+
     { "several_elements_in_a_row", "", 0,
       "<img src=//t.co/a><img src=//t.co/b><script src=//t.co/c></script>"
       "<img src=/ok><script>twq(1)</script><noscript><img src=//t.co/d>"

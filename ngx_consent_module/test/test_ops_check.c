@@ -158,6 +158,56 @@ test_check_compiler_and_io_errors(void **state)
                      CS_OPS_IO);
 }
 
+/* Path patterns that take a site's own common files are warned about. */
+static void
+test_check_paths(void **state)
+{
+    char         a[128], report[4096], err[4096], want[512];
+    const char  *srcs[1] = { a };
+
+    (void) state;
+    ts_tmp_path(a, sizeof(a), "paths.yaml");
+    ts_write_file(a, "recipients:\n"                       /* 1 */
+                     "  - id: alpha\n"                     /* 2 */
+                     "    name: Alpha\n"                   /* 3 */
+                     "    category: analytics\n"           /* 4 */
+                     "    sent: [cookie]\n"                /* 5 */
+                     "    purpose: measurement\n"          /* 6 */
+                     "    paths:\n"                        /* 7 */
+                     "      - /AppMeasurement.js\n"        /* 8 */
+                     "      - /js/*.js\n"                  /* 9 */
+                     "      - /main.js\n"                  /* 10 */
+                     "      - /s_code*.js\n"               /* 11 */
+                     "sites:\n"
+                     "  - id: one\n"
+                     "    name: One\n"
+                     "    declares: [alpha]\n");
+
+    assert_int_equal(check(srcs, 1, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_string_equal(err, "");
+    snprintf(want, sizeof(want), "%s:9: warning: path '/js/*.js' of recipient "
+             "'alpha' matches '/js/app.js'", a);
+    assert_non_null(strstr(report, want));
+    snprintf(want, sizeof(want), "%s:10: warning: path '/main.js' of "
+             "recipient 'alpha' matches '/main.js'", a);
+    assert_non_null(strstr(report, want));
+    snprintf(want, sizeof(want), "%s:8:", a);
+    assert_null(strstr(report, want));
+    snprintf(want, sizeof(want), "%s:11:", a);
+    assert_null(strstr(report, want));
+
+    /* a pattern that is not one is the compiler's error */
+    ts_write_file(a, "recipients:\n"
+                     "  - id: alpha\n"
+                     "    name: Alpha\n"
+                     "    category: analytics\n"
+                     "    paths: [AppMeasurement.js]\n");
+    assert_int_equal(check(srcs, 1, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_non_null(strstr(report, "invalid path pattern 'AppMeasurement.js'"));
+}
+
 int
 main(void)
 {
@@ -165,6 +215,7 @@ main(void)
         cmocka_unit_test(test_check_clean_sources),
         cmocka_unit_test(test_check_findings_per_file),
         cmocka_unit_test(test_check_compiler_and_io_errors),
+        cmocka_unit_test(test_check_paths),
     };
 
     return cmocka_run_group_tests(tests, ts_tmp_setup, ts_tmp_teardown);

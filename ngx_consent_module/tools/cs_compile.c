@@ -26,7 +26,7 @@
 
 const char *const cs_db_names[DB_COUNT] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
-    "cmp_maps",
+    "cmp_maps", "paths",
 };
 
 /* ---------------------------------------------------------------------- */
@@ -738,11 +738,11 @@ cs_read_keys(cs_cc_t *cc, struct fy_node *map, const char *const *names,
 
 /* A recipient's keys, in the order its unknown-key message lists them. */
 enum { R_ID, R_NAME, R_CATEGORY, R_SENT, R_PURPOSE, R_HOSTS, R_SIGNATURES,
-       R_TCF_VENDOR, R_TCF_PURPOSES, R_APP_ONLY, R_KEYS };
+       R_PATHS, R_TCF_VENDOR, R_TCF_PURPOSES, R_APP_ONLY, R_KEYS };
 
 static const char *const cs_recipient_keys[R_KEYS] = {
     "id", "name", "category", "sent", "purpose", "hosts", "signatures",
-    "tcf_vendor_id", "tcf_purposes", "app_only",
+    "paths", "tcf_vendor_id", "tcf_purposes", "app_only",
 };
 
 /* Appends the text of an optional scalar key ("" when absent) to cc->val. */
@@ -885,7 +885,63 @@ cs_tcf_purposes(cs_cc_t *cc, const cs_key_t *keys)
     }
 }
 
-/* Hosts, then signatures (keys "<id>:NNN"); *malformed if either list is. */
+/*
+ * Path patterns (keys "<id>:NNN", as signatures); returns how many, sets
+ * *malformed if the list is.
+ */
+static size_t
+cs_recipient_paths(cs_cc_t *cc, const cs_key_t *paths, const char *rid,
+    size_t rlen, bool *malformed)
+{
+    size_t           n = 0;
+    void            *it = NULL;
+    struct fy_node  *item;
+
+    if (paths->key == NULL) {
+        return 0;
+    }
+    if (paths->value == NULL || !fy_node_is_sequence(paths->value)) {
+        cs_error_at(cc, paths->value, paths->key, "'paths' must be a list "
+                    "of URL path patterns");
+        *malformed = true;
+        return 0;
+    }
+    while ((item = fy_node_sequence_iterate(paths->value, &it)) != NULL) {
+        char         pkey[CS_ID_MAX + 8];
+        const char  *s;
+        size_t       len;
+
+        if (!cs_scalar(cc, item, paths->key, "paths", &s, &len)) {
+            n++;
+            continue;
+        }
+        if (!cs_rules_path_pattern_valid(s, len)) {
+            cs_error_at(cc, item, paths->key, "invalid path pattern '%.*s': "
+                        "'/' then a path without '?', '#', '\\', \"//\" "
+                        "or white space, not ending in '/', at most one "
+                        "'*' and only in its last segment, under %u bytes",
+                        (int) (len > 80 ? 80 : len), s,
+                        (unsigned) CS_RULES_PATH_MAX);
+            n++;
+            continue;
+        }
+        if (n >= CS_MAX_SIGNATURES) {
+            cs_error_at(cc, item, paths->key, "more than %u paths for one "
+                        "recipient", CS_MAX_SIGNATURES);
+            break;
+        }
+        snprintf(pkey, sizeof(pkey), "%.*s:%03u", (int) rlen, rid,
+                 (unsigned) n);
+        (void) cs_put(cc, DB_PATHS, pkey, strlen(pkey), s, len, 0);
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Hosts, path patterns, then signatures (keys "<id>:NNN"); *malformed if
+ * a list is.
+ */
 static size_t
 cs_recipient_matchers(cs_cc_t *cc, const cs_key_t *keys, const char *rid,
     size_t rlen, bool *malformed)
@@ -909,6 +965,7 @@ cs_recipient_matchers(cs_cc_t *cc, const cs_key_t *keys, const char *rid,
             }
         }
     }
+    n += cs_recipient_paths(cc, &keys[R_PATHS], rid, rlen, malformed);
     if (sigs->key == NULL) {
         return n;
     }
@@ -1008,8 +1065,8 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         && !app_only && !malformed)
     {
         cs_error_at(cc, keys[R_HOSTS].key ? keys[R_HOSTS].key : map, NULL,
-                    "recipient '%.*s' needs at least one host suffix or "
-                    "signature (or 'app_only: true' if it only receives data "
+                    "recipient '%.*s' needs at least one host suffix, path "
+                    "or signature (or 'app_only: true' if it only receives data "
                     "from native apps)", (int) rlen, rid);
     }
 }
