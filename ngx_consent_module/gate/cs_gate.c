@@ -428,13 +428,15 @@ tie_url_host(cs_gate_t *g, const cs_attr_value_t *url)
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
-    cs_gate_script_evidence(g->conf.rules, text, len, tie_recipient, g);
     if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
                                   tie_recipient, g)
         != 0)
     {
         g->el.denied = true;
     }
+    cs_gate_script_evidence(g->conf.rules, text, len, g->el.recipients,
+                            g->el.recipients_overflow ? 0 : g->el.nrecipients,
+                            tie_recipient, g);
 }
 
 /* The value of the element's first attribute of a kind, if it has one. */

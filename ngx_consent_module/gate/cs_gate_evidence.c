@@ -280,7 +280,14 @@ first_argument(const js_lex_t *lx, size_t e, const char *words,
 static bool
 loads_or_sends(const js_lex_t *lx, size_t s, size_t e)
 {
-    bool member = s > 0 && lx->t[s - 1] == '.';
+    bool member;
+
+    /* the words below: 3 to 18 letters, one of these first letters */
+    if (e - s < 3 || e - s > 18 || strchr("acfghiowsIEWX", lx->t[s]) == NULL)
+    {
+        return false;
+    }
+    member = s > 0 && lx->t[s - 1] == '.';
 
     if (member && (word_is(lx, s, e, "src") || word_is(lx, s, e, "href")
                    || word_is(lx, s, e, "action")
@@ -468,13 +475,42 @@ string_hosts(js_lex_t *lx, size_t from, size_t to, bool data, void *ud)
     }
 }
 
+/* The hosts named, and whether one belongs to a recipient not tied yet. */
+typedef struct {
+    const uint32_t  *tied;
+    uint32_t         ntied;
+    bool             untied;
+} js_named_t;
+
+static void
+note_host(void *ud, uint32_t recipient)
+{
+    js_named_t *nm = ud;
+    uint32_t    i;
+
+    for (i = 0; i < nm->ntied && nm->tied[i] != recipient; i++) {
+        /* void */
+    }
+    nm->untied |= i == nm->ntied;
+}
+
 void
 cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
-    size_t len, cs_match_cb tie, void *ud)
+    size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
+    void *ud)
 {
     js_lex_t      lx = { .t = text, .len = len };
     js_strings_t  st = { .rules = rules, .tie = tie, .tie_ud = ud };
+    js_named_t    nm = { .tied = tied, .ntied = ntied };
 
+    /*
+     * Most inline scripts name no recipient host, and a vendor snippet
+     * names its own, already tied by a signature: nothing to read then.
+     */
+    cs_scan_text_hosts(rules, text, len, note_host, &nm);
+    if (!nm.untied) {
+        return;
+    }
     st.construct = js_lex(&lx, NULL, NULL);
     if (!lx.broken) {
         js_lex_t again = { .t = text, .len = len };

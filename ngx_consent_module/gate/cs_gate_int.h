@@ -400,9 +400,12 @@ void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
 /*
  * Calls tie for every recipient whose host the inline script's text uses
  * in a way that loads or sends (not as data only); see the file's top.
+ * The ntied recipients in tied are tied already (by signatures): hosts of
+ * theirs need no reading.
  */
 void cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
-    size_t len, cs_match_cb tie, void *ud);
+    size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
+    void *ud);
 
 /* ---- cs_gate_neutralize.c ---- */
 
