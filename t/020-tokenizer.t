@@ -54,15 +54,20 @@ tc('only the element bytes go, whitespace around stays',
 tc('CRLF and surrounding bytes kept',
    qq{a\r\n<script src="$FB"></script>\r\nb}, "a\r\n\r\nb");
 tc('root-relative URL is first party',
-   q{<script src="/js/fbevents.js"></script><img src="/tr?id=1">});
+   q{<script src="/js/events.js"></script><img src="/tr?id=1">});
 tc('path-relative URL that looks like a host is first party',
-   q{<script src="connect.facebook.net/en_US/fbevents.js"></script>});
+   q{<script src="connect.facebook.net/en_US/events.js"></script>});
+tc('library path of a recipient on a first-party URL (rules: paths)',
+   q{<script src="/js/fbevents.js"></script><script src="connect.facebook.net/en_US/fbevents.js"></script>ok}, 'ok', blocked => ['meta']);
+tc('library path on a first-party proxy host, query and fragment cut (rules: paths)',
+   q{<script src="https://sgtm.ana.co.jp/gtm.js?id=GTM-X#x"></script><img src="/b/AppMeasurement.js">ok<script src="/js/my-AppMeasurement.js"></script>},
+   'ok<script src="/js/my-AppMeasurement.js"></script>', blocked => ['adobe', 'google']);
 tc('first-party absolute URL kept',
    q{<script src="https://www.ana.co.jp/js/common.js"></script>});
 tc('unknown third-party host kept',
    q{<script src="https://cdn.example.net/lib.js"></script><img src="https://img.example.org/p.gif">});
 tc('lookalike hosts are not under the suffix',
-   q{<script src="https://notfacebook.net/x.js"></script><script src="https://connect.facebook.net.example.org/x.js"></script><img src="https://facebook.com-cdn.example/x.gif"><script src="https://mygoogletagmanager.com/gtm.js"></script>});
+   q{<script src="https://notfacebook.net/x.js"></script><script src="https://connect.facebook.net.example.org/x.js"></script><img src="https://facebook.com-cdn.example/x.gif"><script src="https://mygoogletagmanager.com/x.js"></script>});
 tc('<image> is an <img> to the tree builder',
    q{<IMAGE src="https://www.facebook.com/tr?id=1">|}, '|', blocked => ['meta']);
 tc('deep subdomain at a label boundary is removed',

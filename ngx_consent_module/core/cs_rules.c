@@ -155,6 +155,92 @@ cs_rules_match_host(const cs_rules_t *rules, const char *host, size_t len)
 }
 
 bool
+cs_rules_path_pattern_valid(const char *pattern, size_t len)
+{
+    const char  *star = NULL;
+
+    if (pattern == NULL || len < 2 || len >= CS_RULES_PATH_MAX
+        || pattern[0] != '/' || pattern[len - 1] == '/')
+    {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) pattern[i];
+
+        if (c <= ' ' || c >= 0x7f || c == '?' || c == '#' || c == '\\'
+            || (c == '/' && i + 1 < len && pattern[i + 1] == '/'))
+        {
+            return false;
+        }
+        if (c == '*') {
+            if (star != NULL) {
+                return false;
+            }
+            star = pattern + i;
+        } else if (c == '/' && star != NULL) {
+            return false;                 /* '*' only in the last segment */
+        }
+    }
+    return true;
+}
+
+bool
+cs_rules_path_pattern_match(const char *pattern, size_t plen,
+    const char *path, size_t len)
+{
+    const char  *star = memchr(pattern, '*', plen);
+
+    if (star == NULL) {
+        /* the pattern starts with '/': ending with it is the boundary */
+        return len >= plen && memcmp(path + len - plen, pattern, plen) == 0;
+    }
+
+    /* prefix '*' suffix: the suffix ends the path, the '*' covers no '/' */
+    size_t  pre = (size_t) (star - pattern), suf = plen - pre - 1;
+    size_t  i;
+
+    if (len < pre + suf
+        || memcmp(path + len - suf, star + 1, suf) != 0)
+    {
+        return false;
+    }
+    for (i = len - suf; i > pre && path[i - 1] != '/'; i--) {
+        if (memcmp(path + i - pre, pattern, pre) == 0) {
+            return true;
+        }
+    }
+    return i >= pre && memcmp(path + i - pre, pattern, pre) == 0;
+}
+
+uint32_t
+cs_rules_path_count(const cs_rules_t *rules)
+{
+    return rules != NULL ? rules->npaths : 0;
+}
+
+int32_t
+cs_rules_match_path(const cs_rules_t *rules, const char *path, size_t len)
+{
+    int32_t   found = -1;
+    uint32_t  best = 0;
+
+    if (rules == NULL || path == NULL) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < rules->npaths; i++) {
+        const cs_path_t *p = &rules->paths[i];
+
+        if (p->len > best
+            && cs_rules_path_pattern_match(p->pattern, p->len, path, len))
+        {
+            found = (int32_t) p->recipient;
+            best = p->len;
+        }
+    }
+    return found;
+}
+
+bool
 cs_rules_host_label(const cs_rules_t *rules, const char *label, size_t len)
 {
     if (rules == NULL || rules->label_slots == NULL || len == 0

@@ -97,6 +97,33 @@ int32_t cs_rules_match_host(const cs_rules_t *rules, const char *host,
     size_t len);
 
 /*
+ * URL path patterns (rules: recipients[].paths; LMDB: the optional "paths"
+ * sub-database, absent in files compiled before it). A pattern is '/' and
+ * then 1..CS_RULES_PATH_MAX-1 bytes of printable ASCII without white space,
+ * '?', '#', '\\' or "//", not ending in '/', with at most one '*', in its
+ * last segment. It matches a path (no query or fragment) that ends with it
+ * at a '/' boundary: "/js/AppMeasurement.js" matches "/AppMeasurement.js",
+ * "/js/my-AppMeasurement.js" does not; the '*' stands for any run of bytes
+ * other than '/' ("/s_code*.js" matches "/s_code_h27.js").
+ */
+#define CS_RULES_PATH_MAX  128
+
+/* Whether "pattern" (len bytes) is a valid path pattern (see above). */
+bool cs_rules_path_pattern_valid(const char *pattern, size_t len);
+/* Whether the pattern matches the path (len bytes, leading '/'). */
+bool cs_rules_path_pattern_match(const char *pattern, size_t plen,
+    const char *path, size_t len);
+/*
+ * Recipient of the longest path pattern the path (a URL's path, leading
+ * '/', no query or fragment) matches, or -1. On any host, first-party
+ * included: the caller asks after the host check.
+ */
+int32_t cs_rules_match_path(const cs_rules_t *rules, const char *path,
+    size_t len);
+/* How many path patterns the rules hold (0: no path to look at). */
+uint32_t cs_rules_path_count(const cs_rules_t *rules);
+
+/*
  * True if some host suffix ends in this label ("com", "jp"); label must be
  * lowercase. A cheap first test for domain-like tokens in script text.
  */

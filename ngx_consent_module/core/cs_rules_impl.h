@@ -99,6 +99,13 @@ typedef struct {
     const char            *targets;
 } cs_cmp_map_t;
 
+/* A URL path pattern (cs_rules.h) and its recipient. */
+typedef struct {
+    const char            *pattern;
+    uint32_t               len;
+    uint32_t               recipient;
+} cs_path_t;
+
 /* A signature literal's anchor bigram -> the signature. */
 typedef struct {
     uint16_t               bigram;
@@ -151,6 +158,9 @@ struct cs_rules {
 
     const char           **categories;     /* sorted, unique */
     uint32_t               ncategories;
+
+    cs_path_t             *paths;          /* key order */
+    uint32_t               npaths;
 
     cs_cmp_map_t          *cmp_maps;       /* sorted: site, format, name */
     uint32_t               ncmp_maps;

@@ -139,8 +139,10 @@ typedef struct {
     size_t        errlen;
     MDB_txn      *txn;
     MDB_dbi       dbi[sizeof(cs_required_dbs) / sizeof(cs_required_dbs[0])];
-    MDB_dbi       cmp_maps;         /* optional sub-database */
+    MDB_dbi       cmp_maps;         /* optional sub-databases */
     bool          has_cmp_maps;
+    MDB_dbi       paths;
+    bool          has_paths;
     cs_rules_t   *rules;
 } cs_load_t;
 
@@ -552,6 +554,66 @@ cs_load_signatures(cs_load_t *ld)
     }
     cs_rules_signatures_index(ld->rules);
     return 0;
+}
+
+/*
+ * Optional paths: "RECIPIENT:NNN" -> raw pattern (as signatures are keyed),
+ * each a valid pattern (cs_rules_path_pattern_valid()).
+ */
+static int
+cs_path_row(cs_load_t *ld, const MDB_val *key, const MDB_val *val, void *ctx)
+{
+    cs_rules_t  *rules = ld->rules;
+    const char  *k = key->mv_data;
+    const char  *colon = memchr(k, ':', key->mv_size);
+    cs_path_t   *p = &rules->paths[rules->npaths];
+    int32_t      rec;
+
+    (void) ctx;
+    rec = colon ? cs_rules_recipient_find(rules, k, (size_t) (colon - k))
+                : -1;
+    if (rec < 0 || !cs_rules_path_pattern_valid(val->mv_data, val->mv_size)) {
+        cs_set_err(ld->err, ld->errlen, "%s: path '%.*s' names an unknown "
+                   "recipient or is not a valid path pattern", ld->path,
+                   (int) (key->mv_size > 80 ? 80 : key->mv_size), k);
+        return -1;
+    }
+    p->pattern = cs_arena_strndup(&rules->arena, val->mv_data, val->mv_size);
+    if (p->pattern == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    p->len = (uint32_t) val->mv_size;
+    p->recipient = (uint32_t) rec;
+    rules->npaths++;
+    return 0;
+}
+
+static int
+cs_load_paths(cs_load_t *ld)
+{
+    MDB_stat  st;
+    int       rc;
+
+    if (!ld->has_paths) {
+        return 0;                        /* compiled before paths: none */
+    }
+    rc = mdb_stat(ld->txn, ld->paths, &st);
+    if (rc != 0 || st.ms_entries > UINT32_MAX / 4) {
+        cs_set_err(ld->err, ld->errlen, "%s: sub-database 'paths': %s",
+                   ld->path, rc ? mdb_strerror(rc) : "too large");
+        return -1;
+    }
+    if (st.ms_entries == 0) {
+        return 0;
+    }
+    ld->rules->paths = calloc(st.ms_entries, sizeof(cs_path_t));
+    if (ld->rules->paths == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    return cs_each_row(ld, ld->paths, "paths", (uint32_t) st.ms_entries,
+                       cs_path_row, NULL);
 }
 
 static int
@@ -1205,6 +1267,21 @@ done:
     return ret;
 }
 
+/* Opens an optional sub-database; *has: it exists. */
+static int
+cs_open_optional_db(cs_load_t *ld, const char *name, MDB_dbi *dbi, bool *has)
+{
+    int rc = mdb_dbi_open(ld->txn, name, 0, dbi);
+
+    *has = rc == 0;
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        cs_set_err(ld->err, ld->errlen, "%s: cannot open sub-database "
+                   "'%s': %s", ld->path, name, mdb_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 /* Opens the required sub-databases and the optional ones that exist. */
 static int
 cs_open_dbs(cs_load_t *ld)
@@ -1229,12 +1306,10 @@ cs_open_dbs(cs_load_t *ld)
     }
 
     /* Optional sub-databases: absent (older files) means empty. */
-    rc = mdb_dbi_open(ld->txn, "cmp_maps", 0, &ld->cmp_maps);
-    if (rc == 0) {
-        ld->has_cmp_maps = true;
-    } else if (rc != MDB_NOTFOUND) {
-        cs_set_err(ld->err, ld->errlen, "%s: cannot open sub-database "
-                   "'cmp_maps': %s", ld->path, mdb_strerror(rc));
+    if (cs_open_optional_db(ld, "cmp_maps", &ld->cmp_maps,
+                            &ld->has_cmp_maps) != 0
+        || cs_open_optional_db(ld, "paths", &ld->paths, &ld->has_paths) != 0)
+    {
         return -1;
     }
     return 0;
@@ -1310,6 +1385,7 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_load_hosts(&ld) != 0
         || cs_build_labels(&ld) != 0
         || cs_load_signatures(&ld) != 0
+        || cs_load_paths(&ld) != 0
         || cs_load_sites(&ld) != 0
         || cs_load_declares(&ld) != 0
         || cs_build_categories(&ld) != 0
@@ -1355,6 +1431,7 @@ cs_rules_free(cs_rules_t *rules)
     free(rules->categories);
     free(rules->gpc_alloc);
     free(rules->cmp_maps);
+    free(rules->paths);
     free(rules->decls);
     free(rules->decl_refs);
     free(rules->site_sets);

@@ -331,16 +331,69 @@ tie_recipient(void *ud, uint32_t recipient)
 }
 
 /*
- * Ties the element to the recipient of the URL's host; a host of no
- * recipient is counted and, the first time for this element, put to
- * on_unknown_host.
+ * The path of an (entity-decoded) URL into out, with a leading '/', without
+ * query or fragment, '\\' read as '/' and tabs and newlines dropped (as
+ * the URL parser does); its length, 0 when it has none (a scheme without a
+ * host: data:, javascript:...). has_host: cs_url_host() found one, so the
+ * path starts after the authority.
+ */
+static size_t
+url_path(const char *url, size_t len, bool has_host, char *out, size_t cap)
+{
+    size_t  i = 0, n = 0;
+
+    if (has_host) {
+        const char *ss = NULL;
+        for (size_t k = 0; k + 1 < len && ss == NULL; k++) {
+            if ((url[k] == '/' || url[k] == '\\')
+                && (url[k + 1] == '/' || url[k + 1] == '\\'))
+            {
+                ss = url + k + 2;
+            }
+        }
+        i = ss ? (size_t) (ss - url) : 0;
+        while (i < len && url[i] != '/' && url[i] != '\\' && url[i] != '?'
+               && url[i] != '#')
+        {
+            i++;                                    /* the authority */
+        }
+    } else {
+        for (size_t k = 0; k < len && url[k] != '/' && url[k] != '?'
+                           && url[k] != '#'; k++)
+        {
+            if (url[k] == ':') {
+                return 0;                           /* a scheme, no host */
+            }
+        }
+    }
+    if (cap < 2) {
+        return 0;
+    }
+    out[n++] = '/';
+    if (i < len && (url[i] == '/' || url[i] == '\\')) {
+        i++;
+    }
+    for (; i < len && n < cap && url[i] != '?' && url[i] != '#'; i++) {
+        if (url[i] != '\t' && url[i] != '\n' && url[i] != '\r') {
+            out[n++] = url[i] == '\\' ? '/' : url[i];
+        }
+    }
+    return n;
+}
+
+/*
+ * Ties the element to the recipient of the URL's host, else to the
+ * recipient of a path pattern its path matches (on any host, first-party
+ * included); a host of neither is counted and, the first time for this
+ * element, put to on_unknown_host.
  */
 static void
 tie_url(cs_gate_t *g, const char *url, size_t len)
 {
-    char    decoded[CS_URL_MAX];
-    char    host[256];
-    size_t  n, hl;
+    char     decoded[CS_URL_MAX];
+    char     host[256];
+    size_t   n, hl, pl;
+    int32_t  r = -1;
 
     if (len == 0) {
         return;
@@ -348,7 +401,14 @@ tie_url(cs_gate_t *g, const char *url, size_t len)
     n = cs_decode_entities(url, len, decoded, sizeof(decoded));
     hl = cs_url_host(decoded, n, host, sizeof(host));
     if (hl) {
-        int32_t r = cs_rules_match_host(g->conf.rules, host, hl);
+        r = cs_rules_match_host(g->conf.rules, host, hl);
+    }
+    if (r < 0 && cs_rules_path_count(g->conf.rules) > 0) {
+        char path[CS_URL_MAX];
+        pl = url_path(decoded, n, hl > 0, path, sizeof(path));
+        r = pl ? cs_rules_match_path(g->conf.rules, path, pl) : -1;
+    }
+    if (hl || r >= 0) {
         if (r >= 0) {
             tie_recipient(g, (uint32_t) r);
         } else if (!g->el.unknown_named) {
@@ -392,19 +452,22 @@ url_denied(cs_gate_t *g, const char *url, size_t len)
 }
 
 /*
- * Ties an inline script to the recipients its text names: hosts, and the
- * rules' code signatures. A matcher failure must not let a loader through.
+ * Ties an inline script to its recipients by evidence: the hosts it uses to
+ * load or send (cs_gate_evidence.c), and the rules' code signatures. A
+ * matcher failure must not let a loader through.
  */
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
-    cs_scan_text_hosts(g->conf.rules, text, len, tie_recipient, g);
     if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
                                   tie_recipient, g)
         != 0)
     {
         g->el.denied = true;
     }
+    cs_gate_script_evidence(g->conf.rules, text, len, g->el.recipients,
+                            g->el.recipients_overflow ? 0 : g->el.nrecipients,
+                            tie_recipient, g);
 }
 
 /* The value of the element's first attribute of a kind, if it has one. */

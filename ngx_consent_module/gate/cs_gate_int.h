@@ -11,6 +11,7 @@
  *                         the element to recipients, keep, drop, report
  *   cs_gate_noscript.c    judging and replaying a <noscript>'s content
  *   cs_gate_neutralize.c  rewriting a denied element inert
+ *   cs_gate_evidence.c    which hosts an inline script uses to load or send
  */
 
 #ifndef CS_GATE_INT_H
@@ -440,6 +441,18 @@ int inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     cs_emit_cb cb, void *ud, cs_gate_stats_t *stats, cs_inner_run_t run);
 void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, size_t end_tag_off);
+
+/* ---- cs_gate_evidence.c ---- */
+
+/*
+ * Calls tie for every recipient whose host the inline script's text uses
+ * in a way that loads or sends (not as data only); see the file's top.
+ * The ntied recipients in tied are tied already (by signatures): hosts of
+ * theirs need no reading.
+ */
+void cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
+    size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
+    void *ud);
 
 /* ---- cs_gate_neutralize.c ---- */
 

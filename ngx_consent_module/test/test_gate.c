@@ -200,6 +200,91 @@ static const gate_case_t cases[] = {
       "<script>load('https://evilfacebook.net/x.js');"
       "load('//facebook.net.example.org/y.js');</script>", SAME },
 
+    /* ---- inline scripts: attribution by evidence (cs_gate_evidence.c) ---- */
+
+    /* hosts used to load or send: removed */
+    { "evidence_gtm_src_concatenation", "", 0,
+      "<script>(function(w,d,s,l,i){var f=d.getElementsByTagName(s)[0],"
+      "j=d.createElement(s);j.async=true;j.src="
+      "'https://www.googletagmanager.com/gtm.js?id='+i;"
+      "f.parentNode.insertBefore(j,f);})(window,document,'script',"
+      "'dataLayer','GTM-X');</script>|", "|" },
+    { "evidence_gajs_protocol_concatenation", "", 0,
+      "<script>(function() {var ga = document.createElement('script');"
+      "ga.src = ('https:' == document.location.protocol ? 'https://ssl' : "
+      "'http://www') + '.google-analytics.com/ga.js';})();</script>|", "|" },
+    { "evidence_document_write_escaped_markup", "", 0,
+      "<script>var h = ((\"https:\" == document.location.protocol) ? "
+      "\"https://ssl.\" : \"http://www.\");\ndocument.write(unescape("
+      "\"%3Cscript src='\" + h + \"google-analytics.com/ga.js' "
+      "type='text/javascript'%3E%3C/script%3E\"));</script>|", "|" },
+    { "evidence_fetch_beacon_image_import", "", 0,
+      "<script>fetch('https://www.google-analytics.com/g/collect')</script>"
+      "<script>navigator.sendBeacon(\"https://www.facebook.com/tr\", d)"
+      "</script><script>new Image().src = \"//t.co/i/adsct?p=1\";</script>"
+      "<script>import(`https://connect.facebook.net/${l}/x.mjs`)</script>|",
+      "|" },
+    { "evidence_bare_host_with_src_assignment", "", 0,
+      "<script>var h = \"connect.facebook.net\";\n"
+      "s.src = \"https://\" + h + \"/x.js\";</script>|", "|" },
+    { "evidence_config_object_with_loader", "", 0,
+      "<script>var c = {u: \"https://connect.facebook.net/x.js\"};"
+      "var e = document.createElement(\"script\"); e.src = c.u;</script>|",
+      "|" },
+    { "evidence_url_to_unknown_helper", "", 0,
+      /* a URL handed to a function: it may load it (fail closed) */
+      "<script>load('https://connect.facebook.net/x.js');</script>|", "|" },
+    { "evidence_unterminated_string_fails_closed", "", 0,
+      "<script>var a = 'connect.facebook.net\n</script>|", "|" },
+    { "evidence_set_attribute_src", "", 0,
+      "<script>var h = 'bat.bing.com.x'; i.setAttribute('src', "
+      "'//www.google-analytics.com/x.gif');</script>|", "|" },
+    { "evidence_allowed_kept", "meta", 0,
+      "<script>navigator.sendBeacon('https://www.facebook.com/tr', d)"
+      "</script>", SAME },
+
+    /* hosts as data only: kept */
+    { "evidence_host_list_kept", "", 0,
+      "<script>\nwindow.cfg = {\n  vendorHosts: [\"www.googletagmanager.com\", "
+      "\"connect.facebook.net\"],\n  links: {fb: "
+      "\"https://www.facebook.com/acme\"}\n};\n</script>", SAME },
+    { "evidence_host_list_with_unrelated_write_kept", "", 0,
+      /* bare host names in a list stay data even next to a loader */
+      "<script>var v = ['connect.facebook.net', 't.co'];"
+      "document.write('<p>' + v.length + '</p>');</script>", SAME },
+    { "evidence_comment_kept", "", 0,
+      "<script>// was: https://connect.facebook.net/en_US/fbevents.js\n"
+      "/* and //www.googletagmanager.com/gtm.js */ var a = 1;</script>",
+      SAME },
+    { "evidence_regex_kept", "", 0,
+      "<script>if (/^https:\\/\\/www\\.facebook\\.com\\//.test(u) || "
+      "/facebook.net\\/[a-z]+/i.test(u)) warn('third party');</script>",
+      SAME },
+    { "evidence_message_string_kept", "", 0,
+      "<script>alert(\"Posts from www.facebook.com need your consent\");"
+      "</script>", SAME },
+    { "evidence_division_not_regex", "", 0,
+      /* a '/' after a name divides: the quote after it opens a string */
+      "<script>var r = a / 2, u = 'https://connect.facebook.net/x.js';"
+      "</script>|", "|" },
+
+    /* ---- path patterns (rules_test.yaml: tealium /utag.js, /utag/utag_*.js) ---- */
+
+    { "path_first_party_script_removed", "", 0,
+      "<script src=\"/js/utag.js\"></script><script src=\"utag.js?v=2\">"
+      "</script><script src=\"../utag/utag_12.js#x\"></script>|", "|" },
+    { "path_any_host_and_first_party_proxy", "", 0,
+      "<script src=\"https://www.example.jp/tealium/utag.js\"></script>"
+      "<img src=\"//sgtm.example.jp\\utag\\utag_7.js\">|", "|" },
+    { "path_allowed_kept", "tealium", 0,
+      "<script src=\"/js/utag.js\"></script>", SAME },
+    { "path_boundary_kept", "", 0,
+      "<script src=\"/js/myutag.js\"></script>"
+      "<script src=\"/js/utag.js.map/x.js\"></script>"
+      "<script src=\"/utag/utag_1/x.js\"></script>"
+      "<script src=\"/js/app.js?u=/utag.js\"></script>"
+      "<img src=\"data:image/gif;base64,utag.js\">", SAME },
+
     { "several_elements_in_a_row", "", 0,
       "<img src=//t.co/a><img src=//t.co/b><script src=//t.co/c></script>"
       "<img src=/ok><script>twq(1)</script><noscript><img src=//t.co/d>"
@@ -387,8 +472,11 @@ static const gate_case_t cases[] = {
       "<img src=\"" FB_PX "\">",
       "<script><!--<script>var a;</script>--></script>" },
     { "script_double_escaped_hides_tracker_text", "", 0,
-      /* the tracker-looking tag is script text, the element is judged whole */
-      "<script><!--<script></script><img src=\"" FB_PX "\">--></script>|", "|" },
+      /* the tracker-looking tag is script text, the element is judged
+         whole: JavaScript reads it as a comment, so it stays (a tokenizer
+         ending the script early would remove the img) */
+      "<script><!--<script></script><img src=\"" FB_PX "\">--></script>|",
+      SAME },
     { "script_double_escape_needs_exact_name", "", 0,
       "<script><!--<scripts></script>tail", "<script><!--<scripts></script>tail" },
     { "script_double_escape_name_case", "", 0,

@@ -26,6 +26,22 @@ check(const char *const *srcs, size_t nsrcs, char *report, size_t len,
     return rc;
 }
 
+/* The report holds (present) or lacks the text fmt makes. */
+static void
+expect_text(const char *report, bool present, const char *fmt, ...)
+{
+    char     want[512];
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof(want), fmt, ap);
+    va_end(ap);
+    if ((strstr(report, want) != NULL) != present) {
+        fail_msg("report %s \"%s\":\n%s", present ? "lacks" : "holds", want,
+                 report);
+    }
+}
+
 /* a.yaml: alpha and the site; line numbers below refer to these texts */
 static const char a_yaml[] =
     "recipients:\n"                                 /* 1 */
@@ -74,7 +90,7 @@ test_check_clean_sources(void **state)
 static void
 test_check_findings_per_file(void **state)
 {
-    char         a[128], b[128], report[8192], err[4096], want[512];
+    char         a[128], b[128], report[8192], err[4096];
     const char  *srcs[2] = { a, b };
 
     (void) state;
@@ -97,36 +113,29 @@ test_check_findings_per_file(void **state)
     assert_string_equal(err, "");
 
     /* the overlap at b.yaml's host, naming alpha's suffix in a.yaml */
-    snprintf(want, sizeof(want), "%s:7: warning: host 'img.alpha-cdn.example' "
-             "of recipient 'beta' lies under 'alpha-cdn.example' of recipient "
-             "'alpha' at %s:7 (", b, a);
-    assert_non_null(strstr(report, want));
+    expect_text(report, true, "%s:7: warning: host 'img.alpha-cdn.example' "
+                "of recipient 'beta' lies under 'alpha-cdn.example' of "
+                "recipient 'alpha' at %s:7 (", b, a);
 
     /* the second signature of beta, in b.yaml */
-    snprintf(want, sizeof(want), "%s:10: error: signature beta:001 is "
-             "catastrophic: ", b);
-    assert_non_null(strstr(report, want));
+    expect_text(report, true, "%s:10: error: signature beta:001 is "
+                "catastrophic: ", b);
 
     /* beta has no texts: the declaration in a.yaml's site is empty */
-    snprintf(want, sizeof(want), "%s:11: warning: site 'one' declares 'beta' "
-             "with an empty information sent", a);
-    assert_non_null(strstr(report, want));
-    snprintf(want, sizeof(want), "%s:11: warning: site 'one' declares 'beta' "
-             "with an empty purpose", a);
-    assert_non_null(strstr(report, want));
+    expect_text(report, true, "%s:11: warning: site 'one' declares 'beta' "
+                "with an empty information sent", a);
+    expect_text(report, true, "%s:11: warning: site 'one' declares 'beta' "
+                "with an empty purpose", a);
 
     /* nothing is attributed to a file it does not stand in */
-    snprintf(want, sizeof(want), "%s:7: warning", a);
-    assert_null(strstr(report, want));
-    snprintf(want, sizeof(want), "%s:10: error", a);
-    assert_null(strstr(report, want));
+    expect_text(report, false, "%s:7: warning", a);
+    expect_text(report, false, "%s:10: error", a);
 }
 
 static void
 test_check_compiler_and_io_errors(void **state)
 {
     char         a[128], b[128], missing[128], report[4096], err[4096];
-    char         want[512];
     const char  *srcs[2] = { a, b };
     const char  *with_missing[2] = { a, missing };
 
@@ -144,9 +153,8 @@ test_check_compiler_and_io_errors(void **state)
     /* the compiler's finding, at the second file's line and column */
     assert_int_equal(check(srcs, 2, report, sizeof(report), err, sizeof(err)),
                      CS_OPS_FINDINGS);
-    snprintf(want, sizeof(want), "%s:2:9: duplicate recipient id 'alpha' "
-             "(first defined at %s:2)", b, a);
-    assert_non_null(strstr(report, want));
+    expect_text(report, true, "%s:2:9: duplicate recipient id 'alpha' "
+                "(first defined at %s:2)", b, a);
 
     /* an unreadable source is an I/O error, nothing is checked */
     assert_int_equal(check(with_missing, 2, report, sizeof(report), err,
@@ -158,6 +166,52 @@ test_check_compiler_and_io_errors(void **state)
                      CS_OPS_IO);
 }
 
+/* Path patterns that take a site's own common files are warned about. */
+static void
+test_check_paths(void **state)
+{
+    char         a[128], report[4096], err[4096];
+    const char  *srcs[1] = { a };
+
+    (void) state;
+    ts_tmp_path(a, sizeof(a), "paths.yaml");
+    ts_write_file(a, "recipients:\n"                       /* 1 */
+                     "  - id: alpha\n"                     /* 2 */
+                     "    name: Alpha\n"                   /* 3 */
+                     "    category: analytics\n"           /* 4 */
+                     "    sent: [cookie]\n"                /* 5 */
+                     "    purpose: measurement\n"          /* 6 */
+                     "    paths:\n"                        /* 7 */
+                     "      - /AppMeasurement.js\n"        /* 8 */
+                     "      - /js/*.js\n"                  /* 9 */
+                     "      - /main.js\n"                  /* 10 */
+                     "      - /s_code*.js\n"               /* 11 */
+                     "sites:\n"
+                     "  - id: one\n"
+                     "    name: One\n"
+                     "    declares: [alpha]\n");
+
+    assert_int_equal(check(srcs, 1, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_string_equal(err, "");
+    expect_text(report, true, "%s:9: warning: path '/js/*.js' of recipient "
+                "'alpha' matches '/js/app.js'", a);
+    expect_text(report, true, "%s:10: warning: path '/main.js' of "
+                "recipient 'alpha' matches '/main.js'", a);
+    expect_text(report, false, "%s:8:", a);
+    expect_text(report, false, "%s:11:", a);
+
+    /* a pattern that is not one is the compiler's error */
+    ts_write_file(a, "recipients:\n"
+                     "  - id: alpha\n"
+                     "    name: Alpha\n"
+                     "    category: analytics\n"
+                     "    paths: [AppMeasurement.js]\n");
+    assert_int_equal(check(srcs, 1, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_non_null(strstr(report, "invalid path pattern 'AppMeasurement.js'"));
+}
+
 int
 main(void)
 {
@@ -165,6 +219,7 @@ main(void)
         cmocka_unit_test(test_check_clean_sources),
         cmocka_unit_test(test_check_findings_per_file),
         cmocka_unit_test(test_check_compiler_and_io_errors),
+        cmocka_unit_test(test_check_paths),
     };
 
     return cmocka_run_group_tests(tests, ts_tmp_setup, ts_tmp_teardown);

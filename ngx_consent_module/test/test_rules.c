@@ -448,6 +448,70 @@ test_ana_declared_categories(void **state)
     assert_false(cs_rules_is_gpc_category(rules, "functional"));
 }
 
+/* Path patterns: syntax, the '/' boundary, the one '*', ana.yaml's paths. */
+static void
+test_path_patterns(void **state)
+{
+    const cs_rules_t *rules = ((fixture_t *) *state)->ana;
+    static const char *const valid[] = {
+        "/AppMeasurement.js", "/gtag/js", "/s_code*.js", "/*.js", "/a",
+    };
+    static const char *const invalid[] = {
+        "", "/", "AppMeasurement.js", "/js/", "/a b.js", "/a?x", "/a#x",
+        "/a\\b", "//cdn/x.js", "/a//b.js", "/*/x.js", "/a*b*.js", "/\x7f",
+    };
+    static const struct {
+        const char  *pattern, *path;
+        bool         match;
+    } m[] = {
+        { "/AppMeasurement.js", "/js/AppMeasurement.js", true },
+        { "/AppMeasurement.js", "/AppMeasurement.js", true },
+        { "/AppMeasurement.js", "/js/my-AppMeasurement.js", false },
+        { "/AppMeasurement.js", "/js/AppMeasurement.jsx", false },
+        { "/gtag/js", "/proxy/gtag/js", true },
+        { "/gtag/js", "/proxy/mygtag/js", false },
+        { "/s_code*.js", "/js/s_code.js", true },
+        { "/s_code*.js", "/js/s_code_h27.js", true },
+        { "/s_code*.js", "/js/my_s_code.js", false },
+        { "/s_code*.js", "/s_code/x.js", false },         /* '*' is no '/' */
+        { "/utag/utag_*.js", "/t/utag/utag_12.js", true },
+        { "/utag/utag_*.js", "/t/myutag/utag_12.js", false },
+        { "/*.js", "/main.js", true },
+        { "/*.js", "/main.css", false },
+    };
+
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+        assert_true(cs_rules_path_pattern_valid(valid[i], strlen(valid[i])));
+    }
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        assert_false(cs_rules_path_pattern_valid(invalid[i],
+                                                 strlen(invalid[i])));
+    }
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        if (cs_rules_path_pattern_match(m[i].pattern, strlen(m[i].pattern),
+                                        m[i].path, strlen(m[i].path))
+            != m[i].match)
+        {
+            fail_msg("'%s' on '%s'", m[i].pattern, m[i].path);
+        }
+    }
+
+    assert_true(cs_rules_path_count(rules) > 0);
+    assert_int_equal(cs_rules_match_path(rules, "/js/AppMeasurement.js", 21),
+                     rid(rules, "adobe"));
+    assert_int_equal(cs_rules_match_path(rules, "/s_code.js", 10),
+                     rid(rules, "adobe"));
+    assert_int_equal(cs_rules_match_path(rules, "/sgtm/gtm.js", 12),
+                     rid(rules, "google"));
+    assert_int_equal(cs_rules_match_path(rules, "/tealium/utag.sync.js", 21),
+                     rid(rules, "tealium"));
+    assert_int_equal(cs_rules_match_path(rules, "/js/my-measurement.js", 21),
+                     -1);
+    assert_int_equal(cs_rules_match_path(rules, "/js/app.js", 10), -1);
+    assert_int_equal(cs_rules_match_path(rules, "/analytics.js", 13), -1);
+    assert_int_equal(cs_rules_match_path(NULL, "/gtm.js", 7), -1);
+}
+
 static void
 test_ana_host_lookup(void **state)
 {
@@ -2209,6 +2273,7 @@ main(void)
         cmocka_unit_test(test_ana_declaration_order),
         cmocka_unit_test(test_ana_declared_categories),
         cmocka_unit_test(test_ana_host_lookup),
+        cmocka_unit_test(test_path_patterns),
         cmocka_unit_test(test_ana_signatures),
         cmocka_unit_test(test_ana_host_label),
         cmocka_unit_test(test_ana_signature_offsets),

@@ -26,7 +26,7 @@
 
 const char *const cs_db_names[DB_COUNT] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
-    "cmp_maps",
+    "cmp_maps", "paths",
 };
 
 /* ---------------------------------------------------------------------- */
@@ -738,11 +738,11 @@ cs_read_keys(cs_cc_t *cc, struct fy_node *map, const char *const *names,
 
 /* A recipient's keys, in the order its unknown-key message lists them. */
 enum { R_ID, R_NAME, R_CATEGORY, R_SENT, R_PURPOSE, R_HOSTS, R_SIGNATURES,
-       R_TCF_VENDOR, R_TCF_PURPOSES, R_APP_ONLY, R_KEYS };
+       R_PATHS, R_TCF_VENDOR, R_TCF_PURPOSES, R_APP_ONLY, R_KEYS };
 
 static const char *const cs_recipient_keys[R_KEYS] = {
     "id", "name", "category", "sent", "purpose", "hosts", "signatures",
-    "tcf_vendor_id", "tcf_purposes", "app_only",
+    "paths", "tcf_vendor_id", "tcf_purposes", "app_only",
 };
 
 /* Appends the text of an optional scalar key ("" when absent) to cc->val. */
@@ -885,13 +885,81 @@ cs_tcf_purposes(cs_cc_t *cc, const cs_key_t *keys)
     }
 }
 
-/* Hosts, then signatures (keys "<id>:NNN"); *malformed if either list is. */
+/* Validates one path pattern (cs_rules_path_pattern_valid()). */
+static bool
+cs_check_path(cs_cc_t *cc, struct fy_node *item, struct fy_node *key,
+    const char *s, size_t len)
+{
+    if (cs_rules_path_pattern_valid(s, len)) {
+        return true;
+    }
+    cs_error_at(cc, item, key, "invalid path pattern '%.*s': '/' then a "
+                "path without '?', '#', '\\', \"//\" or white space, not "
+                "ending in '/', at most one '*' and only in its last "
+                "segment, under %u bytes", (int) (len > 80 ? 80 : len), s,
+                (unsigned) CS_RULES_PATH_MAX);
+    return false;
+}
+
+/*
+ * A list stored one record per item, keyed "<id>:NNN" by its position
+ * (signatures, paths): items that check() accepts go to db. Returns how
+ * many items; sets *malformed if the key is not a list of "expect".
+ */
+static size_t
+cs_ordinal_list(cs_cc_t *cc, const cs_key_t *k, const char *rid, size_t rlen,
+    enum cs_db_e db, const char *expect,
+    bool (*check)(cs_cc_t *, struct fy_node *, struct fy_node *,
+                  const char *, size_t),
+    bool *malformed)
+{
+    size_t           n = 0;
+    void            *it = NULL;
+    struct fy_node  *item;
+
+    if (k->key == NULL) {
+        return 0;
+    }
+    if (k->value == NULL || !fy_node_is_sequence(k->value)) {
+        cs_error_at(cc, k->value, k->key, "'%s' must be a list of %s",
+                    k->name, expect);
+        *malformed = true;
+        return 0;
+    }
+    while ((item = fy_node_sequence_iterate(k->value, &it)) != NULL) {
+        char         key[CS_ID_MAX + 8];
+        const char  *s;
+        size_t       len;
+
+        if (!cs_scalar(cc, item, k->key, k->name, &s, &len)
+            || !check(cc, item, k->key, s, len))
+        {
+            n++;
+            continue;
+        }
+        if (n >= CS_MAX_SIGNATURES) {
+            cs_error_at(cc, item, k->key, "more than %u %s for one "
+                        "recipient", CS_MAX_SIGNATURES, k->name);
+            break;
+        }
+        snprintf(key, sizeof(key), "%.*s:%03u", (int) rlen, rid,
+                 (unsigned) n);
+        (void) cs_put(cc, db, key, strlen(key), s, len, 0);
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Hosts, path patterns, then signatures (keys "<id>:NNN"); *malformed if
+ * a list is.
+ */
 static size_t
 cs_recipient_matchers(cs_cc_t *cc, const cs_key_t *keys, const char *rid,
     size_t rlen, bool *malformed)
 {
-    const cs_key_t  *hosts = &keys[R_HOSTS], *sigs = &keys[R_SIGNATURES];
-    size_t           n = 0, nsigs = 0;
+    const cs_key_t  *hosts = &keys[R_HOSTS];
+    size_t           n = 0;
     void            *it = NULL;
     struct fy_node  *item;
 
@@ -909,39 +977,11 @@ cs_recipient_matchers(cs_cc_t *cc, const cs_key_t *keys, const char *rid,
             }
         }
     }
-    if (sigs->key == NULL) {
-        return n;
-    }
-    if (sigs->value == NULL || !fy_node_is_sequence(sigs->value)) {
-        cs_error_at(cc, sigs->value, sigs->key, "'signatures' must be a list "
-                    "of PCRE2 patterns");
-        *malformed = true;
-        return n;
-    }
-    it = NULL;
-    while ((item = fy_node_sequence_iterate(sigs->value, &it)) != NULL) {
-        char         sigkey[CS_ID_MAX + 8];
-        const char  *s;
-        size_t       len;
-
-        if (!cs_scalar(cc, item, sigs->key, "signatures", &s, &len)
-            || !cs_check_signature(cc, item, sigs->key, s, len))
-        {
-            nsigs++;
-            continue;
-        }
-        if (nsigs >= CS_MAX_SIGNATURES) {
-            cs_error_at(cc, item, sigs->key, "more than %u signatures "
-                        "for one recipient", CS_MAX_SIGNATURES);
-            break;
-        }
-        snprintf(sigkey, sizeof(sigkey), "%.*s:%03u", (int) rlen,
-                 rid, (unsigned) nsigs);
-        (void) cs_put(cc, DB_SIGNATURES, sigkey, strlen(sigkey), s,
-                      len, 0);
-        nsigs++;
-    }
-    return n + nsigs;
+    n += cs_ordinal_list(cc, &keys[R_PATHS], rid, rlen, DB_PATHS,
+                         "URL path patterns", cs_check_path, malformed);
+    n += cs_ordinal_list(cc, &keys[R_SIGNATURES], rid, rlen, DB_SIGNATURES,
+                         "PCRE2 patterns", cs_check_signature, malformed);
+    return n;
 }
 
 void
@@ -1008,8 +1048,8 @@ cs_recipient(cs_cc_t *cc, struct fy_node *map)
         && !app_only && !malformed)
     {
         cs_error_at(cc, keys[R_HOSTS].key ? keys[R_HOSTS].key : map, NULL,
-                    "recipient '%.*s' needs at least one host suffix or "
-                    "signature (or 'app_only: true' if it only receives data "
+                    "recipient '%.*s' needs at least one host suffix, path "
+                    "or signature (or 'app_only: true' if it only receives data "
                     "from native apps)", (int) rlen, rid);
     }
 }

@@ -151,6 +151,7 @@ typedef struct {
     MDB_txn        *txn;
     MDB_dbi         dbi[DB_COUNT];
     bool            has_maps;
+    bool            has_paths;       /* files from before paths lack it */
     FILE           *out;
     cs_host_row_t  *hosts;
     size_t          nhosts;
@@ -255,14 +256,29 @@ cs_dump_collect_hosts(cs_dumper_t *d)
     return rc;
 }
 
+/* "  signature NNN: pattern" or "  path NNN: pattern" */
+static int
+cs_dump_matcher_row(cs_dumper_t *d, const char *what, const char *ordinal,
+    size_t len, const MDB_val *val)
+{
+    fprintf(d->out, "  %s %.*s: ", what, (int) len, ordinal);
+    cs_put_text(d->out, val->mv_data, val->mv_size);
+    fputc('\n', d->out);
+    return 0;
+}
+
 static int
 cs_dump_signature_row(cs_dumper_t *d, const char *ordinal, size_t len,
     const MDB_val *val)
 {
-    fprintf(d->out, "  signature %.*s: ", (int) len, ordinal);
-    cs_put_text(d->out, val->mv_data, val->mv_size);
-    fputc('\n', d->out);
-    return 0;
+    return cs_dump_matcher_row(d, "signature", ordinal, len, val);
+}
+
+static int
+cs_dump_path_row(cs_dumper_t *d, const char *ordinal, size_t len,
+    const MDB_val *val)
+{
+    return cs_dump_matcher_row(d, "path", ordinal, len, val);
 }
 
 static int
@@ -299,6 +315,13 @@ cs_dump_recipient_row(cs_dumper_t *d, const char *id, size_t len,
     }
 
     plen = snprintf(prefix, sizeof(prefix), "%.*s:", (int) len, id);
+    if (d->has_paths) {
+        int rc = cs_dump_each(d, d->dbi[DB_PATHS], prefix, (size_t) plen,
+                              cs_dump_path_row);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     return cs_dump_each(d, d->dbi[DB_SIGNATURES], prefix, (size_t) plen,
                         cs_dump_signature_row);
 }
@@ -387,10 +410,12 @@ cs_dump_open(const char *db, MDB_env **env, cs_dumper_t *d)
         rc = mdb_txn_begin(*env, NULL, MDB_RDONLY, &d->txn);
     }
     d->has_maps = true;
+    d->has_paths = true;
     for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
         rc = mdb_dbi_open(d->txn, cs_db_names[i], 0, &d->dbi[i]);
-        if (rc == MDB_NOTFOUND && i == DB_CMP_MAPS) {
-            d->has_maps = false;        /* optional: older files lack it */
+        if (rc == MDB_NOTFOUND && cs_db_optional(i)) {
+            /* optional: older files lack it */
+            *(i == DB_PATHS ? &d->has_paths : &d->has_maps) = false;
             rc = 0;
         }
     }

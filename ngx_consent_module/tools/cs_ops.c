@@ -152,7 +152,7 @@ cs_read_lmdb(cs_ops_db_t *db, const char *path, char *err, size_t errlen)
         MDB_val     k, v;
 
         rc = mdb_dbi_open(txn, cs_db_names[i], 0, &dbi);
-        if (rc == MDB_NOTFOUND && i == DB_CMP_MAPS) {
+        if (rc == MDB_NOTFOUND && cs_db_optional(i)) {
             continue;                           /* optional: absent = empty */
         }
         if (rc != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
@@ -260,14 +260,19 @@ cs_yaml_positions(cs_ops_db_t *db, const char *path, size_t file)
                                 cs_yline(x));
             }
         }
-        lst = fy_node_mapping_lookup_by_string(it_node, "signatures", -1);
-        it2 = NULL;
-        i = 0;
-        while (ok && lst && fy_node_is_sequence(lst)
-               && (x = fy_node_sequence_iterate(lst, &it2)) != NULL)
-        {
-            ok = cs_pos_add(db, P_SIG, id, idlen, NULL, 0, i++, file,
-                            cs_yline(x));
+        /* signatures and paths: found by their ordinal */
+        for (int kind = P_SIG; ok && kind <= P_PATH; kind += P_PATH - P_SIG) {
+            lst = fy_node_mapping_lookup_by_string(it_node, kind == P_SIG
+                                                   ? "signatures" : "paths",
+                                                   -1);
+            it2 = NULL;
+            i = 0;
+            while (ok && lst && fy_node_is_sequence(lst)
+                   && (x = fy_node_sequence_iterate(lst, &it2)) != NULL)
+            {
+                ok = cs_pos_add(db, kind, id, idlen, NULL, 0, i++, file,
+                                cs_yline(x));
+            }
         }
     }
     it = NULL;
@@ -319,7 +324,7 @@ cs_pos_find(const cs_ops_db_t *db, int kind, const char *a, const char *b,
 
         if (p->kind == kind && strcmp(p->a, a) == 0
             && (b == NULL || (p->b && strcmp(p->b, b) == 0))
-            && (kind != P_SIG || p->idx == idx))
+            && ((kind != P_SIG && kind != P_PATH) || p->idx == idx))
         {
             return p;
         }

@@ -208,6 +208,57 @@ cs_check_signatures(const cs_check_t *ck)
     return n;
 }
 
+/*
+ * A path pattern that matches a file name sites commonly use for their own
+ * code, styles or pages would have the gate remove the site's own file.
+ */
+static size_t
+cs_check_paths(const cs_check_t *ck)
+{
+    static const char *const common[] = {
+        "/index.html", "/index.htm", "/index.php", "/index.js", "/main.js",
+        "/app.js", "/bundle.js", "/script.js", "/scripts.js", "/common.js",
+        "/site.js", "/vendor.js", "/runtime.js", "/polyfills.js",
+        "/jquery.js", "/jquery.min.js", "/js/app.js", "/js/main.js",
+        "/js/common.js", "/assets/app.js", "/style.css", "/main.css",
+        "/css/style.css", "/favicon.ico", "/images/logo.png", "/img/logo.png",
+    };
+    const cs_ops_db_t *db = ck->db;
+    size_t             n = 0;
+    char               msg[512], rid[CS_ID_MAX + 1];
+
+    for (size_t i = 0; i < db->nrecs; i++) {
+        const cs_rec_t *r = &db->recs[i];
+        const char     *colon;
+
+        if (r->db != DB_PATHS || (colon = strrchr(r->key, ':')) == NULL
+            || (size_t) (colon - r->key) > CS_ID_MAX)
+        {
+            continue;
+        }
+        memcpy(rid, r->key, (size_t) (colon - r->key));
+        rid[colon - r->key] = '\0';
+        for (size_t k = 0; k < sizeof(common) / sizeof(common[0]); k++) {
+            if (!cs_rules_path_pattern_match(r->val, r->vlen, common[k],
+                                             strlen(common[k])))
+            {
+                continue;
+            }
+            (void) snprintf(msg, sizeof(msg), "path '%.*s' of recipient '%s' "
+                            "matches '%s', a name sites use for their own "
+                            "files: the gate would remove such a file of "
+                            "the site (name the library's own file)",
+                            (int) r->vlen, r->val, rid, common[k]);
+            cs_finding(ck, cs_pos_find(db, P_PATH, rid, NULL,
+                                       (size_t) strtoul(colon + 1, NULL, 10)),
+                       "warning", msg);
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
 static size_t
 cs_check_texts(const cs_check_t *ck)
 {
@@ -309,6 +360,7 @@ cs_ops_check_sources(const char *const *srcs, size_t nsrcs, FILE *out,
     ck.out = out;
     n = cs_check_hosts(&ck);
     n += cs_check_signatures(&ck);
+    n += cs_check_paths(&ck);
     n += cs_check_texts(&ck);
     cs_ops_db_free(db);
     return n ? CS_OPS_FINDINGS : CS_OPS_OK;

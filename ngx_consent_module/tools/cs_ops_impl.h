@@ -27,7 +27,7 @@ typedef struct {
 } cs_rec_t;
 
 /* what only a YAML source knows */
-enum { P_RECIPIENT = 0, P_HOST, P_SIG, P_SITE, P_DECL };
+enum { P_RECIPIENT = 0, P_HOST, P_SIG, P_SITE, P_DECL, P_PATH };
 
 typedef struct {
     int      kind;
