@@ -1045,6 +1045,7 @@ sub start {
 sub config_text {
     my ($self) = @_;
     my $p = $self->{prefix};
+    my ($http, $server, $locations) = map { $self->{$_} // '' } qw(http server locations);
     my $load = $self->{module}
         ? "load_module " . ConsentTest::module_path() . ";\n" : '';
     my $blocked = $self->{module}
@@ -1085,12 +1086,12 @@ http {
         server 127.0.0.1:$up;
         keepalive 4;
     }
-$self->{http}
+$http
     server {
         listen 127.0.0.1:$self->{port}$reuseport;
         server_name localhost;
-$self->{server}
-$self->{locations}
+$server
+$locations
     }
 }
 CONF
