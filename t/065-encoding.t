@@ -292,7 +292,6 @@ for my $split ('whole', 1, 'random:3') {
 }
 
 $ngx->stop;
-ConsentTest::check_error_log($ngx);
 {
     my @warn = $ngx->error_lines(qr/\[warn\].*consent: .*consent_undecodable/);
     is(scalar @warn, 15, 'one warn line per response refused') or diag join "\n", @warn;

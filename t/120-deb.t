@@ -229,6 +229,13 @@ gated_by($ver, 'upgraded, before reload');
 is(join(' ', split ' ', `pgrep -P $nginx_pid`), join(' ', @workers), 'the same workers served');
 
 run_ok("$nginx -s reload", 'nginx -s reload');
+# The old workers still accept for a moment after the reload signal: wait
+# until they are gone, so every later request meets a new worker.
+my %old = map { $_ => 1 } @workers;
+for (1 .. 200) {
+    last unless grep { $old{$_} } split ' ', `pgrep -P $nginx_pid`;
+    sleep 0.05;
+}
 my $seen = '';
 for (1 .. 100) {
     $seen = hdr(get(), 'x-consent-version') // '';

@@ -36,6 +36,13 @@ for my $p ('/s/x', '/n/x') {
                            headers => ['X-CT-Body' => md5_hex($page), 'X-CT-Split' => 'whole']);
     is($res->{status}, 200, "GET $p");
 }
+# a body in a coding the gate cannot read (consent_undecodable's default: 502)
+{
+    my $res = http_request(port => $ngx->port, path => '/s/br',
+                           headers => ['X-CT-Body' => md5_hex($page), 'X-CT-Split' => 'whole',
+                                       'X-CT-Header' => 'Content-Encoding: br']);
+    is($res->{status}, 502, 'GET /s/br: refused, a coding the gate cannot read');
+}
 # a CSP violation report, for the samples of its family
 {
     my $report = '{"csp-report":{"blocked-uri":"https://connect.facebook.net/x.js",'
