@@ -502,7 +502,9 @@ ngx_http_consent_csp_report_read(ngx_http_request_t *r, size_t *len)
 
         } else {
             n = ngx_min((size_t) (b->last - b->pos), size - (p - body));
-            ngx_memcpy(p, b->pos, n);
+            if (n) {                /* an empty buffer may have no memory */
+                ngx_memcpy(p, b->pos, n);
+            }
         }
 
         p += n;
