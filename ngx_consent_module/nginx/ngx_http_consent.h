@@ -322,6 +322,12 @@ ngx_int_t ngx_http_consent_csp_headers(ngx_http_request_t *r,
 ngx_int_t ngx_http_consent_decision_block(ngx_http_request_t *r,
     ngx_http_consent_ctx_t *ctx, ngx_str_t *block);
 
+/*
+ * Frees the worker's cache of built policies, at its exit: nginx unloads the
+ * module after that, which would leave the cached blocks unreachable.
+ */
+void ngx_http_consent_csp_cache_free(void);
+
 /* the content handler of a consent_csp_report location */
 ngx_int_t ngx_http_consent_csp_report_handler(ngx_http_request_t *r);
 

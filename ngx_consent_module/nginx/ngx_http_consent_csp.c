@@ -171,6 +171,22 @@ ngx_http_consent_csp_cache_hit(ngx_http_consent_csp_cached_t *c,
 }
 
 
+void
+ngx_http_consent_csp_cache_free(void)
+{
+    ngx_uint_t                      i;
+    ngx_http_consent_csp_cached_t  *c;
+
+    for (i = 0; i < NGX_HTTP_CONSENT_CSP_CACHE; i++) {
+        c = &ngx_http_consent_csp_cache[i];
+        if (c->lcf) {
+            ngx_free(c->allowed);
+            ngx_memzero(c, sizeof(ngx_http_consent_csp_cached_t));
+        }
+    }
+}
+
+
 /* Keeps a policy for the next requests of the same decision. */
 static void
 ngx_http_consent_csp_cache_store(ngx_http_consent_csp_cached_t *c,

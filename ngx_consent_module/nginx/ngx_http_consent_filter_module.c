@@ -34,6 +34,7 @@ static void ngx_http_consent_count_element(void *ud, uint32_t recipient,
 static int ngx_http_consent_unknown_host(void *ud, const char *host,
     size_t len);
 static ngx_int_t ngx_http_consent_init_module(ngx_cycle_t *cycle);
+static void ngx_http_consent_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_http_module_t  ngx_http_consent_filter_module_ctx = {
@@ -61,7 +62,7 @@ ngx_module_t  ngx_http_consent_filter_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_consent_exit_process,         /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -74,6 +75,14 @@ ngx_http_consent_init_module(ngx_cycle_t *cycle)
     ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                   "ngx_consent_module " CS_VERSION);
     return NGX_OK;
+}
+
+
+/* A worker's end: what it keeps outside any pool. */
+static void
+ngx_http_consent_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_consent_csp_cache_free();
 }
 
 
