@@ -165,7 +165,12 @@ for my $i (1 .. 200) {
     post(type => 'application/reports+json', body => $big);
 }
 my $rss1 = worker_rss();
-ok($rss0 > 0 && $rss1 - $rss0 < 4096, "400 garbage bodies and full batches: worker RSS grew by under 4 MB ($rss0 -> $rss1 kB)");
+SKIP: {
+    # AddressSanitizer keeps freed memory in quarantine: RSS says nothing there
+    skip 'RSS under AddressSanitizer (make asan-nginx) grows by its quarantine', 1
+        if ($ENV{ASAN_OPTIONS} // '') ne '';
+    ok($rss0 > 0 && $rss1 - $rss0 < 4096, "400 garbage bodies and full batches: worker RSS grew by under 4 MB ($rss0 -> $rss1 kB)");
+}
 $m = metrics();
 my $flood_series = () = $m =~ /flood-example/g;
 ok($flood_series <= 100, "a batch counts at most 100 violations: $flood_series flood hosts kept");
