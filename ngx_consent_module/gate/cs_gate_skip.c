@@ -148,9 +148,11 @@ skip_spaces(const u_char_t *s, const u_char_t *lim)
 /* By length: the names that have a row, zero-padded (0: none). */
 const uint64_t cs_gate_skip_words[10][3] = {
     [3] = { W8('i', 'm', 'g', 0, 0, 0, 0, 0),
-            W8('x', 'm', 'p', 0, 0, 0, 0, 0), 0 },
+            W8('x', 'm', 'p', 0, 0, 0, 0, 0),
+            W8('s', 'v', 'g', 0, 0, 0, 0, 0) },
     [4] = { W8('l', 'i', 'n', 'k', 0, 0, 0, 0),
-            W8('h', 'e', 'a', 'd', 0, 0, 0, 0), 0 },
+            W8('h', 'e', 'a', 'd', 0, 0, 0, 0),
+            W8('m', 'a', 't', 'h', 0, 0, 0, 0) },
     [5] = { W8('i', 'm', 'a', 'g', 'e', 0, 0, 0),
             W8('s', 't', 'y', 'l', 'e', 0, 0, 0),
             W8('t', 'i', 't', 'l', 'e', 0, 0, 0) },
@@ -312,18 +314,19 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
 /*
  * The letters of first and second, looked up on the low and high nibble of
  * (byte | 0x20): bit 0/1 first (high nibble 6/7), bit 2/3 second. first:
- * h i l n p s t x; second: c e f i l m o t (img image xmp link head style
- * title script iframe noembed noscript noframes textarea plaintext).
+ * h i l m n p s t x; second: a c e f i l m o t v (img image xmp link head
+ * style title script iframe noembed noscript noframes textarea plaintext
+ * svg math).
  */
 #define WINDOW_NIBBLE_LO                                                       \
-    0x02, 0x00, 0x00, 0x06, 0x0a, 0x04, 0x04, 0x00,                           \
-    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x01, 0x04
+    0x02, 0x04, 0x00, 0x06, 0x0a, 0x04, 0x0c, 0x00,                           \
+    0x03, 0x05, 0x00, 0x00, 0x05, 0x05, 0x01, 0x04
 #define WINDOW_NIBBLE_HI                                                       \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
-const char cs_gate_skip_first[] = "hilnpstx";
-const char cs_gate_skip_second[] = "cefilmot";
+const char cs_gate_skip_first[] = "hilmnpstx";
+const char cs_gate_skip_second[] = "acefilmotv";
 const unsigned char cs_gate_skip_nibble_lo[16] = { WINDOW_NIBBLE_LO };
 const unsigned char cs_gate_skip_nibble_hi[16] = { WINDOW_NIBBLE_HI };
 
@@ -361,8 +364,10 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
         __m128i   f = _mm_setzero_si128(), s = _mm_setzero_si128();
         uint64_t  b;
 
-        for (int k = 0; k < 8; k++) {
+        for (size_t k = 0; k < sizeof(cs_gate_skip_first) - 1; k++) {
             f = _mm_or_si128(f, _mm_cmpeq_epi8(lw, _mm_set1_epi8(first[k])));
+        }
+        for (size_t k = 0; k < sizeof(cs_gate_skip_second) - 1; k++) {
             s = _mm_or_si128(s, _mm_cmpeq_epi8(lw, _mm_set1_epi8(second[k])));
         }
 

@@ -55,6 +55,9 @@ static const cs_tag_row_t  tag_rows[] = {
     ROW_NO_ATTRS("noframes",  CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("textarea",  CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("plaintext", CS_TAG_TEXT, CS_CONTENT_PLAINTEXT),
+    /* they open foreign content (cs_gate_scan.c) */
+    ROW_NO_ATTRS("svg",       CS_TAG_TEXT, CS_CONTENT_SVG),
+    ROW_NO_ATTRS("math",      CS_TAG_TEXT, CS_CONTENT_MATHML),
 };
 
 #undef URL
