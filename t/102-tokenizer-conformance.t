@@ -161,14 +161,17 @@ my $gate  = ConsentDom->new(db => rules_db(), rules => $rules);
 # runs as TODO so a fix shows as "unexpectedly succeeded".
 my %TODO = (
     'stripped <img> ending svg'   => 'the <img> ends foreign content; stripped, it leaves the '
-                                   . '<style> after it in SVG, where its text is markup (the '
-                                   . 'gate must keep a breakout: neutralize it or drop only its '
-                                   . 'URL attributes)',
-    'noscript pixel in head'      => 'a <noscript> in <head> read without scripting ends at '
-                                   . 'the <img> (which moves to <body>); the gate removes '
-                                   . '<noscript>..</noscript> as one element',
-    'double escape left open'     => 'a tag inside double-escaped script data is reported as '
-                                   . 'a separate removed element (output is right by luck)',
+                                   . '<style> after it in SVG, as the gate then reads it '
+                                   . '(README): the trees differ beyond the <img> (keeping a '
+                                   . 'break-out needs its tag kept, neutralized or without URLs)',
+    'noscript pixel in head'      => 'deliberate (README "A <noscript> in <head>"): read without '
+                                   . 'scripting it ends at the <img> (which moves to <body>); '
+                                   . 'the gate removes <noscript>..</noscript> as one element, '
+                                   . 'its end found as a scripting browser finds it',
+    'double escape left open'     => 'the gate removes one script to EOF (right); consentctl '
+                                   . '--report splits the removed bytes with its own element scan '
+                                   . '(tools/cs_ops.c cs_elem_end), which ends a script at the '
+                                   . 'first </script> and so lists two removals',
 );
 
 # Fetch paths the gate does not read yet: trackers that stay ("not removed"

@@ -235,8 +235,12 @@ tag_row(const cs_gate_t *g)
     return row;
 }
 
-/* The tokenizer state that follows a start tag, and the element it opens. */
-static void
+/*
+ * The tokenizer state that follows a start tag, and the element it opens.
+ * Returns true when the tag breaks out of foreign content but is under
+ * decision: it breaks out only if its bytes stay (tag_done).
+ */
+static bool
 enter_content(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 {
     const cs_tag_row_t *row;
@@ -252,11 +256,14 @@ enter_content(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         if (!g->tok.self_closing) {
             open_push(g, sc, s, ns, foreign_point(g, ns));
         }
-        return;
+        return false;
     }
     if (in_foreign(g) && open_top(g)->point == CS_POINT_NONE
         && (tag_breaks_out(g) || g->tok.watch == CS_WATCH_FONT))
     {
+        if (g->el.kind != CS_TAG_NONE && g->el.row && g->el.row->is_void) {
+            return true;
+        }
         break_out(g);       /* a <font> still watched here breaks out */
     }
     row = tag_row(g);
@@ -264,7 +271,7 @@ enter_content(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         if (g->tok.open_depth && !tag_is_void(g)) {
             open_push(g, sc, s, CS_NS_HTML, CS_POINT_NONE);
         }
-        return;
+        return false;
     }
     switch (row->content) {
     case CS_CONTENT_RAW:
@@ -289,6 +296,7 @@ enter_content(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         }
         break;
     }
+    return false;
 }
 
 static void
@@ -305,8 +313,19 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         g->tok.state = S_DATA;
         return;
     }
-    enter_content(g, sc, s);
-    if (g->el.kind != CS_TAG_NONE) {
+    if (enter_content(g, sc, s)) {
+        /*
+         * A gated element that ends foreign content (<img>): stripped, it
+         * no longer does, and the browser reads what follows as SVG or
+         * MathML; so does the gate.
+         */
+        uint64_t removed = g->stats.elements_removed;
+
+        start_tag_done(g, sc, s);
+        if (g->stats.elements_removed == removed) {
+            break_out(g);
+        }
+    } else if (g->el.kind != CS_TAG_NONE) {
         start_tag_done(g, sc, s);
     } else if (g->conf.head_inject && !g->tok.head_done
                && g->el.mode == M_PASS && (row = tag_row(g)) != NULL

@@ -437,6 +437,14 @@ static const gate_case_t cases[] = {
       "<svg><g><p><style><img src=\"" FB_PX "\"></style></p></g></svg>"
       "<math><font size=2><textarea><img src=\"" FB_PX "\"></textarea>"
       "</font></math>", SAME },
+    { "stripped_breakout_leaves_foreign_content", "", 0,
+      /* without the <img>, the browser reads the textarea as SVG */
+      "<svg><img src=\"" FB_PX "\"><textarea><img src=\"" FB_PX "\">"
+      "</textarea></svg>",
+      "<svg><textarea></textarea></svg>" },
+    { "kept_breakout_ends_foreign_content", "", 0,
+      "<svg><img src=\"/a.png\"><textarea><img src=\"" FB_PX "\">"
+      "</textarea></svg>", SAME },
     { "font_without_attributes_stays_svg", "", 0,
       "<svg><font><style><!-- x --></style></font><style>"
       "<img src=\"" FB_PX "\"></style></svg>",
