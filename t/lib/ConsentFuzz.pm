@@ -80,7 +80,7 @@ my @WRAPS = (
     '<div data-x="@">a</div>',
     # foreign content: no raw text, CDATA sections, integration points and
     # the tags that break out (the slot in HTML content)
-    '<svg><style><!-- @ --></style></svg>', '<svg><title>@</title></svg>',
+    '<svg><title>@</title></svg>',
     '<svg><p>@</p></svg>',
     '<svg><font color=red>@</font></svg>', '<math><mi>x</mi><mtext>@</mtext></math>',
     '<math><annotation-xml encoding="text/html">@</annotation-xml></math>',
@@ -113,6 +113,7 @@ my @GAPS = (
     '<svg><g>@</svg>', '<svg><textarea>@</textarea></svg>', '<svg><font>@</font></svg>',
     '<math><annotation-xml>@</annotation-xml></math>', '<svg><g><style>@</style></g></svg>',
     '<math><![CDATA[ x > y @ ]]></math>', '</svg><math></p>@',
+    '<svg><style><!-- @ --></style></svg>',
 );
 
 sub _esc_attr { my $s = shift; $s =~ s/&/&amp;/g; $s =~ s/"/&quot;/g; $s }
