@@ -32,6 +32,20 @@ in_foreign(const cs_gate_t *g)
     ((g)->tok.tag_name_total == sizeof(word) - 1                              \
      && memcmp((g)->tok.tag_name, word, sizeof(word) - 1) == 0)
 
+/* The tag just named is one of names[0..n). */
+static bool
+tag_in(const cs_gate_t *g, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(names[i]) == g->tok.tag_name_total
+            && memcmp(names[i], g->tok.tag_name, g->tok.tag_name_total) == 0)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The HTML start tags that end foreign content (13.2.6.5; font apart). */
 static bool
 tag_breaks_out(const cs_gate_t *g)
@@ -44,17 +58,7 @@ tag_breaks_out(const cs_gate_t *g)
         "sub", "sup", "table", "tt", "u", "ul", "var"
     };
 
-    if (g->tok.tag_name_total > 10) {
-        return false;
-    }
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strlen(names[i]) == g->tok.tag_name_total
-            && memcmp(names[i], g->tok.tag_name, g->tok.tag_name_total) == 0)
-        {
-            return true;
-        }
-    }
-    return false;
+    return tag_in(g, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* HTML's void elements: no end tag, never open. */
@@ -66,14 +70,7 @@ tag_is_void(const cs_gate_t *g)
         "keygen", "link", "meta", "param", "source", "track", "wbr"
     };
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strlen(names[i]) == g->tok.tag_name_total
-            && memcmp(names[i], g->tok.tag_name, g->tok.tag_name_total) == 0)
-        {
-            return true;
-        }
-    }
-    return false;
+    return tag_in(g, names, sizeof(names) / sizeof(names[0]));
 }
 
 /*
@@ -709,7 +706,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
     cs_scan_t        scan = { p, p + n, p, p, p, held, 0 };
     cs_scan_t       *sc = &scan;
     const u_char_t  *s = p, *end = p + n, *lim, *q;
-    u_char_t         c;
+    u_char_t         c, closer;
     bool             esc;
 
     if (*rc != 0) {
@@ -929,8 +926,14 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             break;
 
         case S_COMMENT:
+        case S_CDATA:
+            /*
+             * Up to "-->" (or "--!>"), or for a CDATA section (13.2.5.69-71)
+             * "]]>": the closer's count is comment_dashes.
+             */
+            closer = g->tok.state == S_COMMENT ? '-' : ']';
             if (g->tok.comment_dashes == 0) {
-                q = memchr(s, '-', (size_t) (lim - s));
+                q = memchr(s, closer, (size_t) (lim - s));
                 if (q == NULL) {
                     s = lim;
                     break;
@@ -939,11 +942,13 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 c = *s;
             }
             s++;
-            if (c == '-') {
+            if (c == closer) {
                 g->tok.comment_dashes++;
             } else if (c == '>' && g->tok.comment_dashes >= 2) {
                 g->tok.state = S_DATA;
-            } else if (c == '!' && g->tok.comment_dashes >= 2) {
+            } else if (c == '!' && g->tok.comment_dashes >= 2
+                       && g->tok.state == S_COMMENT)
+            {
                 g->tok.state = S_COMMENT_END_BANG;
             } else {
                 g->tok.comment_dashes = 0;
@@ -973,27 +978,6 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             if (++g->tok.match_len == sizeof("[CDATA[") - 1) {
                 g->tok.comment_dashes = 0;
                 g->tok.state = S_CDATA;
-            }
-            break;
-
-        case S_CDATA:
-            /* text up to "]]>" (13.2.5.69-71) */
-            if (g->tok.comment_dashes == 0) {
-                q = memchr(s, ']', (size_t) (lim - s));
-                if (q == NULL) {
-                    s = lim;
-                    break;
-                }
-                s = q;
-                c = *s;
-            }
-            s++;
-            if (c == ']') {
-                g->tok.comment_dashes++;
-            } else if (c == '>' && g->tok.comment_dashes >= 2) {
-                g->tok.state = S_DATA;
-            } else {
-                g->tok.comment_dashes = 0;
             }
             break;
 
