@@ -93,7 +93,8 @@ start_tag_foreign(cs_gate_t *g)
     }
     if (top->ns == CS_NS_MATHML && tag_is(g, "svg")
         && top->name_len == sizeof("annotation-xml") - 1
-        && memcmp(top->name, "annotation-xml", CS_NAME_MAX) == 0)
+        && memcmp(top->name, "annotation-xml",
+                  sizeof("annotation-xml") - 1) == 0)
     {
         return false;
     }
@@ -144,7 +145,13 @@ open_push(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s, cs_ns_t ns,
         return;
     }
     el = &g->tok.open[g->tok.open_depth++];
-    memcpy(el->name, g->tok.tag_name, CS_NAME_MAX);
+    /*
+     * Only the name's own bytes: those past it in tag_name are left from
+     * earlier tags (which depend on how the body was split), so they are
+     * zeroed, never compared.
+     */
+    memset(el->name, 0, CS_NAME_MAX);
+    memcpy(el->name, g->tok.tag_name, len < CS_NAME_MAX ? len : CS_NAME_MAX);
     el->name_len = (uint8_t) (len > 255 ? 255 : len);
     el->ns = (uint8_t) ns;
     el->point = (uint8_t) point;

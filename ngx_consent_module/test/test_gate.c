@@ -452,6 +452,12 @@ static const gate_case_t cases[] = {
     { "end_tags_close_foreign_elements", "", 0,
       "<svg><g><g></svg><style><img src=\"" FB_PX "\"></style>"
       "<math></g><style><!-- x --></style></math>", SAME },
+    { "annotation_xml_svg_after_longer_name", "", 0,
+      /* a 15-letter name before must not change how annotation-xml reads:
+         its <svg> is SVG, <foreignObject> HTML, <style> raw text */
+      "<annotation-xmlz></annotation-xmlz><math><annotation-xml><svg>"
+      "<foreignObject><style><img src=\"" FB_PX "\"></style>"
+      "</foreignObject></svg></annotation-xml></math>", SAME },
     { "template_contents_gated", "", 0,
       "<template><script src=\"" FB_JS "\"></script><div>"
       "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
