@@ -105,6 +105,8 @@ typedef struct {
 const cs_tag_row_t *cs_gate_tag_rows(size_t *count);
 /* The row of a lowercase tag name, or NULL. */
 const cs_tag_row_t *cs_gate_tag_row(const char *name, size_t len);
+/* The row of an SVG <script> (foreign content; no name lookup finds it). */
+const cs_tag_row_t *cs_gate_svg_script_row(void);
 
 static inline bool
 cs_gate_kind_gated(cs_tag_kind_t kind)
@@ -302,6 +304,9 @@ typedef struct {
     size_t               attr_off;        /* of the current attribute name */
     size_t               content_off;     /* after its start tag */
     size_t               lt_off;          /* of the last '<' */
+    size_t               foreign_depth;   /* an SVG <script> past its start
+                                             tag: its depth in tok.open
+                                             (it ends when popped); else 0 */
     uint32_t             recipients[CS_ELEMENT_RECIPIENTS];
     uint32_t             nrecipients;
     bool                 recipients_overflow;

@@ -138,9 +138,19 @@ open_push(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s, cs_ns_t ns,
     size_t         len = g->tok.tag_name_total;
 
     if (g->tok.open_depth == CS_FOREIGN_MAX) {
-        elem_begin(g, sc, s + 1);
-        drop_element(g, sc, s + 1, 0, CS_DROP_OPEN, CS_DROP_TOO_DEEP);
+        if (g->el.mode == M_HOLD) {
+            /* inside an SVG <script> under decision: it goes too */
+            const u_char_t  *p;
+            size_t           n;
+
+            elem_take(g, sc, s + 1, &p, &n);
+            drop_element(g, sc, s + 1, n, CS_DROP_OPEN, CS_DROP_TOO_DEEP);
+        } else if (g->el.mode == M_PASS) {
+            elem_begin(g, sc, s + 1);
+            drop_element(g, sc, s + 1, 0, CS_DROP_OPEN, CS_DROP_TOO_DEEP);
+        }                   /* M_VOID: already dropped up to EOF now */
         g->el.kind = CS_TAG_NONE;
+        g->el.foreign_depth = 0;
         g->tok.state = S_PLAINTEXT;
         return;
     }
@@ -230,7 +240,11 @@ tag_row(const cs_gate_t *g)
     const cs_tag_row_t *row;
 
     if (g->tok.tag_foreign) {
-        return NULL;    /* SVG/MathML elements: no HTML row applies */
+        /* an SVG <script> runs: judged as HTML's, its content markup */
+        if (tag_is(g, "script") && open_top(g)->ns == CS_NS_SVG) {
+            return cs_gate_svg_script_row();
+        }
+        return NULL;    /* other SVG/MathML elements: no HTML row applies */
     }
     row = cs_gate_tag_row(g->tok.tag_name, g->tok.tag_name_len);
     if (row && row->kind == CS_TAG_NOSCRIPT && g->tok.scripting_off) {
@@ -303,6 +317,42 @@ enter_content(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     return false;
 }
 
+/*
+ * An SVG <script> under decision (held, or dropped open) ends when it
+ * leaves the open elements: at its </script>, or at a tag that pops it (an
+ * outer end tag, a tag that breaks out of foreign content). Such a tag goes
+ * with it, and is judged as part of its text when it is not its end tag.
+ */
+static void
+svg_script_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    if (g->el.foreign_depth == 0 || g->tok.open_depth >= g->el.foreign_depth)
+    {
+        return;
+    }
+    g->el.foreign_depth = 0;
+    if (g->el.mode == M_HOLD && !(g->tok.end_tag && tag_is(g, "script"))) {
+        g->el.lt_off = elem_offset(g, sc, s + 1);
+    }
+    raw_element_done(g, sc, s);
+}
+
+/* The start tag of an SVG <script> under decision was decided on. */
+static void
+svg_script_begun(cs_gate_t *g)
+{
+    if (g->el.row != cs_gate_svg_script_row()
+        || g->el.kind != CS_TAG_LOADER)
+    {
+        return;
+    }
+    if (g->el.mode == M_PASS && !g->report.pending) {
+        g->el.kind = CS_TAG_NONE;   /* kept: an SVG element as any other */
+    } else if (g->tok.open_depth) {
+        g->el.foreign_depth = g->tok.open_depth;   /* until it is popped */
+    }
+}
+
 static void
 tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 {
@@ -313,8 +363,15 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
             raw_element_done(g, sc, s);
         } else if (g->tok.open_depth) {
             open_end_tag(g);
+            svg_script_end(g, sc, s);
         }
         g->tok.state = S_DATA;
+        return;
+    }
+    if (g->el.foreign_depth) {
+        /* a tag in an SVG <script>'s content: part of the element */
+        (void) enter_content(g, sc, s);
+        svg_script_end(g, sc, s);
         return;
     }
     if (enter_content(g, sc, s)) {
@@ -331,6 +388,7 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         }
     } else if (g->el.kind != CS_TAG_NONE) {
         start_tag_done(g, sc, s);
+        svg_script_begun(g);
     } else if (g->conf.head_inject && !g->tok.head_done
                && g->el.mode == M_PASS && (row = tag_row(g)) != NULL
                && row->kind == CS_TAG_HEAD)
@@ -446,7 +504,8 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
     u_char_t         c;
     int              st = g->tok.state;
     bool             capturing = g->el.mode == M_HOLD && !g->tok.end_tag
-                                 && g->el.kind > CS_TAG_PENDING;
+                                 && g->el.kind > CS_TAG_PENDING
+                                 && g->el.foreign_depth == 0;
     bool             watching = g->tok.watch != CS_WATCH_NONE
                                 && !g->tok.end_tag;
 
@@ -754,6 +813,10 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 }
             }
             sc->tag_lt = q;
+            if (g->el.mode == M_HOLD) {
+                /* an SVG <script>'s text ends at the '<' of its end tag */
+                g->el.lt_off = elem_offset(g, sc, q);
+            }
             s = q + 1;
             g->tok.state = S_TAG_OPEN;
             if (s == lim) {

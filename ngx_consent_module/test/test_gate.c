@@ -29,6 +29,13 @@ typedef struct {
 
 #define SAME  NULL      /* expected == input */
 
+/* 247 bytes of text */
+#define X247  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxx"
+
 static const gate_case_t cases[] = {
 
     /* ---- the elements gated ---- */
@@ -458,6 +465,34 @@ static const gate_case_t cases[] = {
       "<annotation-xmlz></annotation-xmlz><math><annotation-xml><svg>"
       "<foreignObject><style><img src=\"" FB_PX "\"></style>"
       "</foreignObject></svg></annotation-xml></math>", SAME },
+    { "svg_script_tracker_url_removed_whole", "", 0,
+      "a<svg><script href=\"" FB_JS "\"><![CDATA[ x ]]></script>"
+      "<script xlink:href=\"" FB_JS "\"/>"
+      "<script type=\"text/javascript\" XLINK:HREF='" FB_JS "'>"
+      "<g></g></script><g/></svg>b",
+      "a<svg><g/></svg>b" },
+    { "svg_script_tracker_text_removed_whole", "", 0,
+      "<svg><script><![CDATA[ fbq('init','1'); </script> ]]></script>"
+      "<script><!-- fbq('track','PageView'); --></script><g/></svg>",
+      "<svg><g/></svg>" },
+    { "svg_script_first_party_kept", "", 0,
+      "<svg><script href=\"/a.js\"></script><script xlink:href=\"/b.js\"/>"
+      "<script><![CDATA[ var s = \"</script>\"; ]]></script>"
+      "<script type=\"application/ld+json\">{\"fbq\": 1}</script></svg>", SAME },
+    { "svg_script_href_nested_attrs_do_not_decide", "", 0,
+      /* only its own start tag names its URL: a nested href is text */
+      "<svg><script><a href=\"/x\"></a>fbq('init','1');</script></svg>x",
+      "<svg></svg>x" },
+    { "svg_script_oversize_inside_a_tag_removed", "", 256,
+      /* its 256th byte is the '<' of an <img>: kept, that <img> could no
+         longer be removed, so the script goes (fail closed) */
+      "<svg><script>" X247 "<img src=\"/a.png\">y</svg>",
+      "<svg>y</svg>" },
+    { "svg_script_oversize_in_text_kept", "", 256,
+      "<svg><script>" X247 "x<img src=\"" FB_PX "\">y</svg>",
+      "<svg><script>" X247 "xy</svg>" },
+    { "mathml_script_is_not_run", "", 0,
+      "<math><script>fbq('init','1');</script></math>", SAME },
     { "template_contents_gated", "", 0,
       "<template><script src=\"" FB_JS "\"></script><div>"
       "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
