@@ -128,6 +128,7 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
     g->el.ncuts = 0;
     g->el.content_off = 0;
     g->el.lt_off = 0;
+    g->el.foreign_depth = 0;
     g->el.denied = false;
     g->el.name_end_off = 0;
     g->el.nrecipients = 0;
@@ -470,15 +471,16 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
                             tie_recipient, g);
 }
 
-/* The value of the element's first attribute of a kind, if it has one. */
+/* The value of a seen attribute of the element of a kind (the first), or
+   NULL. */
 static const cs_attr_value_t *
 elem_attr(const cs_gate_t *g, cs_attr_kind_t kind)
 {
     const cs_tag_row_t *row = g->el.row;
 
     for (size_t i = 0; row && i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
-        if (row->attrs[i].kind == kind) {
-            return g->el.attr[i].seen ? &g->el.attr[i] : NULL;
+        if (row->attrs[i].kind == kind && g->el.attr[i].seen) {
+            return &g->el.attr[i];  /* an SVG script has two URL kinds */
         }
     }
     return NULL;
@@ -611,7 +613,14 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     const u_char_t  *p;
     size_t           n;
     const u_char_t  *upto = s + 1;
-    bool             is_void = g->el.row && g->el.row->is_void;
+    /*
+     * A gated element whose content is markup and whose tag self-closes
+     * (an SVG <script/>: HTML ignores the slash) ends at its start tag.
+     */
+    bool             is_void = g->el.row
+                               && (g->el.row->is_void
+                                   || (g->el.row->content == CS_CONTENT_MARKUP
+                                       && g->tok.self_closing));
 
     if (g->el.mode != M_HOLD) {
         if (is_void) {
@@ -665,8 +674,12 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     } else {
         keep_element_cut(g, sc, upto, p, n);
     }
-    if (g->el.row->content == CS_CONTENT_MARKUP) {
-        g->el.kind = CS_TAG_NONE;       /* its content is the page's */
+    /* its content is the page's; an SVG <script>'s goes with it, to the
+       end its open-element depth marks (svg_script_begun) */
+    if (g->el.row->content == CS_CONTENT_MARKUP
+        && g->el.row != cs_gate_svg_script_row())
+    {
+        g->el.kind = CS_TAG_NONE;
     }
 }
 
@@ -694,6 +707,29 @@ raw_element_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     report_end(g, stream_offset(g, sc, upto));
     g->el.mode = M_PASS;
     g->el.kind = CS_TAG_NONE;
+}
+
+/* The tokenizer is inside a tag that may be a start tag. */
+static bool
+in_start_tag(const cs_gate_t *g)
+{
+    switch (g->tok.state) {
+    case S_TAG_OPEN:
+        return true;
+    case S_TAG_NAME:
+    case S_BEFORE_ATTR_NAME:
+    case S_ATTR_NAME:
+    case S_AFTER_ATTR_NAME:
+    case S_BEFORE_ATTR_VALUE:
+    case S_ATTR_VALUE_DQ:
+    case S_ATTR_VALUE_SQ:
+    case S_ATTR_VALUE_UNQ:
+    case S_AFTER_ATTR_VALUE:
+    case S_SELF_CLOSING:
+        return !g->tok.end_tag;
+    default:
+        return false;
+    }
 }
 
 /*
@@ -726,6 +762,14 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         denied = st.elements_removed > 0;
     } else {
         denied = judge_element(g, p, n, n);
+    }
+    if (!denied && g->el.foreign_depth && in_start_tag(g)) {
+        /*
+         * An SVG <script>'s content is markup: kept here, the start tag
+         * under way would begin an element whose '<' already flowed out,
+         * and could not be removed. It goes instead (fail closed).
+         */
+        denied = true;
     }
 
     if (denied) {

@@ -65,7 +65,9 @@ typedef enum {
     CS_CONTENT_MARKUP = 0,
     CS_CONTENT_RAW,       /* raw text up to its own end tag */
     CS_CONTENT_SCRIPT,    /* script data (with its escape states) */
-    CS_CONTENT_PLAINTEXT  /* the rest of the body is text */
+    CS_CONTENT_PLAINTEXT, /* the rest of the body is text */
+    CS_CONTENT_SVG,       /* foreign content: <svg> opens SVG */
+    CS_CONTENT_MATHML     /* foreign content: <math> opens MathML */
 } cs_content_t;
 
 /*
@@ -116,6 +118,9 @@ const cs_tag_row_t *cs_gate_tag_row(const char *name, size_t len);
  * ties it is renamed (an SVG href is not: such an element is stripped).
  */
 bool cs_gate_row_neutralizable(const cs_tag_row_t *row);
+
+/* The row of an SVG <script> (foreign content; no name lookup finds it). */
+const cs_tag_row_t *cs_gate_svg_script_row(void);
 
 static inline bool
 cs_gate_kind_gated(cs_tag_kind_t kind)
@@ -177,6 +182,8 @@ typedef enum {
     S_COMMENT,
     S_COMMENT_END_BANG,
     S_BOGUS_COMMENT,
+    S_MD_CDATA,           /* "<![" in foreign content: "CDATA[" next? */
+    S_CDATA,              /* CDATA section (foreign content only) */
     S_RAW,
     S_RAW_LT,
     S_END_NAME,
@@ -197,6 +204,43 @@ typedef enum {
     S_PLAINTEXT
 } cs_tok_state_t;
 
+/*
+ * Foreign content (WHATWG 13.2.6.5): the open elements from an <svg> or
+ * <math> on, as far as they change how the tokenizer reads (CDATA
+ * sections, self-closing tags, no raw text) and where foreign content
+ * ends. HTML elements are kept only inside an integration point, where
+ * they decide whether the current node is foreign. A stack that would
+ * grow past CS_FOREIGN_MAX drops the rest of the body (fail closed).
+ */
+#define CS_FOREIGN_MAX  32
+
+typedef enum {
+    CS_NS_HTML = 0,
+    CS_NS_SVG,
+    CS_NS_MATHML
+} cs_ns_t;
+
+typedef enum {
+    CS_POINT_NONE = 0,
+    CS_POINT_HTML,        /* svg foreignObject/desc/title, annotation-xml
+                             holding text/html or application/xhtml+xml */
+    CS_POINT_TEXT         /* MathML mi, mo, mn, ms, mtext */
+} cs_point_t;
+
+typedef struct {
+    char             name[CS_NAME_MAX];   /* lowercase, its first bytes */
+    uint8_t          name_len;            /* the whole name's, up to 255 */
+    uint8_t          ns;                  /* cs_ns_t */
+    uint8_t          point;               /* cs_point_t */
+} cs_open_el_t;
+
+/* What a start tag's attributes must show (font, annotation-xml). */
+typedef enum {
+    CS_WATCH_NONE = 0,
+    CS_WATCH_FONT,        /* color, face or size: <font> breaks out */
+    CS_WATCH_ENCODING     /* encoding: an annotation-xml's integration */
+} cs_watch_t;
+
 /* What happens to the bytes being read. */
 typedef enum {
     M_PASS = 0,       /* they flow through */
@@ -211,8 +255,10 @@ typedef enum {
                              on_unknown_host asked for it */
     CS_DROP_OVERSIZE,     /* as DENIED, judged on its first max_element
                              bytes */
-    CS_DROP_EMPTY_NOSCRIPT  /* a <noscript> with nothing left once its
+    CS_DROP_EMPTY_NOSCRIPT, /* a <noscript> with nothing left once its
                                pixels are dropped */
+    CS_DROP_TOO_DEEP      /* the rest of the body, after foreign content
+                             nested deeper than CS_FOREIGN_MAX */
 } cs_drop_reason_t;
 
 /* What of the element goes. */
@@ -250,9 +296,20 @@ typedef struct {
     bool             scripting_off;   /* the view of a browser without
                                          scripting (a <noscript>'s
                                          content) */
-    unsigned         comment_dashes;
+    unsigned         comment_dashes;  /* or a CDATA section's ']'s */
     char             tag_name[CS_NAME_MAX + 1];
     size_t           tag_name_len;
+    size_t           tag_name_total;  /* the whole name's length */
+    bool             self_closing;    /* the tag ended with "/>" */
+    bool             tag_foreign;     /* the start tag makes a foreign
+                                         element */
+    uint8_t          watch;           /* cs_watch_t of the start tag */
+    bool             watch_value;     /* its value is being captured */
+    bool             watch_hit;       /* the attribute it watches for */
+    char             watch_buf[24];   /* lowercase start of that value */
+    size_t           watch_len;
+    cs_open_el_t     open[CS_FOREIGN_MAX];    /* foreign content */
+    size_t           open_depth;
     char             attr_name[CS_NAME_MAX + 1];
     size_t           attr_name_len;
     cs_attr_value_t *capture;         /* value being captured, or NULL */
@@ -274,6 +331,9 @@ typedef struct {
     size_t               attr_off;        /* of the current attribute name */
     size_t               content_off;     /* after its start tag */
     size_t               lt_off;          /* of the last '<' */
+    size_t               foreign_depth;   /* an SVG <script> past its start
+                                             tag: its depth in tok.open
+                                             (it ends when popped); else 0 */
     uint32_t             recipients[CS_ELEMENT_RECIPIENTS];
     uint32_t             nrecipients;
     bool                 recipients_overflow;

@@ -148,9 +148,11 @@ skip_spaces(const u_char_t *s, const u_char_t *lim)
 /* By length: the names that have a row, zero-padded (0: none). */
 const uint64_t cs_gate_skip_words[10][CS_SKIP_WORDS] = {
     [3] = { W8('i', 'm', 'g', 0, 0, 0, 0, 0),
-            W8('x', 'm', 'p', 0, 0, 0, 0, 0) },
+            W8('x', 'm', 'p', 0, 0, 0, 0, 0),
+            W8('s', 'v', 'g', 0, 0, 0, 0, 0) },
     [4] = { W8('l', 'i', 'n', 'k', 0, 0, 0, 0),
-            W8('h', 'e', 'a', 'd', 0, 0, 0, 0) },
+            W8('h', 'e', 'a', 'd', 0, 0, 0, 0),
+            W8('m', 'a', 't', 'h', 0, 0, 0, 0) },
     [5] = { W8('i', 'm', 'a', 'g', 'e', 0, 0, 0),
             W8('s', 't', 'y', 'l', 'e', 0, 0, 0),
             W8('t', 'i', 't', 'l', 'e', 0, 0, 0),
@@ -323,19 +325,20 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
 /*
  * The letters of first and second, looked up on the low and high nibble of
  * (byte | 0x20): bit 0/1 first (high nibble 6/7), bit 2/3 second. first:
- * a e f h i l n o p s t v x; second: b c e f i l m o r t u (img image
+ * a e f h i l m n o p s t v x; second: a b c e f i l m o r t u v (img image
  * feimage xmp link head style title script iframe frame embed object
- * video audio source track noembed noscript noframes textarea plaintext).
+ * video audio source track noembed noscript noframes textarea plaintext
+ * svg math).
  */
 #define WINDOW_NIBBLE_LO                                                       \
-    0x02, 0x01, 0x0c, 0x06, 0x0a, 0x0d, 0x07, 0x00,                           \
-    0x03, 0x05, 0x00, 0x00, 0x05, 0x04, 0x01, 0x05
+    0x02, 0x05, 0x0c, 0x06, 0x0a, 0x0d, 0x0f, 0x00,                           \
+    0x03, 0x05, 0x00, 0x00, 0x05, 0x05, 0x01, 0x05
 #define WINDOW_NIBBLE_HI                                                       \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
-const char cs_gate_skip_first[] = "aefhilnopstvx";
-const char cs_gate_skip_second[] = "bcefilmortu";
+const char cs_gate_skip_first[] = "aefhilmnopstvx";
+const char cs_gate_skip_second[] = "abcefilmortuv";
 const unsigned char cs_gate_skip_nibble_lo[16] = { WINDOW_NIBBLE_LO };
 const unsigned char cs_gate_skip_nibble_hi[16] = { WINDOW_NIBBLE_HI };
 

@@ -90,7 +90,20 @@ static const cs_tag_row_t  tag_rows[] = {
     ROW_NO_ATTRS("noframes",  CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("textarea",  CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("plaintext", CS_TAG_TEXT, CS_CONTENT_PLAINTEXT),
+    /* they open foreign content (cs_gate_scan.c) */
+    ROW_NO_ATTRS("svg",       CS_TAG_TEXT, CS_CONTENT_SVG),
+    ROW_NO_ATTRS("math",      CS_TAG_TEXT, CS_CONTENT_MATHML),
 };
+
+/*
+ * An SVG <script> (inside <svg>, not at an integration point) runs as an
+ * HTML one does, but its content is markup (foreign content) and it names
+ * its code with href or xlink:href. It is no row of the table: the
+ * tokenizer picks it by namespace (cs_gate_scan.c, tag_row()).
+ */
+static const cs_tag_row_t  svg_script_row =
+    ROW("script",   CS_TAG_LOADER, CS_CONTENT_MARKUP, false,
+        URL("href"), URL("xlink:href"), TYPE("type"));
 
 #undef URL
 #undef HREF
@@ -136,6 +149,13 @@ cs_gate_row_neutralizable(const cs_tag_row_t *row)
         }
     }
     return true;
+}
+
+
+const cs_tag_row_t *
+cs_gate_svg_script_row(void)
+{
+    return &svg_script_row;
 }
 
 const char *

@@ -12,6 +12,7 @@
  */
 
 #include "test_support.h"
+#include "cs_gate_int.h"
 
 #define FB_JS   "https://connect.facebook.net/en_US/fbevents.js"
 #define FB_PX   "https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1"
@@ -28,6 +29,13 @@ typedef struct {
 } gate_case_t;
 
 #define SAME  NULL      /* expected == input */
+
+/* 247 bytes of text */
+#define X247  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+    "xxxxxxx"
 
 static const gate_case_t cases[] = {
 
@@ -551,6 +559,114 @@ static const gate_case_t cases[] = {
       "a<noscript><img src=\"" FB_PX "\">", "a" },
     { "eof_in_comment_kept", "", 0,
       "a<!-- <img src=\"" FB_PX "\">", SAME },
+
+    /* ---- foreign content: SVG and MathML ---- */
+
+    { "svg_cdata_hides_tags", "", 0,
+      "<svg><![CDATA[ a > b <script src=\"" FB_JS "\"></script> ]]></svg>"
+      "<math><![CDATA[ ]] ]> <img src=\"" FB_PX "\"> ]]></math>", SAME },
+    { "cdata_after_svg_is_bogus", "", 0,
+      "<svg></svg><![CDATA[ a > <img src=\"" FB_PX "\"> ]]>",
+      "<svg></svg><![CDATA[ a >  ]]>" },
+    { "cdata_lower_case_is_bogus", "", 0,
+      "<svg><![cdata[ a > <p><img src=\"" FB_PX "\"> ]]></svg>",
+      "<svg><![cdata[ a > <p> ]]></svg>" },
+    { "svg_self_closing_root_opens_nothing", "", 0,
+      "<svg/><![CDATA[ a > <img src=\"" FB_PX "\"> ]]>",
+      "<svg/><![CDATA[ a >  ]]>" },
+    { "svg_raw_text_names_are_markup", "", 0,
+      /* <style>, <textarea>, <iframe>, <script> in SVG hold markup */
+      "<svg><style><!-- </style><img src=\"" FB_PX "\"> --></style>"
+      "<textarea><!-- x --></textarea><iframe src=\"" GTM_NS "\"></iframe>"
+      "<script href=\"/a.js\"/><script><!-- <script> --></script></svg>"
+      "<script src=\"" FB_JS "\"></script>b",
+      "<svg><style><!-- </style><img src=\"" FB_PX "\"> --></style>"
+      "<textarea><!-- x --></textarea><iframe src=\"" GTM_NS "\"></iframe>"
+      "<script href=\"/a.js\"/><script><!-- <script> --></script></svg>b" },
+    { "svg_html_integration_points", "", 0,
+      "<svg><title><style>x</style><script src=\"" FB_JS "\"></script></title>"
+      "<desc><img src=\"" FB_PX "\"></desc>"
+      "<foreignObject><div><![CDATA[ > <img src=\"" FB_PX "\"> ]]></div>"
+      "</foreignObject></svg>",
+      "<svg><title><style>x</style></title><desc></desc>"
+      "<foreignObject><div><![CDATA[ >  ]]></div></foreignObject></svg>" },
+    { "foreign_object_cdata_is_a_section", "", 0,
+      "<svg><foreignObject><![CDATA[ > <img src=\"" FB_PX "\"> ]]>"
+      "</foreignObject></svg>", SAME },
+    { "foreign_object_end_ignored_inside_html", "", 0,
+      /* </foreignObject> with a <div> open is ignored: <style> is HTML */
+      "<svg><foreignObject><div></foreignObject><style>"
+      "<img src=\"" FB_PX "\"></style></div></foreignObject></svg>", SAME },
+    { "mathml_text_integration_points", "", 0,
+      "<math><mi><style><img src=\"" FB_PX "\"></style></mi>"
+      "<mo><mglyph><style><!-- x --></style></mglyph></mo>"
+      "<mtext><img src=\"" FB_PX "\"></mtext></math>",
+      "<math><mi><style><img src=\"" FB_PX "\"></style></mi>"
+      "<mo><mglyph><style><!-- x --></style></mglyph></mo>"
+      "<mtext></mtext></math>" },
+    { "annotation_xml_by_encoding", "", 0,
+      "<math><annotation-xml encoding=\"Text/HTML\"><style>"
+      "<img src=\"" FB_PX "\"></style></annotation-xml>"
+      "<annotation-xml encoding=image/svg+xml><style><!-- x --></style>"
+      "</annotation-xml><annotation-xml><svg><style><!-- y --></style>"
+      "</svg></annotation-xml></math>", SAME },
+    { "breakout_tags_end_foreign_content", "", 0,
+      "<svg><g><p><style><img src=\"" FB_PX "\"></style></p></g></svg>"
+      "<math><font size=2><textarea><img src=\"" FB_PX "\"></textarea>"
+      "</font></math>", SAME },
+    { "stripped_breakout_leaves_foreign_content", "", 0,
+      /* without the <img>, the browser reads the textarea as SVG */
+      "<svg><img src=\"" FB_PX "\"><textarea><img src=\"" FB_PX "\">"
+      "</textarea></svg>",
+      "<svg><textarea></textarea></svg>" },
+    { "kept_breakout_ends_foreign_content", "", 0,
+      "<svg><img src=\"/a.png\"><textarea><img src=\"" FB_PX "\">"
+      "</textarea></svg>", SAME },
+    { "font_without_attributes_stays_svg", "", 0,
+      "<svg><font><style><!-- x --></style></font><style>"
+      "<img src=\"" FB_PX "\"></style></svg>",
+      "<svg><font><style><!-- x --></style></font><style></style></svg>" },
+    { "end_tags_close_foreign_elements", "", 0,
+      "<svg><g><g></svg><style><img src=\"" FB_PX "\"></style>"
+      "<math></g><style><!-- x --></style></math>", SAME },
+    { "annotation_xml_svg_after_longer_name", "", 0,
+      /* a 15-letter name before must not change how annotation-xml reads:
+         its <svg> is SVG, <foreignObject> HTML, <style> raw text */
+      "<annotation-xmlz></annotation-xmlz><math><annotation-xml><svg>"
+      "<foreignObject><style><img src=\"" FB_PX "\"></style>"
+      "</foreignObject></svg></annotation-xml></math>", SAME },
+    { "svg_script_tracker_url_removed_whole", "", 0,
+      "a<svg><script href=\"" FB_JS "\"><![CDATA[ x ]]></script>"
+      "<script xlink:href=\"" FB_JS "\"/>"
+      "<script type=\"text/javascript\" XLINK:HREF='" FB_JS "'>"
+      "<g></g></script><g/></svg>b",
+      "a<svg><g/></svg>b" },
+    { "svg_script_tracker_text_removed_whole", "", 0,
+      "<svg><script><![CDATA[ fbq('init','1'); </script> ]]></script>"
+      "<script><!-- fbq('track','PageView'); --></script><g/></svg>",
+      "<svg><g/></svg>" },
+    { "svg_script_first_party_kept", "", 0,
+      "<svg><script href=\"/a.js\"></script><script xlink:href=\"/b.js\"/>"
+      "<script><![CDATA[ var s = \"</script>\"; ]]></script>"
+      "<script type=\"application/ld+json\">{\"fbq\": 1}</script></svg>", SAME },
+    { "svg_script_href_nested_attrs_do_not_decide", "", 0,
+      /* only its own start tag names its URL: a nested href is text */
+      "<svg><script><a href=\"/x\"></a>fbq('init','1');</script></svg>x",
+      "<svg></svg>x" },
+    { "svg_script_oversize_inside_a_tag_removed", "", 256,
+      /* its 256th byte is the '<' of an <img>: kept, that <img> could no
+         longer be removed, so the script goes (fail closed) */
+      "<svg><script>" X247 "<img src=\"/a.png\">y</svg>",
+      "<svg>y</svg>" },
+    { "svg_script_oversize_in_text_kept", "", 256,
+      "<svg><script>" X247 "x<img src=\"" FB_PX "\">y</svg>",
+      "<svg><script>" X247 "xy</svg>" },
+    { "mathml_script_is_not_run", "", 0,
+      "<math><script>fbq('init','1');</script></math>", SAME },
+    { "template_contents_gated", "", 0,
+      "<template><script src=\"" FB_JS "\"></script><div>"
+      "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
+      "<template><div></div><svg><![CDATA[ > ]]></svg></template>" },
 };
 
 static void
@@ -1987,6 +2103,40 @@ test_alloc_failure(void **state)
     ts_result_free(&r);
 }
 
+/*
+ * Foreign content nested deeper than the gate tracks (CS_FOREIGN_MAX open
+ * elements): the rest of the body is dropped after the tag that overflows,
+ * so nothing it holds can load.
+ */
+static void
+test_foreign_too_deep_drops_rest(void **state)
+{
+    char         in[1024], out[1024];
+    size_t       il = 0, ol;
+    ts_conf_t    tc = { "", 0, -1, -1, CS_SIMD_BEST };
+    ts_result_t  r;
+
+    (void) state;
+    il += (size_t) snprintf(in + il, sizeof(in) - il, "a<svg>");
+    for (int i = 1; i <= CS_FOREIGN_MAX; i++) {
+        il += (size_t) snprintf(in + il, sizeof(in) - il, "<g>");
+    }
+    memcpy(out, in, il);
+    ol = il;
+    out[ol] = '\0';
+    snprintf(in + il, sizeof(in) - il, "</g><p>x<img src=\"/a.png\">");
+    r = ts_expect_gate(&tc, in, out);
+    assert_int_equal(r.stats.elements_removed, 1);
+    ts_result_free(&r);
+
+    /* one level less is tracked exactly */
+    in[il - 3] = '\0';
+    strcat(in, "</g><p>x");
+    r = ts_expect_gate(&tc, in, in);
+    assert_int_equal(r.stats.elements_removed, 0);
+    ts_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -2011,6 +2161,7 @@ main(void)
         cmocka_unit_test(test_hook_unknown_host_like_denied),
         cmocka_unit_test(test_hook_noscript),
         cmocka_unit_test(test_hook_alloc_failure),
+        cmocka_unit_test(test_foreign_too_deep_drops_rest),
     };
     size_t       nfixed = sizeof(fixed) / sizeof(fixed[0]);
     struct CMUnitTest *tests = calloc(ncases + nbig + nfixed, sizeof(*tests));

@@ -97,12 +97,22 @@ my @LEAVES = (
     '<SCRIPT>var U = 1;</SCRIPT>', '<p>&lt;script src=https://connect.facebook.net/x.js&gt;</p>',
 );
 
-# Known wrong today (issue 11): CDATA in foreign content holding '>' then a
-# tag, <script/> and <style> and <title> inside <svg>.
+# Foreign content (issue 11). Known wrong today: a tracker <img> that ends
+# foreign content, stripped, leaves what follows it in SVG/MathML
+# (t/102-tokenizer-conformance.t names it); most of these slots can put one
+# there. (Kept out of the clean corpus for now: adding them shifts its
+# documents onto consentctl --report's script-escape miscount, t/102's
+# "double escape left open".)
 my @GAPS = (
     '<svg><![CDATA[ a > b <script> ]]></svg>', '<svg><script href="/a.js"/></svg>',
     '<svg><style><!-- @ --></style></svg>', '<svg><title>@</title></svg>',
-    '<math><![CDATA[ x > y @ ]]></math>',
+    '<math><![CDATA[ x > y @ ]]></math>', '<svg><g>@</svg>', '<svg><p>@</p></svg>',
+    '<svg><textarea>@</textarea></svg>', '<svg><font>@</font></svg>',
+    '<svg><font color=red>@</font></svg>', '<svg><g><style>@</style></g></svg>',
+    '<math><annotation-xml>@</annotation-xml></math>', '</svg><math></p>@',
+    '<math><annotation-xml encoding="text/html">@</annotation-xml></math>',
+    '<svg><foreignObject><svg><g/></svg>@</foreignObject></svg>',
+    '<svg/><![CDATA[ x ]]>@', '<svg><![cdata[ a > b ]]></svg>@',
 );
 
 sub _esc_attr { my $s = shift; $s =~ s/&/&amp;/g; $s =~ s/"/&quot;/g; $s }
