@@ -192,7 +192,12 @@ ok(loaded('cdn.shop.test/fp/mixed-1x.png', @none),
    '[none] a first-party srcset candidate still loads');
 
 my @all = load('/allowed/page.html', 'all');
-is(join("\n", to_recipients(@all)), join("\n", sort keys %plain),
+# Chromium fetches a page's icon when it gets to it, not always before the
+# DOM is dumped: the icon is left out of this comparison only (with no
+# consent above, any request for it fails the test all the same).
+my $lazy = qr{/fp/icon\.png$};
+is(join("\n", grep { !/$lazy/ } to_recipients(@all)),
+   join("\n", grep { !/$lazy/ } sort keys %plain),
    '[all] everything allowed: the same requests as without the gate');
 
 my @g = load('/gated/gaps.html', 'gaps');
