@@ -119,7 +119,7 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
     g->hold.has_element = false;
     sc->elem = lt;
     g->el.row = NULL;
-    for (size_t i = 0; i < CS_TAG_ATTRS; i++) {
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
         g->el.attr[i].seen = false;
         g->el.attr[i].len = 0;
         g->el.attr[i].off = CS_NO_OFFSET;
@@ -601,9 +601,20 @@ judge_element(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
     }
     tie_element(g, p, content_end);
     if (!g->el.denied) {
-        cut_attributes(g, p, n);
+        cut_attributes(g, p, n, content_end);
     }
     return g->el.denied;
+}
+
+/*
+ * The element is one the skipper passes by name (any element, <a>, <td>,
+ * <input>...): held for its start tag alone, which is all that can go.
+ */
+static bool
+carrier_by_attr(const cs_gate_t *g)
+{
+    return g->el.kind == CS_TAG_CARRIER
+           && (g->el.row->by_attr || g->el.row == cs_gate_any_row());
 }
 
 /* A start tag of an element under decision ended ('>' at s). */
@@ -620,7 +631,8 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     bool             is_void = g->el.row
                                && (g->el.row->is_void
                                    || (g->el.row->content == CS_CONTENT_MARKUP
-                                       && g->tok.self_closing));
+                                       && g->tok.self_closing)
+                                   || carrier_by_attr(g));
 
     if (g->el.mode != M_HOLD) {
         if (is_void) {
@@ -663,6 +675,9 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     case CS_TAG_NOSCRIPT:
         g->el.content_off = elem_offset(g, sc, upto);
         return;                                   /* decide on its pixels */
+    case CS_TAG_SHEET:
+        g->el.content_off = elem_offset(g, sc, upto);
+        return;                                   /* cut in its text */
     default:
         break;
     }
@@ -762,6 +777,31 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         denied = st.elements_removed > 0;
     } else {
         denied = judge_element(g, p, n, n);
+    }
+    if (!denied && g->el.kind == CS_TAG_PENDING) {
+        keep_element(g, sc);            /* a name longer than max_element */
+        g->el.kind = CS_TAG_NONE;
+        g->tok.tag_passed = true;
+        return;
+    }
+    if (!denied && carrier_by_attr(g)) {
+        /*
+         * A start tag longer than max_element: an attribute the table
+         * reads that does not end inside it (or a name cut short) could
+         * carry anything, so the tag goes (fail closed); else it is kept,
+         * its cuts made. Not counted: the skipper passes most such tags.
+         */
+        for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
+            const cs_tag_attr_t *a = elem_attr_def(g, i);
+
+            denied |= a && a->cut && g->el.attr[i].seen
+                      && g->el.attr[i].end == CS_NO_OFFSET;
+        }
+        denied |= in_start_tag(g) && g->tok.state == S_ATTR_NAME;
+        if (!denied) {
+            keep_element_cut(g, sc, s, p, n);
+            return;
+        }
     }
     if (!denied && g->el.foreign_depth && in_start_tag(g)) {
         /*

@@ -108,6 +108,18 @@ add_cut(cs_element_t *el, size_t off, size_t end)
     return true;
 }
 
+const cs_tag_attr_t *
+elem_attr_def(const cs_gate_t *g, size_t i)
+{
+    const cs_tag_row_t *row = g->el.row;
+
+    if (i == CS_STYLE_SLOT) {
+        return cs_gate_style_attr();
+    }
+    return row && i < CS_TAG_ATTRS && row->attrs[i].name ? &row->attrs[i]
+                                                         : NULL;
+}
+
 /*
  * Whether another URL attribute of the element has a value (an <img src>
  * that stays when every srcset candidate goes).
@@ -179,37 +191,161 @@ srcset_cuts(cs_gate_t *g, const cs_attr_value_t *v, cs_cut_t *cut, size_t max)
     return ncut;
 }
 
-void
-cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n)
+/* The judge of the CSS reader: a URL the element's recipients deny. */
+static bool
+css_url_denied(void *ud, const char *url, size_t len)
 {
-    const cs_tag_row_t  *row = g->el.row;
+    return url_denied(ud, url, len);
+}
+
+/*
+ * Whether a ping value (decoded first: a character reference may spell a
+ * separator) names a denied URL.
+ */
+static bool
+ping_denied(cs_gate_t *g, const u_char_t *v, size_t len)
+{
+    char    decoded[CS_URL_MAX];
+    size_t  n, pos = 0;
+
+    if (len > sizeof(decoded)) {
+        return true;            /* longer than the gate reads: fail closed */
+    }
+    n = cs_decode_entities((const char *) v, len, decoded, sizeof(decoded));
+    while (pos < n) {
+        size_t start;
+
+        while (pos < n && is_space((u_char_t) decoded[pos])) {
+            pos++;
+        }
+        start = pos;
+        while (pos < n && !is_space((u_char_t) decoded[pos])) {
+            pos++;
+        }
+        if (pos > start && url_denied(g, decoded + start, pos - start)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The element's type attribute is "image" (any case), or unread. */
+static bool
+type_is_image(const cs_gate_t *g)
+{
+    for (size_t i = 0; i < CS_TAG_ATTRS; i++) {
+        const cs_tag_attr_t    *a = elem_attr_def(g, i);
+        const cs_attr_value_t  *v = &g->el.attr[i];
+
+        if (a && a->kind == CS_ATTR_TYPE && v->seen) {
+            return v->end == CS_NO_OFFSET
+                   || name_is(v->buf, v->len, "image");
+        }
+    }
+    return false;
+}
+
+/* A captured value's bytes in the element: [*from, *to) of p. */
+static void
+value_bytes(const cs_attr_value_t *v, const u_char_t *p, size_t *from,
+    size_t *to)
+{
+    bool quoted = v->value_off > 0 && v->value_off <= v->end
+                  && (p[v->value_off - 1] == '"' || p[v->value_off - 1] == '\'');
+
+    *from = v->value_off;
+    *to = quoted && v->end > v->value_off ? v->end - 1 : v->end;
+    if (*to < *from) {
+        *to = *from;            /* an empty value */
+    }
+}
+
+/*
+ * The declarations of a style value with a denied URL, as cuts of the
+ * element (cand, offsets in p). A value holding a character reference (it
+ * may spell CSS syntax) is read decoded and goes whole when anything in it
+ * is denied: returns -1 then; else how many cuts.
+ */
+#define CS_STYLE_DECODED  8192
+
+static int
+style_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to,
+    cs_cut_t *cand, size_t max)
+{
+    const char  *v = (const char *) p + from;
+    size_t       len = to - from, n;
+
+    if (memchr(v, '&', len) != NULL) {
+        char   decoded[CS_STYLE_DECODED];
+        cs_cut_t one;
+
+        if (len > sizeof(decoded)) {
+            return -1;          /* not read whole: fail closed */
+        }
+        n = cs_decode_entities(v, len, decoded, sizeof(decoded));
+        return cs_css_cuts(decoded, n, css_url_denied, g, &one, 1) ? -1 : 0;
+    }
+    n = cs_css_cuts(v, len, css_url_denied, g, cand, max);
+    for (size_t k = 0; k < n; k++) {
+        cand[k].off += from;
+        cand[k].end += from;
+    }
+    return (int) n;
+}
+
+void
+cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
+{
     cs_element_t        *el = &g->el;
 
-    for (size_t i = 0; row && i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
+        const cs_tag_attr_t    *a = elem_attr_def(g, i);
         const cs_attr_value_t  *v = &el->attr[i];
         cs_cut_t                cand[CS_ELEMENT_CUTS];
         int                     ncand = -2;
-        size_t                  off;
+        size_t                  off, from, to;
+        /* room for the whole-attribute cuts of those still to read */
+        size_t                  room = CS_ELEMENT_CUTS - el->ncuts
+                                       - (CS_ELEM_ATTRS - 1 - i);
 
-        if (!row->attrs[i].cut || !v->seen || v->len == 0
+        if (a == NULL || !a->cut || !v->seen || v->len == 0
             || v->end == CS_NO_OFFSET || v->end > n)
         {
             continue;               /* nothing to fetch, or not ended */
         }
-        if (row->attrs[i].kind == CS_ATTR_SRCSET) {
-            ncand = srcset_cuts(g, v, cand,
-                                CS_ELEMENT_CUTS - el->ncuts);
+        if (a->if_image && !type_is_image(g)) {
+            continue;               /* an <input> that fetches nothing */
+        }
+        switch (a->kind) {
+        case CS_ATTR_SRCSET:
+            ncand = srcset_cuts(g, v, cand, room);
             if (ncand == -1 && !other_url_seen(g, i)) {
                 el->denied = true;  /* nothing left it could show */
                 return;
             }
-        } else if (!url_denied(g, v->buf, v->len)) {
-            continue;
+            break;
+        case CS_ATTR_STYLE:
+            value_bytes(v, p, &from, &to);
+            ncand = style_cuts(g, p, from, to, cand, room);
+            break;
+        case CS_ATTR_PING:
+            value_bytes(v, p, &from, &to);
+            if (!ping_denied(g, p + from, to - from)) {
+                continue;
+            }
+            break;
+        default:
+            if (!url_denied(g, v->buf, v->len)) {
+                continue;
+            }
+            break;
         }
         if (ncand > 0) {
             for (int k = 0; k < ncand; k++) {
-                add_cut(el, v->value_off + cand[k].off,
-                        v->value_off + cand[k].end);
+                add_cut(el, a->kind == CS_ATTR_SRCSET
+                            ? v->value_off + cand[k].off : cand[k].off,
+                        a->kind == CS_ATTR_SRCSET
+                            ? v->value_off + cand[k].end : cand[k].end);
             }
             continue;
         }
@@ -224,6 +360,22 @@ cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n)
             el->denied = true;      /* cannot cut it: the element goes */
             return;
         }
+    }
+
+    /* a <style>'s text: its declarations and rules with a denied URL */
+    if (el->kind == CS_TAG_SHEET && el->content_off
+        && content_end > el->content_off && content_end <= n)
+    {
+        size_t k = cs_css_cuts((const char *) p + el->content_off,
+                               content_end - el->content_off, css_url_denied,
+                               g, el->cuts + el->ncuts,
+                               CS_ELEMENT_CUTS - el->ncuts);
+
+        for (size_t j = el->ncuts; j < el->ncuts + k; j++) {
+            el->cuts[j].off += el->content_off;
+            el->cuts[j].end += el->content_off;
+        }
+        el->ncuts += (uint32_t) k;
     }
 }
 

@@ -55,9 +55,13 @@ typedef enum {
     CS_TAG_HINT,          /* contacts a host when rel is a resource hint
                              or a fetched link type */
     CS_TAG_NOSCRIPT,      /* judged by the pixels in its content */
-    CS_TAG_CARRIER        /* first-party, may carry tracker URLs (a
-                             poster, a media or object URL): only those
-                             attributes go, never the element */
+    CS_TAG_CARRIER,       /* first-party, may carry tracker URLs (a
+                             poster, a media or object URL, a ping, a
+                             style attribute): only those attributes go,
+                             never the element */
+    CS_TAG_SHEET          /* <style>: first-party; declarations and
+                             @import rules with a tracker URL go, never
+                             the element */
 } cs_tag_kind_t;
 
 /* The tokenizer state after an element's start tag. */
@@ -74,15 +78,16 @@ typedef enum {
  * How an attribute of a row is read. The URL kinds say how its value names
  * hosts: the gate reads CS_ATTR_URL and CS_ATTR_SRCSET values (tying the
  * element, or cut alone) and renames srcset on neutralize. A new fetch path
- * is a row (or an attribute on one) with one of these kinds; a kind no code
- * reads yet (ping, style) can neither tie an element nor be cut until its
- * parser is written (test_gate_table checks this).
+ * is a row (or an attribute on one) with one of these kinds. PING and STYLE
+ * values are only ever cut (test_gate_table checks this).
  */
 typedef enum {
     CS_ATTR_URL = 0,      /* one URL: src, href, data, poster */
     CS_ATTR_SRCSET,       /* candidates: "url 2x, url 640w" */
-    CS_ATTR_PING,         /* URLs separated by spaces */
-    CS_ATTR_STYLE,        /* CSS: url(...) */
+    CS_ATTR_PING,         /* URLs separated by spaces: goes whole when
+                             any of them is denied */
+    CS_ATTR_STYLE,        /* CSS declarations (cs_gate_css.c): the ones
+                             with a denied URL go */
     CS_ATTR_TYPE,         /* a MIME type (data blocks, neutralize) */
     CS_ATTR_REL           /* link types (resource hints) */
 } cs_attr_kind_t;
@@ -97,15 +102,25 @@ typedef struct {
     bool             cut;             /* a tracker URL in it removes only
                                          the attribute (a srcset: only its
                                          candidate), not the element */
+    bool             if_image;        /* fetched only when the element's
+                                         type is "image" (<input>) */
 } cs_tag_attr_t;
 
 #define CS_TAG_ATTRS  4
+/* The attributes of the element under decision: its row's, then style. */
+#define CS_ELEM_ATTRS (CS_TAG_ATTRS + 1)
+#define CS_STYLE_SLOT CS_TAG_ATTRS
 
 typedef struct {
-    const char      *name;            /* lowercase, 3..9 letters */
+    const char      *name;            /* lowercase, 3..9 letters (1..9 by
+                                         attribute) */
     cs_tag_kind_t    kind;
     cs_content_t     content;
     bool             is_void;         /* ends at its start tag */
+    bool             by_attr;         /* too common to stop at by name:
+                                         the skipper stops at it only when
+                                         an attribute may matter (<a>,
+                                         <td>, <input>...) */
     cs_tag_attr_t    attrs[CS_TAG_ATTRS];   /* name NULL: no more */
 } cs_tag_row_t;
 
@@ -121,6 +136,29 @@ bool cs_gate_row_neutralizable(const cs_tag_row_t *row);
 
 /* The row of an SVG <script> (foreign content; no name lookup finds it). */
 const cs_tag_row_t *cs_gate_svg_script_row(void);
+/*
+ * The row of any other start tag the tokenizer reads: no attributes of its
+ * own, but like every element it may carry a style attribute.
+ */
+const cs_tag_row_t *cs_gate_any_row(void);
+/* The style attribute every element may carry (its slot CS_STYLE_SLOT). */
+const cs_tag_attr_t *cs_gate_style_attr(void);
+/*
+ * Whether an attribute name (its last three bytes, any case) may be one
+ * the table reads on a row the skipper passes by name: {s,i,u,y} then
+ * {r,n,l} then {c,g,d,e} (sRC, pING, backgroUND, stYLE). The skipper stops
+ * at every tag with such a name before an '='; test_gate_table checks the
+ * table's names against it.
+ */
+static inline bool
+cs_gate_attr_trigger(const unsigned char *end3)
+{
+    unsigned char a = end3[0] | 0x20, b = end3[1] | 0x20, c = end3[2] | 0x20;
+
+    return (a == 's' || a == 'i' || a == 'u' || a == 'y')
+           && (b == 'r' || b == 'n' || b == 'l')
+           && (c == 'c' || c == 'g' || c == 'd' || c == 'e');
+}
 
 static inline bool
 cs_gate_kind_gated(cs_tag_kind_t kind)
@@ -285,7 +323,7 @@ typedef struct {
     size_t  end;
 } cs_cut_t;
 
-#define CS_ELEMENT_CUTS  16
+#define CS_ELEMENT_CUTS  32
 
 typedef struct {
     cs_tok_state_t   state;
@@ -301,6 +339,9 @@ typedef struct {
     size_t           tag_name_len;
     size_t           tag_name_total;  /* the whole name's length */
     bool             self_closing;    /* the tag ended with "/>" */
+    bool             tag_passed;      /* its name ran past max_element:
+                                         its bytes flowed out, nothing of
+                                         it is held */
     bool             tag_foreign;     /* the start tag makes a foreign
                                          element */
     uint8_t          watch;           /* cs_watch_t of the start tag */
@@ -326,7 +367,8 @@ typedef struct {
     cs_mode_t            mode;
     cs_tag_kind_t        kind;
     const cs_tag_row_t  *row;             /* NULL while CS_TAG_PENDING */
-    cs_attr_value_t      attr[CS_TAG_ATTRS];  /* by the row's attrs */
+    cs_attr_value_t      attr[CS_ELEM_ATTRS]; /* by the row's attrs, then
+                                             style */
     size_t               name_end_off;    /* element offset after the name */
     size_t               attr_off;        /* of the current attribute name */
     size_t               content_off;     /* after its start tag */
@@ -479,7 +521,10 @@ bool url_denied(cs_gate_t *g, const char *url, size_t len);
  * a cut (el.cuts); sets el.denied when the element is left with nothing it
  * could fetch but those (an <img> or <source> whose every candidate goes).
  */
-void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n);
+void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n,
+    size_t content_end);
+/* The table's definition of the element's attribute slot i, or NULL. */
+const cs_tag_attr_t *elem_attr_def(const cs_gate_t *g, size_t i);
 /* Emits the kept element with its cuts removed; its bytes end at upto. */
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
@@ -488,6 +533,25 @@ void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
  * row attribute that ties its element whole).
  */
 bool srcset_denied(cs_gate_t *g, const char *v, size_t len);
+
+/* ---- cs_gate_css.c ---- */
+
+/*
+ * Whether a URL named in CSS is denied (ud: the gate); the URL is decoded
+ * (CSS escapes), or its raw text when the reader cannot read it plainly.
+ */
+typedef bool (*cs_css_judge_cb)(void *ud, const char *url, size_t len);
+
+/*
+ * Reads CSS text (a style attribute's declarations, or a style sheet) and
+ * adds to cuts[] (at most max; past that the last cut grows to cover the
+ * next, so nothing denied is ever left) each declaration or rule that
+ * names a denied URL: from its first byte through its ';', or up to the
+ * end of its block or of the text. Offsets are in css. Returns how many
+ * cuts it added. Linear, bounded, no backtracking.
+ */
+size_t cs_css_cuts(const char *css, size_t len, cs_css_judge_cb judge,
+    void *ud, cs_cut_t *cuts, size_t max);
 
 /* ---- cs_gate_noscript.c ---- */
 

@@ -138,6 +138,11 @@ open_push(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s, cs_ns_t ns,
     size_t         len = g->tok.tag_name_total;
 
     if (g->tok.open_depth == CS_FOREIGN_MAX) {
+        if (g->el.mode == M_HOLD && g->el.foreign_depth == 0
+            && g->el.kind == CS_TAG_CARRIER)
+        {
+            start_tag_done(g, sc, s);   /* the tag itself is read whole */
+        }
         if (g->el.mode == M_HOLD) {
             /* inside an SVG <script> under decision: it goes too */
             const u_char_t  *p;
@@ -396,9 +401,10 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     } else if (g->el.kind != CS_TAG_NONE) {
         start_tag_done(g, sc, s);
         svg_script_begun(g);
-    } else if (g->conf.head_inject && !g->tok.head_done
-               && g->el.mode == M_PASS && (row = tag_row(g)) != NULL
-               && row->kind == CS_TAG_HEAD)
+    }
+    if (g->conf.head_inject && !g->tok.head_done && !g->tok.tag_foreign
+        && g->el.mode == M_PASS && (row = tag_row(g)) != NULL
+        && row->kind == CS_TAG_HEAD)
     {
         g->tok.head_done = true;
         emit(g, sc, sc->out, s + 1, sc->held);
@@ -460,11 +466,11 @@ attr_name_done(cs_gate_t *g)
     {
         return;
     }
-    for (size_t i = 0; i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
-        const cs_tag_attr_t  *a = &row->attrs[i];
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
+        const cs_tag_attr_t  *a = elem_attr_def(g, i);
         cs_attr_value_t      *v = &g->el.attr[i];
 
-        if (strlen(a->name) != l || memcmp(a->name, n, l) != 0) {
+        if (a == NULL || strlen(a->name) != l || memcmp(a->name, n, l) != 0) {
             continue;
         }
         /* The first of duplicate attributes wins, as in a browser. */
@@ -484,7 +490,7 @@ capture_value(cs_gate_t *g, const u_char_t *p, size_t n)
 {
     cs_attr_value_t  *v = g->tok.capture;
     bool              fold = attr_is_token(
-                                 &g->el.row->attrs[v - g->el.attr]);
+                                 elem_attr_def(g, (size_t) (v - g->el.attr)));
     size_t            cap = fold ? CS_TOKEN_MAX : CS_URL_MAX;
 
     if (v->len + n > cap) {
@@ -690,12 +696,6 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
                 watch_value(g, s, (size_t) (q - s));
             }
             s = q;
-            if (g->tok.tag_name_len > CS_NAME_MAX && g->el.mode == M_HOLD
-                && g->el.kind == CS_TAG_PENDING)
-            {
-                keep_element(g, sc);       /* too long to name an element */
-                g->el.kind = CS_TAG_NONE;
-            }
             if (s == lim) {
                 break;
             }
@@ -839,6 +839,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             if (is_alpha(c)) {
                 g->tok.end_tag = false;
                 g->tok.raw_end = false;
+                g->tok.tag_passed = false;
                 g->tok.tag_name_len = 0;
                 g->tok.tag_name_total = 0;
                 g->tok.state = S_TAG_NAME;
@@ -889,11 +890,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
              */
             g->tok.tag_name_total += (size_t) (q - s);
             if (g->tok.tag_name_len + (size_t) (q - s) <= CS_NAME_MAX) {
-                if (g->tok.open_depth
-                    || (!g->tok.end_tag
-                        && (q == lim
-                            || g->tok.tag_name_len + (size_t) (q - s) >= 3)))
-                {
+                if (g->tok.open_depth || !g->tok.end_tag) {
                     for (const u_char_t *k = s; k < q; k++) {
                         g->tok.tag_name[g->tok.tag_name_len++] =
                             (char) lower(*k);
@@ -909,12 +906,6 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 g->tok.tag_name_len = CS_NAME_MAX + 1;
             }
             s = q;
-            if (g->tok.tag_name_len > CS_NAME_MAX && g->el.mode == M_HOLD
-                && g->el.kind == CS_TAG_PENDING)
-            {
-                keep_element(g, sc);       /* too long to name an element */
-                g->el.kind = CS_TAG_NONE;
-            }
             if (s == lim) {
                 break;
             }
@@ -926,8 +917,23 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
 
                 g->tok.tag_foreign = start_tag_foreign(g);
                 row = tag_row(g);
+                if (1 + g->tok.tag_name_total >= g->conf.max_element) {
+                    /* held from its '<', it would have run past
+                       max_element in its name (elem_overflow) */
+                    g->tok.tag_passed = true;
+                }
 
-                if (row && cs_gate_kind_gated(row->kind)) {
+                if (g->tok.tag_passed) {
+                    row = NULL;         /* its '<' went out (max_element) */
+                } else if (row && cs_gate_kind_gated(row->kind)) {
+                    kind = row->kind;
+                } else if (g->el.foreign_depth == 0) {
+                    /*
+                     * Any other start tag read here (the skipper stopped
+                     * at it, or foreign content) may carry a style
+                     * attribute: held to its '>' (in-chunk: pointers).
+                     */
+                    row = cs_gate_any_row();
                     kind = row->kind;
                 }
 
@@ -1215,10 +1221,18 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
         if (g->el.mode == M_PASS
             && (g->tok.state == S_TAG_OPEN
                 || (g->tok.state == S_TAG_NAME && !g->tok.end_tag
-                    && g->tok.tag_name_len <= CS_NAME_MAX)))
+                    && !g->tok.tag_passed)))
         {
-            /* a tag name that straddles chunks may name an element */
-            elem_begin(g, sc, sc->tag_lt);
+            /*
+             * A start tag that straddles chunks is held (any may carry a
+             * style attribute), unless its name alone is past max_element
+             * (as when it is read whole: see S_TAG_NAME).
+             */
+            if ((size_t) (end - sc->tag_lt) >= g->conf.max_element) {
+                g->tok.tag_passed = true;
+            } else {
+                elem_begin(g, sc, sc->tag_lt);
+            }
         }
         if (g->el.mode == M_HOLD) {
             if (!g->hold.has_element) {

@@ -19,6 +19,10 @@
 /* a tracker URL here goes alone: the attribute, or its srcset candidate */
 #define URL_CUT(n)      { n, CS_ATTR_URL, false, false, true }
 #define SRCSET_CUT(n)   { n, CS_ATTR_SRCSET, false, true, true }
+/* fetched only when the element's type is "image" (<input>) */
+#define URL_CUT_IF_IMAGE(n)  { n, CS_ATTR_URL, false, false, true, true }
+/* a space-separated URL list: goes whole when any of them is denied */
+#define PING_CUT(n)     { n, CS_ATTR_PING, false, false, true }
 #define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false }
 #define REL(n)     { n, CS_ATTR_REL, false, false, false }
 
@@ -28,6 +32,10 @@
       .attrs = { __VA_ARGS__ } }
 #define ROW_NO_ATTRS(n, k, c)                                                  \
     { .name = n, .kind = k, .content = c, .is_void = false }
+/* a first-party element the skipper stops at only by attribute */
+#define ROW_BY_ATTR(n, v, ...)                                                 \
+    { .name = n, .kind = CS_TAG_CARRIER, .content = CS_CONTENT_MARKUP,        \
+      .is_void = v, .by_attr = true, .attrs = { __VA_ARGS__ } }
 
 static const cs_tag_row_t  tag_rows[] = {
     /* gated: held and decided on */
@@ -61,8 +69,6 @@ static const cs_tag_row_t  tag_rows[] = {
      * Elements with content the page owns (fallback, sources, controls):
      * their tracker URL goes, the element stays, inert for that URL
      * (a <video> falls to its <source>s, an <object> to its fallback).
-     * <input type=image src> is not read: forms hold so many <input>s that
-     * holding each would cost more than the gate's per-page budget.
      */
     ROW("video",    CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
         URL_CUT("src"), URL_CUT("poster")),
@@ -70,6 +76,24 @@ static const cs_tag_row_t  tag_rows[] = {
         URL_CUT("src")),
     ROW("object",   CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
         URL_CUT("data")),
+    /*
+     * Too common to hold by name (pages hold hundreds of <a>, <td> and
+     * <input>): the skipper stops at them only when one of their
+     * attributes may be one of these (cs_gate_attr_trigger), and so at a
+     * style attribute on any element (cs_gate_any_row). A ping list goes
+     * whole when any of its URLs is denied.
+     */
+    ROW_BY_ATTR("a",     false, PING_CUT("ping")),
+    ROW_BY_ATTR("area",  true,  PING_CUT("ping")),
+    ROW_BY_ATTR("input", true,  URL_CUT_IF_IMAGE("src"), TYPE("type")),
+    ROW_BY_ATTR("body",  false, URL_CUT("background")),
+    ROW_BY_ATTR("table", false, URL_CUT("background")),
+    ROW_BY_ATTR("thead", false, URL_CUT("background")),
+    ROW_BY_ATTR("tbody", false, URL_CUT("background")),
+    ROW_BY_ATTR("tfoot", false, URL_CUT("background")),
+    ROW_BY_ATTR("tr",    false, URL_CUT("background")),
+    ROW_BY_ATTR("td",    false, URL_CUT("background")),
+    ROW_BY_ATTR("th",    false, URL_CUT("background")),
     /* a fetched link type or resource hint (see link_rel_fetches) */
     ROW("link",     CS_TAG_HINT,   CS_CONTENT_MARKUP, true,
         HREF("href"), REL("rel"), SRCSET_TIED("imagesrcset")),
@@ -82,8 +106,10 @@ static const cs_tag_row_t  tag_rows[] = {
     /* where head_inject goes */
     ROW_NO_ATTRS("head",      CS_TAG_HEAD, CS_CONTENT_MARKUP),
 
+    /* first-party CSS: held to its end tag, its tracker URLs cut */
+    ROW_NO_ATTRS("style",     CS_TAG_SHEET, CS_CONTENT_RAW),
+
     /* they only switch the tokenizer */
-    ROW_NO_ATTRS("style",     CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("title",     CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("xmp",       CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("noembed",   CS_TAG_TEXT, CS_CONTENT_RAW),
@@ -105,8 +131,17 @@ static const cs_tag_row_t  svg_script_row =
     ROW("script",   CS_TAG_LOADER, CS_CONTENT_MARKUP, false,
         URL("href"), URL("xlink:href"), TYPE("type"));
 
+/* Any other element: only its style attribute (every element's). */
+static const cs_tag_row_t  any_row =
+    ROW_NO_ATTRS("",      CS_TAG_CARRIER, CS_CONTENT_MARKUP);
+static const cs_tag_attr_t style_attr =
+    { "style", CS_ATTR_STYLE, false, false, true, false };
+
 #undef URL
 #undef HREF
+#undef URL_CUT_IF_IMAGE
+#undef PING_CUT
+#undef ROW_BY_ATTR
 #undef SRCSET
 #undef SRCSET_TIED
 #undef URL_CUT
@@ -156,6 +191,18 @@ const cs_tag_row_t *
 cs_gate_svg_script_row(void)
 {
     return &svg_script_row;
+}
+
+const cs_tag_row_t *
+cs_gate_any_row(void)
+{
+    return &any_row;
+}
+
+const cs_tag_attr_t *
+cs_gate_style_attr(void)
+{
+    return &style_attr;
 }
 
 const char *

@@ -432,13 +432,20 @@ static const gate_case_t cases[] = {
     { "doctype", "", 0,
       "<!DOCTYPE html><img src=\"" FB_PX "\"><!doctype html PUBLIC \"x\">",
       "<!DOCTYPE html><!doctype html PUBLIC \"x\">" },
+    /* raw text hides tags; a <style>'s tracker url() goes alone */
     { "rawtext_elements", "", 0,
       "<style>body{background:url(" FB_PX ")}<img src=\"" FB_PX "\"></style>"
       "<textarea><img src=\"" FB_PX "\"></textarea>"
       "<title><script src=\"" FB_JS "\"></script></title>"
       "<xmp><img src=\"" FB_PX "\"></xmp>"
       "<noembed><img src=\"" FB_PX "\"></noembed>"
-      "<noframes><img src=\"" FB_PX "\"></noframes>", SAME },
+      "<noframes><img src=\"" FB_PX "\"></noframes>",
+      "<style>body{}<img src=\"" FB_PX "\"></style>"
+      "<textarea><img src=\"" FB_PX "\"></textarea>"
+      "<title><script src=\"" FB_JS "\"></script></title>"
+      "<xmp><img src=\"" FB_PX "\"></xmp>"
+      "<noembed><img src=\"" FB_PX "\"></noembed>"
+      "<noframes><img src=\"" FB_PX "\"></noframes>" },
     { "rawtext_end_tag_forms", "", 0,
       "<style></STYLE ><img src=\"" FB_PX "\">"
       "<title>a</title\n><img src=\"" FB_PX "\">"
