@@ -99,6 +99,15 @@ hold_append(cs_gate_t *g, const u_char_t *p, size_t n)
 void
 elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
 {
+    g->hold.has_element = false;
+    sc->elem = lt;
+    elem_reset(g, sc);
+}
+
+/* The element under decision is a new one, its name not read yet. */
+void
+elem_reset(cs_gate_t *g, cs_scan_t *sc)
+{
     if (g->conf.on_element) {
         if (g->report.set == NULL) {
             uint32_t count = cs_rules_recipient_count(g->conf.rules);
@@ -116,8 +125,6 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
     g->el.unknown_remove = false;
     g->el.mode = M_HOLD;
     g->el.kind = CS_TAG_PENDING;
-    g->hold.has_element = false;
-    sc->elem = lt;
     g->el.row = NULL;
     for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
         g->el.attr[i].seen = false;

@@ -34,6 +34,8 @@ typedef struct {
 typedef struct {
     const char       *css;
     size_t            len;
+    bool              markup;           /* an SVG <style>'s content */
+    bool              cdata;            /* ...inside a CDATA section */
     cs_css_judge_cb   judge;
     void             *ud;
     cs_cut_t         *cuts;
@@ -405,9 +407,33 @@ css_may_fetch(const char *css, size_t len)
     return false;
 }
 
+/*
+ * A CDATA section's marker in an SVG <style>'s text at css[i] ('<', or ']'
+ * in the section): returns the byte after it, or i when it is CSS text.
+ */
+static size_t
+css_markup(cs_css_t *x, size_t i)
+{
+    const char  *s = x->css;
+    size_t       left = x->len - i;
+
+    if (x->cdata) {
+        if (left >= 3 && memcmp(s + i, "]]>", 3) == 0) {
+            x->cdata = false;
+            return i + 3;
+        }
+        return i;
+    }
+    if (left >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+        x->cdata = true;
+        return i + 9;
+    }
+    return i;       /* the caller reads no other markup (svg_sheet_text) */
+}
+
 size_t
-cs_css_cuts(const char *css, size_t len, cs_css_judge_cb judge, void *ud,
-    cs_cut_t *cuts, size_t max)
+cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
+    void *ud, cs_cut_t *cuts, size_t max)
 {
     cs_css_t   x_, *x = &x_;
     size_t     i = 0;
@@ -418,6 +444,8 @@ cs_css_cuts(const char *css, size_t len, cs_css_judge_cb judge, void *ud,
 
     x->css = css;
     x->len = len;
+    x->markup = markup;
+    x->cdata = false;
     x->judge = judge;
     x->ud = ud;
     x->cuts = cuts;
@@ -438,6 +466,14 @@ cs_css_cuts(const char *css, size_t len, cs_css_judge_cb judge, void *ud,
         if (is_space(c)) {
             i++;
             continue;
+        }
+        if (x->markup && (c == '<' || c == ']')) {
+            size_t after = css_markup(x, i);
+
+            if (after != i) {
+                i = after;
+                continue;
+            }
         }
         if (c == '/' && i + 1 < len && css[i + 1] == '*') {
             const char *e = NULL;

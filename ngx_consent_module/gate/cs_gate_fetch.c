@@ -283,14 +283,132 @@ style_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to,
             return -1;          /* not read whole: fail closed */
         }
         n = cs_decode_entities(v, len, decoded, sizeof(decoded));
-        return cs_css_cuts(decoded, n, css_url_denied, g, &one, 1) ? -1 : 0;
+        return cs_css_cuts(decoded, n, false, css_url_denied, g, &one, 1)
+               ? -1 : 0;
     }
-    n = cs_css_cuts(v, len, css_url_denied, g, cand, max);
+    n = cs_css_cuts(v, len, false, css_url_denied, g, cand, max);
     for (size_t k = 0; k < n; k++) {
         cand[k].off += from;
         cand[k].end += from;
     }
     return (int) n;
+}
+
+/* The first three-byte marker m in v[0, len), or NULL. */
+static const char *
+find_marker(const char *v, size_t len, const char *m)
+{
+    for (const char *e = v; (e = memchr(e, m[0], len - (size_t) (e - v)))
+                            != NULL; e++)
+    {
+        if ((size_t) (e - v) + 3 <= len && e[1] == m[1] && e[2] == m[2]) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The CSS an SVG <style>'s markup text spells (its text up to its first
+ * tag: CDATA sections, comments, character references), into out; its
+ * length, or cap + 1 when it does not fit. *plain: it is the text without
+ * the CDATA markers alone (then the reader cuts in the raw text).
+ */
+static size_t
+svg_sheet_text(const char *v, size_t len, char *out, size_t cap, bool *plain)
+{
+    size_t  i = 0, n = 0;
+    bool    cdata = false;
+
+    *plain = true;
+    while (i < len) {
+        const char  *e;
+        size_t       run;
+
+        if (cdata) {
+            e = find_marker(v + i, len - i, "]]>");
+            run = e ? (size_t) (e - v) - i : len - i;
+            if (n + run > cap) {
+                return cap + 1;
+            }
+            memcpy(out + n, v + i, run);
+            n += run;
+            i += run + (e ? 3 : 0);
+            cdata = false;
+            continue;
+        }
+        if (len - i >= 9 && memcmp(v + i, "<![CDATA[", 9) == 0) {
+            cdata = true;
+            i += 9;
+            continue;
+        }
+        if (len - i >= 4 && memcmp(v + i, "<!--", 4) == 0) {
+            e = find_marker(v + i + 4, len - i - 4, "-->");
+            i = e ? (size_t) (e - v) + 3 : len;
+            *plain = false;
+            continue;
+        }
+        if (len - i >= 2 && v[i] == '<' && (v[i + 1] == '!' || v[i + 1] == '?'))
+        {
+            e = memchr(v + i, '>', len - i);        /* a bogus comment */
+            i = e ? (size_t) (e - v) + 1 : len;
+            *plain = false;
+            continue;
+        }
+        /* text up to the next '<' (past this one: text), decoded */
+        e = memchr(v + i + 1, '<', len - i - 1);
+        run = e ? (size_t) (e - v) - i : len - i;
+        if (memchr(v + i, '&', run) != NULL) {
+            *plain = false;
+        }
+        if (n + run > cap) {
+            return cap + 1;
+        }
+        n += cs_decode_entities(v + i, run, out + n, cap - n);
+        i += run;
+    }
+    return n;
+}
+
+/*
+ * A <style>'s text, p[from, to): its declarations and rules with a denied
+ * URL. An SVG <style>'s is markup: when comments or character references
+ * make its CSS differ from its bytes, that CSS is read and any denied URL
+ * in it cuts all of the text (fail closed), as does such a text longer
+ * than the gate decodes.
+ */
+static void
+sheet_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to)
+{
+    cs_element_t  *el = &g->el;
+    bool           markup = el->row->content == CS_CONTENT_MARKUP;
+    const char    *v = (const char *) p + from;
+    size_t         k;
+
+    if (markup) {
+        char      css[CS_STYLE_DECODED];
+        cs_cut_t  one;
+        bool      plain;
+        size_t    n = svg_sheet_text(v, to - from, css, sizeof(css), &plain);
+
+        if (n > sizeof(css)
+            || (!plain && cs_css_cuts(css, n, false, css_url_denied, g,
+                                      &one, 1) > 0))
+        {
+            add_cut(el, from, to);
+            return;
+        }
+        if (!plain) {
+            return;
+        }
+    }
+    k = cs_css_cuts(v, to - from, markup, css_url_denied, g,
+                    el->cuts + el->ncuts, CS_ELEMENT_CUTS - el->ncuts);
+    for (size_t j = el->ncuts; j < el->ncuts + k; j++) {
+        el->cuts[j].off += from;
+        el->cuts[j].end += from;
+    }
+    el->ncuts += (uint32_t) k;
 }
 
 void
@@ -362,42 +480,24 @@ cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
         }
     }
 
-    /* a <style>'s text: its declarations and rules with a denied URL */
     if (el->kind == CS_TAG_SHEET && el->content_off
         && content_end > el->content_off && content_end <= n)
     {
-        size_t k = cs_css_cuts((const char *) p + el->content_off,
-                               content_end - el->content_off, css_url_denied,
-                               g, el->cuts + el->ncuts,
-                               CS_ELEMENT_CUTS - el->ncuts);
-
-        for (size_t j = el->ncuts; j < el->ncuts + k; j++) {
-            el->cuts[j].off += el->content_off;
-            el->cuts[j].end += el->content_off;
-        }
-        el->ncuts += (uint32_t) k;
+        sheet_cuts(g, p, el->content_off, content_end);
     }
 }
 
-void
-keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
-    const u_char_t *p, size_t n)
+/*
+ * Emits the element's bytes p[0, n) without its cuts (in element order; a
+ * srcset's ranges may overlap), counting them.
+ */
+static void
+emit_kept(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
+    bool held)
 {
     cs_element_t  *el = &g->el;
-    bool           held = g->hold.has_element || sc->held;
     size_t         from = 0;
 
-    if (el->ncuts == 0) {
-        keep_element(g, sc);
-        return;
-    }
-    if (g->hold.has_element) {
-        g->hold.len = 0;
-        g->hold.has_element = false;
-    } else {
-        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
-    }
-    /* in element order; a srcset's ranges may overlap */
     for (uint32_t i = 1; i < el->ncuts; i++) {
         for (uint32_t k = i; k > 0 && el->cuts[k].off < el->cuts[k - 1].off;
              k--)
@@ -421,6 +521,50 @@ keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     emit(g, sc, p + from, p + n, held);
     g->stats.attributes_removed += el->ncuts;
     el->ncuts = 0;
+}
+
+void
+keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n)
+{
+    bool  held = g->hold.has_element || sc->held;
+
+    if (g->el.ncuts == 0) {
+        keep_element(g, sc);
+        return;
+    }
+    if (g->hold.has_element) {
+        g->hold.len = 0;
+        g->hold.has_element = false;
+    } else {
+        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
+    }
+    emit_kept(g, sc, p, n, held);
     sc->out = upto;
-    el->mode = M_PASS;
+    g->el.mode = M_PASS;
+}
+
+void
+sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    const u_char_t  *p;
+    size_t           n, lt = g->el.lt_off;
+    bool             held;
+
+    elem_take(g, sc, s, &p, &n);
+    held = g->hold.has_element || sc->held;
+    cut_attributes(g, p, n, lt);
+    if (!g->hold.has_element) {
+        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
+    }
+    emit_kept(g, sc, p, lt, held);
+    /* the tag from its '<' on: held as any start tag the tokenizer reads */
+    if (g->hold.has_element) {
+        memmove(g->hold.buf, g->hold.buf + lt, n - lt);
+        g->hold.len = n - lt;
+    } else {
+        sc->elem = p + lt;
+        sc->out = p + lt;
+    }
+    elem_reset(g, sc);
 }

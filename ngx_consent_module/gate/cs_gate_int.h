@@ -136,6 +136,8 @@ bool cs_gate_row_neutralizable(const cs_tag_row_t *row);
 
 /* The row of an SVG <script> (foreign content; no name lookup finds it). */
 const cs_tag_row_t *cs_gate_svg_script_row(void);
+/* The row of an SVG <style> (the same). */
+const cs_tag_row_t *cs_gate_svg_style_row(void);
 /*
  * The row of any other start tag the tokenizer reads: no attributes of its
  * own, but like every element it may carry a style attribute.
@@ -501,6 +503,7 @@ void gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
 
 bool hold_append(cs_gate_t *g, const u_char_t *p, size_t n);
 void elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt);
+void elem_reset(cs_gate_t *g, cs_scan_t *sc);
 void elem_take(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t **p, size_t *n);
 void keep_element(cs_gate_t *g, cs_scan_t *sc);
@@ -529,6 +532,13 @@ const cs_tag_attr_t *elem_attr_def(const cs_gate_t *g, size_t i);
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
 /*
+ * An SVG <style>'s text ends at the tag whose '<' is at el.lt_off (s: the
+ * byte after it): the text is cut and kept, and the tag is held from its
+ * '<' as any start tag the tokenizer reads (a nested element is judged on
+ * its own; the style's text after it is not read).
+ */
+void sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+/*
  * Whether a srcset value names a URL the element's recipients deny (for a
  * row attribute that ties its element whole).
  */
@@ -547,11 +557,13 @@ typedef bool (*cs_css_judge_cb)(void *ud, const char *url, size_t len);
  * adds to cuts[] (at most max; past that the last cut grows to cover the
  * next, so nothing denied is ever left) each declaration or rule that
  * names a denied URL: from its first byte through its ';', or up to the
- * end of its block or of the text. Offsets are in css. Returns how many
- * cuts it added. Linear, bounded, no backtracking.
+ * end of its block or of the text. Offsets are in css. markup: the text is
+ * an SVG <style>'s content, whose CDATA section markers, comments and tags
+ * are no CSS. Returns how many cuts it added. Linear, bounded, no
+ * backtracking.
  */
-size_t cs_css_cuts(const char *css, size_t len, cs_css_judge_cb judge,
-    void *ud, cs_cut_t *cuts, size_t max);
+size_t cs_css_cuts(const char *css, size_t len, bool markup,
+    cs_css_judge_cb judge, void *ud, cs_cut_t *cuts, size_t max);
 
 /* ---- cs_gate_noscript.c ---- */
 

@@ -252,6 +252,10 @@ tag_row(const cs_gate_t *g)
         if (tag_is(g, "script")) {
             return cs_gate_svg_script_row();
         }
+        /* an SVG <style> is CSS: its URLs are cut as in HTML's */
+        if (tag_is(g, "style")) {
+            return cs_gate_svg_style_row();
+        }
         /* SVG's own fetching elements: their rows read href, xlink:href */
         if (tag_is(g, "image") || tag_is(g, "feimage")) {
             return cs_gate_tag_row(g->tok.tag_name, g->tok.tag_name_len);
@@ -343,18 +347,25 @@ svg_script_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         return;
     }
     g->el.foreign_depth = 0;
-    if (g->el.mode == M_HOLD && !(g->tok.end_tag && tag_is(g, "script"))) {
+    if (g->el.mode == M_HOLD
+        && !(g->tok.end_tag && g->tok.tag_name_total == strlen(g->el.row->name)
+             && memcmp(g->tok.tag_name, g->el.row->name,
+                       g->tok.tag_name_total) == 0))
+    {
         g->el.lt_off = elem_offset(g, sc, s + 1);
     }
     raw_element_done(g, sc, s);
 }
 
-/* The start tag of an SVG <script> under decision was decided on. */
+/* The start tag of an SVG <script> or <style> under decision was decided
+   on. */
 static void
 svg_script_begun(cs_gate_t *g)
 {
-    if (g->el.row != cs_gate_svg_script_row()
-        || g->el.kind != CS_TAG_LOADER)
+    if (!((g->el.row == cs_gate_svg_script_row()
+           && g->el.kind == CS_TAG_LOADER)
+          || (g->el.row == cs_gate_svg_style_row()
+              && g->el.kind == CS_TAG_SHEET)))
     {
         return;
     }
@@ -836,6 +847,14 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             /* fall through */
 
         case S_TAG_OPEN:
+            if (g->el.kind == CS_TAG_SHEET && g->el.foreign_depth
+                && g->el.mode == M_HOLD && (is_alpha(c) || c == '/'))
+            {
+                sheet_text_end(g, sc, s);       /* an SVG <style>'s */
+                if (sc->rc != 0) {
+                    break;
+                }
+            }
             if (is_alpha(c)) {
                 g->tok.end_tag = false;
                 g->tok.raw_end = false;

@@ -131,6 +131,14 @@ static const cs_tag_row_t  svg_script_row =
     ROW("script",   CS_TAG_LOADER, CS_CONTENT_MARKUP, false,
         URL("href"), URL("xlink:href"), TYPE("type"));
 
+/*
+ * An SVG <style> (inside <svg>, not at an integration point): CSS as
+ * HTML's, its content markup (text, CDATA sections). Picked by namespace
+ * as the SVG <script> is.
+ */
+static const cs_tag_row_t  svg_style_row =
+    ROW_NO_ATTRS("style",   CS_TAG_SHEET,  CS_CONTENT_MARKUP);
+
 /* Any other element: only its style attribute (every element's). */
 static const cs_tag_row_t  any_row =
     ROW_NO_ATTRS("",      CS_TAG_CARRIER, CS_CONTENT_MARKUP);
@@ -191,6 +199,12 @@ const cs_tag_row_t *
 cs_gate_svg_script_row(void)
 {
     return &svg_script_row;
+}
+
+const cs_tag_row_t *
+cs_gate_svg_style_row(void)
+{
+    return &svg_style_row;
 }
 
 const cs_tag_row_t *
