@@ -133,6 +133,9 @@ elem_reset(cs_gate_t *g, cs_scan_t *sc)
         g->el.attr[i].end = CS_NO_OFFSET;
     }
     g->el.ncuts = 0;
+    g->el.sheet_text = false;
+    g->el.sheet_skip = false;
+    g->el.sheet_depth = 0;
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.foreign_depth = 0;
@@ -684,6 +687,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         return;                                   /* decide on its pixels */
     case CS_TAG_SHEET:
         g->el.content_off = elem_offset(g, sc, upto);
+        g->el.sheet_text = true;
         return;                                   /* cut in its text */
     default:
         break;
@@ -770,6 +774,11 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     bool             denied;
     cs_gate_stats_t  st;
 
+    if (g->el.kind == CS_TAG_SHEET && g->el.sheet_text
+        && g->el.row->content == CS_CONTENT_RAW && sheet_overflow(g, sc, s))
+    {
+        return;             /* a <style> is read in pieces: held on */
+    }
     elem_take(g, sc, s, &p, &n);
 
     if (g->el.kind == CS_TAG_NOSCRIPT && g->el.content_off) {
@@ -847,7 +856,9 @@ cs_gate_finish(cs_gate_t *g)
 
     if (g->el.kind == CS_TAG_NOSCRIPT && g->el.content_off) {
         noscript_decide(g, &scan, scan.out, p, n, n);
-    } else if (judge_element(g, p, n, g->el.content_off ? n : 0)) {
+    } else if (judge_element(g, p, n, g->el.content_off || g->el.sheet_text
+                                      ? n : 0))
+    {
         drop_element(g, &scan, scan.out, n, CS_DROP_WHOLE, CS_DROP_DENIED);
     } else {
         keep_element_cut(g, &scan, scan.out, p, n);

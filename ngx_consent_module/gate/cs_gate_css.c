@@ -43,6 +43,8 @@ typedef struct {
     size_t            ncuts;
     cs_css_item_t     item[CS_CSS_DEPTH];
     size_t            depth;            /* open '{' blocks */
+    size_t            denied_open;      /* blocks of rules that go whole */
+    cs_css_resume_t  *resume;           /* a text that goes on, or NULL */
     size_t            nest;             /* open ( [ and functions in the
                                            current item */
     uint32_t          url_fns;          /* bit k: nest level k + 1 is a
@@ -113,6 +115,18 @@ css_item_end(cs_css_t *x, size_t end)
     it->import = false;
     x->nest = 0;
     x->url_fns = 0;
+}
+
+/* The text may be split after byte i - 1: nothing is open there. */
+static void
+css_safe(cs_css_t *x, size_t i)
+{
+    if (x->resume && x->nest == 0 && x->denied_open == 0
+        && x->depth < CS_CSS_DEPTH)
+    {
+        x->resume->safe = i;
+        x->resume->depth = x->depth;
+    }
 }
 
 /*
@@ -432,13 +446,16 @@ css_markup(cs_css_t *x, size_t i)
 }
 
 size_t
-cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
-    void *ud, cs_cut_t *cuts, size_t max)
+cs_css_cuts(const char *css, size_t len, bool markup, cs_css_resume_t *resume,
+    cs_css_judge_cb judge, void *ud, cs_cut_t *cuts, size_t max)
 {
     cs_css_t   x_, *x = &x_;
     size_t     i = 0;
 
-    if (!css_may_fetch(css, len)) {
+    if (resume) {
+        resume->safe = 0;
+    }
+    if ((resume == NULL || !resume->partial) && !css_may_fetch(css, len)) {
         return 0;
     }
 
@@ -451,12 +468,16 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
     x->cuts = cuts;
     x->max = max;
     x->ncuts = 0;
-    x->depth = 0;
+    x->depth = resume ? resume->depth : 0;
+    x->denied_open = 0;
+    x->resume = resume;
     x->nest = 0;
     x->url_fns = 0;
-    x->item[0].start = CS_NO_OFFSET;
-    x->item[0].denied = false;
-    x->item[0].import = false;
+    for (size_t d = 0; d < CS_CSS_DEPTH; d++) {
+        x->item[d].start = CS_NO_OFFSET;
+        x->item[d].denied = false;
+        x->item[d].import = false;
+    }
 
     while (i < len) {
         u_char_t        c = (u_char_t) css[i];
@@ -521,6 +542,7 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
         case ';':
             if (x->nest == 0) {
                 css_item_end(x, i + 1);
+                css_safe(x, i + 1);
             }
             i++;
             break;
@@ -534,6 +556,7 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
                 }
                 break;
             }
+            x->denied_open += it->denied && x->depth < CS_CSS_DEPTH;
             x->depth++;
             if (x->depth < CS_CSS_DEPTH) {
                 x->item[x->depth].start = CS_NO_OFFSET;
@@ -541,6 +564,7 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
                 x->item[x->depth].import = false;
             }
             x->url_fns = 0;
+            css_safe(x, i);
             break;
         case '}':
             i++;
@@ -553,7 +577,10 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
             }
             css_item_end(x, i - 1);     /* the last one needs no ';' */
             x->depth--;
+            x->denied_open -= css_item(x)->denied && x->depth < CS_CSS_DEPTH
+                              && x->denied_open > 0;
             css_item_end(x, i);         /* the rule its block ends */
+            css_safe(x, i);
             break;
         default:
             if (c == '\\' || is_name_byte(c)) {
@@ -563,6 +590,9 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
             }
             break;
         }
+    }
+    if (x->resume && x->resume->partial) {
+        return x->ncuts;        /* the open items go on in the next text */
     }
     /* cut short: the open items end with the text */
     for (;;) {
@@ -574,4 +604,72 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_judge_cb judge,
         x->depth--;
     }
     return x->ncuts;
+}
+
+size_t
+cs_css_skip(const char *css, size_t len, cs_css_skip_t *st, bool *ended)
+{
+    size_t  i;
+
+    *ended = false;
+    for (i = 0; i < len; i++) {
+        char c = css[i];
+
+        if (st->escape) {
+            st->escape = false;
+        } else if (st->comment) {
+            if (st->star && c == '/') {
+                st->comment = false;
+            }
+            st->star = c == '*';
+        } else if (st->quote) {
+            if (c == '\\') {
+                st->escape = true;
+            } else if (c == (char) st->quote || c == '\n') {
+                st->quote = 0;
+            }
+        } else if (st->star && c == '*') {
+            st->comment = true;         /* "/" then "*" */
+            st->star = false;
+        } else {
+            st->star = c == '/';
+            switch (c) {
+            case '\\':
+                st->escape = true;
+                break;
+            case '"':
+            case '\'':
+                st->quote = (uint8_t) c;
+                break;
+            case '(':
+            case '[':
+            case '{':
+                st->nest++;
+                break;
+            case ')':
+            case ']':
+                st->nest -= st->nest > 0;
+                break;
+            case '}':
+                if (st->nest == 0) {
+                    *ended = true;      /* its block's end: left to read */
+                    return i;
+                }
+                if (--st->nest == 0) {
+                    *ended = true;      /* a rule's block */
+                    return i + 1;
+                }
+                break;
+            case ';':
+                if (st->nest == 0) {
+                    *ended = true;
+                    return i + 1;
+                }
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    return len;
 }

@@ -283,10 +283,10 @@ style_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to,
             return -1;          /* not read whole: fail closed */
         }
         n = cs_decode_entities(v, len, decoded, sizeof(decoded));
-        return cs_css_cuts(decoded, n, false, css_url_denied, g, &one, 1)
+        return cs_css_cuts(decoded, n, false, NULL, css_url_denied, g, &one, 1)
                ? -1 : 0;
     }
-    n = cs_css_cuts(v, len, false, css_url_denied, g, cand, max);
+    n = cs_css_cuts(v, len, false, NULL, css_url_denied, g, cand, max);
     for (size_t k = 0; k < n; k++) {
         cand[k].off += from;
         cand[k].end += from;
@@ -371,6 +371,28 @@ svg_sheet_text(const char *v, size_t len, char *out, size_t cap, bool *plain)
 }
 
 /*
+ * Reads CSS text v, the element's bytes [from, to), from the blocks open
+ * where it starts (el.sheet_depth); its cuts go to el.cuts.
+ */
+static void
+sheet_read(cs_gate_t *g, const char *v, size_t from, size_t to, bool markup,
+    cs_css_resume_t *partial)
+{
+    cs_element_t     *el = &g->el;
+    cs_css_resume_t   whole = { el->sheet_depth, 0, false };
+    size_t            k;
+
+    k = cs_css_cuts(v, to - from, markup, partial ? partial : &whole,
+                    css_url_denied, g, el->cuts + el->ncuts,
+                    CS_ELEMENT_CUTS - el->ncuts);
+    for (size_t j = el->ncuts; j < el->ncuts + k; j++) {
+        el->cuts[j].off += from;
+        el->cuts[j].end += from;
+    }
+    el->ncuts += (uint32_t) k;
+}
+
+/*
  * A <style>'s text, p[from, to): its declarations and rules with a denied
  * URL. An SVG <style>'s is markup: when comments or character references
  * make its CSS differ from its bytes, that CSS is read and any denied URL
@@ -383,7 +405,6 @@ sheet_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to)
     cs_element_t  *el = &g->el;
     bool           markup = el->row->content == CS_CONTENT_MARKUP;
     const char    *v = (const char *) p + from;
-    size_t         k;
 
     if (markup) {
         char      css[CS_STYLE_DECODED];
@@ -392,7 +413,7 @@ sheet_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to)
         size_t    n = svg_sheet_text(v, to - from, css, sizeof(css), &plain);
 
         if (n > sizeof(css)
-            || (!plain && cs_css_cuts(css, n, false, css_url_denied, g,
+            || (!plain && cs_css_cuts(css, n, false, NULL, css_url_denied, g,
                                       &one, 1) > 0))
         {
             add_cut(el, from, to);
@@ -402,13 +423,17 @@ sheet_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to)
             return;
         }
     }
-    k = cs_css_cuts(v, to - from, markup, css_url_denied, g,
-                    el->cuts + el->ncuts, CS_ELEMENT_CUTS - el->ncuts);
-    for (size_t j = el->ncuts; j < el->ncuts + k; j++) {
-        el->cuts[j].off += from;
-        el->cuts[j].end += from;
+    if (el->sheet_skip) {
+        /* the rest of an item too long to read (sheet_overflow) */
+        bool    ended;
+        size_t  k = cs_css_skip(v, to - from, &el->sheet_lex, &ended);
+
+        add_cut(el, from, from + k);
+        el->sheet_skip = !ended;
+        v += k;
+        from += k;
     }
-    el->ncuts += (uint32_t) k;
+    sheet_read(g, v, from, to, markup, NULL);
 }
 
 void
@@ -480,7 +505,7 @@ cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
         }
     }
 
-    if (el->kind == CS_TAG_SHEET && el->content_off
+    if (el->kind == CS_TAG_SHEET && (el->content_off || el->sheet_text)
         && content_end > el->content_off && content_end <= n)
     {
         sheet_cuts(g, p, el->content_off, content_end);
@@ -567,4 +592,72 @@ sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         sc->out = p + lt;
     }
     elem_reset(g, sc);
+}
+
+bool
+sheet_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
+{
+    cs_element_t     *el = &g->el;
+    const u_char_t   *p;
+    size_t            n, from, limit, settled;
+    bool              held, ended;
+    cs_css_resume_t   r;
+
+    elem_take(g, sc, s, &p, &n);
+    held = g->hold.has_element || sc->held;
+    from = el->content_off;
+    /* a '<' that may begin the end tag stays held */
+    limit = g->tok.state == S_RAW ? n : el->lt_off;
+    if (limit <= from) {
+        return false;
+    }
+    cut_attributes(g, p, n, 0);         /* its start tag's, the first time */
+    if (el->sheet_skip) {
+        size_t k = cs_css_skip((const char *) p + from, limit - from,
+                               &el->sheet_lex, &ended);
+
+        add_cut(el, from, from + k);
+        el->sheet_skip = !ended;
+        from += k;
+    }
+    settled = from;
+    if (!el->sheet_skip) {
+        r.depth = el->sheet_depth;
+        r.partial = true;
+        sheet_read(g, (const char *) p + from, from, limit, false, &r);
+        if (r.safe > 0) {
+            settled = from + r.safe;
+            el->sheet_depth = r.depth;
+        } else if (from == el->content_off) {
+            /*
+             * One item longer than max_element: it cannot be read to its
+             * end, so it goes (fail closed), skipped to its end.
+             */
+            memset(&el->sheet_lex, 0, sizeof(el->sheet_lex));
+            settled = from + cs_css_skip((const char *) p + from,
+                                         limit - from, &el->sheet_lex,
+                                         &ended);
+            add_cut(el, from, settled);
+            el->sheet_skip = !ended;
+        }
+    }
+    /* what is settled is passed on, the rest held as the element's text */
+    if (!g->hold.has_element) {
+        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
+    }
+    emit_kept(g, sc, p, settled, held);
+    if (g->hold.has_element) {
+        memmove(g->hold.buf, g->hold.buf + settled, n - settled);
+        g->hold.len = n - settled;
+    } else {
+        sc->elem = p + settled;
+        sc->out = p + settled;
+    }
+    el->lt_off = el->lt_off > settled ? el->lt_off - settled : 0;
+    el->content_off = 0;
+    el->sheet_text = true;
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
+        el->attr[i].seen = false;       /* its start tag went out */
+    }
+    return true;
 }

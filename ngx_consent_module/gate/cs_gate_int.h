@@ -319,6 +319,28 @@ typedef struct {
     bool    seen;
 } cs_attr_value_t;
 
+/*
+ * Reading a style sheet in pieces (one longer than max_element): where the
+ * text may be split (nothing open: after a ';', '{' or '}' at the top of
+ * an item), and the blocks open there.
+ */
+typedef struct {
+    size_t  depth;          /* in: blocks open where the text starts;
+                               out: at safe */
+    size_t  safe;           /* out: bytes before the last such point */
+    bool    partial;        /* in: the text goes on: items open at its
+                               end are not ended */
+} cs_css_resume_t;
+
+/* Skipping one item too long to read (cs_css_skip): the lexer's state. */
+typedef struct {
+    uint8_t  quote;         /* in a string: its quote, else 0 */
+    bool     comment;       /* in a comment */
+    bool     escape;        /* after a backslash */
+    bool     star;          /* comment: after a '*'; else after a '/' */
+    size_t   nest;          /* open ( [ and { */
+} cs_css_skip_t;
+
 /* Bytes of the element under decision removed alone: [off, end). */
 typedef struct {
     size_t  off;
@@ -388,6 +410,13 @@ typedef struct {
     cs_cut_t             cuts[CS_ELEMENT_CUTS];  /* attributes (srcset
                                              candidates) that go alone */
     uint32_t             ncuts;
+    bool                 sheet_text;      /* a <style>'s text starts at
+                                             content_off (0 after it was
+                                             passed on in pieces) */
+    bool                 sheet_skip;      /* ...inside an item too long
+                                             to read, going */
+    size_t               sheet_depth;     /* blocks open where it starts */
+    cs_css_skip_t        sheet_lex;       /* sheet_skip's state */
 } cs_element_t;
 
 typedef struct {
@@ -539,6 +568,12 @@ void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
  */
 void sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
 /*
+ * A <style> reached max_element bytes at s: what is read to the end of an
+ * item is cut and passed on, the rest held on (an item longer than
+ * max_element goes, skipped to its end: fail closed).
+ */
+bool sheet_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+/*
  * Whether a srcset value names a URL the element's recipients deny (for a
  * row attribute that ties its element whole).
  */
@@ -563,7 +598,16 @@ typedef bool (*cs_css_judge_cb)(void *ud, const char *url, size_t len);
  * backtracking.
  */
 size_t cs_css_cuts(const char *css, size_t len, bool markup,
-    cs_css_judge_cb judge, void *ud, cs_cut_t *cuts, size_t max);
+    cs_css_resume_t *resume, cs_css_judge_cb judge, void *ud,
+    cs_cut_t *cuts, size_t max);
+/*
+ * How many bytes of css belong to the item being skipped (st: where the
+ * last call stopped): up to its ';' (through it) or the '}' of its block
+ * (through it; a '}' closing an outer block is left); len when it goes on.
+ * *ended is set when it ended.
+ */
+size_t cs_css_skip(const char *css, size_t len, cs_css_skip_t *st,
+    bool *ended);
 
 /* ---- cs_gate_noscript.c ---- */
 

@@ -756,6 +756,25 @@ static const gate_case_t cases[] = {
          longer be removed, so the script goes (fail closed) */
       "<svg><script>" X247 "<img src=\"/a.png\">y</svg>",
       "<svg>y</svg>" },
+    /*
+     * A <style> longer than max_element is read in pieces, item by item:
+     * every tracker URL in it goes, wherever it is; an item longer than
+     * max_element cannot be read to its end and goes whole (fail closed).
+     */
+    { "style_oversize_read_in_pieces", "", 256,
+      "<style>.a{" X247 ":1}.b{color:red}@media (x){.c{d:e}.f{background:"
+      "url(" FB_TR ")}.g{h:i}}.j{background:url(" FB_TR ");k:l}</style>|",
+      "<style>.a{" X247 ":1}.b{color:red}@media (x){.c{d:e}.f{}.g{h:i}}"
+      ".j{k:l}</style>|" },
+    { "style_oversize_item_goes", "", 256,
+      "<style>.a{b:c}.d{background:url(data:" X247 X247 ")}.e{f:g}</style>|",
+      "<style>.a{b:c}.d{}.e{f:g}</style>|" },
+    { "style_oversize_item_with_tracker_goes", "", 256,
+      "<style>.a{b:c;x:url(/" X247 "\"};\" ), url(" FB_TR ")}.e{f:g}"
+      "</style>|",
+      "<style>.a{b:c;}.e{f:g}</style>|" },
+    { "style_oversize_first_party_stays", "", 256,
+      "<style>" X247 "{a:b}.c{d:url(/e.png)}.f{g:h}</style>|", SAME },
     { "svg_script_oversize_in_text_kept", "", 256,
       "<svg><script>" X247 "x<img src=\"" FB_PX "\">y</svg>",
       "<svg><script>" X247 "xy</svg>" },
