@@ -108,18 +108,6 @@ add_cut(cs_element_t *el, size_t off, size_t end)
     return true;
 }
 
-const cs_tag_attr_t *
-elem_attr_def(const cs_gate_t *g, size_t i)
-{
-    const cs_tag_row_t *row = g->el.row;
-
-    if (i == CS_STYLE_SLOT) {
-        return cs_gate_style_attr();
-    }
-    return row && i < CS_TAG_ATTRS && row->attrs[i].name ? &row->attrs[i]
-                                                         : NULL;
-}
-
 /*
  * Whether another URL attribute of the element has a value (an <img src>
  * that stays when every srcset candidate goes).

@@ -522,6 +522,19 @@ stream_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
     return g->report.fed + (uint64_t) (ptr - sc->base);
 }
 
+/* The table's definition of the element's attribute slot i, or NULL. */
+static inline const cs_tag_attr_t *
+elem_attr_def(const cs_gate_t *g, size_t i)
+{
+    const cs_tag_row_t *row = g->el.row;
+
+    if (i == CS_STYLE_SLOT) {
+        return cs_gate_style_attr();
+    }
+    return row && i < CS_TAG_ATTRS && row->attrs[i].name ? &row->attrs[i]
+                                                         : NULL;
+}
+
 /* ---- cs_gate_scan.c ---- */
 
 /* Scans one chunk (held: it is transient memory). */
@@ -555,8 +568,7 @@ bool url_denied(cs_gate_t *g, const char *url, size_t len);
  */
 void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n,
     size_t content_end);
-/* The table's definition of the element's attribute slot i, or NULL. */
-const cs_tag_attr_t *elem_attr_def(const cs_gate_t *g, size_t i);
+
 /* Emits the kept element with its cuts removed; its bytes end at upto. */
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);

@@ -481,7 +481,9 @@ attr_name_done(cs_gate_t *g)
         const cs_tag_attr_t  *a = elem_attr_def(g, i);
         cs_attr_value_t      *v = &g->el.attr[i];
 
-        if (a == NULL || strlen(a->name) != l || memcmp(a->name, n, l) != 0) {
+        if (a == NULL || a->name[0] != n[0] || strlen(a->name) != l
+            || memcmp(a->name, n, l) != 0)
+        {
             continue;
         }
         /* The first of duplicate attributes wins, as in a browser. */
@@ -499,10 +501,15 @@ attr_name_done(cs_gate_t *g)
 static void
 capture_value(cs_gate_t *g, const u_char_t *p, size_t n)
 {
-    cs_attr_value_t  *v = g->tok.capture;
-    bool              fold = attr_is_token(
-                                 elem_attr_def(g, (size_t) (v - g->el.attr)));
-    size_t            cap = fold ? CS_TOKEN_MAX : CS_URL_MAX;
+    cs_attr_value_t      *v = g->tok.capture;
+    const cs_tag_attr_t  *a = elem_attr_def(g, (size_t) (v - g->el.attr));
+    bool                  fold = attr_is_token(a);
+    size_t                cap = fold ? CS_TOKEN_MAX : CS_URL_MAX;
+
+    if (a->kind == CS_ATTR_STYLE || a->kind == CS_ATTR_PING) {
+        v->len += n;            /* read in the element's bytes, not here */
+        return;
+    }
 
     if (v->len + n > cap) {
         n = cap - v->len;
