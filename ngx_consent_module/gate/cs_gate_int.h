@@ -12,6 +12,9 @@
  *   cs_gate_noscript.c    judging and replaying a <noscript>'s content
  *   cs_gate_neutralize.c  rewriting a denied element inert
  *   cs_gate_evidence.c    which hosts an inline script uses to load or send
+ *   cs_gate_fetch.c       attributes cut alone (srcset candidates, ping,
+ *                         style), a <style>'s cuts
+ *   cs_gate_css.c         the CSS reader (style attributes, <style>)
  */
 
 #ifndef CS_GATE_INT_H

@@ -7,7 +7,10 @@
  *
  * A new fetch path is one row (or one attribute on a row) plus its tests;
  * a new name also needs its word and letters in the prefilter, which the
- * test says.
+ * test says, unless the row is found by attribute (by_attr: too common a
+ * tag to stop at by name; its attributes' names must then stop the
+ * skipper, cs_gate_attr_trigger(), which the test also says). The style
+ * attribute, which any element may carry, is no row's (cs_gate_any_row).
  */
 
 #include "cs_gate_int.h"
@@ -223,7 +226,10 @@ const char *
 cs_gate_element_name(size_t i)
 {
     for (size_t k = 0; k < sizeof(tag_rows) / sizeof(tag_rows[0]); k++) {
-        if (cs_gate_kind_gated(tag_rows[k].kind) && i-- == 0) {
+        /* rows found by attribute are only ever cut: not listed */
+        if (cs_gate_kind_gated(tag_rows[k].kind) && !tag_rows[k].by_attr
+            && i-- == 0)
+        {
             return tag_rows[k].name;
         }
     }
