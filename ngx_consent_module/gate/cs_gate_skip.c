@@ -498,10 +498,11 @@ window_load_avx2(cs_window_t *w, const u_char_t *p)
         WINDOW_MAX(_mm256_sub_epi8(l1, _mm256_set1_epi8('a')), 25));
     w->first = WINDOW_BITS(WINDOW_ANY(f0, 0x03), WINDOW_ANY(f1, 0x03));
     w->second = WINDOW_BITS(WINDOW_ANY(f0, 0x0c), WINDOW_ANY(f1, 0x0c));
+    /* bits 4, 5 and 6 moved to bit 7, which movemask reads */
     w->attr3 = window_attr3(
-        WINDOW_BITS(WINDOW_ANY(f0, 0x10), WINDOW_ANY(f1, 0x10)),
-        WINDOW_BITS(WINDOW_ANY(f0, 0x20), WINDOW_ANY(f1, 0x20)),
-        WINDOW_BITS(WINDOW_ANY(f0, 0x40), WINDOW_ANY(f1, 0x40)));
+        WINDOW_BITS(_mm256_slli_epi16(f0, 3), _mm256_slli_epi16(f1, 3)),
+        WINDOW_BITS(_mm256_slli_epi16(f0, 2), _mm256_slli_epi16(f1, 2)),
+        WINDOW_BITS(_mm256_slli_epi16(f0, 1), _mm256_slli_epi16(f1, 1)));
 #undef WINDOW_BITS
 #undef WINDOW_EQ
 #undef WINDOW_MAX
