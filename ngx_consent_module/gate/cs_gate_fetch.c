@@ -238,8 +238,9 @@ static void
 value_bytes(const cs_attr_value_t *v, const u_char_t *p, size_t *from,
     size_t *to)
 {
-    bool quoted = v->value_off > 0 && v->value_off <= v->end
-                  && (p[v->value_off - 1] == '"' || p[v->value_off - 1] == '\'');
+    u_char_t  before = v->value_off > 0 ? p[v->value_off - 1] : 0;
+    bool      quoted = v->value_off <= v->end
+                       && (before == '"' || before == '\'');
 
     *from = v->value_off;
     *to = quoted && v->end > v->value_off ? v->end - 1 : v->end;

@@ -405,12 +405,14 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
         uint64_t  b;
 
 #define WINDOW_LW(c)  _mm_cmpeq_epi8(lw, _mm_set1_epi8(c))
-        __m128i   t1 = _mm_or_si128(_mm_or_si128(WINDOW_LW('s'), WINDOW_LW('i')),
-                                    _mm_or_si128(WINDOW_LW('u'), WINDOW_LW('y')));
-        __m128i   t2 = _mm_or_si128(_mm_or_si128(WINDOW_LW('r'), WINDOW_LW('n')),
-                                    WINDOW_LW('l'));
-        __m128i   t3 = _mm_or_si128(_mm_or_si128(WINDOW_LW('c'), WINDOW_LW('g')),
-                                    _mm_or_si128(WINDOW_LW('d'), WINDOW_LW('e')));
+#define WINDOW_OR(a, b)  _mm_or_si128(a, b)
+        __m128i   t1 = WINDOW_OR(WINDOW_OR(WINDOW_LW('s'), WINDOW_LW('i')),
+                                 WINDOW_OR(WINDOW_LW('u'), WINDOW_LW('y')));
+        __m128i   t2 = WINDOW_OR(WINDOW_OR(WINDOW_LW('r'), WINDOW_LW('n')),
+                                 WINDOW_LW('l'));
+        __m128i   t3 = WINDOW_OR(WINDOW_OR(WINDOW_LW('c'), WINDOW_LW('g')),
+                                 WINDOW_OR(WINDOW_LW('d'), WINDOW_LW('e')));
+#undef WINDOW_OR
 #undef WINDOW_LW
 
         for (size_t k = 0; k < sizeof(cs_gate_skip_first) - 1; k++) {

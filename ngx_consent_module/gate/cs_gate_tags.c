@@ -15,19 +15,20 @@
 
 #include "cs_gate_int.h"
 
-#define URL(n)     { n, CS_ATTR_URL, true, true, false }     /* tied, renamed */
-#define HREF(n)    { n, CS_ATTR_URL, true, false, false }    /* tied */
-#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true, false } /* renamed */
-#define SRCSET_TIED(n)  { n, CS_ATTR_SRCSET, true, false, false }
+/* tied, renamed; tied; renamed */
+#define URL(n)     { n, CS_ATTR_URL, true, true, false, false }
+#define HREF(n)    { n, CS_ATTR_URL, true, false, false, false }
+#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true, false, false }
+#define SRCSET_TIED(n)  { n, CS_ATTR_SRCSET, true, false, false, false }
 /* a tracker URL here goes alone: the attribute, or its srcset candidate */
-#define URL_CUT(n)      { n, CS_ATTR_URL, false, false, true }
-#define SRCSET_CUT(n)   { n, CS_ATTR_SRCSET, false, true, true }
+#define URL_CUT(n)      { n, CS_ATTR_URL, false, false, true, false }
+#define SRCSET_CUT(n)   { n, CS_ATTR_SRCSET, false, true, true, false }
 /* fetched only when the element's type is "image" (<input>) */
 #define URL_CUT_IF_IMAGE(n)  { n, CS_ATTR_URL, false, false, true, true }
 /* a space-separated URL list: goes whole when any of them is denied */
-#define PING_CUT(n)     { n, CS_ATTR_PING, false, false, true }
-#define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false }
-#define REL(n)     { n, CS_ATTR_REL, false, false, false }
+#define PING_CUT(n)     { n, CS_ATTR_PING, false, false, true, false }
+#define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false, false }
+#define REL(n)     { n, CS_ATTR_REL, false, false, false, false }
 
 /* name, kind, content, void element, then its attributes (if any) */
 #define ROW(n, k, c, v, ...)                                                   \
