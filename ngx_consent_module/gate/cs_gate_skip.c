@@ -719,14 +719,18 @@ block_run(const cs_window_t *w, cs_carry_t *c, cs_simd_t level,
      * the state machine (tag by tag from here, which stops at it).
      */
     fail |= eq_in & w->attr3;
-    if (__builtin_expect((eq_in & 7) != 0, 0)) {
-        /* a name that ends in the block before (inside a tag) */
+    if (__builtin_expect((eq_in & c->in & 7) != 0, 0)) {
+        /*
+         * A name that ends in the block before (the block starts inside a
+         * tag; else the tag's '<' is before the '=', in this block, and no
+         * name's three letters are).
+         */
         for (m = eq_in & 7; m != 0; m &= m - 1) {
             unsigned       o = (unsigned) __builtin_ctzll(m);
             unsigned char  b3[3];
 
             for (unsigned k = 0; k < 3; k++) {
-                b3[k] = o + k >= 3 || c->in ? base[(int) (o + k) - 3] : ' ';
+                b3[k] = base[(int) (o + k) - 3];
             }
             if (cs_gate_attr_trigger(b3)) {
                 fail |= (uint64_t) 1 << o;
