@@ -802,18 +802,20 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     }
     if (!denied && carrier_by_attr(g)) {
         /*
-         * A start tag longer than max_element: an attribute the table
-         * reads that does not end inside it (or a name cut short) could
-         * carry anything, so the tag goes (fail closed); else it is kept,
-         * its cuts made. Not counted: the skipper passes most such tags.
+         * A start tag longer than max_element. When the value of an
+         * attribute the table reads runs past it (its '=' is inside: the
+         * skipper stops at such a tag however it is split), that value
+         * could carry anything, so the tag goes (fail closed). Else it is
+         * kept, its cuts made; not counted: the skipper passes most such
+         * tags (an attribute whose name or '=' lies past the limit is
+         * not read).
          */
-        for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
-            const cs_tag_attr_t *a = elem_attr_def(g, i);
+        const cs_attr_value_t *v = g->tok.capture;
 
-            denied |= a && a->cut && g->el.attr[i].seen
-                      && g->el.attr[i].end == CS_NO_OFFSET;
-        }
-        denied |= in_start_tag(g) && g->tok.state == S_ATTR_NAME;
+        denied = v != NULL && in_start_tag(g)
+                 && g->tok.state >= S_BEFORE_ATTR_VALUE
+                 && g->tok.state <= S_ATTR_VALUE_UNQ
+                 && elem_attr_def(g, (size_t) (v - g->el.attr))->cut;
         if (!denied) {
             keep_element_cut(g, sc, s, p, n);
             return;

@@ -773,6 +773,16 @@ static const gate_case_t cases[] = {
       "<style>.a{b:c;x:url(/" X247 "\"};\" ), url(" FB_TR ")}.e{f:g}"
       "</style>|",
       "<style>.a{b:c;}.e{f:g}</style>|" },
+    /*
+     * A start tag longer than max_element whose style value runs past the
+     * limit goes (its content stays); one whose attribute name runs past
+     * it is kept as read (README), alike under every split.
+     */
+    { "oversize_tag_style_value_goes", "", 256,
+      "<p>a</p><div id=k style=\"color:red;" X247 ":1;background:url("
+      FB_TR ")\">x</div>", "<p>a</p>x</div>" },
+    { "oversize_tag_long_name_kept", "", 256,
+      "<div " X247 "=1 style=\"background:url(" FB_TR ")\">x</div>", SAME },
     { "style_oversize_first_party_stays", "", 256,
       "<style>" X247 "{a:b}.c{d:url(/e.png)}.f{g:h}</style>|", SAME },
     { "svg_script_oversize_in_text_kept", "", 256,
