@@ -628,6 +628,12 @@ sheet_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
                                          &ended);
             add_cut(el, from, settled);
             el->sheet_skip = !ended;
+            if (settled == from) {
+                /* a '}' first (a stray one, or one the reader could not
+                   mark): read, and passed on */
+                settled++;
+                el->sheet_depth -= el->sheet_depth > 0;
+            }
         }
     }
     /* what is settled is passed on, the rest held as the element's text */
