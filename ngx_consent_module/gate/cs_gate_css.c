@@ -573,7 +573,9 @@ cs_css_cuts(const char *css, size_t len, bool markup, cs_css_resume_t *resume,
                 break;
             }
             if (x->depth == 0) {
-                break;                  /* stray: part of the item */
+                css_item_end(x, i);     /* a stray one ends its item */
+                css_safe(x, i);
+                break;
             }
             css_item_end(x, i - 1);     /* the last one needs no ';' */
             x->depth--;

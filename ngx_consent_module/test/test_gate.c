@@ -783,9 +783,22 @@ static const gate_case_t cases[] = {
       FB_TR ")\">x</div>", "<p>a</p>x</div>" },
     { "oversize_tag_long_name_kept", "", 256,
       "<div " X247 "=1 style=\"background:url(" FB_TR ")\">x</div>", SAME },
-    /* fuzz find: a stray '}' first in what is held made no progress */
+    /* fuzz find: a stray '}' first in what is held made no progress (it
+       ends its item now); the item after it, too long, goes */
     { "style_oversize_stray_brace", "", 256,
-      "<style>" X247 "}" X247 X247 "</style>|", "<style>}</style>|" },
+      "<style>" X247 "}" X247 X247 "</style>|",
+      "<style>" X247 "}</style>|" },
+    { "style_oversize_stray_braces", "", 256,
+      "<style>.a{b:c}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      "}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      "}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      "}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      ".d{background:url(" FB_TR ")}</style>|",
+      "<style>.a{b:c}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      "}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      "}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      "}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+      ".d{}</style>|" },
     { "style_oversize_first_party_stays", "", 256,
       "<style>" X247 "{a:b}.c{d:url(/e.png)}.f{g:h}</style>|", SAME },
     { "svg_script_oversize_in_text_kept", "", 256,

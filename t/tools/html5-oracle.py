@@ -149,6 +149,10 @@ def css_items(text):
             rs, pe = stack.pop()
             rules.append((rs, i + 1, pe))
             start = None
+        elif c == "}" and paren == 0:
+            if start is not None:           # a stray one ends its item
+                leaves.append((start, i + 1))
+            start = None
         i += 1
     if start is not None:
         leaves.append((start, n))
