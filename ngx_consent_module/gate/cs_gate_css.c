@@ -342,6 +342,10 @@ css_name(cs_css_t *x, size_t *i, bool at_keyword, size_t start)
             }
         }
     }
+    if (k == *i && !at_keyword) {
+        *i = k + 1;             /* a backslash escaping nothing: a delimiter */
+        return;
+    }
     *i = k;
     if (long_name) {
         n = 0;

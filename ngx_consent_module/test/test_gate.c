@@ -153,6 +153,12 @@ static const gate_case_t cases[] = {
     { "style_element_escaped_function", "", 0,
       "<style>.a{background:u\\72l(" FB_TR ")}.b{x:y}</style>",
       "<style>.a{}.b{x:y}</style>" },
+    /* fuzz find: a '\' before a newline, or last, escapes nothing (it
+       made no progress: a hang) */
+    { "style_backslash_escaping_nothing", "", 0,
+      "<style>.a{b:\\\n;background:url(" FB_TR ")}.c{d:e}\\</style>"
+      "<p style=\"x:\\\">y</p>",
+      "<style>.a{b:\\\n;}.c{d:e}\\</style><p style=\"x:\\\">y</p>" },
     { "style_element_cut_short_at_eof", "", 0,
       "<style>.a{x:y}.b{background:url(" FB_TR,
       "<style>.a{x:y}.b{" },
