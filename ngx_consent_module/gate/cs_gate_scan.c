@@ -953,11 +953,12 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                     row = NULL;         /* its '<' went out (max_element) */
                 } else if (row && cs_gate_kind_gated(row->kind)) {
                     kind = row->kind;
-                } else if (g->el.foreign_depth == 0) {
+                } else {
                     /*
                      * Any other start tag read here (the skipper stopped
                      * at it, or foreign content) may carry a style
-                     * attribute: held to its '>' (in-chunk: pointers).
+                     * attribute: held to its '>' (in-chunk: pointers),
+                     * unless it is part of an element held already.
                      */
                     row = cs_gate_any_row();
                     kind = row->kind;

@@ -132,6 +132,13 @@ static const gate_case_t cases[] = {
       FB_TR ")\"><svg><rect style=\"fill:url(" FB_TR "#g)\"/></svg>",
       "<my-long-component-name style=\"\">x</my-long-component-name>"
       "<img src=\"/a.png\" style=\"\"><svg><rect style=\"\"/></svg>" },
+    /* fuzz find: after an SVG <script> removed at an inner script's end
+       tag, a tag carrying a style is held under every split */
+    { "style_attribute_after_svg_script_removed", "", 0,
+      "<svg><script>x<title><script src=\"" FB_JS "\"></script></title>"
+      "<g style=\"fill:url(" FB_TR ")\"/><p style=\"background:url(" FB_TR
+      ")\">y</p>",
+      "<svg></title><g style=\"\"/><p style=\"\">y</p>" },
     { "style_attribute_allowed", "meta", 0,
       "<div style=\"background:url(" FB_TR ")\">x</div>", SAME },
     { "style_element_declaration_cut", "", 0,
