@@ -55,9 +55,11 @@ typedef enum {
     CS_TAG_HINT,          /* contacts a host when rel is a resource hint
                              or a fetched link type */
     CS_TAG_NOSCRIPT,      /* judged by the pixels in its content */
-    CS_TAG_CARRIER        /* first-party, may carry tracker URLs (a
+    CS_TAG_CARRIER,       /* first-party, may carry tracker URLs (a
                              poster, a media or object URL): only those
                              attributes go, never the element */
+    CS_TAG_BASE           /* <base href>: what relative URLs after it
+                             resolve against */
 } cs_tag_kind_t;
 
 /* The tokenizer state after an element's start tag. */
@@ -377,6 +379,21 @@ typedef struct {
     bool       hook_failed;       /* could not record an answer */
 } cs_replay_t;
 
+/*
+ * The document's base URL: the first <base href> (later ones change
+ * nothing, as in HTML). Relative URLs after it take its host and resolve
+ * their path against its path. Per gate, so per response; inner gates
+ * (a <noscript>'s content, a srcdoc document) start with their outer
+ * gate's, as a browser resolves them.
+ */
+typedef struct {
+    bool    set;                  /* a <base href> was seen */
+    char    host[256];            /* its host, "" when it names none */
+    size_t  host_len;
+    char    path[CS_URL_MAX];     /* its path, from '/' */
+    size_t  path_len;
+} cs_base_t;
+
 struct cs_gate {
     cs_gate_conf_t   conf;
     cs_gate_stats_t  stats;
@@ -386,6 +403,7 @@ struct cs_gate {
     cs_hold_t        hold;
     cs_report_t      report;
     cs_replay_t      replay;
+    cs_base_t        base;
 };
 
 /* Per-call cursors over one chunk. */

@@ -128,6 +128,7 @@ inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     }
     cs_gate_init(&inner, &conf);
     inner.tok.scripting_off = true;
+    inner.base = g->base;
     gate_scan(&inner, p, n, held, &rc);
     if (rc == 0) {
         rc = cs_gate_finish(&inner);

@@ -78,6 +78,12 @@ static const cs_tag_row_t  tag_rows[] = {
      * (script-less) view parses it as markup and it is no row there.
      */
     ROW_NO_ATTRS("noscript",  CS_TAG_NOSCRIPT, CS_CONTENT_RAW),
+    /*
+     * Fetches nothing itself, but relative URLs after the first one
+     * resolve against its href: it goes when that names a denied
+     * recipient (then every relative URL, read or not, would reach it).
+     */
+    ROW("base",     CS_TAG_BASE,   CS_CONTENT_MARKUP, true,   HREF("href")),
 
     /* where head_inject goes */
     ROW_NO_ATTRS("head",      CS_TAG_HEAD, CS_CONTENT_MARKUP),

@@ -663,6 +663,46 @@ static const gate_case_t cases[] = {
       "<svg><script>" X247 "xy</svg>" },
     { "mathml_script_is_not_run", "", 0,
       "<math><script>fbq('init','1');</script></math>", SAME },
+    /* ---- <base href>: relative URLs after it resolve against it ---- */
+
+    { "base_tracker_ties_relative_urls", "", 0,
+      "<base href=\"https://www.facebook.com/\">|<img src=\"/tr?id=1\">|"
+      "<script src=\"fbevents.js\"></script>|<img src=\"//cdn.example/a.png\">"
+      "|<img src=\"https://shop.example/a.png\">|<img src=\"data:,x\">",
+      "|||<img src=\"//cdn.example/a.png\">"
+      "|<img src=\"https://shop.example/a.png\">|<img src=\"data:,x\">" },
+    { "base_tracker_allowed", "meta", 0,
+      "<base href=\"https://www.facebook.com/\">|<img src=\"/tr?id=1\">", SAME },
+    { "base_tracker_other_recipient_allowed", "google", 0,
+      "<BASE HREF='https://connect.facebook.net/en_US/'><script src=fbevents.js>"
+      "</script>|", "|" },
+    { "base_first_party_kept", "", 0,
+      "<base href=\"/app/\" target=\"_top\"><img src=\"a.png\">"
+      "<script src=\"x.js\"></script>", SAME },
+    { "base_first_with_href_wins", "", 0,
+      "<base target=\"_blank\"><base href=\"https://cdn.example/\">"
+      "<base href=\"https://www.facebook.com/\"><img src=\"tr.gif\">",
+      "<base target=\"_blank\"><base href=\"https://cdn.example/\">"
+      "<img src=\"tr.gif\">" },
+    { "base_none_relative_kept", "", 0,
+      "<img src=\"/tr?id=1\"><base href=\"https://www.facebook.com/\">",
+      "<img src=\"/tr?id=1\">" },
+    { "base_path_rules_resolve", "", 0,
+      /* tealium's path rule /utag/utag_*.js, reached through the base */
+      "<base href=\"https://shop.example/utag/\"><script src=\"utag_1.js\">"
+      "</script>|<script src=\"../a.js\"></script>",
+      "<base href=\"https://shop.example/utag/\">|<script src=\"../a.js\">"
+      "</script>" },
+    { "base_entity_in_href", "", 0,
+      "<base href=\"https&#58;//www.facebook.com/\"><img src=\"tr\">|", "|" },
+    { "base_in_noscript_content_inherits", "", 0,
+      "<base href=\"https://www.facebook.com/\"><noscript><p>x</p>"
+      "<img src=\"/tr?id=1\"></noscript>",
+      "<noscript><p>x</p></noscript>" },
+    { "base_in_svg_is_not_html_base", "", 0,
+      "<svg><base href=\"https://www.facebook.com/\"/></svg><img src=\"/tr\">",
+      SAME },
+
     { "template_contents_gated", "", 0,
       "<template><script src=\"" FB_JS "\"></script><div>"
       "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
@@ -1744,6 +1784,18 @@ test_hook_on_element_neutralize(void **state)
 #undef EMBED_FB
 #undef SVGIMG_FB
 
+    /*
+     * a tracker <base> has no inert form: stripped; what resolves against
+     * it is neutralized as usual
+     */
+#define BASE_FB  "<base href=\"https://www.facebook.com/\">"
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(BASE_FB) - 1);
+    snprintf(num[1], sizeof(num[1]), "%zu", sizeof("<img src=\"/tr\">") - 1);
+    hk_expect(&hc, BASE_FB "<img src=\"/tr\">",
+              "<img data-consent=\"meta\" data-consent-src=\"/tr\">",
+              hk_cat("E:meta:s:", num[0], ";E:meta:n:", num[1], ";", NULL));
+#undef BASE_FB
+
     /* neutralized script open at EOF: its length so far */
     hk_expect(&hc, "<script src=\"" FB_JS "\">var a",
               "<script type=\"text/plain\" data-consent=\"meta\" "
@@ -1751,6 +1803,16 @@ test_hook_on_element_neutralize(void **state)
               hk_cat("E:meta:n:", hk_num(sizeof("<script src=\"" FB_JS
                                                 "\">var a") - 1), ";",
                      NULL));
+}
+
+/* A <base> seen in one response changes nothing in the next one's gate. */
+static void
+test_base_per_response(void **state)
+{
+    (void) state;
+    ts_check("", 0, "<base href=\"https://www.facebook.com/\"><img src=\"/tr\">",
+             "");
+    ts_check("", 0, "<img src=\"/tr\">", "<img src=\"/tr\">");
 }
 
 static void
@@ -2155,6 +2217,7 @@ main(void)
         cmocka_unit_test(test_block_runs_match_byte_reading),
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
+        cmocka_unit_test(test_base_per_response),
         cmocka_unit_test(test_hook_on_element_oversize),
         cmocka_unit_test(test_hook_unknown_host_seen),
         cmocka_unit_test(test_hook_unknown_host_removes),
