@@ -58,6 +58,11 @@ cs_gate_cleanup(cs_gate_t *g)
         g->replay.answers = NULL;
     }
     g->replay.cap = 0;
+    if (g->doc_buf) {
+        g->conf.allocator.free(g->conf.allocator.ctx, g->doc_buf);
+        g->doc_buf = NULL;
+    }
+    g->doc_cap = 0;
 }
 /* Appends to the hold buffer, growing it up to max_element. */
 bool
@@ -126,6 +131,7 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
         g->el.attr[i].end = CS_NO_OFFSET;
     }
     g->el.ncuts = 0;
+    g->el.start_tag_ended = false;
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.foreign_depth = 0;
@@ -690,6 +696,9 @@ judge_element(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
     if (!g->el.denied) {
         cut_attributes(g, p, n);
     }
+    if (!g->el.denied) {
+        srcdoc_gate(g, p, n);
+    }
     return g->el.denied;
 }
 
@@ -723,6 +732,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     if (!cs_gate_kind_gated(g->el.kind)) {
         return;
     }
+    g->el.start_tag_ended = true;
 
     if (is_void) {
         elem_take(g, sc, upto, &p, &n);

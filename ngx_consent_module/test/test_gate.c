@@ -703,6 +703,54 @@ static const gate_case_t cases[] = {
       "<svg><base href=\"https://www.facebook.com/\"/></svg><img src=\"/tr\">",
       SAME },
 
+    /* ---- <iframe srcdoc>: a document gated in turn ---- */
+
+    { "srcdoc_tracker_script_removed", "", 0,
+      "<iframe srcdoc=\"<p>hi</p><script src=&quot;" FB_JS "&quot;></script>"
+      "<img src=&quot;/a.png&quot;>\" width=10></iframe>|",
+      "<iframe srcdoc=\"<p>hi</p><img src=&quot;/a.png&quot;>\" width=10>"
+      "</iframe>|" },
+    { "srcdoc_first_party_byte_exact", "", 0,
+      "<iframe srcdoc=\"<p>A &amp; B &hellip; &#12354;</p><img src=&quot;/a.png&quot;>"
+      "<a href=&quot;" FB_TR "&quot;>x</a>\"></iframe>", SAME },
+    { "srcdoc_written_back_references_as_written", "", 0,
+      "<iframe srcdoc='<p title=\"x\">A &amp; B &hellip; &#12354; &#x26;</p>"
+      "<img src=\"" FB_TR "\"><i>&lt;&apos;</i>'></iframe>",
+      "<iframe srcdoc='<p title=\"x\">A &amp; B &hellip; &#12354; &#x26;</p>"
+      "<i>&lt;&apos;</i>'></iframe>" },
+    { "srcdoc_allowed", "meta", 0,
+      "<iframe srcdoc=\"<script src=&quot;" FB_JS "&quot;></script>\"></iframe>",
+      SAME },
+    { "srcdoc_src_tracker_removed_whole", "", 0,
+      "<iframe src=\"" GTM_NS "\" srcdoc=\"<p>x</p>\"></iframe>|", "|" },
+    { "srcdoc_inline_signature_removed", "", 0,
+      "<iframe srcdoc=\"<script>fbq&lpar;&#39;init&#39;,&#39;1&#39;);</script>ok\">"
+      "</iframe>",
+      "<iframe srcdoc=\"ok\"></iframe>" },
+    { "srcdoc_nested", "", 0,
+      "<iframe srcdoc=\"<iframe srcdoc=&quot;<img src=&amp;quot;" FB_TR
+      "&amp;quot;><b>x</b>&quot;></iframe>\"></iframe>",
+      "<iframe srcdoc=\"<iframe srcdoc=&quot;<b>x</b>&quot;></iframe>\"></iframe>" },
+    { "srcdoc_unquoted_written_back_quoted", "", 0,
+      "<iframe srcdoc=&lt;script&#32;src=//connect.facebook.net/x.js&gt;"
+      "&lt;/script&gt;&lt;b&gt;x></iframe>",
+      "<iframe srcdoc=\"&lt;b&gt;x\"></iframe>" },
+    { "srcdoc_noscript_pixel", "", 0,
+      "<iframe srcdoc=\"<noscript><p>x</p><img src=&quot;" FB_TR "&quot;></noscript>\">"
+      "</iframe>",
+      "<iframe srcdoc=\"<noscript><p>x</p></noscript>\"></iframe>" },
+    { "srcdoc_resolves_against_page_base", "", 0,
+      "<base href=\"https://www.facebook.com/\"><iframe srcdoc=\"<img src=&quot;/tr&quot;>x\">"
+      "</iframe>",
+      "<iframe srcdoc=\"x\"></iframe>" },
+    { "srcdoc_empty_kept", "", 0,
+      "<iframe srcdoc></iframe><iframe srcdoc=\"\"></iframe><iframe srcdoc=>x</iframe>",
+      SAME },
+    { "srcdoc_longer_than_max_element_removed", "", 256,
+      "<iframe srcdoc=\"<p>" X247 X247 "</p>\"></iframe>after", "after" },
+    { "srcdoc_open_at_eof_removed", "", 0,
+      "a<iframe srcdoc=\"<p>x</p>", "a" },
+
     { "template_contents_gated", "", 0,
       "<template><script src=\"" FB_JS "\"></script><div>"
       "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
@@ -1711,6 +1759,14 @@ test_hook_on_element_strip(void **state)
     assert_int_equal(r->stats.elements_removed, 2);
     assert_int_equal(r->stats.unknown_hosts, 0);
 
+    /* an element of a srcdoc document: reported as the page's, counted */
+    r = hk_expect(&hc, "<iframe srcdoc=\"<img src=&quot;" FB_TR "&quot;>x\">"
+                  "</iframe>", "<iframe srcdoc=\"x\"></iframe>",
+                  hk_cat("E:meta:s:",
+                         hk_num(sizeof("<img src=\"" FB_TR "\">") - 1), ";",
+                         NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+
     /* several recipients on one element: each one not allowed, by index */
 #define MULTI "<script>gtag(1);fbq(2);twq(3);WidgetCoChat.boot()</script>"
     hc.allowed = "google,widgetco";
@@ -1803,6 +1859,67 @@ test_hook_on_element_neutralize(void **state)
               hk_cat("E:meta:n:", hk_num(sizeof("<script src=\"" FB_JS
                                                 "\">var a") - 1), ";",
                      NULL));
+}
+
+/* Escapes text for a double-quoted attribute value (one srcdoc level). */
+static char *
+srcdoc_escape(const char *text)
+{
+    size_t  n = 0, len = strlen(text);
+    char   *out = malloc(len * 6 + 1);
+
+    assert_non_null(out);
+    for (size_t i = 0; i < len; i++) {
+        const char *e = text[i] == '&' ? "&amp;" : text[i] == '"' ? "&quot;"
+                        : NULL;
+        if (e) {
+            memcpy(out + n, e, strlen(e));
+            n += strlen(e);
+        } else {
+            out[n++] = text[i];
+        }
+    }
+    out[n] = '\0';
+    return ts_track(out);
+}
+
+/* "<iframe srcdoc=\"" + escape(doc) + "\"></iframe>" + after */
+static char *
+srcdoc_wrap(const char *doc, const char *after)
+{
+    char   *e = srcdoc_escape(doc);
+    size_t  len = strlen(e) + strlen(after) + 64;
+    char   *out = malloc(len);
+
+    assert_non_null(out);
+    snprintf(out, len, "<iframe srcdoc=\"%s\"></iframe>%s", e, after);
+    return ts_track(out);
+}
+
+/*
+ * srcdoc documents nest up to CS_DOC_DEPTH: the pixel at that depth goes
+ * alone; one nested deeper is not read, so its iframe goes whole.
+ */
+static void
+test_srcdoc_nesting_bound(void **state)
+{
+    const char  *pixel = "<img src=\"" FB_TR "\">";
+    char        *in, *out;
+
+    (void) state;
+    assert_int_equal(CS_DOC_DEPTH, 3);
+    /* three documents deep: read, the pixel goes */
+    in = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap(pixel, "c"), "b"), "a");
+    out = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap("", "c"), "b"), "a");
+    /* an empty document is written back as the empty value */
+    ts_check("", 0, in, out);
+    ts_check("meta", 0, in, in);
+    /* four: the third document's iframe is not read, it goes whole */
+    in = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap(srcdoc_wrap("<p>x</p>", "d"), "c"),
+                                 "b"), "a");
+    out = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap("d", "c"), "b"), "a");
+    ts_check("", 0, in, out);
+    ts_check("meta,google", 0, in, out);
 }
 
 /* A <base> seen in one response changes nothing in the next one's gate. */
@@ -2218,6 +2335,7 @@ main(void)
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
         cmocka_unit_test(test_base_per_response),
+        cmocka_unit_test(test_srcdoc_nesting_bound),
         cmocka_unit_test(test_hook_on_element_oversize),
         cmocka_unit_test(test_hook_unknown_host_seen),
         cmocka_unit_test(test_hook_unknown_host_removes),
