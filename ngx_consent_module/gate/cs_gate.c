@@ -427,10 +427,10 @@ base_resolve_path(const cs_gate_t *g, const char *url, size_t len,
 }
 
 /*
- * Ties the element to the recipient of the URL's host, else to the
- * recipient of a path pattern its path matches (on any host, first-party
- * included); a host of neither is counted and, the first time for this
- * element, put to on_unknown_host. A relative URL after a <base href>
+ * Ties the element to the recipient of the URL's host (the site's tagging
+ * hosts first), else to the recipient of a path pattern its path matches
+ * (on any host, first-party included); a host of neither is counted and,
+ * the first time for this element, put to on_unknown_host. A relative URL after a <base href>
  * resolves against it: the base's host, its path under the base's.
  */
 static void
@@ -456,7 +456,10 @@ tie_url(cs_gate_t *g, const char *url, size_t len)
         memcpy(host, g->base.host, g->base.host_len + 1);
         hl = g->base.host_len;
     }
-    if (hl) {
+    if (hl && g->conf.has_site) {
+        r = cs_rules_site_tagging_host(g->conf.rules, g->conf.site, host, hl);
+    }
+    if (hl && r < 0) {
         r = cs_rules_match_host(g->conf.rules, host, hl);
     }
     if (r < 0 && pl && cs_rules_path_count(g->conf.rules) > 0) {
@@ -538,6 +541,27 @@ url_denied(cs_gate_t *g, const char *url, size_t len)
     g->el.denied = denied;
     g->el.unknown_remove = unknown_remove;
     return this_denied;
+}
+
+bool
+cs_gate_url_denied(cs_gate_t *g, const char *url, size_t len,
+    uint32_t *recipient)
+{
+    bool  denied;
+
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    g->el.unknown_named = false;
+    g->el.nrecipients = 0;
+    g->el.recipients_overflow = false;
+    tie_url(g, url, len);
+    denied = g->el.denied;
+    *recipient = g->el.unknown_remove || g->el.nrecipients == 0
+                 ? CS_RECIPIENT_UNKNOWN : g->el.recipients[0];
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    g->el.nrecipients = 0;
+    return denied;
 }
 
 /*
@@ -654,8 +678,13 @@ tie_element(cs_gate_t *g, const u_char_t *p, size_t content_end)
         return;
     case CS_TAG_LOADER:
         if (elem_attr(g, CS_ATTR_URL) == NULL) {
-            if (g->el.content_off && content_end > g->el.content_off
-                && !script_is_data_block(elem_attr(g, CS_ATTR_TYPE)))
+            if (script_is_speculation_rules(elem_attr(g, CS_ATTR_TYPE))) {
+                /* JSON, empty included: judged by the URLs it names */
+                tie_speculation_rules(g, (const char *) p + g->el.content_off,
+                                      content_end > g->el.content_off
+                                      ? content_end - g->el.content_off : 0);
+            } else if (g->el.content_off && content_end > g->el.content_off
+                       && !script_is_data_block(elem_attr(g, CS_ATTR_TYPE)))
             {
                 tie_script_text(g, (const char *) p + g->el.content_off,
                                 content_end - g->el.content_off);

@@ -12,6 +12,7 @@
  *   cs_gate_noscript.c    judging and replaying a <noscript>'s content
  *                         (the inner gates)
  *   cs_gate_srcdoc.c      gating an <iframe srcdoc>'s document
+ *   cs_gate_specrules.c   the URLs speculation rules (JSON) name
  *   cs_gate_neutralize.c  rewriting a denied element inert
  *   cs_gate_evidence.c    which hosts an inline script uses to load or send
  */
@@ -538,6 +539,17 @@ int inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     cs_emit_cb cb, void *ud, cs_gate_stats_t *stats, cs_inner_run_t run);
 void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, size_t end_tag_off);
+
+/* ---- cs_gate_specrules.c ---- */
+
+/* The script's type is speculationrules (as a browser compares it). */
+bool script_is_speculation_rules(const cs_attr_value_t *type);
+/*
+ * Ties a speculation rules script (its text) to the recipients its URLs
+ * and link patterns name; sets el.denied when one is not allowed, when the
+ * JSON does not parse, or when a document rule may match any host.
+ */
+void tie_speculation_rules(cs_gate_t *g, const char *text, size_t len);
 
 /* ---- cs_gate_srcdoc.c ---- */
 

@@ -751,6 +751,57 @@ static const gate_case_t cases[] = {
     { "srcdoc_open_at_eof_removed", "", 0,
       "a<iframe srcdoc=\"<p>x</p>", "a" },
 
+    /* ---- speculation rules: the script goes when a URL it names does ---- */
+
+    { "specrules_list_tracker_removed", "", 0,
+      "a<script type=\"speculationrules\">{\"prefetch\":[{\"source\":\"list\","
+      "\"urls\":[\"/next\",\"https:\\/\\/www.facebook.com\\/tr?id=1\"]}]}"
+      "</script>b", "ab" },
+    { "specrules_prerender_tracker_removed", "", 0,
+      "<script type=SpeculationRules>{\"prerender\":[{\"urls\":[\"" FB_TR "\"]}]}"
+      "</script>|", "|" },
+    { "specrules_tracker_allowed", "meta", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"" FB_TR "\"]}]}"
+      "</script>", SAME },
+    { "specrules_first_party_kept", "", 0,
+      "<script type=\"speculationrules\">\n{\"prefetch\":[{\"source\":\"list\","
+      "\"urls\":[\"/a\",\"https://shop.example/b\"]}],\"prerender\":[{"
+      "\"source\":\"document\",\"where\":{\"and\":[{\"href_matches\":\"/*\"},"
+      "{\"not\":{\"href_matches\":[\"/wp-admin/*\",\"/*\\\\?*\"]}},"
+      "{\"not\":{\"selector_matches\":\".no-prerender\"}}]},"
+      "\"eagerness\":\"moderate\"}]}\n</script>", SAME },
+    { "specrules_document_rule_tracker_pattern", "", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":\"https://www.facebook.com/*\"}}]}</script>|", "|" },
+    { "specrules_document_rule_any_host", "", 0,
+      /* links of every host match: a tracker's link would be fetched */
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":\"https://*/*\"}}]}</script>|"
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"selector_matches\":\"a.fast\"}}]}</script>|"
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"source\":\"document\"}]}"
+      "</script>|", "|||" },
+    { "specrules_document_rule_hostname_object", "", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":{\"hostname\":\"www.facebook.com\"}}}]}</script>|"
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":{\"hostname\":\"shop.example\"}}}]}</script>",
+      "|<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":{\"hostname\":\"shop.example\"}}}]}</script>" },
+    { "specrules_unparsable_removed", "", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"/a\"]}</script>|",
+      "|" },
+    { "specrules_relative_under_tracker_base", "", 0,
+      "<base href=\"https://cdn.example/\"><script type=\"speculationrules\">"
+      "{\"prefetch\":[{\"urls\":[\"next.html\"]}]}</script>", SAME },
+    { "specrules_oversize_removed", "", 256,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"/" X247
+      "\"]}]}</script>|", "|" },
+    { "specrules_not_a_loader_signature", "", 0,
+      /* JSON, not code: a signature in a URL is no evidence */
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"/fbq(1)\"]}]}"
+      "</script>", SAME },
+
     { "template_contents_gated", "", 0,
       "<template><script src=\"" FB_JS "\"></script><div>"
       "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
@@ -1922,6 +1973,44 @@ test_srcdoc_nesting_bound(void **state)
     ts_check("meta,google", 0, in, out);
 }
 
+/*
+ * A site's tagging host is its recipient's on that site only: shop names
+ * sgtm.shop.example for google; blog and no site do not.
+ */
+static void
+test_site_tagging_host(void **state)
+{
+    const char  *page = "<script src=\"https://sgtm.shop.example/gtm.js?id=G-1\">"
+                        "</script><img src=\"//eu.sgtm.shop.example/g/collect\">"
+                        "<img src=\"https://xsgtm.shop.example/a.png\">|";
+    const char  *gone = "<img src=\"https://xsgtm.shop.example/a.png\">|";
+    ts_conf_t    tc = { "", 0, -1, -1, CS_SIMD_BEST };
+    ts_result_t  r;
+
+    (void) state;
+    ts_gate_site = "shop";
+    r = ts_expect_gate(&tc, page, gone);
+    assert_true(r.blocked[0] >> ts_rid("google") & 1);
+    ts_result_free(&r);
+    tc.allowed = "google";
+    r = ts_expect_gate(&tc, page, page);
+    ts_result_free(&r);
+    tc.allowed = "";
+    ts_gate_site = "blog";
+    r = ts_expect_gate(&tc, page, page);
+    ts_result_free(&r);
+    ts_gate_site = NULL;
+    r = ts_expect_gate(&tc, page, page);
+    ts_result_free(&r);
+    assert_int_equal(cs_rules_site_tagging_count(ts_rules, ts_site("shop")), 1);
+    assert_int_equal(cs_rules_site_tagging_count(ts_rules, ts_site("blog")), 0);
+    assert_int_equal(cs_rules_site_tagging_host(ts_rules, ts_site("shop"),
+                                                "sgtm.shop.example", 17),
+                     (int32_t) ts_rid("google"));
+    assert_int_equal(cs_rules_site_tagging_host(ts_rules, ts_site("blog"),
+                                                "sgtm.shop.example", 17), -1);
+}
+
 /* A <base> seen in one response changes nothing in the next one's gate. */
 static void
 test_base_per_response(void **state)
@@ -2335,6 +2424,7 @@ main(void)
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
         cmocka_unit_test(test_base_per_response),
+        cmocka_unit_test(test_site_tagging_host),
         cmocka_unit_test(test_srcdoc_nesting_bound),
         cmocka_unit_test(test_hook_on_element_oversize),
         cmocka_unit_test(test_hook_unknown_host_seen),
