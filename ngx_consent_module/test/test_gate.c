@@ -1903,6 +1903,12 @@ test_hook_on_element_neutralize(void **state)
               hk_cat("E:meta:s:", num[0], ";E:meta:n:", num[1], ";", NULL));
 #undef BASE_FB
 
+    /* an <iframe> with a srcdoc has no inert form: its document loads */
+#define FRAME_FB  "<iframe src=\"" GTM_NS "\" srcdoc=\"<p>x</p>\"></iframe>"
+    hk_expect(&hc, FRAME_FB "|", "|",
+              hk_cat("E:google:s:", hk_num(sizeof(FRAME_FB) - 1), ";", NULL));
+#undef FRAME_FB
+
     /* neutralized script open at EOF: its length so far */
     hk_expect(&hc, "<script src=\"" FB_JS "\">var a",
               "<script type=\"text/plain\" data-consent=\"meta\" "
