@@ -58,6 +58,11 @@ cs_gate_cleanup(cs_gate_t *g)
         g->replay.answers = NULL;
     }
     g->replay.cap = 0;
+    if (g->doc_buf) {
+        g->conf.allocator.free(g->conf.allocator.ctx, g->doc_buf);
+        g->doc_buf = NULL;
+    }
+    g->doc_cap = 0;
 }
 /* Appends to the hold buffer, growing it up to max_element. */
 bool
@@ -126,6 +131,7 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
         g->el.attr[i].end = CS_NO_OFFSET;
     }
     g->el.ncuts = 0;
+    g->el.start_tag_ended = false;
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.foreign_depth = 0;
@@ -272,10 +278,14 @@ drop_rest(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto)
     sc->out = upto;
 }
 
+static const cs_attr_value_t *elem_attr(const cs_gate_t *g,
+    cs_attr_kind_t kind);
+
 /*
  * A denied element goes: neutralized when so configured (never one
  * on_unknown_host asked to remove, never a hint or an element whose URL
- * neutralize does not rename: they have no inert form), else dropped.
+ * neutralize does not rename: they have no inert form; never an <iframe>
+ * with a srcdoc, whose document would load ungated), else dropped.
  * "ended": the element ends at upto; else its content and end tag are
  * still to come (neutralized, they flow on unchanged).
  */
@@ -285,6 +295,7 @@ deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
 {
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->el.kind != CS_TAG_HINT
         && cs_gate_row_neutralizable(g->el.row)
+        && elem_attr(g, CS_ATTR_DOCUMENT) == NULL
         && !g->el.unknown_remove && neutralize_element(g, sc, upto, p, n))
     {
         report_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);
@@ -383,10 +394,49 @@ url_path(const char *url, size_t len, bool has_host, char *out, size_t cap)
 }
 
 /*
- * Ties the element to the recipient of the URL's host, else to the
- * recipient of a path pattern its path matches (on any host, first-party
- * included); a host of neither is counted and, the first time for this
- * element, put to on_unknown_host.
+ * The path of a relative URL (path its url_path(), pl bytes) resolved
+ * against the base's: from the base's last '/' unless it starts with one;
+ * the base's path itself when it starts with '?' or '#'. Returns its
+ * length in out.
+ */
+static size_t
+base_resolve_path(const cs_gate_t *g, const char *url, size_t len,
+    const char *path, size_t pl, char *out, size_t cap)
+{
+    size_t  i = 0, dir = g->base.path_len, n;
+
+    while (i < len && (u_char_t) url[i] <= 0x20) {
+        i++;                            /* as the URL parser trims */
+    }
+    if (i < len && (url[i] == '/' || url[i] == '\\')) {
+        n = pl < cap ? pl : cap;
+        memcpy(out, path, n);
+        return n;
+    }
+    if (i == len || url[i] == '?' || url[i] == '#') {
+        n = g->base.path_len < cap ? g->base.path_len : cap;
+        memcpy(out, g->base.path, n);
+        return n;
+    }
+    while (dir > 0 && g->base.path[dir - 1] != '/') {
+        dir--;
+    }
+    n = dir < cap ? dir : cap;
+    memcpy(out, g->base.path, n);
+    if (pl > 1 && n < cap) {            /* path is "/" + the URL's own */
+        size_t more = pl - 1 < cap - n ? pl - 1 : cap - n;
+        memcpy(out + n, path + 1, more);
+        n += more;
+    }
+    return n;
+}
+
+/*
+ * Ties the element to the recipient of the URL's host (the site's tagging
+ * hosts first), else to the recipient of a path pattern its path matches
+ * (on any host, first-party included); a host of neither is counted and,
+ * the first time for this element, put to on_unknown_host. A relative URL after a <base href>
+ * resolves against it: the base's host, its path under the base's.
  */
 static void
 tie_url(cs_gate_t *g, const char *url, size_t len)
@@ -395,19 +445,38 @@ tie_url(cs_gate_t *g, const char *url, size_t len)
     char     host[256];
     size_t   n, hl, pl;
     int32_t  r = -1;
+    bool     own_host, relative;
+    char     path[CS_URL_MAX];
 
     if (len == 0) {
         return;
     }
     n = cs_decode_entities(url, len, decoded, sizeof(decoded));
     hl = cs_url_host(decoded, n, host, sizeof(host));
-    if (hl) {
+    own_host = hl > 0;
+    /* no host, no scheme: url_path() finds a path */
+    pl = url_path(decoded, n, own_host, path, sizeof(path));
+    relative = !own_host && pl > 0;
+    if (relative && g->base.set && g->base.host_len) {
+        memcpy(host, g->base.host, g->base.host_len + 1);
+        hl = g->base.host_len;
+    }
+    if (hl && g->conf.has_site) {
+        r = cs_rules_site_tagging_host(g->conf.rules, g->conf.site, host, hl);
+    }
+    if (hl && r < 0) {
         r = cs_rules_match_host(g->conf.rules, host, hl);
     }
-    if (r < 0 && cs_rules_path_count(g->conf.rules) > 0) {
-        char path[CS_URL_MAX];
-        pl = url_path(decoded, n, hl > 0, path, sizeof(path));
-        r = pl ? cs_rules_match_path(g->conf.rules, path, pl) : -1;
+    if (r < 0 && pl && cs_rules_path_count(g->conf.rules) > 0) {
+        char resolved[CS_URL_MAX];
+
+        if (relative && g->base.set) {
+            pl = base_resolve_path(g, decoded, n, path, pl, resolved,
+                                   sizeof(resolved));
+            r = cs_rules_match_path(g->conf.rules, resolved, pl);
+        } else {
+            r = cs_rules_match_path(g->conf.rules, path, pl);
+        }
     }
     if (hl || r >= 0) {
         if (r >= 0) {
@@ -422,6 +491,33 @@ tie_url(cs_gate_t *g, const char *url, size_t len)
                 g->el.denied = true;
             }
         }
+    }
+}
+
+/*
+ * The first <base href> sets the document's base URL (its own href
+ * resolves against the document's URL, which the gate does not know: a
+ * relative one keeps the page's host and gives only a path).
+ */
+static void
+base_set(cs_gate_t *g, const cs_attr_value_t *href)
+{
+    char    decoded[CS_URL_MAX];
+    size_t  n;
+
+    if (g->base.set || href == NULL) {
+        return;
+    }
+    g->base.set = true;
+    n = cs_decode_entities(href->buf, href->len, decoded, sizeof(decoded));
+    g->base.host_len = cs_url_host(decoded, n, g->base.host,
+                                   sizeof(g->base.host));
+    g->base.path_len = url_path(decoded, n, g->base.host_len > 0,
+                                g->base.path, sizeof(g->base.path));
+    if (g->base.path_len == 0) {
+        /* a scheme without a host (data:, javascript:): no base to use */
+        g->base.host_len = 0;
+        g->base.host[0] = '\0';
     }
 }
 
@@ -450,6 +546,27 @@ url_denied(cs_gate_t *g, const char *url, size_t len)
     g->el.denied = denied;
     g->el.unknown_remove = unknown_remove;
     return this_denied;
+}
+
+bool
+cs_gate_url_denied(cs_gate_t *g, const char *url, size_t len,
+    uint32_t *recipient)
+{
+    bool  denied;
+
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    g->el.unknown_named = false;
+    g->el.nrecipients = 0;
+    g->el.recipients_overflow = false;
+    tie_url(g, url, len);
+    denied = g->el.denied;
+    *recipient = g->el.unknown_remove || g->el.nrecipients == 0
+                 ? CS_RECIPIENT_UNKNOWN : g->el.recipients[0];
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    g->el.nrecipients = 0;
+    return denied;
 }
 
 /*
@@ -559,10 +676,20 @@ tie_element(cs_gate_t *g, const u_char_t *p, size_t content_end)
             return;
         }
         break;
+    case CS_TAG_BASE:
+        /* its href resolves against the document's URL, not itself */
+        tie_url_host(g, elem_attr(g, CS_ATTR_URL));
+        base_set(g, elem_attr(g, CS_ATTR_URL));
+        return;
     case CS_TAG_LOADER:
         if (elem_attr(g, CS_ATTR_URL) == NULL) {
-            if (g->el.content_off && content_end > g->el.content_off
-                && !script_is_data_block(elem_attr(g, CS_ATTR_TYPE)))
+            if (script_is_speculation_rules(elem_attr(g, CS_ATTR_TYPE))) {
+                /* JSON, empty included: judged by the URLs it names */
+                tie_speculation_rules(g, (const char *) p + g->el.content_off,
+                                      content_end > g->el.content_off
+                                      ? content_end - g->el.content_off : 0);
+            } else if (g->el.content_off && content_end > g->el.content_off
+                       && !script_is_data_block(elem_attr(g, CS_ATTR_TYPE)))
             {
                 tie_script_text(g, (const char *) p + g->el.content_off,
                                 content_end - g->el.content_off);
@@ -603,6 +730,9 @@ judge_element(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
     if (!g->el.denied) {
         cut_attributes(g, p, n);
     }
+    if (!g->el.denied) {
+        srcdoc_gate(g, p, n);
+    }
     return g->el.denied;
 }
 
@@ -636,6 +766,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     if (!cs_gate_kind_gated(g->el.kind)) {
         return;
     }
+    g->el.start_tag_ended = true;
 
     if (is_void) {
         elem_take(g, sc, upto, &p, &n);

@@ -41,6 +41,10 @@ typedef struct {
                                         others are stripped, never
                                         neutralized */
     uint64_t          *blocked;      /* out: recipients removed (may be NULL) */
+    /* the site whose tagging hosts (cs_rules_site_tagging_host()) count as
+       their recipients' hosts; has_site false: no site's */
+    bool               has_site;
+    uint32_t           site;
     size_t             max_element;  /* most bytes held for one element */
     cs_allocator_t     allocator;
     cs_emit_cb         emit;
@@ -105,6 +109,16 @@ int cs_gate_finish(cs_gate_t *gate);
 /* Releases the hold buffer; safe to call more than once. */
 void cs_gate_cleanup(cs_gate_t *gate);
 const cs_gate_stats_t *cs_gate_stats(const cs_gate_t *gate);
+/*
+ * Whether a URL the response names outside its body (a response header's)
+ * reaches a recipient the request does not allow (or on_unknown_host asks
+ * to remove it), judged as an element's URL is (host, path patterns); the
+ * recipient then goes into blocked and *recipient (CS_RECIPIENT_UNKNOWN
+ * for on_unknown_host). Call before the first feed: a relative URL
+ * resolves against the response's URL, not a <base>.
+ */
+bool cs_gate_url_denied(cs_gate_t *gate, const char *url, size_t len,
+    uint32_t *recipient);
 /* True while bytes are held back for an element under decision. */
 bool cs_gate_holding(const cs_gate_t *gate);
 

@@ -96,7 +96,7 @@ srcset_denied(cs_gate_t *g, const char *v, size_t len)
     return srcset_judge(g, v, len, &count) != 0;  /* unread: fail closed */
 }
 
-static bool
+bool
 add_cut(cs_element_t *el, size_t off, size_t end)
 {
     if (el->ncuts == CS_ELEMENT_CUTS) {
@@ -104,6 +104,8 @@ add_cut(cs_element_t *el, size_t off, size_t end)
     }
     el->cuts[el->ncuts].off = off;
     el->cuts[el->ncuts].end = end;
+    el->cuts[el->ncuts].with = NULL;
+    el->cuts[el->ncuts].with_len = 0;
     el->ncuts++;
     return true;
 }
@@ -233,7 +235,7 @@ keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
 {
     cs_element_t  *el = &g->el;
     bool           held = g->hold.has_element || sc->held;
-    size_t         from = 0;
+    size_t         from = 0, removed = 0;
 
     if (el->ncuts == 0) {
         keep_element(g, sc);
@@ -263,11 +265,18 @@ keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
             continue;
         }
         emit(g, sc, p + from, p + off, held);
-        g->stats.bytes_removed += end - off;
+        if (el->cuts[i].with) {
+            /* a srcdoc written back: its inner gate counted what went */
+            emit(g, sc, el->cuts[i].with,
+                 el->cuts[i].with + el->cuts[i].with_len, true);
+        } else {
+            g->stats.bytes_removed += end - off;
+            removed++;
+        }
         from = end;
     }
     emit(g, sc, p + from, p + n, held);
-    g->stats.attributes_removed += el->ncuts;
+    g->stats.attributes_removed += removed;
     el->ncuts = 0;
     sc->out = upto;
     el->mode = M_PASS;

@@ -10,6 +10,9 @@
  *   cs_gate.c             the API, the hold buffer and the decisions: tie
  *                         the element to recipients, keep, drop, report
  *   cs_gate_noscript.c    judging and replaying a <noscript>'s content
+ *                         (the inner gates)
+ *   cs_gate_srcdoc.c      gating an <iframe srcdoc>'s document
+ *   cs_gate_specrules.c   the URLs speculation rules (JSON) name
  *   cs_gate_neutralize.c  rewriting a denied element inert
  *   cs_gate_evidence.c    which hosts an inline script uses to load or send
  */
@@ -55,9 +58,11 @@ typedef enum {
     CS_TAG_HINT,          /* contacts a host when rel is a resource hint
                              or a fetched link type */
     CS_TAG_NOSCRIPT,      /* judged by the pixels in its content */
-    CS_TAG_CARRIER        /* first-party, may carry tracker URLs (a
+    CS_TAG_CARRIER,       /* first-party, may carry tracker URLs (a
                              poster, a media or object URL): only those
                              attributes go, never the element */
+    CS_TAG_BASE           /* <base href>: what relative URLs after it
+                             resolve against */
 } cs_tag_kind_t;
 
 /* The tokenizer state after an element's start tag. */
@@ -84,7 +89,8 @@ typedef enum {
     CS_ATTR_PING,         /* URLs separated by spaces */
     CS_ATTR_STYLE,        /* CSS: url(...) */
     CS_ATTR_TYPE,         /* a MIME type (data blocks, neutralize) */
-    CS_ATTR_REL           /* link types (resource hints) */
+    CS_ATTR_REL,          /* link types (resource hints) */
+    CS_ATTR_DOCUMENT      /* a document (srcdoc): gated in turn */
 } cs_attr_kind_t;
 
 typedef struct {
@@ -279,10 +285,15 @@ typedef struct {
     bool    seen;
 } cs_attr_value_t;
 
-/* Bytes of the element under decision removed alone: [off, end). */
+/*
+ * Bytes of the element under decision removed alone: [off, end), or
+ * replaced by with (a srcdoc value written back gated).
+ */
 typedef struct {
-    size_t  off;
-    size_t  end;
+    size_t           off;
+    size_t           end;
+    const u_char_t  *with;
+    size_t           with_len;
 } cs_cut_t;
 
 #define CS_ELEMENT_CUTS  16
@@ -344,6 +355,7 @@ typedef struct {
     cs_cut_t             cuts[CS_ELEMENT_CUTS];  /* attributes (srcset
                                              candidates) that go alone */
     uint32_t             ncuts;
+    bool                 start_tag_ended; /* its attributes are all read */
 } cs_element_t;
 
 typedef struct {
@@ -377,6 +389,21 @@ typedef struct {
     bool       hook_failed;       /* could not record an answer */
 } cs_replay_t;
 
+/*
+ * The document's base URL: the first <base href> (later ones change
+ * nothing, as in HTML). Relative URLs after it take its host and resolve
+ * their path against its path. Per gate, so per response; inner gates
+ * (a <noscript>'s content, a srcdoc document) start with their outer
+ * gate's, as a browser resolves them.
+ */
+typedef struct {
+    bool    set;                  /* a <base href> was seen */
+    char    host[256];            /* its host, "" when it names none */
+    size_t  host_len;
+    char    path[CS_URL_MAX];     /* its path, from '/' */
+    size_t  path_len;
+} cs_base_t;
+
 struct cs_gate {
     cs_gate_conf_t   conf;
     cs_gate_stats_t  stats;
@@ -386,7 +413,14 @@ struct cs_gate {
     cs_hold_t        hold;
     cs_report_t      report;
     cs_replay_t      replay;
+    cs_base_t        base;
+    unsigned         doc_depth;   /* srcdoc documents this gate is inside */
+    u_char_t        *doc_buf;     /* a srcdoc value written back */
+    size_t           doc_cap;
 };
+
+/* srcdoc documents nested deeper than this are not read (fail closed) */
+#define CS_DOC_DEPTH  3
 
 /* Per-call cursors over one chunk. */
 typedef struct {
@@ -480,6 +514,8 @@ bool url_denied(cs_gate_t *g, const char *url, size_t len);
  * could fetch but those (an <img> or <source> whose every candidate goes).
  */
 void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n);
+/* Adds the cut [off, end) (removed; with set after: replaced). */
+bool add_cut(cs_element_t *el, size_t off, size_t end);
 /* Emits the kept element with its cuts removed; its bytes end at upto. */
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
@@ -494,13 +530,36 @@ bool srcset_denied(cs_gate_t *g, const char *v, size_t len);
 /* The inner runs over a <noscript>'s content. */
 typedef enum {
     INNER_JUDGE = 0,      /* collect what ties it, ask on_unknown_host */
-    INNER_EMIT            /* emit what stays, replaying the answers */
+    INNER_EMIT,           /* emit what stays, replaying the answers */
+    INNER_DOCUMENT        /* a srcdoc document: one run, with scripting,
+                             the hooks called as for the page's elements */
 } cs_inner_run_t;
 
 int inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     cs_emit_cb cb, void *ud, cs_gate_stats_t *stats, cs_inner_run_t run);
 void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, size_t end_tag_off);
+
+/* ---- cs_gate_specrules.c ---- */
+
+/* The script's type is speculationrules (as a browser compares it). */
+bool script_is_speculation_rules(const cs_attr_value_t *type);
+/*
+ * Ties a speculation rules script (its text) to the recipients its URLs
+ * and link patterns name; sets el.denied when one is not allowed, when the
+ * JSON does not parse, or when a document rule may match any host.
+ */
+void tie_speculation_rules(cs_gate_t *g, const char *text, size_t len);
+
+/* ---- cs_gate_srcdoc.c ---- */
+
+/*
+ * Gates the srcdoc document of the element under decision (its n bytes so
+ * far): when the inner gate removes anything, the value becomes a cut
+ * that writes it back gated; sets el.denied when the value cannot be read
+ * whole (cut short, nested too deep).
+ */
+void srcdoc_gate(cs_gate_t *g, const u_char_t *p, size_t n);
 
 /* ---- cs_gate_evidence.c ---- */
 

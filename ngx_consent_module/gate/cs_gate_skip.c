@@ -152,7 +152,8 @@ const uint64_t cs_gate_skip_words[10][CS_SKIP_WORDS] = {
             W8('s', 'v', 'g', 0, 0, 0, 0, 0) },
     [4] = { W8('l', 'i', 'n', 'k', 0, 0, 0, 0),
             W8('h', 'e', 'a', 'd', 0, 0, 0, 0),
-            W8('m', 'a', 't', 'h', 0, 0, 0, 0) },
+            W8('m', 'a', 't', 'h', 0, 0, 0, 0),
+            W8('b', 'a', 's', 'e', 0, 0, 0, 0) },
     [5] = { W8('i', 'm', 'a', 'g', 'e', 0, 0, 0),
             W8('s', 't', 'y', 'l', 'e', 0, 0, 0),
             W8('t', 'i', 't', 'l', 'e', 0, 0, 0),
@@ -325,19 +326,19 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
 /*
  * The letters of first and second, looked up on the low and high nibble of
  * (byte | 0x20): bit 0/1 first (high nibble 6/7), bit 2/3 second. first:
- * a e f h i l m n o p s t v x; second: a b c e f i l m o r t u v (img image
- * feimage xmp link head style title script iframe frame embed object
+ * a b e f h i l m n o p s t v x; second: a b c e f i l m o r t u v (img
+ * image feimage xmp link head style title script iframe frame embed object
  * video audio source track noembed noscript noframes textarea plaintext
- * svg math).
+ * svg math base).
  */
 #define WINDOW_NIBBLE_LO                                                       \
-    0x02, 0x05, 0x0c, 0x06, 0x0a, 0x0d, 0x0f, 0x00,                           \
+    0x02, 0x05, 0x0d, 0x06, 0x0a, 0x0d, 0x0f, 0x00,                           \
     0x03, 0x05, 0x00, 0x00, 0x05, 0x05, 0x01, 0x05
 #define WINDOW_NIBBLE_HI                                                       \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
-const char cs_gate_skip_first[] = "aefhilmnopstvx";
+const char cs_gate_skip_first[] = "abefhilmnopstvx";
 const char cs_gate_skip_second[] = "abcefilmortuv";
 const unsigned char cs_gate_skip_nibble_lo[16] = { WINDOW_NIBBLE_LO };
 const unsigned char cs_gate_skip_nibble_hi[16] = { WINDOW_NIBBLE_HI };
