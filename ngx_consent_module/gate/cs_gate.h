@@ -128,4 +128,14 @@ bool cs_gate_holding(const cs_gate_t *gate);
  */
 const char *cs_gate_element_name(size_t i);
 
+/*
+ * The limit the gate is measured against (make bench, the gate driver): one
+ * pass of the skipper's byte classification over p (every 64-byte block's
+ * '<', '>', quote, '=', '/', space, control, letter and name-prefilter
+ * bits, as the skipper's window load computes them), folded into a sum so
+ * no compiler can drop it. Decides nothing.
+ */
+uint64_t cs_gate_classify_pass(const unsigned char *p, size_t n,
+    cs_simd_t simd_max);
+
 #endif /* CS_GATE_H */
