@@ -44,7 +44,7 @@ typedef struct cs_gate_memo  cs_gate_memo_t;
 typedef struct {
     uint64_t  hits;
     uint64_t  misses;
-    uint64_t  replaced;       /* entries a new key took the slot of */
+    uint64_t  evicted;        /* entries dropped to keep new ones */
     uint64_t  entries;        /* kept now */
     uint64_t  bytes;          /* kept now: keys and results */
 } cs_gate_memo_stats_t;

@@ -46,6 +46,8 @@ struct cs_gate_memo {
     size_t                 max_bytes;
     size_t                 bytes;       /* of the entries' data */
     uint64_t               clock;
+    size_t                 hand;        /* the next slot to free when the
+                                           budget is spent */
     cs_allocator_t         allocator;
     cs_gate_memo_stats_t   stats;
     cs_memo_entry_t        slot[CS_MEMO_SLOTS];
@@ -227,10 +229,17 @@ memo_store(cs_gate_t *g, cs_memo_kind_t kind, const void *key, size_t len,
     }
     if (e->data) {
         entry_free(m, e);
-        m->stats.replaced++;
+        m->stats.evicted++;
     }
-    if (m->bytes + total > m->max_bytes) {
-        return;                         /* full: the slots in use stay */
+    /* over the budget: entries go in slot order, a hand going round */
+    while (m->bytes + total > m->max_bytes) {
+        cs_memo_entry_t *old = &m->slot[m->hand];
+
+        m->hand = (m->hand + 1) % CS_MEMO_SLOTS;
+        if (old->data) {
+            entry_free(m, old);
+            m->stats.evicted++;
+        }
     }
     data = m->allocator.alloc(m->allocator.ctx, total);
     if (data == NULL) {
