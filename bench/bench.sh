@@ -58,7 +58,9 @@
 #
 # Environment: BENCH_SECONDS (10), BENCH_ROUNDS (5), BENCH_WARMUP (3),
 # BENCH_CONNECTIONS (16), BENCH_PORT (18080; uses 11 ports from there),
-# BENCH_DRIVER_ITERATIONS (300, pages per round), NGINX (/usr/sbin/nginx),
+# BENCH_DRIVER_ITERATIONS (300, pages per round), BENCH_MODULE (the module
+# to load: build/ngx_http_consent_module.so; another build's, to compare
+# two), NGINX (/usr/sbin/nginx),
 # SUBS_MODULE (/usr/lib/nginx/modules/ngx_http_subs_filter_module.so).
 set -euo pipefail
 
@@ -66,7 +68,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/lib.sh"
 
 bench=$root/build/bench
-module=$root/build/ngx_http_consent_module.so
+module=${BENCH_MODULE:-$root/build/ngx_http_consent_module.so}
 consentctl=$root/build/consentctl
 nginx=${NGINX:-/usr/sbin/nginx}
 subs_module=${SUBS_MODULE:-/usr/lib/nginx/modules/ngx_http_subs_filter_module.so}
