@@ -643,7 +643,7 @@ tie_recorded(void *ud, uint32_t recipient)
  * Ties an inline script to its recipients by evidence: the hosts it uses to
  * load or send (cs_gate_evidence.c), and the rules' code signatures. A
  * matcher failure must not let a loader through. What they tie depends on
- * the text and the rules alone (nothing is tied before them: an inline
+ * the text and the rules alone when nothing is tied before them (an inline
  * script has no URL), so the memo replays it for a text seen before.
  */
 static void
@@ -653,7 +653,7 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
     const uint32_t    *kept;
     size_t             size;
     uint64_t           hash = 0;
-    bool               memo = memo_usable(g);
+    bool               memo = memo_usable(g) && g->el.nrecipients == 0;
 
     if (memo) {
         kept = memo_find(g, CS_MEMO_SCRIPT, text, len, &size, &hash);

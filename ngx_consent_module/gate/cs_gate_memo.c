@@ -8,16 +8,17 @@
  * Exact by construction: an entry keeps the whole key (its kind, length and
  * every byte) and a hit compares all of it, so a hash collision is a miss,
  * never a wrong answer. The hash is SipHash-2-4 under the caller's random
- * key, so a page author cannot tell which slot an input lands on and aim
- * at the site's entries. It reads a key's length and its first and last
+ * key, so a page author cannot tell which set an input lands in and aim at
+ * the site's entries. It reads a key's length and its first and last
  * CS_MEMO_HASHED bytes only: hashing a whole script costs as much as
  * matching it, and the compare on a hit reads every byte anyway (keys that
- * share those bytes share a slot: misses, never wrong answers). Bounded: a fixed number of slots, one entry per
- * slot (a new key replaces the old one), and a byte budget for the keys and
- * results kept; a key past an eighth of the budget is not kept.
+ * share those bytes share a set: at worst misses, never wrong answers).
+ *
+ * Bounded: a fixed number of slots in sets of CS_MEMO_WAYS (a new key takes
+ * the empty or least recently used slot of its set), and a byte budget for
+ * the keys and results kept (past it, old entries go in slot order to make
+ * room); a key past an eighth of the budget is not kept.
  */
-
-#include <stdlib.h>
 
 #include "cs_gate_int.h"
 
