@@ -178,6 +178,7 @@ bench_wrk() {   # url seconds worker_pid connections [header]
 bench_verdict() { awk -v x="$1" -v t="$2" -v m="${3:-min}" 'BEGIN {print ((m == "max") ? x <= t : x >= t) ? "met" : "NOT met"}'; }
 
 bench_median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+bench_min() { tr ' ' '\n' | grep . | sort -g | head -1; }
 bench_spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }
 
 # The other-load line of a report, from the third fields of bench_wrk's

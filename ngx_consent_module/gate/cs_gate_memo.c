@@ -66,14 +66,19 @@ struct cs_gate_memo {
         v2 += v1; v1 = SIP_ROTL(v1, 17); v1 ^= v2; v2 = SIP_ROTL(v2, 32);     \
     } while (0)
 
-static uint64_t
+static inline uint64_t
 sip_read64(const u_char_t *p)
 {
-    uint64_t  v = 0;
+    uint64_t  v;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, p, sizeof(v));           /* one load */
+#else
+    v = 0;
     for (int i = 7; i >= 0; i--) {      /* little-endian on every host */
         v = v << 8 | p[i];
     }
+#endif
     return v;
 }
 
