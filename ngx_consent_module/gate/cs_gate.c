@@ -495,9 +495,9 @@ url_named(const cs_gate_t *g, const char *url, size_t len,
 
 /*
  * Ties the element to the recipient the URL names (url_named(); from the
- * memo for a URL seen before when that depends on its bytes alone: no
- * <base href> seen, no site's tagging hosts); a host of none is counted
- * and, the first time for this element, put to on_unknown_host.
+ * memo for a URL seen before, unless a <base href> was: the answer then
+ * depends on its bytes and the site alone); a host of none is counted and,
+ * the first time for this element, put to on_unknown_host.
  */
 static void
 tie_url(cs_gate_t *g, const char *url, size_t len)
@@ -506,18 +506,20 @@ tie_url(cs_gate_t *g, const char *url, size_t len)
     const void      *kept = NULL;
     size_t           size = 0;
     uint64_t         hash;
+    uint32_t         scope = g->conf.has_site ? g->conf.site + 1 : 0;
 
     if (len == 0) {
         return;
     }
-    if (memo_usable(g) && !g->base.set && !g->conf.has_site) {
-        kept = memo_find(g, CS_MEMO_URL, url, len, &size, &hash);
+    /* scope 0 with a site: site + 1 wrapped, no scope of its own */
+    if (memo_usable(g) && !g->base.set && (scope != 0 || !g->conf.has_site)) {
+        kept = memo_find(g, CS_MEMO_URL, scope, url, len, &size, &hash);
         if (kept != NULL) {
             memcpy(&t, kept, size);
             t.host[t.recipient < 0 ? t.host_len : 0] = '\0';
         } else {
             url_named(g, url, len, &t);
-            memo_store(g, CS_MEMO_URL, url, len, hash, &t,
+            memo_store(g, CS_MEMO_URL, scope, url, len, hash, &t,
                        offsetof(cs_url_named_t, host)
                        + (t.recipient < 0 ? t.host_len : 0));
         }
@@ -656,7 +658,7 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
     bool               memo = memo_usable(g) && g->el.nrecipients == 0;
 
     if (memo) {
-        kept = memo_find(g, CS_MEMO_SCRIPT, text, len, &size, &hash);
+        kept = memo_find(g, CS_MEMO_SCRIPT, 0, text, len, &size, &hash);
         if (kept != NULL) {
             for (size_t i = 0; i < size / sizeof(uint32_t); i++) {
                 tie_recipient(g, kept[i]);
@@ -675,7 +677,7 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
                             g->el.recipients_overflow ? 0 : g->el.nrecipients,
                             tie_recorded, &rec);
     if (memo && !rec.overflow) {
-        memo_store(g, CS_MEMO_SCRIPT, text, len, hash, rec.tied,
+        memo_store(g, CS_MEMO_SCRIPT, 0, text, len, hash, rec.tied,
                    rec.n * sizeof(uint32_t));
     }
 }

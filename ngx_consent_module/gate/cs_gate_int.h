@@ -580,19 +580,22 @@ typedef enum {
     CS_MEMO_SCRIPT = 1,   /* an inline script's text: the recipients tied,
                              in order */
     CS_MEMO_URL           /* a URL attribute's value: its recipient, or
-                             the unknown host it names */
+                             the unknown host it names (scope: the site
+                             whose tagging hosts count, + 1; 0: none) */
 } cs_memo_kind_t;
 
 /* The gate has a memo, made for its rules. */
 bool memo_usable(const cs_gate_t *g);
 /*
- * The result kept for the key, or NULL; *size its length, *hash the key's
+ * The result kept for the key in its scope (what else the result depends
+ * on: 0, or a URL's site + 1), or NULL; *size its length, *hash the key's
  * (for memo_store). Counts a hit or a miss.
  */
-const void *memo_find(cs_gate_t *g, cs_memo_kind_t kind, const void *key,
-    size_t len, size_t *size, uint64_t *hash);
-void memo_store(cs_gate_t *g, cs_memo_kind_t kind, const void *key,
-    size_t len, uint64_t hash, const void *result, size_t size);
+const void *memo_find(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, size_t *size, uint64_t *hash);
+void memo_store(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, uint64_t hash, const void *result,
+    size_t size);
 
 /* ---- cs_gate_neutralize.c ---- */
 

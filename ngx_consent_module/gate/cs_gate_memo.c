@@ -5,8 +5,9 @@
  * every page; their attribution depends only on their bytes and the rules,
  * so it is computed once and replayed.
  *
- * Exact by construction: an entry keeps the whole key (its kind, length and
- * every byte) and a hit compares all of it, so a hash collision is a miss,
+ * Exact by construction: an entry keeps the whole key (its kind, its scope:
+ * what else the result depends on, its length and every byte) and a hit
+ * compares all of it, so a hash collision is a miss,
  * never a wrong answer. The hash is SipHash-2-4 under the caller's random
  * key, so a page author cannot tell which set an input lands in and aim at
  * the site's entries. It reads a key's length and its first and last
@@ -38,6 +39,7 @@ typedef struct {
     uint64_t    used;                   /* the memo's clock when last found
                                            or stored */
     size_t      size;                   /* of data */
+    uint32_t    scope;                  /* what else the result depends on */
     uint8_t     kind;                   /* cs_memo_kind_t */
 } cs_memo_entry_t;
 
@@ -110,14 +112,15 @@ siphash24(uint64_t k0, uint64_t k1, uint64_t first, const u_char_t *p,
 }
 
 /*
- * The kind and length, then the first and last CS_MEMO_HASHED bytes (all
- * of a shorter key).
+ * The kind, scope and length, then the first and last CS_MEMO_HASHED bytes
+ * (all of a shorter key).
  */
 static uint64_t
-memo_hash(const cs_gate_memo_t *m, cs_memo_kind_t kind, const u_char_t *key,
-    size_t len)
+memo_hash(const cs_gate_memo_t *m, cs_memo_kind_t kind, uint32_t scope,
+    const u_char_t *key, size_t len)
 {
-    uint64_t  head = (uint64_t) len << 8 | (uint64_t) kind;
+    uint64_t  head = ((uint64_t) scope << 8 | (uint64_t) kind)
+                     ^ (uint64_t) len * 0x9e3779b97f4a7c15ULL;
 
     if (len <= 2 * CS_MEMO_HASHED) {
         return siphash24(m->k0, m->k1, head, key, len);
@@ -188,17 +191,17 @@ memo_usable(const cs_gate_t *g)
  * the next memo_store().
  */
 const void *
-memo_find(cs_gate_t *g, cs_memo_kind_t kind, const void *key, size_t len,
-    size_t *size, uint64_t *hash)
+memo_find(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, size_t *size, uint64_t *hash)
 {
     cs_gate_memo_t   *m = g->conf.memo;
     cs_memo_entry_t  *e;
 
-    *hash = memo_hash(m, kind, key, len);
+    *hash = memo_hash(m, kind, scope, key, len);
     e = &m->slot[(*hash & (CS_MEMO_SETS - 1)) * CS_MEMO_WAYS];
     for (size_t w = 0; w < CS_MEMO_WAYS; w++, e++) {
         if (e->data && e->hash == *hash && e->kind == kind
-            && e->key_len == len
+            && e->scope == scope && e->key_len == len
             && memcmp(e->data + e->result_size, key, len) == 0)
         {
             e->used = ++m->clock;
@@ -215,8 +218,9 @@ memo_find(cs_gate_t *g, cs_memo_kind_t kind, const void *key, size_t len,
 
 /* Keeps a result for a key memo_find() missed (hash from it). */
 void
-memo_store(cs_gate_t *g, cs_memo_kind_t kind, const void *key, size_t len,
-    uint64_t hash, const void *result, size_t size)
+memo_store(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, uint64_t hash, const void *result,
+    size_t size)
 {
     cs_gate_memo_t   *m = g->conf.memo;
     cs_memo_entry_t  *set = &m->slot[(hash & (CS_MEMO_SETS - 1))
@@ -256,6 +260,7 @@ memo_store(cs_gate_t *g, cs_memo_kind_t kind, const void *key, size_t len,
     }
     memcpy(data + size, key, len);
     e->hash = hash;
+    e->scope = scope;
     e->data = data;
     e->key_len = len;
     e->result_size = size;

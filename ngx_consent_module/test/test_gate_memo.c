@@ -65,6 +65,21 @@ typedef struct {
     tm_hooks_t        hooks;
 } tm_run_t;
 
+/* A run with other rules, or for a site (tagging hosts); site < 0: none. */
+static const cs_rules_t  *tm_rules;
+static int32_t            tm_site = -1;
+
+/* Each test starts with the test rules and no site (a failed one may not
+   have reset them). */
+static int
+tm_reset(void **state)
+{
+    (void) state;
+    tm_rules = NULL;
+    tm_site = -1;
+    return 0;
+}
+
 static void
 tm_run(tm_run_t *r, cs_gate_memo_t *memo, const uint64_t *allowed,
     cs_action_t action, const void *input, size_t len, int split)
@@ -80,7 +95,9 @@ tm_run(tm_run_t *r, cs_gate_memo_t *memo, const uint64_t *allowed,
     memset(&out, 0, sizeof(out));
     out.fail_at = -1;
     memset(&conf, 0, sizeof(conf));
-    conf.rules = ts_rules;
+    conf.rules = tm_rules ? tm_rules : ts_rules;
+    conf.has_site = tm_site >= 0;
+    conf.site = tm_site >= 0 ? (uint32_t) tm_site : 0;
     conf.memo = memo;
     conf.action = action;
     conf.allowed = allowed;
@@ -190,8 +207,9 @@ tm_check_dir(const char *dir, int depth, cs_gate_memo_t **memo_out)
         char   *page = tm_read(path, &len);
 
         for (int act = 0; act < 2; act++) {
-            for (int a = 0; a < 2; a++) {
-                const uint64_t *allowed = a ? all : none;
+            /* none allowed, all allowed, none allowed for a site */
+            for (int a = 0; a < 3; a++) {
+                const uint64_t *allowed = a == 1 ? all : none;
                 cs_gate_memo_t *memo = cs_gate_memo_create(ts_rules, TM_KEY,
                     1 << 20, &(cs_allocator_t) { ts_alloc, ts_free,
                                                   &(ts_alloc_t) { 0, 0, -1 } });
@@ -199,6 +217,9 @@ tm_check_dir(const char *dir, int depth, cs_gate_memo_t **memo_out)
                 char      what[600];
 
                 assert_non_null(memo);
+                tm_site = a == 2 ? cs_rules_site_find(ts_rules, "air-booking",
+                                                      11) : -1;
+                assert_true(a != 2 || tm_site >= 0);
                 tm_run(&plain, NULL, allowed, (cs_action_t) act, page, len, 0);
                 assert_int_equal(plain.stats.memo_hits
                                  + plain.stats.memo_misses, 0);
@@ -206,7 +227,8 @@ tm_check_dir(const char *dir, int depth, cs_gate_memo_t **memo_out)
                      s++)
                 {
                     snprintf(what, sizeof(what), "%s, %s, %s, split %d", path,
-                             a ? "all allowed" : "none allowed",
+                             a == 1 ? "all allowed"
+                             : a ? "none allowed, a site" : "none allowed",
                              act ? "neutralize" : "strip", splits[s]);
                     tm_run(&filled, memo, allowed, (cs_action_t) act, page,
                            len, splits[s]);
@@ -233,6 +255,7 @@ tm_check_dir(const char *dir, int depth, cs_gate_memo_t **memo_out)
                 }
             }
         }
+        tm_site = -1;
         ts_release(page);
         pages++;
     }
@@ -305,6 +328,84 @@ test_memo_same_hashed_bytes(void **state)
         }
         cs_gate_memo_free(memo);
     }
+}
+
+/*
+ * A URL names a recipient through a site's tagging host on that site only:
+ * one memo for both sites answers each as its own gate does.
+ */
+static void
+test_memo_site_scope(void **state)
+{
+    char            dir[64];
+    cs_rules_t     *rules = ts_compile_and_load("t/rules/tagging_hosts.yaml",
+                                                dir, sizeof(dir));
+    uint64_t        none[(TS_MAX_RECIPIENTS + 63) / 64] = { 0 };
+    static const char page[] = "a<script src=\"https://sgtm.shop.example/"
+                               "gtm.js?id=1\"></script>b";
+    cs_gate_memo_t *memo;
+    tm_run_t        plain, cached;
+
+    (void) state;
+    assert_non_null(rules);
+    memo = cs_gate_memo_create(rules, TM_KEY, 1 << 20,
+        &(cs_allocator_t) { ts_alloc, ts_free, &(ts_alloc_t) { 0, 0, -1 } });
+    assert_non_null(memo);
+    tm_rules = rules;
+    for (int i = 0; i < 6; i++) {
+        tm_site = cs_rules_site_find(rules, i % 2 ? "blog" : "shop", 4);
+        assert_true(tm_site >= 0);
+        tm_run(&plain, NULL, none, CS_ACTION_STRIP, page, sizeof(page) - 1, 0);
+        tm_run(&cached, memo, none, CS_ACTION_STRIP, page, sizeof(page) - 1,
+               0);
+        /* shop: google's tagging host; blog: a host of no recipient
+           (removed too, by on_unknown_host: it ends in ".example") */
+        assert_string_equal((char *) plain.out, "ab");
+        assert_int_equal(plain.stats.unknown_hosts, i % 2);
+        tm_expect_same(&plain, &cached, i % 2 ? "blog" : "shop");
+        assert_int_equal(cached.stats.memo_hits, i >= 2);
+        ts_release(plain.out);
+        ts_release(cached.out);
+    }
+    tm_rules = NULL;
+    tm_site = -1;
+    cs_gate_memo_free(memo);
+    cs_rules_free(rules);
+    ts_rmtree(dir);
+}
+
+/*
+ * After a <base href>, a relative URL resolves against it: the memo's
+ * answer for it, from pages without a base, is not used.
+ */
+static void
+test_memo_base_not_used(void **state)
+{
+    uint64_t        none[(TS_MAX_RECIPIENTS + 63) / 64] = { 0 };
+    static const char bare[] = "a<img src=\"/tr?id=1\">b";
+    static const char based[] = "<base href=\"https://www.facebook.com/\">"
+                                "a<img src=\"/tr?id=1\">b";
+    cs_gate_memo_t *memo = cs_gate_memo_create(ts_rules, TM_KEY, 1 << 20,
+        &(cs_allocator_t) { ts_alloc, ts_free, &(ts_alloc_t) { 0, 0, -1 } });
+    tm_run_t        plain, cached;
+
+    (void) state;
+    assert_non_null(memo);
+    for (int i = 0; i < 4; i++) {
+        const char *page = i % 2 ? based : bare;
+        size_t      len = strlen(page);
+
+        tm_run(&plain, NULL, none, CS_ACTION_STRIP, page, len, 0);
+        tm_run(&cached, memo, none, CS_ACTION_STRIP, page, len, 0);
+        tm_expect_same(&plain, &cached, page);
+        ts_release(plain.out);
+        ts_release(cached.out);
+    }
+    /* the base's own page: its pixel resolves to a recipient's host */
+    tm_run(&plain, NULL, none, CS_ACTION_STRIP, based, strlen(based), 0);
+    assert_null(strstr((char *) plain.out, "<img"));
+    ts_release(plain.out);
+    cs_gate_memo_free(memo);
 }
 
 /* A memo never keeps more than its budget, and stays exact when full. */
@@ -388,12 +489,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memo_fixtures_exact),
-        cmocka_unit_test(test_memo_corpus_exact),
-        cmocka_unit_test(test_memo_same_hashed_bytes),
-        cmocka_unit_test(test_memo_bounded),
-        cmocka_unit_test(test_memo_other_rules_unused),
-        cmocka_unit_test(test_memo_alloc_failure),
+        cmocka_unit_test_setup(test_memo_fixtures_exact, tm_reset),
+        cmocka_unit_test_setup(test_memo_corpus_exact, tm_reset),
+        cmocka_unit_test_setup(test_memo_same_hashed_bytes, tm_reset),
+        cmocka_unit_test_setup(test_memo_site_scope, tm_reset),
+        cmocka_unit_test_setup(test_memo_base_not_used, tm_reset),
+        cmocka_unit_test_setup(test_memo_bounded, tm_reset),
+        cmocka_unit_test_setup(test_memo_other_rules_unused, tm_reset),
+        cmocka_unit_test_setup(test_memo_alloc_failure, tm_reset),
     };
 
     return cmocka_run_group_tests(tests, ts_rules_setup, ts_rules_teardown);
