@@ -9,6 +9,8 @@
  * raw_element_done() when a gated element's start tag or end tag ends.
  */
 
+#include <stddef.h>
+
 #include "cs_gate_int.h"
 
 size_t
@@ -393,6 +395,14 @@ url_path(const char *url, size_t len, bool has_host, char *out, size_t cap)
     return n;
 }
 
+/* What a URL names: kept in the memo up to its host's last byte. */
+typedef struct {
+    int32_t   recipient;        /* -1: none */
+    uint32_t  host_len;         /* 0: no host */
+    char      host[256];        /* lowercase, NUL-terminated; kept in the
+                                   memo only when it is unknown */
+} cs_url_named_t;
+
 /*
  * The path of a relative URL (path its url_path(), pl bytes) resolved
  * against the base's: from the base's last '/' unless it starts with one;
@@ -432,60 +442,99 @@ base_resolve_path(const cs_gate_t *g, const char *url, size_t len,
 }
 
 /*
- * Ties the element to the recipient of the URL's host (the site's tagging
- * hosts first), else to the recipient of a path pattern its path matches
- * (on any host, first-party included); a host of neither is counted and,
- * the first time for this element, put to on_unknown_host. A relative URL after a <base href>
- * resolves against it: the base's host, its path under the base's.
+ * What the URL names: the recipient of its host (the site's tagging hosts
+ * first), else of a path pattern its path matches (on any host,
+ * first-party included). A relative URL after a <base href> resolves
+ * against it: the base's host, its path under the base's.
  */
 static void
-tie_url(cs_gate_t *g, const char *url, size_t len)
+url_named(const cs_gate_t *g, const char *url, size_t len,
+    cs_url_named_t *t)
 {
     char     decoded[CS_URL_MAX];
-    char     host[256];
-    size_t   n, hl, pl;
-    int32_t  r = -1;
-    bool     own_host, relative;
     char     path[CS_URL_MAX];
+    size_t   n, pl;
+    bool     own_host, relative;
 
-    if (len == 0) {
-        return;
-    }
+    t->recipient = -1;
     n = cs_decode_entities(url, len, decoded, sizeof(decoded));
-    hl = cs_url_host(decoded, n, host, sizeof(host));
-    own_host = hl > 0;
+    t->host_len = (uint32_t) cs_url_host(decoded, n, t->host,
+                                         sizeof(t->host));
+    if (t->host_len == 0) {
+        t->host[0] = '\0';
+    }
+    own_host = t->host_len > 0;
     /* no host, no scheme: url_path() finds a path */
     pl = url_path(decoded, n, own_host, path, sizeof(path));
     relative = !own_host && pl > 0;
     if (relative && g->base.set && g->base.host_len) {
-        memcpy(host, g->base.host, g->base.host_len + 1);
-        hl = g->base.host_len;
+        memcpy(t->host, g->base.host, g->base.host_len + 1);
+        t->host_len = (uint32_t) g->base.host_len;
     }
-    if (hl && g->conf.has_site) {
-        r = cs_rules_site_tagging_host(g->conf.rules, g->conf.site, host, hl);
+    if (t->host_len && g->conf.has_site) {
+        t->recipient = cs_rules_site_tagging_host(g->conf.rules,
+                                                  g->conf.site, t->host,
+                                                  t->host_len);
     }
-    if (hl && r < 0) {
-        r = cs_rules_match_host(g->conf.rules, host, hl);
+    if (t->host_len && t->recipient < 0) {
+        t->recipient = cs_rules_match_host(g->conf.rules, t->host,
+                                           t->host_len);
     }
-    if (r < 0 && pl && cs_rules_path_count(g->conf.rules) > 0) {
+    if (t->recipient < 0 && pl && cs_rules_path_count(g->conf.rules) > 0) {
         char resolved[CS_URL_MAX];
 
         if (relative && g->base.set) {
             pl = base_resolve_path(g, decoded, n, path, pl, resolved,
                                    sizeof(resolved));
-            r = cs_rules_match_path(g->conf.rules, resolved, pl);
+            t->recipient = cs_rules_match_path(g->conf.rules, resolved, pl);
         } else {
-            r = cs_rules_match_path(g->conf.rules, path, pl);
+            t->recipient = cs_rules_match_path(g->conf.rules, path, pl);
         }
     }
-    if (hl || r >= 0) {
-        if (r >= 0) {
-            tie_recipient(g, (uint32_t) r);
+}
+
+/*
+ * Ties the element to the recipient the URL names (url_named(); from the
+ * memo for a URL seen before, unless a <base href> was: the answer then
+ * depends on its bytes and the site alone); a host of none is counted and,
+ * the first time for this element, put to on_unknown_host.
+ */
+static void
+tie_url(cs_gate_t *g, const char *url, size_t len)
+{
+    cs_url_named_t   t;
+    const void      *kept = NULL;
+    size_t           size = 0;
+    uint64_t         hash;
+    uint32_t         scope = g->conf.has_site ? g->conf.site + 1 : 0;
+
+    if (len == 0) {
+        return;
+    }
+    /* scope 0 with a site: site + 1 wrapped, no scope of its own */
+    if (memo_usable(g) && !g->base.set && (scope != 0 || !g->conf.has_site)) {
+        kept = memo_find(g, CS_MEMO_URL, scope, url, len, &size, &hash);
+        if (kept != NULL) {
+            memcpy(&t, kept, size);
+            t.host[t.recipient < 0 ? t.host_len : 0] = '\0';
+        } else {
+            url_named(g, url, len, &t);
+            memo_store(g, CS_MEMO_URL, scope, url, len, hash, &t,
+                       offsetof(cs_url_named_t, host)
+                       + (t.recipient < 0 ? t.host_len : 0));
+        }
+    } else {
+        url_named(g, url, len, &t);
+    }
+    if (t.host_len || t.recipient >= 0) {
+        if (t.recipient >= 0) {
+            tie_recipient(g, (uint32_t) t.recipient);
         } else if (!g->el.unknown_named) {
             g->el.unknown_named = true;
             g->stats.unknown_hosts++;
             if (g->conf.on_unknown_host
-                && g->conf.on_unknown_host(g->conf.hook_ud, host, hl) != 0)
+                && g->conf.on_unknown_host(g->conf.hook_ud, t.host,
+                                           t.host_len) != 0)
             {
                 g->el.unknown_remove = true;
                 g->el.denied = true;
@@ -569,23 +618,68 @@ cs_gate_url_denied(cs_gate_t *g, const char *url, size_t len,
     return denied;
 }
 
+/* The recipients an inline script's matchers tie, in order, as they go. */
+#define CS_SCRIPT_TIES  32
+
+typedef struct {
+    cs_gate_t  *gate;
+    uint32_t    tied[CS_SCRIPT_TIES];
+    uint32_t    n;
+    bool        overflow;            /* more than CS_SCRIPT_TIES */
+} cs_script_ties_t;
+
+static void
+tie_recorded(void *ud, uint32_t recipient)
+{
+    cs_script_ties_t *rec = ud;
+
+    if (rec->n < CS_SCRIPT_TIES) {
+        rec->tied[rec->n++] = recipient;
+    } else {
+        rec->overflow = true;
+    }
+    tie_recipient(rec->gate, recipient);
+}
+
 /*
  * Ties an inline script to its recipients by evidence: the hosts it uses to
  * load or send (cs_gate_evidence.c), and the rules' code signatures. A
- * matcher failure must not let a loader through.
+ * matcher failure must not let a loader through. What they tie depends on
+ * the text and the rules alone when nothing is tied before them (an inline
+ * script has no URL), so the memo replays it for a text seen before.
  */
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
+    cs_script_ties_t   rec = { .gate = g };
+    const uint32_t    *kept;
+    size_t             size;
+    uint64_t           hash = 0;
+    bool               memo = memo_usable(g) && g->el.nrecipients == 0;
+
+    if (memo) {
+        kept = memo_find(g, CS_MEMO_SCRIPT, 0, text, len, &size, &hash);
+        if (kept != NULL) {
+            for (size_t i = 0; i < size / sizeof(uint32_t); i++) {
+                tie_recipient(g, kept[i]);
+            }
+            return;
+        }
+    }
     if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
-                                  tie_recipient, g)
+                                  tie_recorded, &rec)
         != 0)
     {
         g->el.denied = true;
+        memo = false;
     }
     cs_gate_script_evidence(g->conf.rules, text, len, g->el.recipients,
                             g->el.recipients_overflow ? 0 : g->el.nrecipients,
-                            tie_recipient, g);
+                            tie_recorded, &rec);
+    if (memo && !rec.overflow) {
+        memo_store(g, CS_MEMO_SCRIPT, 0, text, len, hash, rec.tied,
+                   rec.n * sizeof(uint32_t));
+    }
 }
 
 /* The value of a seen attribute of the element of a kind (the first), or

@@ -15,6 +15,7 @@
  *   cs_gate_specrules.c   the URLs speculation rules (JSON) name
  *   cs_gate_neutralize.c  rewriting a denied element inert
  *   cs_gate_evidence.c    which hosts an inline script uses to load or send
+ *   cs_gate_memo.c        attributions kept across responses
  */
 
 #ifndef CS_GATE_INT_H
@@ -572,6 +573,29 @@ void srcdoc_gate(cs_gate_t *g, const u_char_t *p, size_t n);
 void cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
     size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
     void *ud);
+
+/* ---- cs_gate_memo.c ---- */
+
+typedef enum {
+    CS_MEMO_SCRIPT = 1,   /* an inline script's text: the recipients tied,
+                             in order */
+    CS_MEMO_URL           /* a URL attribute's value: its recipient, or
+                             the unknown host it names (scope: the site
+                             whose tagging hosts count, + 1; 0: none) */
+} cs_memo_kind_t;
+
+/* The gate has a memo, made for its rules. */
+bool memo_usable(const cs_gate_t *g);
+/*
+ * The result kept for the key in its scope (what else the result depends
+ * on: 0, or a URL's site + 1), or NULL; *size its length, *hash the key's
+ * (for memo_store). Counts a hit or a miss.
+ */
+const void *memo_find(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, size_t *size, uint64_t *hash);
+void memo_store(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, uint64_t hash, const void *result,
+    size_t size);
 
 /* ---- cs_gate_neutralize.c ---- */
 

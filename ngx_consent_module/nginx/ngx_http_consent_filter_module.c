@@ -82,7 +82,15 @@ ngx_http_consent_init_module(ngx_cycle_t *cycle)
 static void
 ngx_http_consent_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_consent_main_conf_t  *mcf;
+
     ngx_http_consent_csp_cache_free();
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                              ngx_http_consent_filter_module);
+    if (mcf && mcf->gen) {
+        ngx_http_consent_gen_memo_free(mcf->gen);
+    }
 }
 
 
@@ -266,7 +274,8 @@ ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
 
     ngx_http_consent_status_response(r, ngx_http_consent_site_label(ctx),
                                      st->bytes_removed, st->oversize_removed,
-                                     st->oversize_passed);
+                                     st->oversize_passed, st->memo_hits,
+                                     st->memo_misses);
 }
 
 
@@ -494,6 +503,7 @@ ngx_http_consent_start_gate(ngx_http_request_t *r,
 
     ngx_memzero(&gconf, sizeof(cs_gate_conf_t));
     gconf.rules = rules;
+    gconf.memo = ngx_http_consent_gen_memo(ctx->gen, r->connection->log);
     gconf.action = lcf->action;
     gconf.head_inject = block.len ? block.data : NULL;
     gconf.head_inject_len = block.len;
