@@ -36,11 +36,12 @@ bench_ports_free() {   # port...
     done
 }
 
-# Sets bench_affinity (a worker_cpu_affinity line or ""), bench_wrk_pin (a
-# command prefix) and bench_placement (text).
+# Sets bench_affinity (a worker_cpu_affinity line or ""), bench_wrk_pin and
+# bench_worker_pin (command prefixes: wrk's CPU, the nginx worker's) and
+# bench_placement (text).
 bench_place_cpus() {
     local cpus=() list part c i mask
-    bench_affinity="" bench_wrk_pin=()
+    bench_affinity="" bench_wrk_pin=() bench_worker_pin=()
     bench_placement="not pinned (fewer than 2 usable CPUs or no taskset)"
     command -v taskset >/dev/null || return 0
     list=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)
@@ -56,6 +57,7 @@ bench_place_cpus() {
     for ((i = 0; i < cpus[0]; i++)); do mask+=0; done
     bench_affinity="worker_cpu_affinity $mask;"
     bench_wrk_pin=(taskset -c "${cpus[1]}")
+    bench_worker_pin=(taskset -c "${cpus[0]}")
     bench_placement="nginx worker on CPU ${cpus[0]}, wrk on CPU ${cpus[1]}"
 }
 
@@ -171,10 +173,12 @@ bench_wrk() {   # url seconds worker_pid connections [header]
                             (o > 0 ? o : 0) / hz / d * 100, (n > 0) ? u / hz * 1e6 / n : 0}' <<<"$out"
 }
 
-# "met" or "NOT met": whether x reaches the target t.
-bench_verdict() { awk -v x="$1" -v t="$2" 'BEGIN {print (x >= t) ? "met" : "NOT met"}'; }
+# "met" or "NOT met": whether x reaches the target t (at least t; with
+# "max", at most t).
+bench_verdict() { awk -v x="$1" -v t="$2" -v m="${3:-min}" 'BEGIN {print ((m == "max") ? x <= t : x >= t) ? "met" : "NOT met"}'; }
 
 bench_median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+bench_min() { tr ' ' '\n' | grep . | sort -g | head -1; }
 bench_spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }
 
 # The other-load line of a report, from the third fields of bench_wrk's

@@ -7,7 +7,7 @@
 
 .PHONY: bench bench-driver bench-scale
 
-bench: all $(MODULE) $(BUILD)/consentctl
+bench: all $(MODULE) $(BUILD)/consentctl $(BUILD)/bench/gate-driver
 	bash bench/bench.sh
 
 $(BUILD)/bench/gate-driver: bench/gate-driver.c $(BUILD)/libconsentcore.a $(CORE_HDRS)

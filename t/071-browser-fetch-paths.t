@@ -10,8 +10,11 @@
 # No consent: not one request reaches a recipient's host. Everything
 # allowed: the browser asks recipients' hosts for exactly what it asks
 # without the gate. Requests Chromium makes on its own (Sec-Fetch-Site:
-# none, or none at all) are not the page's. <a ping> fetches only on a
-# click, which this run does not make (unit tests and t/100 cover it).
+# none, or none at all) are not the page's. The page also holds srcdoc
+# documents (nested, and one with a <base> to a recipient) and speculation
+# rules naming a recipient (Chromium may not act on those headless: their
+# URLs are left out of the all-allowed comparison). <a ping> fetches only
+# on a click, which this run does not make (unit tests and t/100 cover it).
 use strict;
 use warnings;
 use Test::More;
@@ -80,6 +83,10 @@ my $page = <<"HTML";
 <object data="$FB/object.gif" type="image/gif"><p>fallback</p></object>
 <svg width="4" height="4"><image href="$FB/svg-image.png" width="1" height="1"/><image xlink:href="$FB/svg-xlink.png" width="1" height="1"/><filter id="f"><feImage href="$FB/feimage.png"/></filter><rect filter="url(#f)" width="1" height="1"/></svg>
 <iframe src="$GTM/ns.html" width="1" height="1"></iframe>
+<iframe width="1" height="1" srcdoc="<img src=&quot;$FB/srcdoc.png&quot;><img src=&quot;$OWN/srcdoc-own.png&quot;><iframe srcdoc=&quot;<img src=&amp;quot;$FB/srcdoc-nested.png&amp;quot;><img src=&amp;quot;$OWN/srcdoc-nested-own.png&amp;quot;>&quot;></iframe>"></iframe>
+<iframe width="1" height="1" srcdoc="<base href=&quot;$FB/&quot;><img src=&quot;base-relative.png&quot;><img src=&quot;$OWN/base-own.png&quot;>"></iframe>
+<script type="speculationrules">{"prefetch":[{"source":"list","urls":["$FB/speculation.html"]}],"prerender":[{"where":{"href_matches":"$FB/*"}}]}</script>
+<a href="$FB/speculation-link.html">a link the document rule matches</a>
 <script src="$GTM/gtag.js"></script>
 <p>end</p>
 </body></html>
@@ -190,12 +197,17 @@ ok(loaded('cdn.shop.test/fp/mixed-1x.png', @none),
 ok(loaded('cdn.shop.test/fp/own-style.png', @none)
    && loaded('cdn.shop.test/fp/own-import.css', @none),
    '[none] first-party CSS around the cut declarations still loads');
+ok(loaded('cdn.shop.test/fp/srcdoc-own.png', @none)
+   && loaded('cdn.shop.test/fp/srcdoc-nested-own.png', @none)
+   && loaded('cdn.shop.test/fp/base-own.png', @none),
+   '[none] the first-party content of srcdoc documents written back loads');
 
 my @all = load('/allowed/page.html', 'all');
 # Chromium fetches a page's icon when it gets to it, not always before the
-# DOM is dumped: the icon is left out of this comparison only (with no
-# consent above, any request for it fails the test all the same).
-my $lazy = qr{/fp/icon\.png$};
+# DOM is dumped, and speculation rules' prefetches and prerenders when it
+# decides to: they are left out of this comparison only (with no consent
+# above, any request for them fails the test all the same).
+my $lazy = qr{/fp/(?:icon\.png|speculation(?:-link)?\.html)$};
 is(join("\n", grep { !/$lazy/ } to_recipients(@all)),
    join("\n", grep { !/$lazy/ } sort keys %plain),
    '[all] everything allowed: the same requests as without the gate');

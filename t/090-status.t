@@ -1,5 +1,6 @@
 # consent_zone and consent_status: counters match what the gate removed
-# (per site x recipient, bytes), two workers share them, they survive
+# (per site x recipient, bytes), the worker's memo counts its hits and
+# misses, two workers share them, they survive
 # `nginx -s reload`, rule loads and failed loads are shown, unknown hosts are
 # bounded, and the configuration errors name the directive.
 #
@@ -170,6 +171,25 @@ sub check_counters {
     $ngx->stop;
 }
 
+# ---------------------------------------------------------------- the memo
+# One worker: the first response works out each attribution (a miss each)
+# and keeps it in the worker's memo; the same page again is answered from
+# it (a hit each), with the same output.
+{
+    my $ngx = start_nginx(http => $HTTP, upstream => $up, server => '',
+                          locations => "location /status { consent_status; }\n"
+                                     . "location /ab/ { consent on; consent_site air-booking; proxy_pass http://$UP; }");
+    my @bodies = map { get($ngx, '/ab/x', consent => 'none')->{body} } 1 .. 3;
+    unlike($bodies[0], qr/fbevents/, 'memo: the first response is gated');
+    is($bodies[$_], $bodies[0], "memo: response @{[$_ + 1]} is the same") for 1, 2;
+    my $v = scrape($ngx);
+    my $miss = $v->{series('consent_memo_lookups_total', site => 'air-booking', result => 'miss')} // 0;
+    my $hit = $v->{series('consent_memo_lookups_total', site => 'air-booking', result => 'hit')} // 0;
+    ok($miss > 0, "memo: the first response missed ($miss)");
+    is($hit, 2 * $miss, 'memo: the next two were answered from it');
+    $ngx->stop;
+}
+
 # ---------------------------------------------------------------- counting
 # Two workers (each with its own reuseport listen socket, so connections
 # spread over both); the failed reload below logs an emerg on purpose.
@@ -190,7 +210,7 @@ my $ngx = start_nginx(http => $HTTP, locations => $LOCATIONS, upstream => $up, s
     my @help = $res->{body} =~ /^# HELP (\S+) /mg;
     my @type = $res->{body} =~ /^# TYPE (\S+) (?:counter|gauge)$/mg;
     is_deeply(\@type, \@help, 'one HELP and one TYPE line per metric, in the same order');
-    is(scalar @help, 11, 'eleven metrics described even before any traffic');
+    is(scalar @help, 12, 'twelve metrics described even before any traffic');
 }
 
 {

@@ -58,6 +58,30 @@ for my $cookie ('none', 'all', ConsentOracle::declared_ids($rules, 'air-booking'
     push @cases, $gate->case($id, 'air-booking', $cookie, 'strip', $carriers);
     $cases[-1]{all_fetches} = JSON::PP::true;
 }
+# hand-written pages for what the fixtures do not hold: a <base> naming a
+# recipient (it goes, and what resolves against it), a first-party one,
+# speculation rules naming a recipient and the site's own
+my $FB = 'https://www.facebook.com';
+my %pages = (
+    'base to a recipient' =>
+        qq{<!DOCTYPE html><html><head><base href="$FB/"><title>b</title></head>}
+      . qq{<body><p>x</p><img src="/tr?id=1" alt=""><img src="https://cdn.ana-example.jp/a.png" alt="">}
+      . qq{<script src="fbevents.js"></script><p>y</p></body></html>},
+    'base of the site' =>
+        qq{<!DOCTYPE html><html><head><base href="/app/"><title>b</title></head>}
+      . qq{<body><img src="a.png" alt=""><img src="$FB/tr?id=2" alt=""></body></html>},
+    'speculation rules' =>
+        qq{<!DOCTYPE html><html><head><title>s</title>}
+      . qq{<script type="speculationrules">{"prefetch":[{"source":"list","urls":["/next","$FB/x"]}]}</script>}
+      . qq{<script type="speculationrules">{"prerender":[{"where":{"href_matches":"/*"}}]}</script>}
+      . qq{</head><body><p>s</p></body></html>},
+);
+for my $name (sort keys %pages) {
+    for my $cookie ('none', 'all') {
+        my $id = "$name consent=$cookie strip";
+        push @cases, $gate->case($id, 'air-booking', $cookie, 'strip', $pages{$name});
+    }
+}
 
 my $verdict = $gate->judge(\@cases);
 for my $c (@cases) {

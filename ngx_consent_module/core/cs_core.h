@@ -30,6 +30,13 @@ typedef struct {
  */
 size_t cs_decode_entities(const char *src, size_t srclen, char *dst,
     size_t dstlen);
+/*
+ * The same, also writing into from[o] the offset in src of the bytes that
+ * decoded byte o comes from, and from[decoded length] the offset after the
+ * last byte read (from has room for dstlen + 1 entries).
+ */
+size_t cs_decode_entities_map(const char *src, size_t srclen, char *dst,
+    size_t dstlen, size_t *from);
 
 /*
  * Extracts the host a browser would contact for this (already entity-decoded)

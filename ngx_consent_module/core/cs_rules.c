@@ -553,6 +553,34 @@ cs_rules_site_declared_set(const cs_rules_t *rules, uint32_t site)
     return rules->sites[site].declared;
 }
 
+int32_t
+cs_rules_site_tagging_host(const cs_rules_t *rules, uint32_t site,
+    const char *host, size_t len)
+{
+    for (uint32_t i = 0; rules != NULL && i < rules->ntagging; i++) {
+        const cs_tagging_host_t *t = &rules->tagging[i];
+
+        if (t->site == site && len >= t->host_len
+            && memcmp(host + len - t->host_len, t->host, t->host_len) == 0
+            && (len == t->host_len || host[len - t->host_len - 1] == '.'))
+        {
+            return (int32_t) t->recipient;
+        }
+    }
+    return -1;
+}
+
+uint32_t
+cs_rules_site_tagging_count(const cs_rules_t *rules, uint32_t site)
+{
+    uint32_t  n = 0;
+
+    for (uint32_t i = 0; rules != NULL && i < rules->ntagging; i++) {
+        n += rules->tagging[i].site == site;
+    }
+    return n;
+}
+
 const uint64_t *
 cs_rules_site_gpc_set(const cs_rules_t *rules, uint32_t site)
 {

@@ -218,6 +218,17 @@ bool cs_rules_is_category(const cs_rules_t *rules, const char *name,
  */
 #define CS_RULES_CMP_NAME_MAX  63
 
+/*
+ * The recipient a site names one of its hosts for (rules: sites[].
+ * tagging_hosts; LMDB: the optional "tagging_hosts" sub-database): host
+ * (lowercase, no port or trailing dot) is that tagging host or under it at
+ * a label boundary. -1: none of the site's (or no such site).
+ */
+int32_t cs_rules_site_tagging_host(const cs_rules_t *rules, uint32_t site,
+    const char *host, size_t len);
+/* How many tagging hosts the site names. */
+uint32_t cs_rules_site_tagging_count(const cs_rules_t *rules, uint32_t site);
+
 /* One target: a recipient id or category, len bytes (also NUL-terminated). */
 typedef void (*cs_target_cb)(void *ud, const char *target, size_t len);
 

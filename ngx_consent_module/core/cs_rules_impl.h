@@ -87,6 +87,17 @@ typedef struct {
 } cs_signature_t;
 
 /*
+ * A site's tagging host: tagging_hosts "SITE/HOST" -> the recipient whose
+ * tags that host of the site serves (a server-side tag manager).
+ */
+typedef struct {
+    uint32_t               site;
+    uint32_t               recipient;
+    const char            *host;
+    size_t                 host_len;
+} cs_tagging_host_t;
+
+/*
  * A site's consent manager map entry: cmp_maps "SITE/FORMAT/NAME" -> the
  * targets, kept as the stored fields (each target NUL-terminated).
  */
@@ -164,6 +175,9 @@ struct cs_rules {
 
     cs_cmp_map_t          *cmp_maps;       /* sorted: site, format, name */
     uint32_t               ncmp_maps;
+
+    cs_tagging_host_t     *tagging;        /* key order */
+    uint32_t               ntagging;
 
     const char *const     *gpc;            /* sorted, unique: gpc_alloc or
                                               cs_gpc_default */

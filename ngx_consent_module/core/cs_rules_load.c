@@ -143,6 +143,8 @@ typedef struct {
     bool          has_cmp_maps;
     MDB_dbi       paths;
     bool          has_paths;
+    MDB_dbi       tagging;
+    bool          has_tagging;
     cs_rules_t   *rules;
 } cs_load_t;
 
@@ -975,6 +977,83 @@ cs_consent_map_row(cs_load_t *ld, const MDB_val *key, const MDB_val *val,
     return 0;
 }
 
+/*
+ * Optional tagging_hosts: "SITE/HOST" -> raw recipient id, a recipient the
+ * site declares; HOST a lowercase host name of two labels or more.
+ */
+static int
+cs_tagging_host_row(cs_load_t *ld, const MDB_val *key, const MDB_val *val,
+    void *ctx)
+{
+    cs_rules_t         *rules = ld->rules;
+    const char         *k = key->mv_data, *h;
+    const char         *slash = memchr(k, '/', key->mv_size);
+    cs_tagging_host_t  *t = &rules->tagging[rules->ntagging];
+    int32_t             site = -1, rec = -1;
+    size_t              hl = 0;
+    bool                ok = slash != NULL;
+
+    (void) ctx;
+    if (ok) {
+        h = slash + 1;
+        hl = key->mv_size - (size_t) (h - k);
+        site = cs_rules_site_find(rules, k, (size_t) (slash - k));
+        rec = cs_rules_recipient_find(rules, val->mv_data, val->mv_size);
+        ok = site >= 0 && rec >= 0 && hl > 2 && hl <= 253
+             && memchr(h, '.', hl) != NULL && h[0] != '.' && h[hl - 1] != '.'
+             && cs_rules_site_declares(rules, (uint32_t) site,
+                                       (uint32_t) rec);
+        for (size_t i = 0; ok && i < hl; i++) {
+            ok = (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= '0' && h[i] <= '9')
+                 || h[i] == '-' || h[i] == '.';
+        }
+    }
+    if (!ok) {
+        cs_set_err(ld->err, ld->errlen, "%s: tagging host '%.*s' names an "
+                   "unknown site, an invalid host, or a recipient the site "
+                   "does not declare", ld->path,
+                   (int) (key->mv_size > 140 ? 140 : key->mv_size), k);
+        return -1;
+    }
+    t->site = (uint32_t) site;
+    t->recipient = (uint32_t) rec;
+    t->host = cs_arena_strndup(&rules->arena, slash + 1, hl);
+    t->host_len = hl;
+    if (t->host == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    rules->ntagging++;
+    return 0;
+}
+
+static int
+cs_load_tagging_hosts(cs_load_t *ld)
+{
+    MDB_stat  st;
+    int       rc;
+
+    if (!ld->has_tagging) {
+        return 0;                   /* compiled before tagging_hosts: none */
+    }
+    rc = mdb_stat(ld->txn, ld->tagging, &st);
+    if (rc != 0 || st.ms_entries > UINT32_MAX / 4) {
+        cs_set_err(ld->err, ld->errlen, "%s: sub-database 'tagging_hosts': "
+                   "%s", ld->path, rc ? mdb_strerror(rc) : "too large");
+        return -1;
+    }
+    if (st.ms_entries == 0) {
+        return 0;
+    }
+    ld->rules->tagging = calloc(st.ms_entries, sizeof(cs_tagging_host_t));
+    if (ld->rules->tagging == NULL) {
+        cs_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+        return -1;
+    }
+    return cs_each_row(ld, ld->tagging, "tagging_hosts",
+                       (uint32_t) st.ms_entries, cs_tagging_host_row, NULL);
+}
+
 static int
 cs_load_cmp_maps(cs_load_t *ld)
 {
@@ -1308,7 +1387,9 @@ cs_open_dbs(cs_load_t *ld)
     /* Optional sub-databases: absent (older files) means empty. */
     if (cs_open_optional_db(ld, "cmp_maps", &ld->cmp_maps,
                             &ld->has_cmp_maps) != 0
-        || cs_open_optional_db(ld, "paths", &ld->paths, &ld->has_paths) != 0)
+        || cs_open_optional_db(ld, "paths", &ld->paths, &ld->has_paths) != 0
+        || cs_open_optional_db(ld, "tagging_hosts", &ld->tagging,
+                               &ld->has_tagging) != 0)
     {
         return -1;
     }
@@ -1391,7 +1472,8 @@ cs_rules_load(const char *path, char *err, size_t errlen)
         || cs_build_categories(&ld) != 0
         || cs_load_cmp_maps(&ld) != 0
         || cs_load_gpc(&ld) != 0
-        || cs_build_site_sets(&ld) != 0)
+        || cs_build_site_sets(&ld) != 0
+        || cs_load_tagging_hosts(&ld) != 0)
     {
         goto failed;
     }
@@ -1432,6 +1514,7 @@ cs_rules_free(cs_rules_t *rules)
     free(rules->gpc_alloc);
     free(rules->cmp_maps);
     free(rules->paths);
+    free(rules->tagging);
     free(rules->decls);
     free(rules->decl_refs);
     free(rules->site_sets);

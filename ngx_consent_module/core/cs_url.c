@@ -47,7 +47,11 @@ hex_value(unsigned char c)
     return -1;
 }
 
-/* Named references that can spell URL syntax; the rest never matter here. */
+/*
+ * The named references that decode to ASCII: they can spell URL, markup
+ * and script syntax (a srcdoc document is decoded with them); the rest
+ * never matter here.
+ */
 static const struct {
     const char     *name;
     unsigned char   ch;
@@ -57,6 +61,13 @@ static const struct {
     { "period", '.' }, { "commat", '@' }, { "quest", '?' }, { "num", '#' },
     { "percnt", '%' }, { "equals", '=' }, { "lowbar", '_' },
     { "Tab", '\t' }, { "NewLine", '\n' }, { "semi", ';' }, { "comma", ',' },
+    { "AMP", '&' }, { "LT", '<' }, { "GT", '>' }, { "QUOT", '"' },
+    { "excl", '!' }, { "dollar", '$' }, { "lpar", '(' }, { "rpar", ')' },
+    { "ast", '*' }, { "midast", '*' }, { "plus", '+' }, { "lsqb", '[' },
+    { "lbrack", '[' }, { "rsqb", ']' }, { "rbrack", ']' }, { "Hat", '^' },
+    { "grave", '`' }, { "lcub", '{' }, { "lbrace", '{' }, { "verbar", '|' },
+    { "vert", '|' }, { "VerticalLine", '|' }, { "rcub", '}' },
+    { "rbrace", '}' }, { "UnderBar", '_' },
 };
 
 /* Legacy references a browser also decodes without the trailing ';'. */
@@ -64,7 +75,9 @@ static bool
 entity_legacy(const char *name)
 {
     return strcmp(name, "amp") == 0 || strcmp(name, "lt") == 0
-           || strcmp(name, "gt") == 0 || strcmp(name, "quot") == 0;
+           || strcmp(name, "gt") == 0 || strcmp(name, "quot") == 0
+           || strcmp(name, "AMP") == 0 || strcmp(name, "LT") == 0
+           || strcmp(name, "GT") == 0 || strcmp(name, "QUOT") == 0;
 }
 
 /*
@@ -141,9 +154,19 @@ decode_one(const char *src, size_t len, unsigned char *out)
 size_t
 cs_decode_entities(const char *src, size_t srclen, char *dst, size_t dstlen)
 {
+    return cs_decode_entities_map(src, srclen, dst, dstlen, NULL);
+}
+
+size_t
+cs_decode_entities_map(const char *src, size_t srclen, char *dst,
+    size_t dstlen, size_t *from)
+{
     size_t  i = 0, o = 0;
 
     while (i < srclen && o < dstlen) {
+        if (from) {
+            from[o] = i;
+        }
         if (src[i] == '&') {
             unsigned char  ch;
             size_t         used = decode_one(src + i, srclen - i, &ch);
@@ -154,6 +177,9 @@ cs_decode_entities(const char *src, size_t srclen, char *dst, size_t dstlen)
             }
         }
         dst[o++] = src[i++];
+    }
+    if (from) {
+        from[o] = i;
     }
     return o;
 }

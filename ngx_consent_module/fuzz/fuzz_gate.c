@@ -11,9 +11,13 @@
  * The hooks are on: on_unknown_host removes a host when a hash of its name
  * says so (about one host in three), on_element logs its calls.
  *
+ * The split run uses the gate's memo, kept across inputs (64 KiB, so it
+ * both answers and evicts); the whole run has none.
+ *
  * Aborts when:
  *   - the split output, stats or hook calls differ from the whole run's
- *     (split dependence);
+ *     (split dependence, or a memo answer that is not what the gate would
+ *     work out);
  *   - on_element names no recipient, or more bytes than the input has;
  *   - on_unknown_host gets a host that is not lowercase or has a recipient;
  *   - an output is not the input with some byte ranges removed;
@@ -39,12 +43,27 @@
 
 #define MAX_RECIPIENTS  64
 
-static cs_rules_t  *rules;
-static uint32_t     nrecipients;
-static int          big_elements;
+static cs_rules_t      *rules;
+static uint32_t         nrecipients;
+static int              big_elements;
+static cs_gate_memo_t  *memo;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void *
+memo_alloc(void *ctx, size_t size)
+{
+    (void) ctx;
+    return malloc(size);
+}
+
+static void
+memo_free(void *ctx, void *p)
+{
+    (void) ctx;
+    free(p);
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -78,6 +97,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     nrecipients = cs_rules_recipient_count(rules);
     if (nrecipients > MAX_RECIPIENTS) {
+        abort();
+    }
+    /* lives as long as the process: its blocks are not the gate's */
+    memo = cs_gate_memo_create(rules,
+                               (const unsigned char *) "fuzz-memo-key-16",
+                               64 * 1024,
+                               &(cs_allocator_t) { memo_alloc, memo_free,
+                                                   NULL });
+    if (memo == NULL) {
         abort();
     }
     return 0;
@@ -232,8 +260,8 @@ xorshift(uint32_t *s)
  */
 static void
 run(const unsigned char *html, size_t len, const uint64_t *allowed,
-    size_t max_element, cs_simd_t simd, uint32_t seed, out_t *out,
-    cs_gate_stats_t *stats, hook_log_t *log)
+    size_t max_element, cs_simd_t simd, uint32_t seed, cs_gate_memo_t *m,
+    out_t *out, cs_gate_stats_t *stats, hook_log_t *log)
 {
     uint64_t              blocked[(MAX_RECIPIENTS + 63) / 64] = { 0 };
     cs_gate_conf_t        conf;
@@ -249,6 +277,7 @@ run(const unsigned char *html, size_t len, const uint64_t *allowed,
     memset(out, 0, sizeof(*out));
     memset(&conf, 0, sizeof(conf));
     conf.rules = rules;
+    conf.memo = m;
     conf.allowed = allowed;
     conf.blocked = blocked;
     conf.max_element = max_element;
@@ -299,6 +328,7 @@ run(const unsigned char *html, size_t len, const uint64_t *allowed,
         abort();
     }
     *stats = *cs_gate_stats(g);
+    stats->memo_hits = stats->memo_misses = 0;   /* only with a memo */
     cs_gate_cleanup(g);
     free(g);
     if (live_allocs != 0) {
@@ -376,9 +406,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* whole: 64-byte blocks, each instruction set in turn; split: chunks
        too small for them */
-    run(data, size, allowed, max_element, (cs_simd_t) (seed % 4), 0, &whole,
-        &st_whole, &log_whole);
-    run(data, size, allowed, max_element, CS_SIMD_BEST, seed, &split,
+    run(data, size, allowed, max_element, (cs_simd_t) (seed % 4), 0, NULL,
+        &whole, &st_whole, &log_whole);
+    run(data, size, allowed, max_element, CS_SIMD_BEST, seed, memo, &split,
         &st_split, &log_split);
 
     if (!is_removal_of(data, size, whole.buf, whole.len)

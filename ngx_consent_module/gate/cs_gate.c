@@ -9,6 +9,8 @@
  * raw_element_done() when a gated element's start tag or end tag ends.
  */
 
+#include <stddef.h>
+
 #include "cs_gate_int.h"
 
 size_t
@@ -58,6 +60,11 @@ cs_gate_cleanup(cs_gate_t *g)
         g->replay.answers = NULL;
     }
     g->replay.cap = 0;
+    if (g->doc_buf) {
+        g->conf.allocator.free(g->conf.allocator.ctx, g->doc_buf);
+        g->doc_buf = NULL;
+    }
+    g->doc_cap = 0;
 }
 /* Appends to the hold buffer, growing it up to max_element. */
 bool
@@ -136,6 +143,7 @@ elem_reset(cs_gate_t *g, cs_scan_t *sc)
     g->el.sheet_text = false;
     g->el.sheet_skip = false;
     g->el.sheet_depth = 0;
+    g->el.start_tag_ended = false;
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.foreign_depth = 0;
@@ -282,10 +290,14 @@ drop_rest(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto)
     sc->out = upto;
 }
 
+static const cs_attr_value_t *elem_attr(const cs_gate_t *g,
+    cs_attr_kind_t kind);
+
 /*
  * A denied element goes: neutralized when so configured (never one
  * on_unknown_host asked to remove, never a hint or an element whose URL
- * neutralize does not rename: they have no inert form), else dropped.
+ * neutralize does not rename: they have no inert form; never an <iframe>
+ * with a srcdoc, whose document would load ungated), else dropped.
  * "ended": the element ends at upto; else its content and end tag are
  * still to come (neutralized, they flow on unchanged).
  */
@@ -295,6 +307,7 @@ deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
 {
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->el.kind != CS_TAG_HINT
         && cs_gate_row_neutralizable(g->el.row)
+        && elem_attr(g, CS_ATTR_DOCUMENT) == NULL
         && !g->el.unknown_remove && neutralize_element(g, sc, upto, p, n))
     {
         report_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);
@@ -392,46 +405,178 @@ url_path(const char *url, size_t len, bool has_host, char *out, size_t cap)
     return n;
 }
 
+/* What a URL names: kept in the memo up to its host's last byte. */
+typedef struct {
+    int32_t   recipient;        /* -1: none */
+    uint32_t  host_len;         /* 0: no host */
+    char      host[256];        /* lowercase, NUL-terminated; kept in the
+                                   memo only when it is unknown */
+} cs_url_named_t;
+
 /*
- * Ties the element to the recipient of the URL's host, else to the
- * recipient of a path pattern its path matches (on any host, first-party
- * included); a host of neither is counted and, the first time for this
- * element, put to on_unknown_host.
+ * The path of a relative URL (path its url_path(), pl bytes) resolved
+ * against the base's: from the base's last '/' unless it starts with one;
+ * the base's path itself when it starts with '?' or '#'. Returns its
+ * length in out.
+ */
+static size_t
+base_resolve_path(const cs_gate_t *g, const char *url, size_t len,
+    const char *path, size_t pl, char *out, size_t cap)
+{
+    size_t  i = 0, dir = g->base.path_len, n;
+
+    while (i < len && (u_char_t) url[i] <= 0x20) {
+        i++;                            /* as the URL parser trims */
+    }
+    if (i < len && (url[i] == '/' || url[i] == '\\')) {
+        n = pl < cap ? pl : cap;
+        memcpy(out, path, n);
+        return n;
+    }
+    if (i == len || url[i] == '?' || url[i] == '#') {
+        n = g->base.path_len < cap ? g->base.path_len : cap;
+        memcpy(out, g->base.path, n);
+        return n;
+    }
+    while (dir > 0 && g->base.path[dir - 1] != '/') {
+        dir--;
+    }
+    n = dir < cap ? dir : cap;
+    memcpy(out, g->base.path, n);
+    if (pl > 1 && n < cap) {            /* path is "/" + the URL's own */
+        size_t more = pl - 1 < cap - n ? pl - 1 : cap - n;
+        memcpy(out + n, path + 1, more);
+        n += more;
+    }
+    return n;
+}
+
+/*
+ * What the URL names: the recipient of its host (the site's tagging hosts
+ * first), else of a path pattern its path matches (on any host,
+ * first-party included). A relative URL after a <base href> resolves
+ * against it: the base's host, its path under the base's.
+ */
+static void
+url_named(const cs_gate_t *g, const char *url, size_t len,
+    cs_url_named_t *t)
+{
+    char     decoded[CS_URL_MAX];
+    char     path[CS_URL_MAX];
+    size_t   n, pl;
+    bool     own_host, relative;
+
+    t->recipient = -1;
+    n = cs_decode_entities(url, len, decoded, sizeof(decoded));
+    t->host_len = (uint32_t) cs_url_host(decoded, n, t->host,
+                                         sizeof(t->host));
+    if (t->host_len == 0) {
+        t->host[0] = '\0';
+    }
+    own_host = t->host_len > 0;
+    /* no host, no scheme: url_path() finds a path */
+    pl = url_path(decoded, n, own_host, path, sizeof(path));
+    relative = !own_host && pl > 0;
+    if (relative && g->base.set && g->base.host_len) {
+        memcpy(t->host, g->base.host, g->base.host_len + 1);
+        t->host_len = (uint32_t) g->base.host_len;
+    }
+    if (t->host_len && g->conf.has_site) {
+        t->recipient = cs_rules_site_tagging_host(g->conf.rules,
+                                                  g->conf.site, t->host,
+                                                  t->host_len);
+    }
+    if (t->host_len && t->recipient < 0) {
+        t->recipient = cs_rules_match_host(g->conf.rules, t->host,
+                                           t->host_len);
+    }
+    if (t->recipient < 0 && pl && cs_rules_path_count(g->conf.rules) > 0) {
+        char resolved[CS_URL_MAX];
+
+        if (relative && g->base.set) {
+            pl = base_resolve_path(g, decoded, n, path, pl, resolved,
+                                   sizeof(resolved));
+            t->recipient = cs_rules_match_path(g->conf.rules, resolved, pl);
+        } else {
+            t->recipient = cs_rules_match_path(g->conf.rules, path, pl);
+        }
+    }
+}
+
+/*
+ * Ties the element to the recipient the URL names (url_named(); from the
+ * memo for a URL seen before, unless a <base href> was: the answer then
+ * depends on its bytes and the site alone); a host of none is counted and,
+ * the first time for this element, put to on_unknown_host.
  */
 static void
 tie_url(cs_gate_t *g, const char *url, size_t len)
 {
-    char     decoded[CS_URL_MAX];
-    char     host[256];
-    size_t   n, hl, pl;
-    int32_t  r = -1;
+    cs_url_named_t   t;
+    const void      *kept = NULL;
+    size_t           size = 0;
+    uint64_t         hash;
+    uint32_t         scope = g->conf.has_site ? g->conf.site + 1 : 0;
 
     if (len == 0) {
         return;
     }
-    n = cs_decode_entities(url, len, decoded, sizeof(decoded));
-    hl = cs_url_host(decoded, n, host, sizeof(host));
-    if (hl) {
-        r = cs_rules_match_host(g->conf.rules, host, hl);
+    /* scope 0 with a site: site + 1 wrapped, no scope of its own */
+    if (memo_usable(g) && !g->base.set && (scope != 0 || !g->conf.has_site)) {
+        kept = memo_find(g, CS_MEMO_URL, scope, url, len, &size, &hash);
+        if (kept != NULL) {
+            memcpy(&t, kept, size);
+            t.host[t.recipient < 0 ? t.host_len : 0] = '\0';
+        } else {
+            url_named(g, url, len, &t);
+            memo_store(g, CS_MEMO_URL, scope, url, len, hash, &t,
+                       offsetof(cs_url_named_t, host)
+                       + (t.recipient < 0 ? t.host_len : 0));
+        }
+    } else {
+        url_named(g, url, len, &t);
     }
-    if (r < 0 && cs_rules_path_count(g->conf.rules) > 0) {
-        char path[CS_URL_MAX];
-        pl = url_path(decoded, n, hl > 0, path, sizeof(path));
-        r = pl ? cs_rules_match_path(g->conf.rules, path, pl) : -1;
-    }
-    if (hl || r >= 0) {
-        if (r >= 0) {
-            tie_recipient(g, (uint32_t) r);
+    if (t.host_len || t.recipient >= 0) {
+        if (t.recipient >= 0) {
+            tie_recipient(g, (uint32_t) t.recipient);
         } else if (!g->el.unknown_named) {
             g->el.unknown_named = true;
             g->stats.unknown_hosts++;
             if (g->conf.on_unknown_host
-                && g->conf.on_unknown_host(g->conf.hook_ud, host, hl) != 0)
+                && g->conf.on_unknown_host(g->conf.hook_ud, t.host,
+                                           t.host_len) != 0)
             {
                 g->el.unknown_remove = true;
                 g->el.denied = true;
             }
         }
+    }
+}
+
+/*
+ * The first <base href> sets the document's base URL (its own href
+ * resolves against the document's URL, which the gate does not know: a
+ * relative one keeps the page's host and gives only a path).
+ */
+static void
+base_set(cs_gate_t *g, const cs_attr_value_t *href)
+{
+    char    decoded[CS_URL_MAX];
+    size_t  n;
+
+    if (g->base.set || href == NULL) {
+        return;
+    }
+    g->base.set = true;
+    n = cs_decode_entities(href->buf, href->len, decoded, sizeof(decoded));
+    g->base.host_len = cs_url_host(decoded, n, g->base.host,
+                                   sizeof(g->base.host));
+    g->base.path_len = url_path(decoded, n, g->base.host_len > 0,
+                                g->base.path, sizeof(g->base.path));
+    if (g->base.path_len == 0) {
+        /* a scheme without a host (data:, javascript:): no base to use */
+        g->base.host_len = 0;
+        g->base.host[0] = '\0';
     }
 }
 
@@ -462,23 +607,89 @@ url_denied(cs_gate_t *g, const char *url, size_t len)
     return this_denied;
 }
 
+bool
+cs_gate_url_denied(cs_gate_t *g, const char *url, size_t len,
+    uint32_t *recipient)
+{
+    bool  denied;
+
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    g->el.unknown_named = false;
+    g->el.nrecipients = 0;
+    g->el.recipients_overflow = false;
+    tie_url(g, url, len);
+    denied = g->el.denied;
+    *recipient = g->el.unknown_remove || g->el.nrecipients == 0
+                 ? CS_RECIPIENT_UNKNOWN : g->el.recipients[0];
+    g->el.denied = false;
+    g->el.unknown_remove = false;
+    g->el.nrecipients = 0;
+    return denied;
+}
+
+/* The recipients an inline script's matchers tie, in order, as they go. */
+#define CS_SCRIPT_TIES  32
+
+typedef struct {
+    cs_gate_t  *gate;
+    uint32_t    tied[CS_SCRIPT_TIES];
+    uint32_t    n;
+    bool        overflow;            /* more than CS_SCRIPT_TIES */
+} cs_script_ties_t;
+
+static void
+tie_recorded(void *ud, uint32_t recipient)
+{
+    cs_script_ties_t *rec = ud;
+
+    if (rec->n < CS_SCRIPT_TIES) {
+        rec->tied[rec->n++] = recipient;
+    } else {
+        rec->overflow = true;
+    }
+    tie_recipient(rec->gate, recipient);
+}
+
 /*
  * Ties an inline script to its recipients by evidence: the hosts it uses to
  * load or send (cs_gate_evidence.c), and the rules' code signatures. A
- * matcher failure must not let a loader through.
+ * matcher failure must not let a loader through. What they tie depends on
+ * the text and the rules alone when nothing is tied before them (an inline
+ * script has no URL), so the memo replays it for a text seen before.
  */
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
+    cs_script_ties_t   rec = { .gate = g };
+    const uint32_t    *kept;
+    size_t             size;
+    uint64_t           hash = 0;
+    bool               memo = memo_usable(g) && g->el.nrecipients == 0;
+
+    if (memo) {
+        kept = memo_find(g, CS_MEMO_SCRIPT, 0, text, len, &size, &hash);
+        if (kept != NULL) {
+            for (size_t i = 0; i < size / sizeof(uint32_t); i++) {
+                tie_recipient(g, kept[i]);
+            }
+            return;
+        }
+    }
     if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
-                                  tie_recipient, g)
+                                  tie_recorded, &rec)
         != 0)
     {
         g->el.denied = true;
+        memo = false;
     }
     cs_gate_script_evidence(g->conf.rules, text, len, g->el.recipients,
                             g->el.recipients_overflow ? 0 : g->el.nrecipients,
-                            tie_recipient, g);
+                            tie_recorded, &rec);
+    if (memo && !rec.overflow) {
+        memo_store(g, CS_MEMO_SCRIPT, 0, text, len, hash, rec.tied,
+                   rec.n * sizeof(uint32_t));
+    }
 }
 
 /* The value of a seen attribute of the element of a kind (the first), or
@@ -569,10 +780,20 @@ tie_element(cs_gate_t *g, const u_char_t *p, size_t content_end)
             return;
         }
         break;
+    case CS_TAG_BASE:
+        /* its href resolves against the document's URL, not itself */
+        tie_url_host(g, elem_attr(g, CS_ATTR_URL));
+        base_set(g, elem_attr(g, CS_ATTR_URL));
+        return;
     case CS_TAG_LOADER:
         if (elem_attr(g, CS_ATTR_URL) == NULL) {
-            if (g->el.content_off && content_end > g->el.content_off
-                && !script_is_data_block(elem_attr(g, CS_ATTR_TYPE)))
+            if (script_is_speculation_rules(elem_attr(g, CS_ATTR_TYPE))) {
+                /* JSON, empty included: judged by the URLs it names */
+                tie_speculation_rules(g, (const char *) p + g->el.content_off,
+                                      content_end > g->el.content_off
+                                      ? content_end - g->el.content_off : 0);
+            } else if (g->el.content_off && content_end > g->el.content_off
+                       && !script_is_data_block(elem_attr(g, CS_ATTR_TYPE)))
             {
                 tie_script_text(g, (const char *) p + g->el.content_off,
                                 content_end - g->el.content_off);
@@ -612,6 +833,9 @@ judge_element(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
     tie_element(g, p, content_end);
     if (!g->el.denied) {
         cut_attributes(g, p, n, content_end);
+    }
+    if (!g->el.denied) {
+        srcdoc_gate(g, p, n);
     }
     return g->el.denied;
 }
@@ -658,6 +882,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     if (!cs_gate_kind_gated(g->el.kind)) {
         return;
     }
+    g->el.start_tag_ended = true;
 
     if (is_void) {
         elem_take(g, sc, upto, &p, &n);

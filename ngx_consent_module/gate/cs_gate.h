@@ -30,8 +30,38 @@ typedef enum {
     CS_ACTION_NEUTRALIZE      /* rewrite it inert, for client re-activation */
 } cs_action_t;
 
+/*
+ * The gate's memo (cs_gate_memo.c): attributions that repeat across
+ * responses (an inline script's recipients, a URL's recipient), kept by
+ * the caller from one response to the next so each is worked out once per
+ * memo, not once per response. Exact (a hit compares the whole key),
+ * bounded (max_bytes for what it keeps), bound to one rules object: a gate
+ * whose rules are not the memo's does not use it. Not thread-safe: one per
+ * thread (an nginx worker), passed to each gate through cs_gate_conf_t.
+ */
+typedef struct cs_gate_memo  cs_gate_memo_t;
+
+typedef struct {
+    uint64_t  hits;
+    uint64_t  misses;
+    uint64_t  evicted;        /* entries dropped to keep new ones */
+    uint64_t  entries;        /* kept now */
+    uint64_t  bytes;          /* kept now: keys and results */
+} cs_gate_memo_stats_t;
+
+/*
+ * key: 16 random bytes (the hash key: a page cannot aim at its slots).
+ * Returns NULL when the allocator fails.
+ */
+cs_gate_memo_t *cs_gate_memo_create(const cs_rules_t *rules,
+    const unsigned char key[16], size_t max_bytes,
+    const cs_allocator_t *allocator);
+void cs_gate_memo_free(cs_gate_memo_t *memo);
+const cs_gate_memo_stats_t *cs_gate_memo_stats(const cs_gate_memo_t *memo);
+
 typedef struct {
     const cs_rules_t  *rules;
+    cs_gate_memo_t    *memo;         /* may be NULL: no memo */
     cs_action_t        action;
     /* emitted once right after the first <head> start tag (may be NULL) */
     const unsigned char *head_inject;
@@ -41,6 +71,10 @@ typedef struct {
                                         others are stripped, never
                                         neutralized */
     uint64_t          *blocked;      /* out: recipients removed (may be NULL) */
+    /* the site whose tagging hosts (cs_rules_site_tagging_host()) count as
+       their recipients' hosts; has_site false: no site's */
+    bool               has_site;
+    uint32_t           site;
     size_t             max_element;  /* most bytes held for one element */
     cs_allocator_t     allocator;
     cs_emit_cb         emit;
@@ -91,6 +125,8 @@ typedef struct {
     uint64_t  attributes_removed;    /* tracker URLs cut from elements
                                         that stay (an attribute, or a
                                         srcset candidate) */
+    uint64_t  memo_hits;             /* attributions the memo answered */
+    uint64_t  memo_misses;           /* ...and those it did not have */
 } cs_gate_stats_t;
 
 typedef struct cs_gate  cs_gate_t;
@@ -105,6 +141,16 @@ int cs_gate_finish(cs_gate_t *gate);
 /* Releases the hold buffer; safe to call more than once. */
 void cs_gate_cleanup(cs_gate_t *gate);
 const cs_gate_stats_t *cs_gate_stats(const cs_gate_t *gate);
+/*
+ * Whether a URL the response names outside its body (a response header's)
+ * reaches a recipient the request does not allow (or on_unknown_host asks
+ * to remove it), judged as an element's URL is (host, path patterns); the
+ * recipient then goes into blocked and *recipient (CS_RECIPIENT_UNKNOWN
+ * for on_unknown_host). Call before the first feed: a relative URL
+ * resolves against the response's URL, not a <base>.
+ */
+bool cs_gate_url_denied(cs_gate_t *gate, const char *url, size_t len,
+    uint32_t *recipient);
 /* True while bytes are held back for an element under decision. */
 bool cs_gate_holding(const cs_gate_t *gate);
 
@@ -113,5 +159,15 @@ bool cs_gate_holding(const cs_gate_t *gate);
  * look for them: i = 0, 1, ... until NULL.
  */
 const char *cs_gate_element_name(size_t i);
+
+/*
+ * The limit the gate is measured against (make bench, the gate driver): one
+ * pass of the skipper's byte classification over p (every 64-byte block's
+ * '<', '>', quote, '=', '/', space, control, letter and name-prefilter
+ * bits, as the skipper's window load computes them), folded into a sum so
+ * no compiler can drop it. Decides nothing.
+ */
+uint64_t cs_gate_classify_pass(const unsigned char *p, size_t n,
+    cs_simd_t simd_max);
 
 #endif /* CS_GATE_H */

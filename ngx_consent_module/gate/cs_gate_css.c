@@ -95,6 +95,8 @@ css_add_cut(cs_css_t *x, size_t off, size_t end)
     }
     x->cuts[x->ncuts].off = off;
     x->cuts[x->ncuts].end = end;
+    x->cuts[x->ncuts].with = NULL;
+    x->cuts[x->ncuts].with_len = 0;
     x->ncuts++;
 }
 

@@ -96,7 +96,7 @@ srcset_denied(cs_gate_t *g, const char *v, size_t len)
     return srcset_judge(g, v, len, &count) != 0;  /* unread: fail closed */
 }
 
-static bool
+bool
 add_cut(cs_element_t *el, size_t off, size_t end)
 {
     if (el->ncuts == CS_ELEMENT_CUTS) {
@@ -104,6 +104,8 @@ add_cut(cs_element_t *el, size_t off, size_t end)
     }
     el->cuts[el->ncuts].off = off;
     el->cuts[el->ncuts].end = end;
+    el->cuts[el->ncuts].with = NULL;
+    el->cuts[el->ncuts].with_len = 0;
     el->ncuts++;
     return true;
 }
@@ -510,7 +512,7 @@ emit_kept(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
     bool held)
 {
     cs_element_t  *el = &g->el;
-    size_t         from = 0;
+    size_t         from = 0, removed = 0;
 
     for (uint32_t i = 1; i < el->ncuts; i++) {
         for (uint32_t k = i; k > 0 && el->cuts[k].off < el->cuts[k - 1].off;
@@ -529,11 +531,18 @@ emit_kept(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
             continue;
         }
         emit(g, sc, p + from, p + off, held);
-        g->stats.bytes_removed += end - off;
+        if (el->cuts[i].with) {
+            /* a srcdoc written back: its inner gate counted what went */
+            emit(g, sc, el->cuts[i].with,
+                 el->cuts[i].with + el->cuts[i].with_len, true);
+        } else {
+            g->stats.bytes_removed += end - off;
+            removed++;
+        }
         from = end;
     }
     emit(g, sc, p + from, p + n, held);
-    g->stats.attributes_removed += el->ncuts;
+    g->stats.attributes_removed += removed;
     el->ncuts = 0;
 }
 

@@ -10,11 +10,15 @@
  *   cs_gate.c             the API, the hold buffer and the decisions: tie
  *                         the element to recipients, keep, drop, report
  *   cs_gate_noscript.c    judging and replaying a <noscript>'s content
+ *                         (the inner gates)
+ *   cs_gate_srcdoc.c      gating an <iframe srcdoc>'s document
+ *   cs_gate_specrules.c   the URLs speculation rules (JSON) name
  *   cs_gate_neutralize.c  rewriting a denied element inert
  *   cs_gate_evidence.c    which hosts an inline script uses to load or send
  *   cs_gate_fetch.c       attributes cut alone (srcset candidates, ping,
  *                         style), a <style>'s cuts
  *   cs_gate_css.c         the CSS reader (style attributes, <style>)
+ *   cs_gate_memo.c        attributions kept across responses
  */
 
 #ifndef CS_GATE_INT_H
@@ -62,9 +66,11 @@ typedef enum {
                              poster, a media or object URL, a ping, a
                              style attribute): only those attributes go,
                              never the element */
-    CS_TAG_SHEET          /* <style>: first-party; declarations and
+    CS_TAG_SHEET,         /* <style>: first-party; declarations and
                              @import rules with a tracker URL go, never
                              the element */
+    CS_TAG_BASE           /* <base href>: what relative URLs after it
+                             resolve against */
 } cs_tag_kind_t;
 
 /* The tokenizer state after an element's start tag. */
@@ -92,7 +98,8 @@ typedef enum {
     CS_ATTR_STYLE,        /* CSS declarations (cs_gate_css.c): the ones
                              with a denied URL go */
     CS_ATTR_TYPE,         /* a MIME type (data blocks, neutralize) */
-    CS_ATTR_REL           /* link types (resource hints) */
+    CS_ATTR_REL,          /* link types (resource hints) */
+    CS_ATTR_DOCUMENT      /* a document (srcdoc): gated in turn */
 } cs_attr_kind_t;
 
 typedef struct {
@@ -344,10 +351,15 @@ typedef struct {
     size_t   nest;          /* open ( [ and { */
 } cs_css_skip_t;
 
-/* Bytes of the element under decision removed alone: [off, end). */
+/*
+ * Bytes of the element under decision removed alone: [off, end), or
+ * replaced by with (a srcdoc value written back gated).
+ */
 typedef struct {
-    size_t  off;
-    size_t  end;
+    size_t           off;
+    size_t           end;
+    const u_char_t  *with;
+    size_t           with_len;
 } cs_cut_t;
 
 #define CS_ELEMENT_CUTS  32
@@ -420,6 +432,7 @@ typedef struct {
                                              to read, going */
     size_t               sheet_depth;     /* blocks open where it starts */
     cs_css_skip_t        sheet_lex;       /* sheet_skip's state */
+    bool                 start_tag_ended; /* its attributes are all read */
 } cs_element_t;
 
 typedef struct {
@@ -453,6 +466,21 @@ typedef struct {
     bool       hook_failed;       /* could not record an answer */
 } cs_replay_t;
 
+/*
+ * The document's base URL: the first <base href> (later ones change
+ * nothing, as in HTML). Relative URLs after it take its host and resolve
+ * their path against its path. Per gate, so per response; inner gates
+ * (a <noscript>'s content, a srcdoc document) start with their outer
+ * gate's, as a browser resolves them.
+ */
+typedef struct {
+    bool    set;                  /* a <base href> was seen */
+    char    host[256];            /* its host, "" when it names none */
+    size_t  host_len;
+    char    path[CS_URL_MAX];     /* its path, from '/' */
+    size_t  path_len;
+} cs_base_t;
+
 struct cs_gate {
     cs_gate_conf_t   conf;
     cs_gate_stats_t  stats;
@@ -462,7 +490,14 @@ struct cs_gate {
     cs_hold_t        hold;
     cs_report_t      report;
     cs_replay_t      replay;
+    cs_base_t        base;
+    unsigned         doc_depth;   /* srcdoc documents this gate is inside */
+    u_char_t        *doc_buf;     /* a srcdoc value written back */
+    size_t           doc_cap;
 };
+
+/* srcdoc documents nested deeper than this are not read (fail closed) */
+#define CS_DOC_DEPTH  3
 
 /* Per-call cursors over one chunk. */
 typedef struct {
@@ -572,6 +607,8 @@ bool url_denied(cs_gate_t *g, const char *url, size_t len);
 void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n,
     size_t content_end);
 
+/* Adds the cut [off, end) (removed; with set after: replaced). */
+bool add_cut(cs_element_t *el, size_t off, size_t end);
 /* Emits the kept element with its cuts removed; its bytes end at upto. */
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
@@ -629,13 +666,36 @@ size_t cs_css_skip(const char *css, size_t len, cs_css_skip_t *st,
 /* The inner runs over a <noscript>'s content. */
 typedef enum {
     INNER_JUDGE = 0,      /* collect what ties it, ask on_unknown_host */
-    INNER_EMIT            /* emit what stays, replaying the answers */
+    INNER_EMIT,           /* emit what stays, replaying the answers */
+    INNER_DOCUMENT        /* a srcdoc document: one run, with scripting,
+                             the hooks called as for the page's elements */
 } cs_inner_run_t;
 
 int inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     cs_emit_cb cb, void *ud, cs_gate_stats_t *stats, cs_inner_run_t run);
 void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, size_t end_tag_off);
+
+/* ---- cs_gate_specrules.c ---- */
+
+/* The script's type is speculationrules (as a browser compares it). */
+bool script_is_speculation_rules(const cs_attr_value_t *type);
+/*
+ * Ties a speculation rules script (its text) to the recipients its URLs
+ * and link patterns name; sets el.denied when one is not allowed, when the
+ * JSON does not parse, or when a document rule may match any host.
+ */
+void tie_speculation_rules(cs_gate_t *g, const char *text, size_t len);
+
+/* ---- cs_gate_srcdoc.c ---- */
+
+/*
+ * Gates the srcdoc document of the element under decision (its n bytes so
+ * far): when the inner gate removes anything, the value becomes a cut
+ * that writes it back gated; sets el.denied when the value cannot be read
+ * whole (cut short, nested too deep).
+ */
+void srcdoc_gate(cs_gate_t *g, const u_char_t *p, size_t n);
 
 /* ---- cs_gate_evidence.c ---- */
 
@@ -648,6 +708,29 @@ void noscript_decide(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
 void cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
     size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
     void *ud);
+
+/* ---- cs_gate_memo.c ---- */
+
+typedef enum {
+    CS_MEMO_SCRIPT = 1,   /* an inline script's text: the recipients tied,
+                             in order */
+    CS_MEMO_URL           /* a URL attribute's value: its recipient, or
+                             the unknown host it names (scope: the site
+                             whose tagging hosts count, + 1; 0: none) */
+} cs_memo_kind_t;
+
+/* The gate has a memo, made for its rules. */
+bool memo_usable(const cs_gate_t *g);
+/*
+ * The result kept for the key in its scope (what else the result depends
+ * on: 0, or a URL's site + 1), or NULL; *size its length, *hash the key's
+ * (for memo_store). Counts a hit or a miss.
+ */
+const void *memo_find(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, size_t *size, uint64_t *hash);
+void memo_store(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,
+    const void *key, size_t len, uint64_t hash, const void *result,
+    size_t size);
 
 /* ---- cs_gate_neutralize.c ---- */
 

@@ -97,7 +97,8 @@ inner_forward(void *ud, uint32_t recipient, cs_action_t done, size_t bytes)
 
 /*
  * Runs a gate over a complete <noscript> content, as a browser without
- * scripting would parse it. With a NULL emit it only reports whether
+ * scripting would parse it, or (INNER_DOCUMENT) over a srcdoc document as
+ * a browser parses that. With a NULL emit it only reports whether
  * anything but whitespace stays.
  */
 int
@@ -115,7 +116,9 @@ inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
     conf.emit_ud = cb ? ud : &ignored;
     conf.max_element = n + CS_MIN_ELEMENT;   /* the content is all here */
     conf.hook_ud = g;
-    if (run == INNER_JUDGE) {
+    if (run == INNER_DOCUMENT) {
+        conf.hook_ud = g->conf.hook_ud;     /* its elements are the page's */
+    } else if (run == INNER_JUDGE) {
         conf.on_element = (g->conf.on_element || g->conf.on_unknown_host)
                           ? inner_collect : NULL;
         conf.on_unknown_host = g->conf.on_unknown_host ? inner_ask : NULL;
@@ -127,7 +130,9 @@ inner_run(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
         g->replay.pos = 0;
     }
     cs_gate_init(&inner, &conf);
-    inner.tok.scripting_off = true;
+    inner.tok.scripting_off = run != INNER_DOCUMENT;
+    inner.base = g->base;
+    inner.doc_depth = g->doc_depth + (run == INNER_DOCUMENT);
     gate_scan(&inner, p, n, held, &rc);
     if (rc == 0) {
         rc = cs_gate_finish(&inner);

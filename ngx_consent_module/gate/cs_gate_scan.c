@@ -490,7 +490,9 @@ attr_name_done(cs_gate_t *g)
         if (!v->seen) {
             v->seen = true;
             v->off = g->el.attr_off;
-            if (a->ties_element || a->cut || attr_is_token(a)) {
+            if (a->ties_element || a->cut || attr_is_token(a)
+                || a->kind == CS_ATTR_DOCUMENT)
+            {
                 g->tok.capture = v;
             }
         }

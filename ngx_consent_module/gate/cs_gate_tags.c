@@ -29,6 +29,7 @@
 #define PING_CUT(n)     { n, CS_ATTR_PING, false, false, true, false }
 #define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false, false }
 #define REL(n)     { n, CS_ATTR_REL, false, false, false, false }
+#define DOC(n)     { n, CS_ATTR_DOCUMENT, false, false, false, false }
 
 /* name, kind, content, void element, then its attributes (if any) */
 #define ROW(n, k, c, v, ...)                                                   \
@@ -60,8 +61,9 @@ static const cs_tag_row_t  tag_rows[] = {
         URL("src"), SRCSET_CUT("srcset"), HREF("href"), HREF("xlink:href")),
     ROW("feimage",  CS_TAG_BEACON, CS_CONTENT_MARKUP, true,
         HREF("href"), HREF("xlink:href")),
+    /* a srcdoc document is gated in turn (cs_gate_srcdoc.c) */
     ROW("iframe",   CS_TAG_FRAME,  CS_CONTENT_RAW,    false,
-        URL("src"), SRCSET("srcset")),
+        URL("src"), SRCSET("srcset"), DOC("srcdoc")),
     ROW("frame",    CS_TAG_FRAME,  CS_CONTENT_MARKUP, true,   URL("src")),
     ROW("embed",    CS_TAG_FRAME,  CS_CONTENT_MARKUP, true,   URL("src")),
     /* a <picture>'s or a media element's source, a media element's text
@@ -106,6 +108,12 @@ static const cs_tag_row_t  tag_rows[] = {
      * (script-less) view parses it as markup and it is no row there.
      */
     ROW_NO_ATTRS("noscript",  CS_TAG_NOSCRIPT, CS_CONTENT_RAW),
+    /*
+     * Fetches nothing itself, but relative URLs after the first one
+     * resolve against its href: it goes when that names a denied
+     * recipient (then every relative URL, read or not, would reach it).
+     */
+    ROW("base",     CS_TAG_BASE,   CS_CONTENT_MARKUP, true,   HREF("href")),
 
     /* where head_inject goes */
     ROW_NO_ATTRS("head",      CS_TAG_HEAD, CS_CONTENT_MARKUP),
@@ -160,6 +168,7 @@ static const cs_tag_attr_t style_attr =
 #undef SRCSET_CUT
 #undef TYPE
 #undef REL
+#undef DOC
 #undef ROW
 #undef ROW_NO_ATTRS
 

@@ -47,6 +47,9 @@ typedef struct {
     u_char                     id_data[24];
     time_t                     loaded;
     uint64_t                  *unknown_seen;   /* hashes of hosts logged */
+    cs_gate_memo_t            *memo;           /* this worker's, made on
+                                                  its first response */
+    unsigned                   memo_failed:1;  /* said so once */
     ngx_uint_t                 unknown_count;
     unsigned                   versioned:1;    /* id from the file */
     unsigned                   unknown_full:1; /* said so once */
@@ -223,6 +226,16 @@ void ngx_http_consent_gen_release(void *data);
  */
 ngx_uint_t ngx_http_consent_gen_first_sighting(ngx_http_consent_gen_t *gen,
     const char *host, size_t len, ngx_log_t *log);
+
+/*
+ * The gate's memo for this generation in this worker, made on first use
+ * (NULL when it cannot be: the gate then works everything out); freed with
+ * the generation, or by ngx_http_consent_gen_memo_free() at the worker's
+ * exit.
+ */
+cs_gate_memo_t *ngx_http_consent_gen_memo(ngx_http_consent_gen_t *gen,
+    ngx_log_t *log);
+void ngx_http_consent_gen_memo_free(ngx_http_consent_gen_t *gen);
 
 
 /* ngx_http_consent_request.c */

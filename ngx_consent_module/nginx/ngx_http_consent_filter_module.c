@@ -82,7 +82,15 @@ ngx_http_consent_init_module(ngx_cycle_t *cycle)
 static void
 ngx_http_consent_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_consent_main_conf_t  *mcf;
+
     ngx_http_consent_csp_cache_free();
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                              ngx_http_consent_filter_module);
+    if (mcf && mcf->gen) {
+        ngx_http_consent_gen_memo_free(mcf->gen);
+    }
 }
 
 
@@ -266,11 +274,103 @@ ngx_http_consent_log_stats(ngx_http_request_t *r, ngx_http_consent_ctx_t *ctx)
 
     ngx_http_consent_status_response(r, ngx_http_consent_site_label(ctx),
                                      st->bytes_removed, st->oversize_removed,
-                                     st->oversize_passed);
+                                     st->oversize_passed, st->memo_hits,
+                                     st->memo_misses);
 }
 
 
 /* ---- headers ---- */
+
+/*
+ * One Speculation-Rules header: a list of strings (RFC 8941), each the URL
+ * of a JSON rule set the browser fetches on its own. Returns 1 when a URL
+ * is denied (*recipient: whose), or when the value is not such a list
+ * (fail closed: it cannot be read), else 0.
+ */
+static ngx_uint_t
+ngx_http_consent_speculation_denied(ngx_http_consent_ctx_t *ctx,
+    ngx_str_t *value, uint32_t *recipient)
+{
+    u_char  *p, *last;
+    size_t   n;
+    u_char   url[2048];
+
+    *recipient = CS_RECIPIENT_UNKNOWN;
+    p = value->data;
+    last = p + value->len;
+
+    for ( ;; ) {
+        while (p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (p == last || *p++ != '"') {
+            return 1;
+        }
+
+        for (n = 0; p < last && *p != '"'; p++) {
+            if (*p == '\\' && ++p == last) {
+                return 1;
+            }
+
+            if (n == sizeof(url) || *p < 0x20 || *p > 0x7e) {
+                return 1;
+            }
+
+            url[n++] = *p;
+        }
+
+        if (p++ == last) {
+            return 1;
+        }
+
+        if (cs_gate_url_denied(ctx->gate, (const char *) url, n, recipient)) {
+            return 1;
+        }
+
+        /* parameters, then the next member */
+        while (p < last && *p != ',') {
+            p++;
+        }
+
+        if (p == last) {
+            return 0;
+        }
+
+        p++;
+    }
+}
+
+
+/* Each Speculation-Rules header naming a denied recipient is not sent. */
+static void
+ngx_http_consent_speculation_header(ngx_table_elt_t *h, void *data)
+{
+    uint32_t                 recipient;
+    ngx_http_request_t      *r;
+    ngx_http_consent_ctx_t  *ctx = data;
+
+    r = ctx->request;
+
+    if (!ngx_http_consent_speculation_denied(ctx, &h->value, &recipient)) {
+        return;
+    }
+
+    h->hash = 0;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "consent: Speculation-Rules header \"%V\" removed (%s)",
+                  &h->value,
+                  recipient != CS_RECIPIENT_UNKNOWN
+                  ? cs_rules_recipient(ctx->gen->rules, recipient)->id
+                  : "unreadable or unknown host");
+
+    if (ngx_http_consent_status_enabled(r)) {
+        ngx_http_consent_count_element(ctx, recipient, CS_ACTION_STRIP,
+                                       h->value.len);
+    }
+}
+
 
 /* Whether this response is one the gate reads (before any decoding). */
 static ngx_int_t
@@ -403,12 +503,15 @@ ngx_http_consent_start_gate(ngx_http_request_t *r,
 
     ngx_memzero(&gconf, sizeof(cs_gate_conf_t));
     gconf.rules = rules;
+    gconf.memo = ngx_http_consent_gen_memo(ctx->gen, r->connection->log);
     gconf.action = lcf->action;
     gconf.head_inject = block.len ? block.data : NULL;
     gconf.head_inject_len = block.len;
     gconf.allowed = ctx->allowed;
     gconf.declared = declared;
     gconf.blocked = ctx->blocked;
+    gconf.has_site = site >= 0;
+    gconf.site = site >= 0 ? (uint32_t) site : 0;
     gconf.max_element = lcf->max_element_size;
     ngx_http_consent_pool_allocator(&gconf.allocator, r->pool);
     gconf.emit = ngx_http_consent_emit;
@@ -497,6 +600,8 @@ static ngx_int_t
 ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
     ngx_uint_t                     coding;
+    ngx_str_t                      speculation_rules
+                                       = ngx_string("Speculation-Rules");
     ngx_http_consent_ctx_t        *ctx;
     ngx_http_consent_hook_ctx_t   *hook;
     ngx_http_consent_loc_conf_t   *lcf;
@@ -561,6 +666,10 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
         {
             return NGX_ERROR;
         }
+
+        ngx_http_consent_each_header(r, &speculation_rules,
+                                     ngx_http_consent_speculation_header,
+                                     ctx);
     }
 
     return ngx_http_next_header_filter(r);

@@ -8,12 +8,17 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <sys/random.h>
+
 #include "ngx_http_consent.h"
 #include "ngx_http_consent_status.h"
 
 
 /* distinct unknown hosts logged per generation and worker */
 #define NGX_HTTP_CONSENT_UNKNOWN_MAX    4096
+
+/* what the gate's memo keeps per generation and worker: keys and results */
+#define NGX_HTTP_CONSENT_MEMO_SIZE      (1024 * 1024)
 
 
 void
@@ -22,6 +27,7 @@ ngx_http_consent_gen_release(void *data)
     ngx_http_consent_gen_t  *gen = data;
 
     if (--gen->refs == 0) {
+        ngx_http_consent_gen_memo_free(gen);
         cs_rules_free(gen->rules);
         if (gen->unknown_seen) {
             ngx_free(gen->unknown_seen);
@@ -208,6 +214,64 @@ ngx_http_consent_gen_first_sighting(ngx_http_consent_gen_t *gen,
     gen->unknown_count++;
 
     return 1;
+}
+
+
+static void *
+ngx_http_consent_heap_alloc(void *ctx, size_t size)
+{
+    return ngx_alloc(size, ctx);
+}
+
+
+static void
+ngx_http_consent_heap_free(void *ctx, void *p)
+{
+    ngx_free(p);
+}
+
+
+/*
+ * Made in the worker, never in the master: each worker has its own (the
+ * memo is not shared memory), keyed by its own random bytes.
+ */
+cs_gate_memo_t *
+ngx_http_consent_gen_memo(ngx_http_consent_gen_t *gen, ngx_log_t *log)
+{
+    u_char          key[16];
+    cs_allocator_t  heap;
+
+    if (gen->memo || gen->memo_failed) {
+        return gen->memo;
+    }
+
+    if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t) sizeof(key)) {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                      "consent: no random bytes for the gate's memo; "
+                      "generation %V is gated without one", &gen->id);
+        gen->memo_failed = 1;
+        return NULL;
+    }
+
+    heap.alloc = ngx_http_consent_heap_alloc;
+    heap.free = ngx_http_consent_heap_free;
+    heap.ctx = ngx_cycle->log;
+
+    gen->memo = cs_gate_memo_create(gen->rules, key,
+                                    NGX_HTTP_CONSENT_MEMO_SIZE, &heap);
+    if (gen->memo == NULL) {
+        gen->memo_failed = 1;
+    }
+
+    return gen->memo;
+}
+
+
+void
+ngx_http_consent_gen_memo_free(ngx_http_consent_gen_t *gen)
+{
+    cs_gate_memo_free(gen->memo);
+    gen->memo = NULL;
 }
 
 

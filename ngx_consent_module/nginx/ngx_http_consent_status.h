@@ -31,12 +31,13 @@ ngx_uint_t ngx_http_consent_status_enabled(ngx_http_request_t *r);
 
 /*
  * One gated response read to its end: counts it for the site, adds the
- * bytes the gate removed, and the elements over consent_max_element_size
- * that were removed whole or passed through.
+ * bytes the gate removed, the elements over consent_max_element_size that
+ * were removed whole or passed through, and the attributions the worker's
+ * memo answered or missed.
  */
 void ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
     uint64_t bytes_removed, uint64_t oversize_removed,
-    uint64_t oversize_passed);
+    uint64_t oversize_passed, uint64_t memo_hits, uint64_t memo_misses);
 
 /*
  * One element removed or neutralized (NGX_HTTP_CONSENT_STATUS_*) because of

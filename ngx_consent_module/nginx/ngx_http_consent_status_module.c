@@ -27,12 +27,17 @@ enum {
     NGX_HTTP_CONSENT_STATUS_HOSTS,
     NGX_HTTP_CONSENT_STATUS_UNDECODABLE,
     NGX_HTTP_CONSENT_STATUS_CSP,
+    NGX_HTTP_CONSENT_STATUS_MEMO,
     NGX_HTTP_CONSENT_STATUS_NFAMILIES
 };
 
 /* variants of the oversize family */
 #define NGX_HTTP_CONSENT_STATUS_OVERSIZE_REMOVED  0
 #define NGX_HTTP_CONSENT_STATUS_OVERSIZE_PASSED   1
+
+/* variants of the memo family */
+#define NGX_HTTP_CONSENT_STATUS_MEMO_HIT          0
+#define NGX_HTTP_CONSENT_STATUS_MEMO_MISS         1
 
 /*
  * The CSP family's variant holds two labels: directive * CSP_MODES + mode
@@ -378,7 +383,7 @@ ngx_http_consent_status_enabled(ngx_http_request_t *r)
 void
 ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
     uint64_t bytes_removed, uint64_t oversize_removed,
-    uint64_t oversize_passed)
+    uint64_t oversize_passed, uint64_t memo_hits, uint64_t memo_misses)
 {
     ngx_str_t  *none = &ngx_http_consent_status_no_label;
 
@@ -398,6 +403,18 @@ ngx_http_consent_status_response(ngx_http_request_t *r, ngx_str_t *site,
         ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_OVERSIZE,
                                     NGX_HTTP_CONSENT_STATUS_OVERSIZE_PASSED,
                                     site, none, oversize_passed);
+    }
+
+    if (memo_hits) {
+        ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_MEMO,
+                                    NGX_HTTP_CONSENT_STATUS_MEMO_HIT,
+                                    site, none, memo_hits);
+    }
+
+    if (memo_misses) {
+        ngx_http_consent_status_add(r, NGX_HTTP_CONSENT_STATUS_MEMO,
+                                    NGX_HTTP_CONSENT_STATUS_MEMO_MISS,
+                                    site, none, memo_misses);
     }
 }
 
@@ -617,6 +634,11 @@ static ngx_http_consent_status_family_t
       "(unknown: a third-party host no recipient covers; first-party; "
       "other: inline, eval, data:), effective directive and disposition.",
       "recipient", NULL, { NULL, NULL } },
+
+    { "consent_memo_lookups_total", "counter",
+      "Attributions (an inline script's recipients, a URL's) the worker's "
+      "memo answered (hit) or worked out and kept (miss), per site.",
+      NULL, "result", { "hit", "miss" } },
 };
 
 

@@ -819,6 +819,145 @@ static const gate_case_t cases[] = {
       "<svg><script>" X247 "xy</svg>" },
     { "mathml_script_is_not_run", "", 0,
       "<math><script>fbq('init','1');</script></math>", SAME },
+    /* ---- <base href>: relative URLs after it resolve against it ---- */
+
+    { "base_tracker_ties_relative_urls", "", 0,
+      "<base href=\"https://www.facebook.com/\">|<img src=\"/tr?id=1\">|"
+      "<script src=\"fbevents.js\"></script>|<img src=\"//cdn.example/a.png\">"
+      "|<img src=\"https://shop.example/a.png\">|<img src=\"data:,x\">",
+      "|||<img src=\"//cdn.example/a.png\">"
+      "|<img src=\"https://shop.example/a.png\">|<img src=\"data:,x\">" },
+    { "base_tracker_allowed", "meta", 0,
+      "<base href=\"https://www.facebook.com/\">|<img src=\"/tr?id=1\">", SAME },
+    { "base_tracker_other_recipient_allowed", "google", 0,
+      "<BASE HREF='https://connect.facebook.net/en_US/'><script src=fbevents.js>"
+      "</script>|", "|" },
+    { "base_first_party_kept", "", 0,
+      "<base href=\"/app/\" target=\"_top\"><img src=\"a.png\">"
+      "<script src=\"x.js\"></script>", SAME },
+    { "base_first_with_href_wins", "", 0,
+      "<base target=\"_blank\"><base href=\"https://cdn.example/\">"
+      "<base href=\"https://www.facebook.com/\"><img src=\"tr.gif\">",
+      "<base target=\"_blank\"><base href=\"https://cdn.example/\">"
+      "<img src=\"tr.gif\">" },
+    { "base_none_relative_kept", "", 0,
+      "<img src=\"/tr?id=1\"><base href=\"https://www.facebook.com/\">",
+      "<img src=\"/tr?id=1\">" },
+    { "base_path_rules_resolve", "", 0,
+      /* tealium's path rule /utag/utag_*.js, reached through the base */
+      "<base href=\"https://shop.example/utag/\"><script src=\"utag_1.js\">"
+      "</script>|<script src=\"../a.js\"></script>",
+      "<base href=\"https://shop.example/utag/\">|<script src=\"../a.js\">"
+      "</script>" },
+    { "base_entity_in_href", "", 0,
+      "<base href=\"https&#58;//www.facebook.com/\"><img src=\"tr\">|", "|" },
+    { "base_in_noscript_content_inherits", "", 0,
+      "<base href=\"https://www.facebook.com/\"><noscript><p>x</p>"
+      "<img src=\"/tr?id=1\"></noscript>",
+      "<noscript><p>x</p></noscript>" },
+    { "base_in_svg_is_not_html_base", "", 0,
+      "<svg><base href=\"https://www.facebook.com/\"/></svg><img src=\"/tr\">",
+      SAME },
+
+    /* ---- <iframe srcdoc>: a document gated in turn ---- */
+
+    { "srcdoc_tracker_script_removed", "", 0,
+      "<iframe srcdoc=\"<p>hi</p><script src=&quot;" FB_JS "&quot;></script>"
+      "<img src=&quot;/a.png&quot;>\" width=10></iframe>|",
+      "<iframe srcdoc=\"<p>hi</p><img src=&quot;/a.png&quot;>\" width=10>"
+      "</iframe>|" },
+    { "srcdoc_first_party_byte_exact", "", 0,
+      "<iframe srcdoc=\"<p>A &amp; B &hellip; &#12354;</p><img src=&quot;/a.png&quot;>"
+      "<a href=&quot;" FB_TR "&quot;>x</a>\"></iframe>", SAME },
+    { "srcdoc_written_back_references_as_written", "", 0,
+      "<iframe srcdoc='<p title=\"x\">A &amp; B &hellip; &#12354; &#x26;</p>"
+      "<img src=\"" FB_TR "\"><i>&lt;&apos;</i>'></iframe>",
+      "<iframe srcdoc='<p title=\"x\">A &amp; B &hellip; &#12354; &#x26;</p>"
+      "<i>&lt;&apos;</i>'></iframe>" },
+    { "srcdoc_allowed", "meta", 0,
+      "<iframe srcdoc=\"<script src=&quot;" FB_JS "&quot;></script>\"></iframe>",
+      SAME },
+    { "srcdoc_src_tracker_removed_whole", "", 0,
+      "<iframe src=\"" GTM_NS "\" srcdoc=\"<p>x</p>\"></iframe>|", "|" },
+    { "srcdoc_inline_signature_removed", "", 0,
+      "<iframe srcdoc=\"<script>fbq&lpar;&#39;init&#39;,&#39;1&#39;);</script>ok\">"
+      "</iframe>",
+      "<iframe srcdoc=\"ok\"></iframe>" },
+    { "srcdoc_nested", "", 0,
+      "<iframe srcdoc=\"<iframe srcdoc=&quot;<img src=&amp;quot;" FB_TR
+      "&amp;quot;><b>x</b>&quot;></iframe>\"></iframe>",
+      "<iframe srcdoc=\"<iframe srcdoc=&quot;<b>x</b>&quot;></iframe>\"></iframe>" },
+    { "srcdoc_unquoted_written_back_quoted", "", 0,
+      "<iframe srcdoc=&lt;script&#32;src=//connect.facebook.net/x.js&gt;"
+      "&lt;/script&gt;&lt;b&gt;x></iframe>",
+      "<iframe srcdoc=\"&lt;b&gt;x\"></iframe>" },
+    { "srcdoc_noscript_pixel", "", 0,
+      "<iframe srcdoc=\"<noscript><p>x</p><img src=&quot;" FB_TR "&quot;></noscript>\">"
+      "</iframe>",
+      "<iframe srcdoc=\"<noscript><p>x</p></noscript>\"></iframe>" },
+    { "srcdoc_resolves_against_page_base", "", 0,
+      "<base href=\"https://www.facebook.com/\"><iframe srcdoc=\"<img src=&quot;/tr&quot;>x\">"
+      "</iframe>",
+      "<iframe srcdoc=\"x\"></iframe>" },
+    { "srcdoc_empty_kept", "", 0,
+      "<iframe srcdoc></iframe><iframe srcdoc=\"\"></iframe><iframe srcdoc=>x</iframe>",
+      SAME },
+    { "srcdoc_longer_than_max_element_removed", "", 256,
+      "<iframe srcdoc=\"<p>" X247 X247 "</p>\"></iframe>after", "after" },
+    { "srcdoc_open_at_eof_removed", "", 0,
+      "a<iframe srcdoc=\"<p>x</p>", "a" },
+
+    /* ---- speculation rules: the script goes when a URL it names does ---- */
+
+    { "specrules_list_tracker_removed", "", 0,
+      "a<script type=\"speculationrules\">{\"prefetch\":[{\"source\":\"list\","
+      "\"urls\":[\"/next\",\"https:\\/\\/www.facebook.com\\/tr?id=1\"]}]}"
+      "</script>b", "ab" },
+    { "specrules_prerender_tracker_removed", "", 0,
+      "<script type=SpeculationRules>{\"prerender\":[{\"urls\":[\"" FB_TR "\"]}]}"
+      "</script>|", "|" },
+    { "specrules_tracker_allowed", "meta", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"" FB_TR "\"]}]}"
+      "</script>", SAME },
+    { "specrules_first_party_kept", "", 0,
+      "<script type=\"speculationrules\">\n{\"prefetch\":[{\"source\":\"list\","
+      "\"urls\":[\"/a\",\"https://shop.example/b\"]}],\"prerender\":[{"
+      "\"source\":\"document\",\"where\":{\"and\":[{\"href_matches\":\"/*\"},"
+      "{\"not\":{\"href_matches\":[\"/wp-admin/*\",\"/*\\\\?*\"]}},"
+      "{\"not\":{\"selector_matches\":\".no-prerender\"}}]},"
+      "\"eagerness\":\"moderate\"}]}\n</script>", SAME },
+    { "specrules_document_rule_tracker_pattern", "", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":\"https://www.facebook.com/*\"}}]}</script>|", "|" },
+    { "specrules_document_rule_any_host", "", 0,
+      /* links of every host match: a tracker's link would be fetched */
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":\"https://*/*\"}}]}</script>|"
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"selector_matches\":\"a.fast\"}}]}</script>|"
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"source\":\"document\"}]}"
+      "</script>|", "|||" },
+    { "specrules_document_rule_hostname_object", "", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":{\"hostname\":\"www.facebook.com\"}}}]}</script>|"
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":{\"hostname\":\"shop.example\"}}}]}</script>",
+      "|<script type=\"speculationrules\">{\"prefetch\":[{\"where\":"
+      "{\"href_matches\":{\"hostname\":\"shop.example\"}}}]}</script>" },
+    { "specrules_unparsable_removed", "", 0,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"/a\"]}</script>|",
+      "|" },
+    { "specrules_relative_under_tracker_base", "", 0,
+      "<base href=\"https://cdn.example/\"><script type=\"speculationrules\">"
+      "{\"prefetch\":[{\"urls\":[\"next.html\"]}]}</script>", SAME },
+    { "specrules_oversize_removed", "", 256,
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"/" X247
+      "\"]}]}</script>|", "|" },
+    { "specrules_not_a_loader_signature", "", 0,
+      /* JSON, not code: a signature in a URL is no evidence */
+      "<script type=\"speculationrules\">{\"prefetch\":[{\"urls\":[\"/fbq(1)\"]}]}"
+      "</script>", SAME },
+
     { "template_contents_gated", "", 0,
       "<template><script src=\"" FB_JS "\"></script><div>"
       "<img src=\"" FB_PX "\"></div><svg><![CDATA[ > ]]></svg></template>",
@@ -1843,6 +1982,14 @@ test_hook_on_element_strip(void **state)
     assert_int_equal(r->stats.elements_removed, 2);
     assert_int_equal(r->stats.unknown_hosts, 0);
 
+    /* an element of a srcdoc document: reported as the page's, counted */
+    r = hk_expect(&hc, "<iframe srcdoc=\"<img src=&quot;" FB_TR "&quot;>x\">"
+                  "</iframe>", "<iframe srcdoc=\"x\"></iframe>",
+                  hk_cat("E:meta:s:",
+                         hk_num(sizeof("<img src=\"" FB_TR "\">") - 1), ";",
+                         NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+
     /* several recipients on one element: each one not allowed, by index */
 #define MULTI "<script>gtag(1);fbq(2);twq(3);WidgetCoChat.boot()</script>"
     hc.allowed = "google,widgetco";
@@ -1916,6 +2063,24 @@ test_hook_on_element_neutralize(void **state)
 #undef EMBED_FB
 #undef SVGIMG_FB
 
+    /*
+     * a tracker <base> has no inert form: stripped; what resolves against
+     * it is neutralized as usual
+     */
+#define BASE_FB  "<base href=\"https://www.facebook.com/\">"
+    snprintf(num[0], sizeof(num[0]), "%zu", sizeof(BASE_FB) - 1);
+    snprintf(num[1], sizeof(num[1]), "%zu", sizeof("<img src=\"/tr\">") - 1);
+    hk_expect(&hc, BASE_FB "<img src=\"/tr\">",
+              "<img data-consent=\"meta\" data-consent-src=\"/tr\">",
+              hk_cat("E:meta:s:", num[0], ";E:meta:n:", num[1], ";", NULL));
+#undef BASE_FB
+
+    /* an <iframe> with a srcdoc has no inert form: its document loads */
+#define FRAME_FB  "<iframe src=\"" GTM_NS "\" srcdoc=\"<p>x</p>\"></iframe>"
+    hk_expect(&hc, FRAME_FB "|", "|",
+              hk_cat("E:google:s:", hk_num(sizeof(FRAME_FB) - 1), ";", NULL));
+#undef FRAME_FB
+
     /* neutralized script open at EOF: its length so far */
     hk_expect(&hc, "<script src=\"" FB_JS "\">var a",
               "<script type=\"text/plain\" data-consent=\"meta\" "
@@ -1923,6 +2088,115 @@ test_hook_on_element_neutralize(void **state)
               hk_cat("E:meta:n:", hk_num(sizeof("<script src=\"" FB_JS
                                                 "\">var a") - 1), ";",
                      NULL));
+}
+
+/* Escapes text for a double-quoted attribute value (one srcdoc level). */
+static char *
+srcdoc_escape(const char *text)
+{
+    size_t  n = 0, len = strlen(text);
+    char   *out = malloc(len * 6 + 1);
+
+    assert_non_null(out);
+    for (size_t i = 0; i < len; i++) {
+        const char *e = text[i] == '&' ? "&amp;" : text[i] == '"' ? "&quot;"
+                        : NULL;
+        if (e) {
+            memcpy(out + n, e, strlen(e));
+            n += strlen(e);
+        } else {
+            out[n++] = text[i];
+        }
+    }
+    out[n] = '\0';
+    return ts_track(out);
+}
+
+/* "<iframe srcdoc=\"" + escape(doc) + "\"></iframe>" + after */
+static char *
+srcdoc_wrap(const char *doc, const char *after)
+{
+    char   *e = srcdoc_escape(doc);
+    size_t  len = strlen(e) + strlen(after) + 64;
+    char   *out = malloc(len);
+
+    assert_non_null(out);
+    snprintf(out, len, "<iframe srcdoc=\"%s\"></iframe>%s", e, after);
+    return ts_track(out);
+}
+
+/*
+ * srcdoc documents nest up to CS_DOC_DEPTH: the pixel at that depth goes
+ * alone; one nested deeper is not read, so its iframe goes whole.
+ */
+static void
+test_srcdoc_nesting_bound(void **state)
+{
+    const char  *pixel = "<img src=\"" FB_TR "\">";
+    char        *in, *out;
+
+    (void) state;
+    assert_int_equal(CS_DOC_DEPTH, 3);
+    /* three documents deep: read, the pixel goes */
+    in = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap(pixel, "c"), "b"), "a");
+    out = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap("", "c"), "b"), "a");
+    /* an empty document is written back as the empty value */
+    ts_check("", 0, in, out);
+    ts_check("meta", 0, in, in);
+    /* four: the third document's iframe is not read, it goes whole */
+    in = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap(srcdoc_wrap("<p>x</p>", "d"), "c"),
+                                 "b"), "a");
+    out = srcdoc_wrap(srcdoc_wrap(srcdoc_wrap("d", "c"), "b"), "a");
+    ts_check("", 0, in, out);
+    ts_check("meta,google", 0, in, out);
+}
+
+/*
+ * A site's tagging host is its recipient's on that site only: shop names
+ * sgtm.shop.example for google; blog and no site do not.
+ */
+static void
+test_site_tagging_host(void **state)
+{
+    const char  *page = "<script src=\"https://sgtm.shop.example/gtm.js?id=G-1\">"
+                        "</script><img src=\"//eu.sgtm.shop.example/g/collect\">"
+                        "<img src=\"https://xsgtm.shop.example/a.png\">|";
+    const char  *gone = "<img src=\"https://xsgtm.shop.example/a.png\">|";
+    ts_conf_t    tc = { "", 0, -1, -1, CS_SIMD_BEST };
+    ts_result_t  r;
+
+    (void) state;
+    ts_gate_site = "shop";
+    r = ts_expect_gate(&tc, page, gone);
+    assert_true(r.blocked[0] >> ts_rid("google") & 1);
+    ts_result_free(&r);
+    tc.allowed = "google";
+    r = ts_expect_gate(&tc, page, page);
+    ts_result_free(&r);
+    tc.allowed = "";
+    ts_gate_site = "blog";
+    r = ts_expect_gate(&tc, page, page);
+    ts_result_free(&r);
+    ts_gate_site = NULL;
+    r = ts_expect_gate(&tc, page, page);
+    ts_result_free(&r);
+    assert_int_equal(cs_rules_site_tagging_count(ts_rules, ts_site("shop")), 1);
+    assert_int_equal(cs_rules_site_tagging_count(ts_rules, ts_site("blog")), 0);
+    assert_int_equal(cs_rules_site_tagging_host(ts_rules, ts_site("shop"),
+                                                "sgtm.shop.example", 17),
+                     (int32_t) ts_rid("google"));
+    assert_int_equal(cs_rules_site_tagging_host(ts_rules, ts_site("blog"),
+                                                "sgtm.shop.example", 17), -1);
+}
+
+/* A <base> seen in one response changes nothing in the next one's gate. */
+static void
+test_base_per_response(void **state)
+{
+    (void) state;
+    ts_check("", 0, "<base href=\"https://www.facebook.com/\"><img src=\"/tr\">",
+             "");
+    ts_check("", 0, "<img src=\"/tr\">", "<img src=\"/tr\">");
 }
 
 static void
@@ -2327,6 +2601,9 @@ main(void)
         cmocka_unit_test(test_block_runs_match_byte_reading),
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
+        cmocka_unit_test(test_base_per_response),
+        cmocka_unit_test(test_site_tagging_host),
+        cmocka_unit_test(test_srcdoc_nesting_bound),
         cmocka_unit_test(test_hook_on_element_oversize),
         cmocka_unit_test(test_hook_unknown_host_seen),
         cmocka_unit_test(test_hook_unknown_host_removes),

@@ -212,6 +212,45 @@ test_check_paths(void **state)
     assert_non_null(strstr(report, "invalid path pattern 'AppMeasurement.js'"));
 }
 
+/* A site's tagging host under a recipient's host suffix is warned about. */
+static void
+test_check_tagging_hosts(void **state)
+{
+    char         a[128], report[4096], err[4096];
+    const char  *srcs[1] = { a };
+
+    (void) state;
+    ts_tmp_path(a, sizeof(a), "tagging.yaml");
+    ts_write_file(a, "recipients:\n"                       /* 1 */
+                     "  - id: alpha\n"                     /* 2 */
+                     "    name: Alpha\n"                   /* 3 */
+                     "    category: analytics\n"           /* 4 */
+                     "    hosts: [alpha.example]\n"        /* 5 */
+                     "  - id: beta\n"                      /* 6 */
+                     "    name: Beta\n"                    /* 7 */
+                     "    category: analytics\n"           /* 8 */
+                     "    hosts: [beta.example]\n"         /* 9 */
+                     "sites:\n"                            /* 10 */
+                     "  - id: one\n"                       /* 11 */
+                     "    name: One\n"                     /* 12 */
+                     "    declares: [alpha, beta]\n"       /* 13 */
+                     "    tagging_hosts:\n"                /* 14 */
+                     "      sgtm.one.example: alpha\n"     /* 15 */
+                     "      t.beta.example: alpha\n"       /* 16 */
+                     "      t.alpha.example: alpha\n");    /* 17 */
+
+    assert_int_equal(check(srcs, 1, report, sizeof(report), err, sizeof(err)),
+                     CS_OPS_FINDINGS);
+    assert_string_equal(err, "");
+    expect_text(report, true, "%s:11: warning: tagging host 't.beta.example' "
+                "of site 'one' (for 'alpha') lies under 'beta.example' of "
+                "recipient 'beta': the site's name wins there", a);
+    expect_text(report, true, "tagging host 't.alpha.example' of site 'one' "
+                "(for 'alpha') lies under 'alpha.example' of recipient "
+                "'alpha': it is that recipient's already");
+    expect_text(report, false, "'sgtm.one.example'");
+}
+
 int
 main(void)
 {
@@ -220,6 +259,7 @@ main(void)
         cmocka_unit_test(test_check_findings_per_file),
         cmocka_unit_test(test_check_compiler_and_io_errors),
         cmocka_unit_test(test_check_paths),
+        cmocka_unit_test(test_check_tagging_hosts),
     };
 
     return cmocka_run_group_tests(tests, ts_tmp_setup, ts_tmp_teardown);

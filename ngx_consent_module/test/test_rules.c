@@ -977,7 +977,16 @@ static const inline_case_t inline_cases[] = {
       "'Alpha' is neither a recipient id nor a category" },
     { HEAD "    hosts: [a.example.com]\n" TAIL "    consent_maps: {}\n",
       "unknown site key 'consent_maps' (known: id, name, declares, "
-      "consent_map)" },
+      "consent_map, tagging_hosts)" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    tagging_hosts: {sgtm.site.example: beta}\n",
+      "tagging host 'sgtm.site.example' names 'beta', which site" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    tagging_hosts: {'https://sgtm.site.example/': alpha}\n",
+      "tagging host 'https://sgtm.site.example/'" },
+    { HEAD "    hosts: [a.example.com]\n" TAIL
+      "    tagging_hosts: [sgtm.site.example]\n",
+      "'tagging_hosts' must be a mapping of host: recipient id" },
 };
 
 static void

@@ -455,6 +455,9 @@ typedef struct {
     cs_simd_t    simd_max;      /* 0: the CPU's best */
 } ts_conf_t;
 
+/* The site the gates run for (its tagging hosts); NULL: none. */
+static const char  *ts_gate_site;
+
 typedef struct {
     unsigned char    *out;      /* malloc'd, NUL-terminated */
     size_t            out_len;
@@ -529,6 +532,10 @@ ts_gate_run(const ts_conf_t *tc, const void *input, size_t len,
     conf.blocked = res.blocked;
     conf.max_element = tc->max_element ? tc->max_element : 65536;
     conf.simd_max = tc->simd_max;
+    if (ts_gate_site != NULL) {
+        conf.has_site = true;
+        conf.site = ts_site(ts_gate_site);
+    }
     conf.allocator.alloc = ts_alloc;
     conf.allocator.free = ts_free;
     conf.allocator.ctx = &al;

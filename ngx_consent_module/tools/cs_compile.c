@@ -26,7 +26,7 @@
 
 const char *const cs_db_names[DB_COUNT] = {
     "meta", "recipients", "hosts", "signatures", "sites", "declares",
-    "cmp_maps", "paths",
+    "cmp_maps", "paths", "tagging_hosts",
 };
 
 /* ---------------------------------------------------------------------- */
@@ -1192,18 +1192,77 @@ cs_pending_map_add(cs_cc_t *cc, const char *sid, size_t slen,
 }
 
 /* A site's keys, in the order its unknown-key message lists them. */
-enum { S_ID, S_NAME, S_DECLARES, S_CONSENT_MAP, S_KEYS };
+enum { S_ID, S_NAME, S_DECLARES, S_CONSENT_MAP, S_TAGGING_HOSTS, S_KEYS };
 
 static const char *const cs_site_keys[S_KEYS] = {
-    "id", "name", "declares", "consent_map",
+    "id", "name", "declares", "consent_map", "tagging_hosts",
 };
+
+/*
+ * A site's tagging hosts (tagging_hosts: {HOST: RECIPIENT}): hosts of the
+ * site that serve a recipient's tags (a server-side tag manager), keyed
+ * "SITE/HOST" -> raw recipient id. The recipient must be one the site
+ * declares (its declarations are read first).
+ */
+static void
+cs_tagging_hosts(cs_cc_t *cc, struct fy_node *key, struct fy_node *value,
+    const char *sid, size_t slen)
+{
+    void                 *it = NULL;
+    struct fy_node_pair  *pair;
+
+    if (value == NULL || !fy_node_is_mapping(value)) {
+        cs_error_at(cc, value, key, "'tagging_hosts' must be a mapping of "
+                    "host: recipient id");
+        return;
+    }
+    while ((pair = fy_node_mapping_iterate(value, &it)) != NULL) {
+        struct fy_node  *hk = fy_node_pair_key(pair);
+        struct fy_node  *rv = fy_node_pair_value(pair);
+        char             host[CS_HOST_MAX + 1], k[CS_HOST_MAX + 80];
+        const char      *hs, *rid, *why;
+        size_t           hlen, hn = 0, rlen;
+        int              kl;
+        MDB_val          found;
+
+        if (!cs_scalar(cc, hk, key, "tagging_hosts", &hs, &hlen)
+            || !cs_scalar(cc, rv, hk, "tagging_hosts", &rid, &rlen))
+        {
+            continue;
+        }
+        why = cs_normalize_host(hs, hlen, host, &hn);
+        if (why != NULL) {
+            cs_error_at(cc, hk, key, "tagging host '%.*s' %s",
+                        (int) (hlen > 100 ? 100 : hlen), hs, why);
+            continue;
+        }
+        kl = snprintf(k, sizeof(k), "%.*s/%.*s", (int) slen, sid,
+                      (int) rlen, rid);
+        if (kl <= 0 || (size_t) kl >= sizeof(k)
+            || !cs_get(cc, DB_DECLARES, k, (size_t) kl, &found))
+        {
+            cs_error_at(cc, rv, hk, "tagging host '%s' names '%.*s', which "
+                        "site '%.*s' does not declare", host,
+                        (int) (rlen > 64 ? 64 : rlen), rid, (int) slen, sid);
+            continue;
+        }
+        kl = snprintf(k, sizeof(k), "%.*s/%s", (int) slen, sid, host);
+        if (kl > 0 && (size_t) kl < sizeof(k)
+            && cs_put(cc, DB_TAGGING_HOSTS, k, (size_t) kl, rid, rlen,
+                      MDB_NOOVERWRITE) == MDB_KEYEXIST)
+        {
+            cs_error_at(cc, hk, key, "tagging host '%s' is listed twice for "
+                        "site '%.*s'", host, (int) slen, sid);
+        }
+    }
+}
 
 void
 cs_site(cs_cc_t *cc, struct fy_node *map)
 {
     cs_key_t        keys[S_KEYS] = { { NULL, NULL, NULL } };
     struct fy_node  *k_id, *v_id, *k_name, *v_name, *k_decl, *v_decl,
-                    *k_map, *v_map;
+                    *k_map, *v_map, *k_tag, *v_tag;
 
     if (!fy_node_is_mapping(map)) {
         cs_error_at(cc, map, NULL, "a site must be a mapping with id, name "
@@ -1219,6 +1278,8 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
     v_decl = keys[S_DECLARES].value;
     k_map = keys[S_CONSENT_MAP].key;
     v_map = keys[S_CONSENT_MAP].value;
+    k_tag = keys[S_TAGGING_HOSTS].key;
+    v_tag = keys[S_TAGGING_HOSTS].value;
 
     const char  *sid, *name;
     size_t       slen, nlen;
@@ -1286,5 +1347,8 @@ cs_site(cs_cc_t *cc, struct fy_node *map)
 
     while ((item = fy_node_sequence_iterate(v_decl, &dit)) != NULL) {
         cs_declaration(cc, item, k_decl, sid, slen, order++);
+    }
+    if (k_tag != NULL) {
+        cs_tagging_hosts(cc, k_tag, v_tag, sid, slen);
     }
 }

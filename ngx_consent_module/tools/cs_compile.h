@@ -81,13 +81,15 @@ int cs_dump(const char *db, FILE *out, char *err, size_t errlen);
 /*
  * The database's sub-databases, in the order of cs_db_names (layout in
  * doc/lmdb-layout.md). DB_CMP_MAPS and DB_PATHS are optional for readers (absent in
- * older files): keep it last.
+ * older files), as is DB_TAGGING_HOSTS: keep them last.
  */
 enum cs_db_e { DB_META, DB_RECIPIENTS, DB_HOSTS, DB_SIGNATURES, DB_SITES,
-               DB_DECLARES, DB_CMP_MAPS, DB_PATHS, DB_COUNT };
+               DB_DECLARES, DB_CMP_MAPS, DB_PATHS, DB_TAGGING_HOSTS,
+               DB_COUNT };
 
 /* The sub-databases readers must accept missing (older files). */
-#define cs_db_optional(db)  ((db) == DB_CMP_MAPS || (db) == DB_PATHS)
+#define cs_db_optional(db)  ((db) == DB_CMP_MAPS || (db) == DB_PATHS         \
+                             || (db) == DB_TAGGING_HOSTS)
 
 extern const char *const cs_db_names[DB_COUNT];
 

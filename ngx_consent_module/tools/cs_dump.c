@@ -151,6 +151,7 @@ typedef struct {
     MDB_txn        *txn;
     MDB_dbi         dbi[DB_COUNT];
     bool            has_maps;
+    bool            has_tagging;     /* files from before tagging_hosts */
     bool            has_paths;       /* files from before paths lack it */
     FILE           *out;
     cs_host_row_t  *hosts;
@@ -371,6 +372,19 @@ cs_dump_consent_map_row(cs_dumper_t *d, const char *rest, size_t rlen,
     return 0;
 }
 
+/* "HOST" -> "  tagging_host HOST: RECIPIENT" */
+static int
+cs_dump_tagging_host_row(cs_dumper_t *d, const char *rest, size_t rlen,
+    const MDB_val *val)
+{
+    fputs("  tagging_host ", d->out);
+    cs_put_text(d->out, rest, rlen);
+    fputs(": ", d->out);
+    cs_put_text(d->out, val->mv_data, val->mv_size);
+    fputc('\n', d->out);
+    return 0;
+}
+
 static int
 cs_dump_site_row(cs_dumper_t *d, const char *id, size_t len,
     const MDB_val *val)
@@ -389,6 +403,10 @@ cs_dump_site_row(cs_dumper_t *d, const char *id, size_t len,
     if (rc == 0 && d->has_maps) {
         rc = cs_dump_each(d, d->dbi[DB_CMP_MAPS], prefix, (size_t) plen,
                           cs_dump_consent_map_row);
+    }
+    if (rc == 0 && d->has_tagging) {
+        rc = cs_dump_each(d, d->dbi[DB_TAGGING_HOSTS], prefix, (size_t) plen,
+                          cs_dump_tagging_host_row);
     }
     return rc;
 }
@@ -411,11 +429,13 @@ cs_dump_open(const char *db, MDB_env **env, cs_dumper_t *d)
     }
     d->has_maps = true;
     d->has_paths = true;
+    d->has_tagging = true;
     for (int i = 0; rc == 0 && i < DB_COUNT; i++) {
         rc = mdb_dbi_open(d->txn, cs_db_names[i], 0, &d->dbi[i]);
         if (rc == MDB_NOTFOUND && cs_db_optional(i)) {
             /* optional: older files lack it */
-            *(i == DB_PATHS ? &d->has_paths : &d->has_maps) = false;
+            *(i == DB_PATHS ? &d->has_paths
+              : i == DB_TAGGING_HOSTS ? &d->has_tagging : &d->has_maps) = false;
             rc = 0;
         }
     }

@@ -259,6 +259,55 @@ cs_check_paths(const cs_check_t *ck)
     return n;
 }
 
+/*
+ * A site's tagging host that lies under a recipient's host suffix is
+ * already that recipient's everywhere: naming it for the site changes
+ * nothing (same recipient) or contradicts the rules (another one).
+ */
+static size_t
+cs_check_tagging_hosts(const cs_check_t *ck)
+{
+    const cs_ops_db_t *db = ck->db;
+    size_t             n = 0;
+    char               msg[1024], site[CS_ID_MAX + 1];
+
+    for (size_t i = 0; i < db->nrecs; i++) {
+        const cs_rec_t *t = &db->recs[i];
+        const char     *slash = strchr(t->key, '/');
+
+        if (t->db != DB_TAGGING_HOSTS || slash == NULL
+            || (size_t) (slash - t->key) > CS_ID_MAX)
+        {
+            continue;
+        }
+        memcpy(site, t->key, (size_t) (slash - t->key));
+        site[slash - t->key] = '\0';
+        for (const char *d = slash + 1; d != NULL;
+             d = strchr(d, '.') ? strchr(d, '.') + 1 : NULL)
+        {
+            const cs_rec_t *h = cs_rec_find(db, DB_HOSTS, d);
+
+            if (h == NULL) {
+                continue;
+            }
+            (void) snprintf(msg, sizeof(msg), "tagging host '%s' of site "
+                            "'%s' (for '%.*s') lies under '%s' of recipient "
+                            "'%.*s'%s", slash + 1, site, (int) t->vlen,
+                            t->val, h->key, (int) h->vlen, h->val,
+                            h->vlen == t->vlen
+                            && memcmp(h->val, t->val, t->vlen) == 0
+                            ? ": it is that recipient's already"
+                            : ": the site's name wins there, on that site "
+                              "only");
+            cs_finding(ck, cs_pos_find(db, P_SITE, site, NULL, 0), "warning",
+                       msg);
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
 static size_t
 cs_check_texts(const cs_check_t *ck)
 {
@@ -361,6 +410,7 @@ cs_ops_check_sources(const char *const *srcs, size_t nsrcs, FILE *out,
     n = cs_check_hosts(&ck);
     n += cs_check_signatures(&ck);
     n += cs_check_paths(&ck);
+    n += cs_check_tagging_hosts(&ck);
     n += cs_check_texts(&ck);
     cs_ops_db_free(db);
     return n ? CS_OPS_FINDINGS : CS_OPS_OK;

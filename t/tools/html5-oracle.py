@@ -290,6 +290,18 @@ class Judge:
     def __init__(self, hosts, signatures):
         self.hosts = set(h.lower() for h in hosts)
         self.sigs = [re.compile(s) for s in signatures]
+        self.base = None        # the input's first <base href>, resolved
+
+    def set_base(self, items):
+        """The document's base URL: the first HTML <base> with an href
+        (HTML "frozen base URL"), against an https page URL."""
+        self.base = None
+        for el in walk(items):
+            if el.ns == HTML_NS and el.name == "base" and \
+                    "href" in dict(el.attrs):
+                self.base = urllib.parse.urljoin("https://page.invalid/",
+                                                 dict(el.attrs)["href"].strip())
+                return
 
     def host_blocked(self, host):
         if not host:
@@ -299,7 +311,12 @@ class Judge:
                    for i in range(len(labels)))
 
     def url_blocked(self, url):
-        return url is not None and self.host_blocked(url_host(url))
+        if url is None:
+            return False
+        if self.base and url_host(url) is None and \
+                not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url.strip()):
+            url = urllib.parse.urljoin(self.base, url.strip())
+        return self.host_blocked(url_host(url))
 
     def text_blocked(self, text):
         """An inline script naming a blocked host (with or without a
@@ -422,6 +439,10 @@ class Judge:
             if inline_by_text:
                 return self.text_blocked(text)
             return any(s.search(text) for s in self.sigs)
+        if el.name == "base":
+            # it fetches nothing, but relative URLs after it reach its host
+            return url_host(a.get("href", "")) is not None and \
+                self.host_blocked(url_host(a.get("href", "")))
         if el.name == "link":
             rels = set(a.get("rel", "").lower().split())
             return bool(rels & (HINT_RELS | FETCHED_RELS)) and (
@@ -669,6 +690,7 @@ def check(case, judge, cache):
     B = parse(out)
     removed, neutral = [], []
     JUDGE = judge
+    judge.set_base(A)
     del CUTS[:]
     if not match_list(A, B, removed, neutral):
         problems.append("output tree is not the input tree minus whole "
