@@ -174,8 +174,10 @@ tc('text/plain (consent-manager deferred script) is gated',
    q{<script type="text/plain" data-category="marketing">fbq('track','PageView');</script>ok}, 'ok');
 
 # ---------------------------------------------------------------- RAWTEXT / RCDATA
+# (a tracker's url() in it is CSS the gate reads: that declaration goes)
 tc('style is RAWTEXT',
-   qq{<style>.a{background:url(https://www.facebook.com/tr)}</style><style><script src="$FB"></script></style>});
+   qq{<style>.a{background:url(https://www.facebook.com/tr)}</style><style><script src="$FB"></script></style>},
+   qq{<style>.a{}</style><style><script src="$FB"></script></style>});
 tc('textarea is RCDATA', qq{<textarea><script src="$FB"></script></textarea>});
 tc('title is RCDATA', qq{<title><script src="$FB"></script></title>});
 tc('RCDATA end tag is case-insensitive',

@@ -10,6 +10,7 @@ use lib 't/lib';
 use ConsentTest qw(:all);
 use ConsentOracle;
 use ConsentDom;
+use JSON::PP ();
 
 plan skip_all => "$ConsentDom::PYTHON with html5lib missing (make deps)"
     unless ConsentDom::python_ok();
@@ -31,6 +32,32 @@ for my $site (@{ $rules->{site_order} }) {
     }
 }
 
+# The fetch paths that ride on ordinary tags and in CSS, both sides, on
+# one page: under each consent state only the tracker's attribute,
+# declaration or rule goes (html5lib: the output tree is the input tree
+# with exactly those cut).
+my $carriers = do {
+    my $fb = 'https://www.facebook.com/tr?id=1';
+    my $ga = 'https://www.google-analytics.com/collect?v=1';
+    join '', '<!DOCTYPE html><html><head><title>t</title>',
+      qq{<style>.a{color:red}.b{background:url($fb);color:blue}},
+      qq{\@import url("$ga");\@import '/site.css';},
+      qq{\@media (min-width:1px){.c{background-image:image-set("$ga" 1x, "/c.png" 2x)}}},
+      qq{.d::after{content:"$fb"}a[href^="$fb"]{x:y}</style></head>},
+      qq{<body background="$fb" class="p"><p style="color:red; background:url('$fb'); margin:0">x</p>},
+      qq{<a href="/x" ping="/p $ga">a</a><a href="/y" ping="/q">b</a>},
+      qq{<map name="m"><area shape="rect" coords="0,0,1,1" href="/z" ping="$fb"></map>},
+      qq{<form><input type="image" src="$ga" alt="go"><input src="$fb" name="q" type="text"></form>},
+      qq{<table background="$ga"><tr><td background="$fb">c</td><th background="/t.png">h</th></tr></table>},
+      qq{<div style="background:\\75 rl($fb)">e</div><span style="background:url(/own.png)">f</span>},
+      qq{<svg><rect style="fill:url($ga#g)" width="1" height="1"/><style>.s{fill:url($fb)}</style></svg>},
+      '</body></html>';
+};
+for my $cookie ('none', 'all', ConsentOracle::declared_ids($rules, 'air-booking')) {
+    my $id = "carriers consent=$cookie strip";
+    push @cases, $gate->case($id, 'air-booking', $cookie, 'strip', $carriers);
+    $cases[-1]{all_fetches} = JSON::PP::true;
+}
 # hand-written pages for what the fixtures do not hold: a <base> naming a
 # recipient (it goes, and what resolves against it), a first-party one,
 # speculation rules naming a recipient and the site's own
@@ -84,6 +111,25 @@ subtest 'the oracle sees wrong outputs' => sub {
     my $good = { %$base, id => 'right', removed => [$tr],
                  output => '<p>a</p><script src="/app.js"></script><p>b</p><p>c</p>' };
     is_deeply($gate->judge([$good])->{right}, [], 'the right output passes');
+
+    # declaration cuts: one too many, one left in, a stray byte gone
+    my $css = '<p style="color:red; background:url(https://connect.facebook.net/a.png); margin:0">x</p>'
+            . '<style>.a{b:c}.d{background:url(//connect.facebook.net/b.png)}</style>';
+    my $cbase = { %$base, input => $css, removed => [] };
+    my @badcss = (
+        { %$cbase, id => 'first-party declaration cut',
+          output => '<p style="color:red;  ">x</p><style>.a{b:c}.d{}</style>' },
+        { %$cbase, id => 'tracker declaration kept',
+          output => '<p style="color:red;  margin:0">x</p>'
+                  . '<style>.a{b:c}.d{background:url(//connect.facebook.net/b.png)}</style>' },
+        { %$cbase, id => 'rule cut with its declaration',
+          output => '<p style="color:red;  margin:0">x</p><style>.a{b:c}</style>' },
+    );
+    my $vc = $gate->judge(\@badcss);
+    ok(scalar @{ $vc->{ $_->{id} } }, "$_->{id} is found") for @badcss;
+    my $goodcss = { %$cbase, id => 'css right',
+                    output => '<p style="color:red;  margin:0">x</p><style>.a{b:c}.d{}</style>' };
+    is_deeply($gate->judge([$goodcss])->{'css right'}, [], 'the right CSS cut passes');
 };
 
 done_testing();

@@ -174,8 +174,9 @@ my %TODO = (
                                    . 'first </script> and so lists two removals',
 );
 
-# Fetch paths the gate does not read yet: trackers that stay ("not removed"
-# gaps, not boundary errors), judged with every URL a browser would fetch.
+# Every fetch path, judged with every URL a browser would fetch; one the
+# gate does not read yet goes in %FETCH_GAP (a tracker that stays: a "not
+# removed" gap, not a boundary error), run as TODO.
 my $FB = 'https://www.facebook.com/tr?id=1';
 my @FETCH = (
     ['fetch: img src (read today)',    qq{<img src="$FB">}],
@@ -207,15 +208,21 @@ my @FETCH = (
     ['fetch: object fallback stays',   qq{<object data="$FB" type="image/gif"><p>fallback</p></object>}],
     ['fetch: svg feImage',             qq{<svg><filter id="f"><feImage href="$FB"/></filter></svg>}],
     ['fetch: first-party poster',      '<video poster="/p.png" src="/v.mp4"></video>'],
+    ['fetch: area ping',               qq{<map name="m"><area shape="rect" coords="0,0,1,1" href="/x" ping="/p $FB"></map>}],
+    ['fetch: first-party ping',        '<a href="/x" ping="/p /q">x</a>'],
+    ['fetch: input type=image after src', qq{<input src="$FB" alt="go" type="IMAGE">}],
+    ['fetch: input text src stays',    qq{<input type="text" src="$FB" value="v">}],
+    ['fetch: body background',         qq{<div>x</div><table background="$FB"><tr background="$FB"><td background="/a.png">a</td><th background="$FB">b</th></tr></table>}],
+    ['fetch: style one declaration',   qq{<p style="color:red; background:url($FB); margin:0">x</p>}],
+    ['fetch: style escapes comments',  qq{<p style="background:\\75 rl($FB)">x</p><i style="a:b;background:/*c*/url( '$FB' );c:d">y</i>}],
+    ['fetch: style image-set',         qq{<b style="background-image:image-set('$FB' 1x, '/a.png' 2x);x:y">b</b>}],
+    ['fetch: style on svg',            qq{<svg><rect style="fill:url($FB#g)" width="1" height="1"/></svg>}],
+    ['fetch: style element rules',     qq{<style>.a{color:red}.b{background:url($FB);color:blue}\@media (min-width:1px){.c{background:url($FB)}}\@font-face{font-family:x;src:url($FB) format("woff2")}</style>}],
+    ['fetch: style element import',    qq{<style>\@import url("$FB");\@import '/a.css';.a{x:y}</style>}],
+    ['fetch: svg style',               qq{<svg><style><![CDATA[ .a{fill:url($FB)} .b{x:y} ]]></style></svg>}],
+    ['fetch: first-party css',         '<style>.a{background:url(/a.png)}a[href^="https://www.facebook.com/"]{x:y}</style><p style="background:url(/b.png)">x</p>'],
 );
-my %FETCH_GAP = (
-    'fetch: a ping'                => 'ping on <a> (a one-letter tag the skipper passes) is not read',
-    'fetch: style attribute url()' => 'CSS url() in style attributes is not read',
-    'fetch: style element url()'   => 'CSS url() in <style> is not read',
-    'fetch: style @import'         => 'CSS @import in <style> is not read',
-    'fetch: input type=image'      => '<input src> is not read (holding every <input> costs '
-                                    . 'more than the per-page budget)',
-);
+my %FETCH_GAP = ();
 $TODO{$_} = "a fetch path the gate does not read yet: $FETCH_GAP{$_}" for keys %FETCH_GAP;
 push @CASES, @FETCH;
 my %FETCH = map { $_->[0] => 1 } @FETCH;

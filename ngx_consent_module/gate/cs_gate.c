@@ -106,6 +106,15 @@ hold_append(cs_gate_t *g, const u_char_t *p, size_t n)
 void
 elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
 {
+    g->hold.has_element = false;
+    sc->elem = lt;
+    elem_reset(g, sc);
+}
+
+/* The element under decision is a new one, its name not read yet. */
+void
+elem_reset(cs_gate_t *g, cs_scan_t *sc)
+{
     if (g->conf.on_element) {
         if (g->report.set == NULL) {
             uint32_t count = cs_rules_recipient_count(g->conf.rules);
@@ -123,16 +132,17 @@ elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt)
     g->el.unknown_remove = false;
     g->el.mode = M_HOLD;
     g->el.kind = CS_TAG_PENDING;
-    g->hold.has_element = false;
-    sc->elem = lt;
     g->el.row = NULL;
-    for (size_t i = 0; i < CS_TAG_ATTRS; i++) {
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
         g->el.attr[i].seen = false;
         g->el.attr[i].len = 0;
         g->el.attr[i].off = CS_NO_OFFSET;
         g->el.attr[i].end = CS_NO_OFFSET;
     }
     g->el.ncuts = 0;
+    g->el.sheet_text = false;
+    g->el.sheet_skip = false;
+    g->el.sheet_depth = 0;
     g->el.start_tag_ended = false;
     g->el.content_off = 0;
     g->el.lt_off = 0;
@@ -822,12 +832,23 @@ judge_element(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
     }
     tie_element(g, p, content_end);
     if (!g->el.denied) {
-        cut_attributes(g, p, n);
+        cut_attributes(g, p, n, content_end);
     }
     if (!g->el.denied) {
         srcdoc_gate(g, p, n);
     }
     return g->el.denied;
+}
+
+/*
+ * The element is one the skipper passes by name (any element, <a>, <td>,
+ * <input>...): held for its start tag alone, which is all that can go.
+ */
+static bool
+carrier_by_attr(const cs_gate_t *g)
+{
+    return g->el.kind == CS_TAG_CARRIER
+           && (g->el.row->by_attr || g->el.row == cs_gate_any_row());
 }
 
 /* A start tag of an element under decision ended ('>' at s). */
@@ -844,7 +865,8 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     bool             is_void = g->el.row
                                && (g->el.row->is_void
                                    || (g->el.row->content == CS_CONTENT_MARKUP
-                                       && g->tok.self_closing));
+                                       && g->tok.self_closing)
+                                   || carrier_by_attr(g));
 
     if (g->el.mode != M_HOLD) {
         if (is_void) {
@@ -888,6 +910,10 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     case CS_TAG_NOSCRIPT:
         g->el.content_off = elem_offset(g, sc, upto);
         return;                                   /* decide on its pixels */
+    case CS_TAG_SHEET:
+        g->el.content_off = elem_offset(g, sc, upto);
+        g->el.sheet_text = true;
+        return;                                   /* cut in its text */
     default:
         break;
     }
@@ -973,6 +999,11 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     bool             denied;
     cs_gate_stats_t  st;
 
+    if (g->el.kind == CS_TAG_SHEET && g->el.sheet_text
+        && g->el.row->content == CS_CONTENT_RAW && sheet_overflow(g, sc, s))
+    {
+        return;             /* a <style> is read in pieces: held on */
+    }
     elem_take(g, sc, s, &p, &n);
 
     if (g->el.kind == CS_TAG_NOSCRIPT && g->el.content_off) {
@@ -987,6 +1018,33 @@ elem_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         denied = st.elements_removed > 0;
     } else {
         denied = judge_element(g, p, n, n);
+    }
+    if (!denied && g->el.kind == CS_TAG_PENDING) {
+        keep_element(g, sc);            /* a name longer than max_element */
+        g->el.kind = CS_TAG_NONE;
+        g->tok.tag_passed = true;
+        return;
+    }
+    if (!denied && carrier_by_attr(g)) {
+        /*
+         * A start tag longer than max_element. When the value of an
+         * attribute the table reads runs past it (its '=' is inside: the
+         * skipper stops at such a tag however it is split), that value
+         * could carry anything, so the tag goes (fail closed). Else it is
+         * kept, its cuts made; not counted: the skipper passes most such
+         * tags (an attribute whose name or '=' lies past the limit is
+         * not read).
+         */
+        const cs_attr_value_t *v = g->tok.capture;
+
+        denied = v != NULL && in_start_tag(g)
+                 && g->tok.state >= S_BEFORE_ATTR_VALUE
+                 && g->tok.state <= S_ATTR_VALUE_UNQ
+                 && elem_attr_def(g, (size_t) (v - g->el.attr))->cut;
+        if (!denied) {
+            keep_element_cut(g, sc, s, p, n);
+            return;
+        }
     }
     if (!denied && g->el.foreign_depth && in_start_tag(g)) {
         /*
@@ -1025,7 +1083,9 @@ cs_gate_finish(cs_gate_t *g)
 
     if (g->el.kind == CS_TAG_NOSCRIPT && g->el.content_off) {
         noscript_decide(g, &scan, scan.out, p, n, n);
-    } else if (judge_element(g, p, n, g->el.content_off ? n : 0)) {
+    } else if (judge_element(g, p, n, g->el.content_off || g->el.sheet_text
+                                      ? n : 0))
+    {
         drop_element(g, &scan, scan.out, n, CS_DROP_WHOLE, CS_DROP_DENIED);
     } else {
         keep_element_cut(g, &scan, scan.out, p, n);

@@ -15,6 +15,9 @@
  *   cs_gate_specrules.c   the URLs speculation rules (JSON) name
  *   cs_gate_neutralize.c  rewriting a denied element inert
  *   cs_gate_evidence.c    which hosts an inline script uses to load or send
+ *   cs_gate_fetch.c       attributes cut alone (srcset candidates, ping,
+ *                         style), a <style>'s cuts
+ *   cs_gate_css.c         the CSS reader (style attributes, <style>)
  *   cs_gate_memo.c        attributions kept across responses
  */
 
@@ -60,8 +63,12 @@ typedef enum {
                              or a fetched link type */
     CS_TAG_NOSCRIPT,      /* judged by the pixels in its content */
     CS_TAG_CARRIER,       /* first-party, may carry tracker URLs (a
-                             poster, a media or object URL): only those
-                             attributes go, never the element */
+                             poster, a media or object URL, a ping, a
+                             style attribute): only those attributes go,
+                             never the element */
+    CS_TAG_SHEET,         /* <style>: first-party; declarations and
+                             @import rules with a tracker URL go, never
+                             the element */
     CS_TAG_BASE           /* <base href>: what relative URLs after it
                              resolve against */
 } cs_tag_kind_t;
@@ -80,15 +87,16 @@ typedef enum {
  * How an attribute of a row is read. The URL kinds say how its value names
  * hosts: the gate reads CS_ATTR_URL and CS_ATTR_SRCSET values (tying the
  * element, or cut alone) and renames srcset on neutralize. A new fetch path
- * is a row (or an attribute on one) with one of these kinds; a kind no code
- * reads yet (ping, style) can neither tie an element nor be cut until its
- * parser is written (test_gate_table checks this).
+ * is a row (or an attribute on one) with one of these kinds. PING and STYLE
+ * values are only ever cut (test_gate_table checks this).
  */
 typedef enum {
     CS_ATTR_URL = 0,      /* one URL: src, href, data, poster */
     CS_ATTR_SRCSET,       /* candidates: "url 2x, url 640w" */
-    CS_ATTR_PING,         /* URLs separated by spaces */
-    CS_ATTR_STYLE,        /* CSS: url(...) */
+    CS_ATTR_PING,         /* URLs separated by spaces: goes whole when
+                             any of them is denied */
+    CS_ATTR_STYLE,        /* CSS declarations (cs_gate_css.c): the ones
+                             with a denied URL go */
     CS_ATTR_TYPE,         /* a MIME type (data blocks, neutralize) */
     CS_ATTR_REL,          /* link types (resource hints) */
     CS_ATTR_DOCUMENT      /* a document (srcdoc): gated in turn */
@@ -104,15 +112,25 @@ typedef struct {
     bool             cut;             /* a tracker URL in it removes only
                                          the attribute (a srcset: only its
                                          candidate), not the element */
+    bool             if_image;        /* fetched only when the element's
+                                         type is "image" (<input>) */
 } cs_tag_attr_t;
 
 #define CS_TAG_ATTRS  4
+/* The attributes of the element under decision: its row's, then style. */
+#define CS_ELEM_ATTRS (CS_TAG_ATTRS + 1)
+#define CS_STYLE_SLOT CS_TAG_ATTRS
 
 typedef struct {
-    const char      *name;            /* lowercase, 3..9 letters */
+    const char      *name;            /* lowercase, 3..9 letters (1..9 by
+                                         attribute) */
     cs_tag_kind_t    kind;
     cs_content_t     content;
     bool             is_void;         /* ends at its start tag */
+    bool             by_attr;         /* too common to stop at by name:
+                                         the skipper stops at it only when
+                                         an attribute may matter (<a>,
+                                         <td>, <input>...) */
     cs_tag_attr_t    attrs[CS_TAG_ATTRS];   /* name NULL: no more */
 } cs_tag_row_t;
 
@@ -128,6 +146,31 @@ bool cs_gate_row_neutralizable(const cs_tag_row_t *row);
 
 /* The row of an SVG <script> (foreign content; no name lookup finds it). */
 const cs_tag_row_t *cs_gate_svg_script_row(void);
+/* The row of an SVG <style> (the same). */
+const cs_tag_row_t *cs_gate_svg_style_row(void);
+/*
+ * The row of any other start tag the tokenizer reads: no attributes of its
+ * own, but like every element it may carry a style attribute.
+ */
+const cs_tag_row_t *cs_gate_any_row(void);
+/* The style attribute every element may carry (its slot CS_STYLE_SLOT). */
+const cs_tag_attr_t *cs_gate_style_attr(void);
+/*
+ * Whether an attribute name (its last three bytes, any case) may be one
+ * the table reads on a row the skipper passes by name: {s,i,u,y} then
+ * {r,n,l} then {c,g,d,e} (sRC, pING, backgroUND, stYLE). The skipper stops
+ * at every tag with such a name before an '='; test_gate_table checks the
+ * table's names against it.
+ */
+static inline bool
+cs_gate_attr_trigger(const unsigned char *end3)
+{
+    unsigned char a = end3[0] | 0x20, b = end3[1] | 0x20, c = end3[2] | 0x20;
+
+    return (a == 's' || a == 'i' || a == 'u' || a == 'y')
+           && (b == 'r' || b == 'n' || b == 'l')
+           && (c == 'c' || c == 'g' || c == 'd' || c == 'e');
+}
 
 static inline bool
 cs_gate_kind_gated(cs_tag_kind_t kind)
@@ -287,6 +330,28 @@ typedef struct {
 } cs_attr_value_t;
 
 /*
+ * Reading a style sheet in pieces (one longer than max_element): where the
+ * text may be split (nothing open: after a ';', '{' or '}' at the top of
+ * an item), and the blocks open there.
+ */
+typedef struct {
+    size_t  depth;          /* in: blocks open where the text starts;
+                               out: at safe */
+    size_t  safe;           /* out: bytes before the last such point */
+    bool    partial;        /* in: the text goes on: items open at its
+                               end are not ended */
+} cs_css_resume_t;
+
+/* Skipping one item too long to read (cs_css_skip): the lexer's state. */
+typedef struct {
+    uint8_t  quote;         /* in a string: its quote, else 0 */
+    bool     comment;       /* in a comment */
+    bool     escape;        /* after a backslash */
+    bool     star;          /* comment: after a '*'; else after a '/' */
+    size_t   nest;          /* open ( [ and { */
+} cs_css_skip_t;
+
+/*
  * Bytes of the element under decision removed alone: [off, end), or
  * replaced by with (a srcdoc value written back gated).
  */
@@ -297,7 +362,7 @@ typedef struct {
     size_t           with_len;
 } cs_cut_t;
 
-#define CS_ELEMENT_CUTS  16
+#define CS_ELEMENT_CUTS  32
 
 typedef struct {
     cs_tok_state_t   state;
@@ -313,6 +378,9 @@ typedef struct {
     size_t           tag_name_len;
     size_t           tag_name_total;  /* the whole name's length */
     bool             self_closing;    /* the tag ended with "/>" */
+    bool             tag_passed;      /* its name ran past max_element:
+                                         its bytes flowed out, nothing of
+                                         it is held */
     bool             tag_foreign;     /* the start tag makes a foreign
                                          element */
     uint8_t          watch;           /* cs_watch_t of the start tag */
@@ -338,7 +406,8 @@ typedef struct {
     cs_mode_t            mode;
     cs_tag_kind_t        kind;
     const cs_tag_row_t  *row;             /* NULL while CS_TAG_PENDING */
-    cs_attr_value_t      attr[CS_TAG_ATTRS];  /* by the row's attrs */
+    cs_attr_value_t      attr[CS_ELEM_ATTRS]; /* by the row's attrs, then
+                                             style */
     size_t               name_end_off;    /* element offset after the name */
     size_t               attr_off;        /* of the current attribute name */
     size_t               content_off;     /* after its start tag */
@@ -356,6 +425,13 @@ typedef struct {
     cs_cut_t             cuts[CS_ELEMENT_CUTS];  /* attributes (srcset
                                              candidates) that go alone */
     uint32_t             ncuts;
+    bool                 sheet_text;      /* a <style>'s text starts at
+                                             content_off (0 after it was
+                                             passed on in pieces) */
+    bool                 sheet_skip;      /* ...inside an item too long
+                                             to read, going */
+    size_t               sheet_depth;     /* blocks open where it starts */
+    cs_css_skip_t        sheet_lex;       /* sheet_skip's state */
     bool                 start_tag_ended; /* its attributes are all read */
 } cs_element_t;
 
@@ -484,6 +560,19 @@ stream_offset(const cs_gate_t *g, const cs_scan_t *sc, const u_char_t *ptr)
     return g->report.fed + (uint64_t) (ptr - sc->base);
 }
 
+/* The table's definition of the element's attribute slot i, or NULL. */
+static inline const cs_tag_attr_t *
+elem_attr_def(const cs_gate_t *g, size_t i)
+{
+    const cs_tag_row_t *row = g->el.row;
+
+    if (i == CS_STYLE_SLOT) {
+        return cs_gate_style_attr();
+    }
+    return row && i < CS_TAG_ATTRS && row->attrs[i].name ? &row->attrs[i]
+                                                         : NULL;
+}
+
 /* ---- cs_gate_scan.c ---- */
 
 /* Scans one chunk (held: it is transient memory). */
@@ -494,6 +583,7 @@ void gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held,
 
 bool hold_append(cs_gate_t *g, const u_char_t *p, size_t n);
 void elem_begin(cs_gate_t *g, cs_scan_t *sc, const u_char_t *lt);
+void elem_reset(cs_gate_t *g, cs_scan_t *sc);
 void elem_take(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t **p, size_t *n);
 void keep_element(cs_gate_t *g, cs_scan_t *sc);
@@ -514,17 +604,62 @@ bool url_denied(cs_gate_t *g, const char *url, size_t len);
  * a cut (el.cuts); sets el.denied when the element is left with nothing it
  * could fetch but those (an <img> or <source> whose every candidate goes).
  */
-void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n);
+void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n,
+    size_t content_end);
+
 /* Adds the cut [off, end) (removed; with set after: replaced). */
 bool add_cut(cs_element_t *el, size_t off, size_t end);
 /* Emits the kept element with its cuts removed; its bytes end at upto. */
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
 /*
+ * An SVG <style>'s text ends at the tag whose '<' is at el.lt_off (s: the
+ * byte after it): the text is cut and kept, and the tag is held from its
+ * '<' as any start tag the tokenizer reads (a nested element is judged on
+ * its own; the style's text after it is not read).
+ */
+void sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+/*
+ * A <style> reached max_element bytes at s: what is read to the end of an
+ * item is cut and passed on, the rest held on (an item longer than
+ * max_element goes, skipped to its end: fail closed).
+ */
+bool sheet_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s);
+/*
  * Whether a srcset value names a URL the element's recipients deny (for a
  * row attribute that ties its element whole).
  */
 bool srcset_denied(cs_gate_t *g, const char *v, size_t len);
+
+/* ---- cs_gate_css.c ---- */
+
+/*
+ * Whether a URL named in CSS is denied (ud: the gate); the URL is decoded
+ * (CSS escapes), or its raw text when the reader cannot read it plainly.
+ */
+typedef bool (*cs_css_judge_cb)(void *ud, const char *url, size_t len);
+
+/*
+ * Reads CSS text (a style attribute's declarations, or a style sheet) and
+ * adds to cuts[] (at most max; past that the last cut grows to cover the
+ * next, so nothing denied is ever left) each declaration or rule that
+ * names a denied URL: from its first byte through its ';', or up to the
+ * end of its block or of the text. Offsets are in css. markup: the text is
+ * an SVG <style>'s content, whose CDATA section markers, comments and tags
+ * are no CSS. Returns how many cuts it added. Linear, bounded, no
+ * backtracking.
+ */
+size_t cs_css_cuts(const char *css, size_t len, bool markup,
+    cs_css_resume_t *resume, cs_css_judge_cb judge, void *ud,
+    cs_cut_t *cuts, size_t max);
+/*
+ * How many bytes of css belong to the item being skipped (st: where the
+ * last call stopped): up to its ';' (through it) or the '}' of its block
+ * (through it; a '}' closing an outer block is left); len when it goes on.
+ * *ended is set when it ended.
+ */
+size_t cs_css_skip(const char *css, size_t len, cs_css_skip_t *st,
+    bool *ended);
 
 /* ---- cs_gate_noscript.c ---- */
 

@@ -138,6 +138,11 @@ open_push(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s, cs_ns_t ns,
     size_t         len = g->tok.tag_name_total;
 
     if (g->tok.open_depth == CS_FOREIGN_MAX) {
+        if (g->el.mode == M_HOLD && g->el.foreign_depth == 0
+            && g->el.kind == CS_TAG_CARRIER)
+        {
+            start_tag_done(g, sc, s);   /* the tag itself is read whole */
+        }
         if (g->el.mode == M_HOLD) {
             /* inside an SVG <script> under decision: it goes too */
             const u_char_t  *p;
@@ -247,6 +252,10 @@ tag_row(const cs_gate_t *g)
         if (tag_is(g, "script")) {
             return cs_gate_svg_script_row();
         }
+        /* an SVG <style> is CSS: its URLs are cut as in HTML's */
+        if (tag_is(g, "style")) {
+            return cs_gate_svg_style_row();
+        }
         /* SVG's own fetching elements: their rows read href, xlink:href */
         if (tag_is(g, "image") || tag_is(g, "feimage")) {
             return cs_gate_tag_row(g->tok.tag_name, g->tok.tag_name_len);
@@ -338,18 +347,25 @@ svg_script_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         return;
     }
     g->el.foreign_depth = 0;
-    if (g->el.mode == M_HOLD && !(g->tok.end_tag && tag_is(g, "script"))) {
+    if (g->el.mode == M_HOLD
+        && !(g->tok.end_tag && g->tok.tag_name_total == strlen(g->el.row->name)
+             && memcmp(g->tok.tag_name, g->el.row->name,
+                       g->tok.tag_name_total) == 0))
+    {
         g->el.lt_off = elem_offset(g, sc, s + 1);
     }
     raw_element_done(g, sc, s);
 }
 
-/* The start tag of an SVG <script> under decision was decided on. */
+/* The start tag of an SVG <script> or <style> under decision was decided
+   on. */
 static void
 svg_script_begun(cs_gate_t *g)
 {
-    if (g->el.row != cs_gate_svg_script_row()
-        || g->el.kind != CS_TAG_LOADER)
+    if (!((g->el.row == cs_gate_svg_script_row()
+           && g->el.kind == CS_TAG_LOADER)
+          || (g->el.row == cs_gate_svg_style_row()
+              && g->el.kind == CS_TAG_SHEET)))
     {
         return;
     }
@@ -396,9 +412,10 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     } else if (g->el.kind != CS_TAG_NONE) {
         start_tag_done(g, sc, s);
         svg_script_begun(g);
-    } else if (g->conf.head_inject && !g->tok.head_done
-               && g->el.mode == M_PASS && (row = tag_row(g)) != NULL
-               && row->kind == CS_TAG_HEAD)
+    }
+    if (g->conf.head_inject && !g->tok.head_done && !g->tok.tag_foreign
+        && g->el.mode == M_PASS && (row = tag_row(g)) != NULL
+        && row->kind == CS_TAG_HEAD)
     {
         g->tok.head_done = true;
         emit(g, sc, sc->out, s + 1, sc->held);
@@ -460,11 +477,13 @@ attr_name_done(cs_gate_t *g)
     {
         return;
     }
-    for (size_t i = 0; i < CS_TAG_ATTRS && row->attrs[i].name; i++) {
-        const cs_tag_attr_t  *a = &row->attrs[i];
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
+        const cs_tag_attr_t  *a = elem_attr_def(g, i);
         cs_attr_value_t      *v = &g->el.attr[i];
 
-        if (strlen(a->name) != l || memcmp(a->name, n, l) != 0) {
+        if (a == NULL || a->name[0] != n[0] || strlen(a->name) != l
+            || memcmp(a->name, n, l) != 0)
+        {
             continue;
         }
         /* The first of duplicate attributes wins, as in a browser. */
@@ -484,10 +503,15 @@ attr_name_done(cs_gate_t *g)
 static void
 capture_value(cs_gate_t *g, const u_char_t *p, size_t n)
 {
-    cs_attr_value_t  *v = g->tok.capture;
-    bool              fold = attr_is_token(
-                                 &g->el.row->attrs[v - g->el.attr]);
-    size_t            cap = fold ? CS_TOKEN_MAX : CS_URL_MAX;
+    cs_attr_value_t      *v = g->tok.capture;
+    const cs_tag_attr_t  *a = elem_attr_def(g, (size_t) (v - g->el.attr));
+    bool                  fold = attr_is_token(a);
+    size_t                cap = fold ? CS_TOKEN_MAX : CS_URL_MAX;
+
+    if (a->kind == CS_ATTR_STYLE || a->kind == CS_ATTR_PING) {
+        v->len += n;            /* read in the element's bytes, not here */
+        return;
+    }
 
     if (v->len + n > cap) {
         n = cap - v->len;
@@ -692,12 +716,6 @@ attrs_scan(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s,
                 watch_value(g, s, (size_t) (q - s));
             }
             s = q;
-            if (g->tok.tag_name_len > CS_NAME_MAX && g->el.mode == M_HOLD
-                && g->el.kind == CS_TAG_PENDING)
-            {
-                keep_element(g, sc);       /* too long to name an element */
-                g->el.kind = CS_TAG_NONE;
-            }
             if (s == lim) {
                 break;
             }
@@ -838,9 +856,18 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
             /* fall through */
 
         case S_TAG_OPEN:
+            if (g->el.kind == CS_TAG_SHEET && g->el.foreign_depth
+                && g->el.mode == M_HOLD && (is_alpha(c) || c == '/'))
+            {
+                sheet_text_end(g, sc, s);       /* an SVG <style>'s */
+                if (sc->rc != 0) {
+                    break;
+                }
+            }
             if (is_alpha(c)) {
                 g->tok.end_tag = false;
                 g->tok.raw_end = false;
+                g->tok.tag_passed = false;
                 g->tok.tag_name_len = 0;
                 g->tok.tag_name_total = 0;
                 g->tok.state = S_TAG_NAME;
@@ -891,11 +918,7 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
              */
             g->tok.tag_name_total += (size_t) (q - s);
             if (g->tok.tag_name_len + (size_t) (q - s) <= CS_NAME_MAX) {
-                if (g->tok.open_depth
-                    || (!g->tok.end_tag
-                        && (q == lim
-                            || g->tok.tag_name_len + (size_t) (q - s) >= 3)))
-                {
+                if (g->tok.open_depth || !g->tok.end_tag) {
                     for (const u_char_t *k = s; k < q; k++) {
                         g->tok.tag_name[g->tok.tag_name_len++] =
                             (char) lower(*k);
@@ -911,12 +934,6 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
                 g->tok.tag_name_len = CS_NAME_MAX + 1;
             }
             s = q;
-            if (g->tok.tag_name_len > CS_NAME_MAX && g->el.mode == M_HOLD
-                && g->el.kind == CS_TAG_PENDING)
-            {
-                keep_element(g, sc);       /* too long to name an element */
-                g->el.kind = CS_TAG_NONE;
-            }
             if (s == lim) {
                 break;
             }
@@ -928,8 +945,24 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
 
                 g->tok.tag_foreign = start_tag_foreign(g);
                 row = tag_row(g);
+                if (1 + g->tok.tag_name_total >= g->conf.max_element) {
+                    /* held from its '<', it would have run past
+                       max_element in its name (elem_overflow) */
+                    g->tok.tag_passed = true;
+                }
 
-                if (row && cs_gate_kind_gated(row->kind)) {
+                if (g->tok.tag_passed) {
+                    row = NULL;         /* its '<' went out (max_element) */
+                } else if (row && cs_gate_kind_gated(row->kind)) {
+                    kind = row->kind;
+                } else {
+                    /*
+                     * Any other start tag read here (the skipper stopped
+                     * at it, or foreign content) may carry a style
+                     * attribute: held to its '>' (in-chunk: pointers),
+                     * unless it is part of an element held already.
+                     */
+                    row = cs_gate_any_row();
                     kind = row->kind;
                 }
 
@@ -1217,10 +1250,18 @@ gate_scan(cs_gate_t *g, const u_char_t *p, size_t n, bool held, int *rc)
         if (g->el.mode == M_PASS
             && (g->tok.state == S_TAG_OPEN
                 || (g->tok.state == S_TAG_NAME && !g->tok.end_tag
-                    && g->tok.tag_name_len <= CS_NAME_MAX)))
+                    && !g->tok.tag_passed)))
         {
-            /* a tag name that straddles chunks may name an element */
-            elem_begin(g, sc, sc->tag_lt);
+            /*
+             * A start tag that straddles chunks is held (any may carry a
+             * style attribute), unless its name alone is past max_element
+             * (as when it is read whole: see S_TAG_NAME).
+             */
+            if ((size_t) (end - sc->tag_lt) >= g->conf.max_element) {
+                g->tok.tag_passed = true;
+            } else {
+                elem_begin(g, sc, sc->tag_lt);
+            }
         }
         if (g->el.mode == M_HOLD) {
             if (!g->hold.has_element) {

@@ -4,10 +4,12 @@
  * skipped whole by the code below: it finds the next '<' and, for a tag
  * whose name cannot matter, the '>' that ends it, with the tokenizer's
  * attribute rules but none of its bookkeeping. Anything else (comments,
- * markup declarations, tags that matter, a tag not complete in this chunk)
- * stops it at the '<', where the state machine takes over; skipping a tag
- * changes no state, so output and decisions stay exactly those of the state
- * machine, whatever the chunking.
+ * markup declarations, tags that matter, a tag not complete in this chunk,
+ * a tag with an attribute whose name ends like one the table reads on tags
+ * it passes by name: cs_gate_attr_trigger(), style on any tag) stops it at
+ * the '<', where the state machine takes over; skipping a tag changes no
+ * state, so output and decisions stay exactly those of the state machine,
+ * whatever the chunking.
  *
  * The byte searches look at 16 bytes at a time with SSE2 (the x86-64
  * baseline) and fall back to a byte loop elsewhere, or when built with
@@ -223,14 +225,16 @@ tag_matters(const u_char_t *name, size_t len)
 
 /*
  * The attributes of a tag from the byte after its name: returns the byte
- * after the '>' that ends it, or NULL when that is not in [s, lim).
- * (WHATWG 13.2.5.32-13.2.5.40, end-of-tag only: names and values are not
- * kept.)
+ * after the '>' that ends it, or NULL when that is not in [s, lim) or an
+ * attribute with a value may be one the table reads (cs_gate_attr_trigger:
+ * the state machine must read the tag). (WHATWG 13.2.5.32-13.2.5.40,
+ * end-of-tag only: names and values are not kept.)
  */
 static const u_char_t *
 skip_attrs(const u_char_t *s, const u_char_t *lim)
 {
-    u_char_t  c;
+    const u_char_t  *name, *name_end;
+    u_char_t         c;
 
     for ( ;; ) {
         /* before attribute name; '/' (self-closing start) is the same here */
@@ -244,6 +248,7 @@ skip_attrs(const u_char_t *s, const u_char_t *lim)
             return s + 1;
         }
         /* attribute name: its first byte may be '=' or a quote */
+        name = s;
         s = find_kind(s + 1, lim, F_NAME_END);
         if (s == lim) {
             return NULL;
@@ -255,6 +260,7 @@ skip_attrs(const u_char_t *s, const u_char_t *lim)
         if (c == '/') {
             continue;
         }
+        name_end = s;
         if (c != '=') {
             /* after attribute name */
             s = skip_spaces(s, lim);
@@ -264,6 +270,9 @@ skip_attrs(const u_char_t *s, const u_char_t *lim)
             if (*s != '=') {
                 continue;               /* '/', '>' or the next name */
             }
+        }
+        if (name_end - name >= 3 && cs_gate_attr_trigger(name_end - 3)) {
+            return NULL;                /* a value that may carry a URL */
         }
         /* before attribute value */
         s = skip_spaces(s + 1, lim);
@@ -330,12 +339,18 @@ skip_tag(const u_char_t *lt, const u_char_t *lim)
  * image feimage xmp link head style title script iframe frame embed object
  * video audio source track noembed noscript noframes textarea plaintext
  * svg math base).
+ *
+ * Bits 4 to 6, on either high nibble, hold the letters of
+ * cs_gate_attr_trigger() by their low nibble alone, a few more letters
+ * with them (only stops more): bit 4 the third-last {i s u y} (and c e),
+ * bit 5 the second-last {l n r} (and b), bit 6 the last {c d e g} (and s
+ * t u w).
  */
 #define WINDOW_NIBBLE_LO                                                       \
-    0x02, 0x05, 0x0d, 0x06, 0x0a, 0x0d, 0x0f, 0x00,                           \
-    0x03, 0x05, 0x00, 0x00, 0x05, 0x05, 0x01, 0x05
+    0x02, 0x05, 0x2d, 0x56, 0x4a, 0x5d, 0x0f, 0x40,                           \
+    0x03, 0x15, 0x00, 0x00, 0x25, 0x05, 0x21, 0x05
 #define WINDOW_NIBBLE_HI                                                       \
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0a,                           \
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x75, 0x7a,                           \
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
 const char cs_gate_skip_first[] = "abefhilmnopstvx";
@@ -360,7 +375,18 @@ typedef struct {
     uint64_t         first, second;     /* letters that may begin, and follow
                                            the first letter of, a name that
                                            tag_matters() */
+    uint64_t         attr3;             /* the three bytes before are the
+                                           end of an attribute name
+                                           cs_gate_attr_trigger() takes
+                                           (and a few more): bits 3..63 */
 } cs_window_t;
+
+/* attr3 of a window from its letters' bits. */
+static inline uint64_t
+window_attr3(uint64_t t1, uint64_t t2, uint64_t t3)
+{
+    return (t1 << 3) & (t2 << 2) & (t3 << 1);
+}
 
 static inline void
 window_load_sse2(cs_window_t *w, const u_char_t *p)
@@ -370,12 +396,25 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
     w->base = p;
     w->lt = w->gt = w->quote = w->dq = w->sq = w->eq = w->slash = 0;
     w->low = w->ctrl = w->alpha = w->first = w->second = 0;
+    uint64_t  a1 = 0, a2 = 0, a3 = 0;
+
     for (int i = 0; i < 64; i += 16) {
         __m128i   v = _mm_loadu_si128((const __m128i *) (const void *) (p + i));
         __m128i   lw = _mm_or_si128(v, _mm_set1_epi8(0x20));
         __m128i   az = _mm_sub_epi8(lw, _mm_set1_epi8('a'));
         __m128i   f = _mm_setzero_si128(), s = _mm_setzero_si128();
         uint64_t  b;
+
+#define WINDOW_LW(c)  _mm_cmpeq_epi8(lw, _mm_set1_epi8(c))
+#define WINDOW_OR(a, b)  _mm_or_si128(a, b)
+        __m128i   t1 = WINDOW_OR(WINDOW_OR(WINDOW_LW('s'), WINDOW_LW('i')),
+                                 WINDOW_OR(WINDOW_LW('u'), WINDOW_LW('y')));
+        __m128i   t2 = WINDOW_OR(WINDOW_OR(WINDOW_LW('r'), WINDOW_LW('n')),
+                                 WINDOW_LW('l'));
+        __m128i   t3 = WINDOW_OR(WINDOW_OR(WINDOW_LW('c'), WINDOW_LW('g')),
+                                 WINDOW_OR(WINDOW_LW('d'), WINDOW_LW('e')));
+#undef WINDOW_OR
+#undef WINDOW_LW
 
         for (size_t k = 0; k < sizeof(cs_gate_skip_first) - 1; k++) {
             f = _mm_or_si128(f, _mm_cmpeq_epi8(lw, _mm_set1_epi8(first[k])));
@@ -403,10 +442,17 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
                                           _mm_set1_epi8(25)));
         WINDOW_BITS(first, f);
         WINDOW_BITS(second, s);
+        b = (uint64_t) (unsigned) _mm_movemask_epi8(t1);
+        a1 |= b << i;
+        b = (uint64_t) (unsigned) _mm_movemask_epi8(t2);
+        a2 |= b << i;
+        b = (uint64_t) (unsigned) _mm_movemask_epi8(t3);
+        a3 |= b << i;
 #undef WINDOW_BITS
 #undef WINDOW_EQ
     }
     w->quote = w->dq | w->sq;
+    w->attr3 = window_attr3(a1, a2, a3);
 }
 
 #ifdef CS_VEC_WIDE
@@ -455,6 +501,11 @@ window_load_avx2(cs_window_t *w, const u_char_t *p)
         WINDOW_MAX(_mm256_sub_epi8(l1, _mm256_set1_epi8('a')), 25));
     w->first = WINDOW_BITS(WINDOW_ANY(f0, 0x03), WINDOW_ANY(f1, 0x03));
     w->second = WINDOW_BITS(WINDOW_ANY(f0, 0x0c), WINDOW_ANY(f1, 0x0c));
+    /* bits 4, 5 and 6 moved to bit 7, which movemask reads */
+    w->attr3 = window_attr3(
+        WINDOW_BITS(_mm256_slli_epi16(f0, 3), _mm256_slli_epi16(f1, 3)),
+        WINDOW_BITS(_mm256_slli_epi16(f0, 2), _mm256_slli_epi16(f1, 2)),
+        WINDOW_BITS(_mm256_slli_epi16(f0, 1), _mm256_slli_epi16(f1, 1)));
 #undef WINDOW_BITS
 #undef WINDOW_EQ
 #undef WINDOW_MAX
@@ -489,6 +540,10 @@ window_load_avx512(cs_window_t *w, const u_char_t *p)
                                       _mm512_set1_epi8(25));
     w->first = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x03));
     w->second = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x0c));
+    w->attr3 = window_attr3(
+        _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x10)),
+        _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x20)),
+        _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x40)));
 #undef WINDOW_EQ
 }
 
@@ -659,6 +714,31 @@ block_run(const cs_window_t *w, cs_carry_t *c, cs_simd_t level,
         fail |= (uint64_t) 1 << 63;
     }
 
+    /*
+     * An attribute name that may be one the table reads on a tag passed by
+     * name (style on any tag, ping, src, background): the tag is read by
+     * the state machine (tag by tag from here, which stops at it).
+     */
+    fail |= eq_in & w->attr3;
+    if (__builtin_expect((eq_in & c->in & 7) != 0, 0)) {
+        /*
+         * A name that ends in the block before (the block starts inside a
+         * tag; else the tag's '<' is before the '=', in this block, and no
+         * name's three letters are).
+         */
+        for (m = eq_in & 7; m != 0; m &= m - 1) {
+            unsigned       o = (unsigned) __builtin_ctzll(m);
+            unsigned char  b3[3];
+
+            for (unsigned k = 0; k < 3; k++) {
+                b3[k] = base[(int) (o + k) - 3];
+            }
+            if (cs_gate_attr_trigger(b3)) {
+                fail |= (uint64_t) 1 << o;
+            }
+        }
+    }
+
     /* control bytes in a tag (tab, LF, FF and CR are spaces): rare */
     for (m = w->ctrl & in; m != 0; m &= m - 1) {
         unsigned o = (unsigned) __builtin_ctzll(m);
@@ -757,7 +837,12 @@ window_tag(const cs_window_t *w, const u_char_t *lt)
         q = w->quote & BITS_FROM(pos) & ~BITS_FROM(gb);
         if (q == 0) {
             /* no quote before this '>': in any attribute state it ends
-               the tag */
+               the tag; one with a trigger's name is the state machine's
+               ('=' in values too: only a stop more) */
+            if (w->eq & w->attr3 & BITS_FROM(o) & BITS_BELOW(gb))
+            {
+                return NULL;
+            }
             return w->base + gb + 1;
         }
         k = (unsigned) __builtin_ctzll(q);

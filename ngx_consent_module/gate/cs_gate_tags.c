@@ -7,21 +7,29 @@
  *
  * A new fetch path is one row (or one attribute on a row) plus its tests;
  * a new name also needs its word and letters in the prefilter, which the
- * test says.
+ * test says, unless the row is found by attribute (by_attr: too common a
+ * tag to stop at by name; its attributes' names must then stop the
+ * skipper, cs_gate_attr_trigger(), which the test also says). The style
+ * attribute, which any element may carry, is no row's (cs_gate_any_row).
  */
 
 #include "cs_gate_int.h"
 
-#define URL(n)     { n, CS_ATTR_URL, true, true, false }     /* tied, renamed */
-#define HREF(n)    { n, CS_ATTR_URL, true, false, false }    /* tied */
-#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true, false } /* renamed */
-#define SRCSET_TIED(n)  { n, CS_ATTR_SRCSET, true, false, false }
+/* tied, renamed; tied; renamed */
+#define URL(n)     { n, CS_ATTR_URL, true, true, false, false }
+#define HREF(n)    { n, CS_ATTR_URL, true, false, false, false }
+#define SRCSET(n)  { n, CS_ATTR_SRCSET, false, true, false, false }
+#define SRCSET_TIED(n)  { n, CS_ATTR_SRCSET, true, false, false, false }
 /* a tracker URL here goes alone: the attribute, or its srcset candidate */
-#define URL_CUT(n)      { n, CS_ATTR_URL, false, false, true }
-#define SRCSET_CUT(n)   { n, CS_ATTR_SRCSET, false, true, true }
-#define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false }
-#define REL(n)     { n, CS_ATTR_REL, false, false, false }
-#define DOC(n)     { n, CS_ATTR_DOCUMENT, false, false, false }
+#define URL_CUT(n)      { n, CS_ATTR_URL, false, false, true, false }
+#define SRCSET_CUT(n)   { n, CS_ATTR_SRCSET, false, true, true, false }
+/* fetched only when the element's type is "image" (<input>) */
+#define URL_CUT_IF_IMAGE(n)  { n, CS_ATTR_URL, false, false, true, true }
+/* a space-separated URL list: goes whole when any of them is denied */
+#define PING_CUT(n)     { n, CS_ATTR_PING, false, false, true, false }
+#define TYPE(n)    { n, CS_ATTR_TYPE, false, true, false, false }
+#define REL(n)     { n, CS_ATTR_REL, false, false, false, false }
+#define DOC(n)     { n, CS_ATTR_DOCUMENT, false, false, false, false }
 
 /* name, kind, content, void element, then its attributes (if any) */
 #define ROW(n, k, c, v, ...)                                                   \
@@ -29,6 +37,10 @@
       .attrs = { __VA_ARGS__ } }
 #define ROW_NO_ATTRS(n, k, c)                                                  \
     { .name = n, .kind = k, .content = c, .is_void = false }
+/* a first-party element the skipper stops at only by attribute */
+#define ROW_BY_ATTR(n, v, ...)                                                 \
+    { .name = n, .kind = CS_TAG_CARRIER, .content = CS_CONTENT_MARKUP,        \
+      .is_void = v, .by_attr = true, .attrs = { __VA_ARGS__ } }
 
 static const cs_tag_row_t  tag_rows[] = {
     /* gated: held and decided on */
@@ -63,8 +75,6 @@ static const cs_tag_row_t  tag_rows[] = {
      * Elements with content the page owns (fallback, sources, controls):
      * their tracker URL goes, the element stays, inert for that URL
      * (a <video> falls to its <source>s, an <object> to its fallback).
-     * <input type=image src> is not read: forms hold so many <input>s that
-     * holding each would cost more than the gate's per-page budget.
      */
     ROW("video",    CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
         URL_CUT("src"), URL_CUT("poster")),
@@ -72,6 +82,24 @@ static const cs_tag_row_t  tag_rows[] = {
         URL_CUT("src")),
     ROW("object",   CS_TAG_CARRIER, CS_CONTENT_MARKUP, false,
         URL_CUT("data")),
+    /*
+     * Too common to hold by name (pages hold hundreds of <a>, <td> and
+     * <input>): the skipper stops at them only when one of their
+     * attributes may be one of these (cs_gate_attr_trigger), and so at a
+     * style attribute on any element (cs_gate_any_row). A ping list goes
+     * whole when any of its URLs is denied.
+     */
+    ROW_BY_ATTR("a",     false, PING_CUT("ping")),
+    ROW_BY_ATTR("area",  true,  PING_CUT("ping")),
+    ROW_BY_ATTR("input", true,  URL_CUT_IF_IMAGE("src"), TYPE("type")),
+    ROW_BY_ATTR("body",  false, URL_CUT("background")),
+    ROW_BY_ATTR("table", false, URL_CUT("background")),
+    ROW_BY_ATTR("thead", false, URL_CUT("background")),
+    ROW_BY_ATTR("tbody", false, URL_CUT("background")),
+    ROW_BY_ATTR("tfoot", false, URL_CUT("background")),
+    ROW_BY_ATTR("tr",    false, URL_CUT("background")),
+    ROW_BY_ATTR("td",    false, URL_CUT("background")),
+    ROW_BY_ATTR("th",    false, URL_CUT("background")),
     /* a fetched link type or resource hint (see link_rel_fetches) */
     ROW("link",     CS_TAG_HINT,   CS_CONTENT_MARKUP, true,
         HREF("href"), REL("rel"), SRCSET_TIED("imagesrcset")),
@@ -90,8 +118,10 @@ static const cs_tag_row_t  tag_rows[] = {
     /* where head_inject goes */
     ROW_NO_ATTRS("head",      CS_TAG_HEAD, CS_CONTENT_MARKUP),
 
+    /* first-party CSS: held to its end tag, its tracker URLs cut */
+    ROW_NO_ATTRS("style",     CS_TAG_SHEET, CS_CONTENT_RAW),
+
     /* they only switch the tokenizer */
-    ROW_NO_ATTRS("style",     CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("title",     CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("xmp",       CS_TAG_TEXT, CS_CONTENT_RAW),
     ROW_NO_ATTRS("noembed",   CS_TAG_TEXT, CS_CONTENT_RAW),
@@ -113,8 +143,25 @@ static const cs_tag_row_t  svg_script_row =
     ROW("script",   CS_TAG_LOADER, CS_CONTENT_MARKUP, false,
         URL("href"), URL("xlink:href"), TYPE("type"));
 
+/*
+ * An SVG <style> (inside <svg>, not at an integration point): CSS as
+ * HTML's, its content markup (text, CDATA sections). Picked by namespace
+ * as the SVG <script> is.
+ */
+static const cs_tag_row_t  svg_style_row =
+    ROW_NO_ATTRS("style",   CS_TAG_SHEET,  CS_CONTENT_MARKUP);
+
+/* Any other element: only its style attribute (every element's). */
+static const cs_tag_row_t  any_row =
+    ROW_NO_ATTRS("",      CS_TAG_CARRIER, CS_CONTENT_MARKUP);
+static const cs_tag_attr_t style_attr =
+    { "style", CS_ATTR_STYLE, false, false, true, false };
+
 #undef URL
 #undef HREF
+#undef URL_CUT_IF_IMAGE
+#undef PING_CUT
+#undef ROW_BY_ATTR
 #undef SRCSET
 #undef SRCSET_TIED
 #undef URL_CUT
@@ -167,11 +214,32 @@ cs_gate_svg_script_row(void)
     return &svg_script_row;
 }
 
+const cs_tag_row_t *
+cs_gate_svg_style_row(void)
+{
+    return &svg_style_row;
+}
+
+const cs_tag_row_t *
+cs_gate_any_row(void)
+{
+    return &any_row;
+}
+
+const cs_tag_attr_t *
+cs_gate_style_attr(void)
+{
+    return &style_attr;
+}
+
 const char *
 cs_gate_element_name(size_t i)
 {
     for (size_t k = 0; k < sizeof(tag_rows) / sizeof(tag_rows[0]); k++) {
-        if (cs_gate_kind_gated(tag_rows[k].kind) && i-- == 0) {
+        /* rows found by attribute are only ever cut: not listed */
+        if (cs_gate_kind_gated(tag_rows[k].kind) && !tag_rows[k].by_attr
+            && i-- == 0)
+        {
             return tag_rows[k].name;
         }
     }

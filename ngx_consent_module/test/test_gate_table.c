@@ -13,17 +13,18 @@
 #define TRACKER  "https://www.googletagmanager.com/gtag/js?id=G-TEST"
 
 static bool
-row_name_ok(const char *name)
+row_name_ok(const cs_tag_row_t *r)
 {
-    size_t len = strlen(name);
+    size_t len = strlen(r->name);
 
     for (size_t i = 0; i < len; i++) {
-        if (name[i] < 'a' || name[i] > 'z') {
+        if (r->name[i] < 'a' || r->name[i] > 'z') {
             return false;
         }
     }
-    /* the prefilter's words hold names of 3 to 9 letters */
-    return len >= 3 && len <= 9;
+    /* the prefilter's words hold names of 3 to 9 letters; rows passed by
+       name are found by attribute */
+    return len >= (r->by_attr ? 1 : 3) && len <= 9;
 }
 
 static void
@@ -37,7 +38,7 @@ test_rows_well_formed(void **state)
     for (size_t i = 0; i < count; i++) {
         const cs_tag_row_t *r = &rows[i];
 
-        if (!row_name_ok(r->name)) {
+        if (!row_name_ok(r)) {
             fail_msg("row \"%s\": not 3..9 lowercase letters", r->name);
         }
         for (size_t k = 0; k < i; k++) {
@@ -61,13 +62,23 @@ test_rows_well_formed(void **state)
                 fail_msg("row \"%s\": attributes on an element the gate "
                          "does not hold", r->name);
             }
-            /* the gate reads single URLs and srcset lists; ping and style
-               values need their parser before they can decide anything */
-            if ((at->ties_element || at->cut) && at->kind != CS_ATTR_URL
-                && at->kind != CS_ATTR_SRCSET)
+            /* single URLs and srcset lists tie or go alone; ping lists
+               and CSS only ever go alone */
+            if ((at->ties_element && at->kind != CS_ATTR_URL
+                 && at->kind != CS_ATTR_SRCSET)
+                || (at->cut && at->kind != CS_ATTR_URL
+                    && at->kind != CS_ATTR_SRCSET && at->kind != CS_ATTR_PING
+                    && at->kind != CS_ATTR_STYLE))
             {
                 fail_msg("row \"%s\" attribute \"%s\": decides with a URL "
                          "kind the gate does not read", r->name, at->name);
+            }
+            /* found by attribute: only cut, never tying the element */
+            if (r->by_attr && (at->ties_element
+                               || r->kind != CS_TAG_CARRIER))
+            {
+                fail_msg("row \"%s\": passed by name, but not a carrier",
+                         r->name);
             }
             if (at->ties_element && at->cut) {
                 fail_msg("row \"%s\" attribute \"%s\": ties the element "
@@ -105,7 +116,7 @@ name_word(const char *name)
 static void
 test_prefilter_names_match_table(void **state)
 {
-    size_t               count, words = 0;
+    size_t               count, words = 0, count_by_attr = 0;
     const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
     unsigned char        buf[16];
 
@@ -114,6 +125,11 @@ test_prefilter_names_match_table(void **state)
         const char  *name = rows[i].name;
         size_t       len = strlen(name);
         bool         found = false;
+
+        if (rows[i].by_attr) {
+            count_by_attr++;
+            continue;
+        }
 
         for (size_t k = 0; k < CS_SKIP_WORDS; k++) {
             found |= cs_gate_skip_words[len][k] == name_word(name);
@@ -142,9 +158,9 @@ test_prefilter_names_match_table(void **state)
             words += cs_gate_skip_words[len][k] != 0;
         }
     }
-    if (words != count) {
-        fail_msg("the skipper knows %zu names, the table has %zu rows",
-                 words, count);
+    if (words != count - count_by_attr) {
+        fail_msg("the skipper knows %zu names, the table has %zu rows it "
+                 "stops at by name", words, count - count_by_attr);
     }
 }
 
@@ -157,7 +173,9 @@ row_letters(size_t pos)
     uint32_t             set = 0;
 
     for (size_t i = 0; i < count; i++) {
-        set |= (uint32_t) 1 << (rows[i].name[pos] - 'a');
+        if (!rows[i].by_attr) {
+            set |= (uint32_t) 1 << (rows[i].name[pos] - 'a');
+        }
     }
     return set;
 }
@@ -201,8 +219,41 @@ test_prefilter_letters_match_table(void **state)
     }
     hi[6] = 0x05;
     hi[7] = 0x0a;
-    assert_memory_equal(cs_gate_skip_nibble_lo, lo, 16);
-    assert_memory_equal(cs_gate_skip_nibble_hi, hi, 16);
+    for (int k = 0; k < 16; k++) {
+        assert_int_equal(cs_gate_skip_nibble_lo[k] & 0x0f, lo[k]);
+        assert_int_equal(cs_gate_skip_nibble_hi[k] & 0x0f, hi[k]);
+    }
+
+    /*
+     * Bits 4..6 on either high nibble 6/7: at least the letters of the
+     * attribute trigger (third-last, second-last, last) by low nibble.
+     */
+    for (int c = 'a'; c <= 'z'; c++) {
+        unsigned       low = (unsigned) c & 0x0f, high = (unsigned) c >> 4;
+        unsigned char  bits = cs_gate_skip_nibble_lo[low]
+                              & cs_gate_skip_nibble_hi[high];
+        unsigned char  end3[3] = { 'x', 'x', 'x' };
+
+        for (int pos = 0; pos < 3; pos++) {
+            bool in_set = false;
+
+            /* is c a trigger letter at pos, with some letters around it */
+            for (int a = 'a'; a <= 'z' && !in_set; a++) {
+                for (int b = 'a'; b <= 'z' && !in_set; b++) {
+                    end3[pos] = (unsigned char) c;
+                    end3[(pos + 1) % 3] = (unsigned char) a;
+                    end3[(pos + 2) % 3] = (unsigned char) b;
+                    in_set = cs_gate_attr_trigger(end3);
+                }
+            }
+            if (in_set && !(bits & (0x10 << pos))) {
+                fail_msg("'%c' at %d of a trigger is not in the window's "
+                         "nibble bits", c, pos);
+            }
+        }
+    }
+    assert_int_equal(cs_gate_skip_nibble_hi[6] & 0x70, 0x70);
+    assert_int_equal(cs_gate_skip_nibble_hi[7] & 0x70, 0x70);
 }
 
 static void
@@ -213,7 +264,7 @@ test_element_names_from_table(void **state)
 
     (void) state;
     for (size_t i = 0; i < count; i++) {
-        if (cs_gate_kind_gated(rows[i].kind)) {
+        if (cs_gate_kind_gated(rows[i].kind) && !rows[i].by_attr) {
             assert_string_equal(cs_gate_element_name(n), rows[i].name);
             n++;
         }
@@ -285,9 +336,11 @@ test_each_cut_attribute_goes_alone(void **state)
                 continue;
             }
             element_tail(r, tail, sizeof(tail));
-            /* a first-party src keeps a srcset-only element from going */
+            /* a first-party src keeps a srcset-only element from going;
+               an <input> fetches its src only as an image button */
             const char *src = r->attrs[a].kind == CS_ATTR_SRCSET
-                              ? " src=\"/a\"" : "";
+                              ? " src=\"/a\""
+                              : r->attrs[a].if_image ? " type=image" : "";
             snprintf(in, sizeof(in), "<p>a</p><%s%s %s=\"" TRACKER
                      "\" class=\"k\">%s<p>b", r->name, src, r->attrs[a].name,
                      tail);
@@ -340,6 +393,85 @@ test_each_raw_text_row_hides_tags(void **state)
     }
 }
 
+/*
+ * The skipper passes rows marked by_attr by name: every attribute the gate
+ * reads on them, and the style attribute of any element, must be one whose
+ * '=' stops it (cs_gate_attr_trigger), in any case; and the skipper must
+ * stop at such a tag, whole or split, in every instruction set, whatever
+ * the name (a style on an element with no row goes too).
+ */
+static void
+test_attribute_trigger_covers_table(void **state)
+{
+    size_t               count, checked = 0;
+    const cs_tag_row_t  *rows = cs_gate_tag_rows(&count);
+    const cs_tag_attr_t *style = cs_gate_style_attr();
+    unsigned char        up[CS_NAME_MAX + 1];
+    char                 in[512], out[512];
+
+    (void) state;
+    for (size_t i = 0; i <= count; i++) {
+        const cs_tag_row_t *r = i < count ? &rows[i] : NULL;
+
+        for (size_t a = 0; a <= CS_TAG_ATTRS; a++) {
+            const cs_tag_attr_t *at = a == CS_TAG_ATTRS ? style
+                                      : r && r->attrs[a].name ? &r->attrs[a]
+                                      : NULL;
+            size_t               len;
+
+            if (at == NULL || (r && !r->by_attr && a < CS_TAG_ATTRS)
+                || (!at->cut && !at->ties_element))
+            {
+                continue;
+            }
+            len = strlen(at->name);
+            assert_true(len >= 3);
+            if (!cs_gate_attr_trigger((const unsigned char *) at->name
+                                      + len - 3))
+            {
+                fail_msg("attribute \"%s\" does not stop the skipper",
+                         at->name);
+            }
+            for (size_t k = 0; k < len; k++) {
+                up[k] = (unsigned char) (at->name[k] >= 'a'
+                                         ? at->name[k] - 'a' + 'A'
+                                         : at->name[k]);
+            }
+            up[len] = '\0';
+            assert_true(cs_gate_attr_trigger(up + len - 3));
+            checked++;
+
+            /* the gate cuts it after 64-byte runs of plain tags */
+            const char *v = at->kind == CS_ATTR_STYLE
+                            ? "background:url(" TRACKER ")" : TRACKER;
+            const char *name = r && a < CS_TAG_ATTRS ? r->name : "div";
+            const char *extra = at->if_image ? " type=image" : "";
+            const char *pad = "<span class=\"a\">x</span><b id=\"q\">y</b>"
+                              "<span class=\"a\">x</span><b id=\"q\">y</b>";
+
+            for (int simd = CS_SIMD_SSE2; simd <= CS_SIMD_AVX512; simd++) {
+                ts_conf_t  tc = { "", 0, -1, -1, (cs_simd_t) simd };
+
+                snprintf(in, sizeof(in), "%s<%s%s %s=\"%s\" class=k>%s"
+                         "<%s%s %s=%s>%s", pad, name, extra, at->name, v,
+                         pad, name, extra, up, at->kind == CS_ATTR_STYLE
+                         ? "background:url(" TRACKER ")" : TRACKER, pad);
+                /* a declaration goes from a style, the rest whole */
+                bool css = at->kind == CS_ATTR_STYLE;
+
+                snprintf(out, sizeof(out), "%s<%s%s%s class=k>%s<%s%s%s%s%s>%s",
+                         pad, name, extra, css ? " style=\"\"" : "", pad,
+                         name, extra, css ? " " : "", css ? (char *) up : "",
+                         css ? "=" : "", pad);
+                ts_result_t res = ts_expect_gate(&tc, in, out);
+                assert_int_equal(res.stats.elements_removed, 0);
+                ts_result_free(&res);
+            }
+        }
+    }
+    assert_true(checked >= 5);
+}
+
 int
 main(void)
 {
@@ -351,6 +483,7 @@ main(void)
         cmocka_unit_test(test_each_url_attribute_removes),
         cmocka_unit_test(test_each_cut_attribute_goes_alone),
         cmocka_unit_test(test_each_raw_text_row_hides_tags),
+        cmocka_unit_test(test_attribute_trigger_covers_table),
     };
 
     return cmocka_run_group_tests_name("gate_table", tests, ts_rules_setup,

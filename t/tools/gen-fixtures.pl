@@ -487,10 +487,16 @@ sub inline_style { <<'E' =~ s/\n$//r }
   .hero { background: url("https://www.ana.co.jp/common/images/hero.jpg") center/cover; }
 </style>
 E
-sub attr_decoy { <<'E' =~ s/\n$//r }
-<input type="hidden" name="tracking_note" value="<script src='https://connect.facebook.net/en_US/fbevents.js'></script>">
-<div class="banner" data-pixel="<img src=https://www.facebook.com/tr?id=2>" style="background-image:url(https://www.google.com/images/branding/googlelogo/1x/googlelogo_color_272x92dp.png)"></div>
-E
+# The banner's style is no decoy: its url() is fetched, so that
+# declaration alone goes when google is not allowed (a child of the decoy,
+# which itself never goes: mixed).
+sub attr_decoy {
+    my $decl = 'background-image:url(https://www.google.com/images/branding/googlelogo/1x/googlelogo_color_272x92dp.png)';
+    return { name => 'banner-style', recipients => ['google'], mixed => 1,
+             html => q{<input type="hidden" name="tracking_note" value="<script src='https://connect.facebook.net/en_US/fbevents.js'></script>">}
+                   . qq{\n<div class="banner" data-pixel="<img src=https://www.facebook.com/tr?id=2>" style="$decl"></div>},
+             children => [ { recipients => ['google'], html => $decl } ] };
+}
 sub unknown_third_party { <<'E' =~ s/\n$//r }
 <link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>
 <link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Noto+Sans+JP:wght@400;700&amp;display=swap">

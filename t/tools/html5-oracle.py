@@ -61,13 +61,104 @@ FETCH_ATTRS = {
     (HTML_NS, "video"): {"src": "url", "poster": "url"},
     (HTML_NS, "audio"): {"src": "url"},
     (HTML_NS, "object"): {"data": "url"},
-    (HTML_NS, "input"): {"src": "url"},
+    (HTML_NS, "input"): {"src": "input"},
+    (HTML_NS, "a"): {"ping": "ping"},
+    (HTML_NS, "area"): {"ping": "ping"},
     (SVG_NS, "image"): {"href": "url", XLINK_HREF: "url"},
     (SVG_NS, "feImage"): {"href": "url", XLINK_HREF: "url"},
 }
+for _n in ("body", "table", "thead", "tbody", "tfoot", "tr", "td", "th"):
+    FETCH_ATTRS[(HTML_NS, _n)] = {"background": "url"}
 WHOLE = {(HTML_NS, n) for n in ("img", "source", "iframe", "frame", "embed",
                                 "track")} | {(SVG_NS, "image"),
                                              (SVG_NS, "feImage")}
+
+
+# CSS: the URLs a declaration or rule makes the browser fetch (url(), the
+# strings of image-set()/src()/image(), @import), read after comments and
+# escapes are gone; and the cut the README describes: each leaf item (a
+# declaration, an @import) naming a blocked URL goes from its first byte
+# through its ';' (or to its block's end), a rule whose prelude names one
+# goes whole. Written apart from the gate's reader, on Python's re.
+CSS_URL_RE = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))"""
+    r"""|(?:-webkit-image-set|image-set|src|image)\(\s*(?:"([^"]*)"|'([^']*)')"""
+    r"""|@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+CSS_LIST_RE = re.compile(r"""(?:-webkit-image-set|image-set)\(([^()]*)\)""",
+                         re.I)
+
+
+def css_unescape(text):
+    def one(m):
+        if m.group(1):
+            cp = int(m.group(1), 16)
+            return chr(cp) if 0 < cp < 0x110000 else "\ufffd"
+        return m.group(2)
+    return re.sub(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", one, text, flags=re.S)
+
+
+def css_urls(text):
+    text = css_unescape(re.sub(r"/\*.*?(?:\*/|\Z)", " ", text, flags=re.S))
+    urls = [next(g for g in m.groups() if g is not None)
+            for m in CSS_URL_RE.finditer(text)
+            if any(g is not None for g in m.groups())]
+    for m in CSS_LIST_RE.finditer(text):
+        urls += re.findall(r"""["']([^"']*)["']""", m.group(1))
+    return urls
+
+
+def css_items(text):
+    """The leaf items of CSS text as (start, end) spans, and the rules with
+    a block as (start, end, prelude end)."""
+    leaves, rules, stack = [], [], []
+    start, i, n, paren = None, 0, len(text), 0
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            e = text.find("*/", i + 2)
+            i = n if e < 0 else e + 2
+            continue
+        if c in " \t\n\r\f":
+            i += 1
+            continue
+        if start is None and c not in ";}":
+            start = i
+        if c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if c in "([":
+            paren += 1
+        elif c in ")]":
+            paren = max(0, paren - 1)
+        elif c == ";" and paren == 0:
+            if start is not None:
+                leaves.append((start, i + 1))
+            start = None
+        elif c == "{" and paren == 0:
+            stack.append((start, i))
+            start = None
+        elif c == "}" and paren == 0 and stack:
+            if start is not None:
+                leaves.append((start, i))
+            rs, pe = stack.pop()
+            rules.append((rs, i + 1, pe))
+            start = None
+        elif c == "}" and paren == 0:
+            if start is not None:           # a stray one ends its item
+                leaves.append((start, i + 1))
+            start = None
+        i += 1
+    if start is not None:
+        leaves.append((start, n))
+    for rs, pe in stack:
+        rules.append((rs, n, pe))
+    return leaves, rules
 
 
 def srcset_candidates(value):
@@ -239,11 +330,35 @@ class Judge:
     def srcset_blocked(self, value):
         return [c for c in srcset_candidates(value) if self.url_blocked(c[0])]
 
+    def css_blocked(self, text):
+        return any(self.url_blocked(u) for u in css_urls(text))
+
+    def css_cut(self, text):
+        """text without its items that name a blocked URL (README)."""
+        leaves, rules = css_items(text)
+        spans = [(a, b) for a, b, pe in rules
+                 if rules and self.css_blocked(text[a:pe])]
+        spans += [(a, b) for a, b in leaves if self.css_blocked(text[a:b])]
+        out, pos = [], 0
+        for a, b in sorted(spans):
+            if a >= pos:
+                out.append(text[pos:a])
+            pos = max(pos, b)
+        out.append(text[pos:])
+        return "".join(out)
+
     def attr_blocked(self, el, k, v):
         """Does attribute k=v of el make the browser fetch a blocked URL?"""
+        if k == "style" and el.ns in (HTML_NS, SVG_NS):
+            return self.css_blocked(v)
         kind = FETCH_ATTRS.get((el.ns, el.name), {}).get(k)
         if kind == "srcset":
             return bool(self.srcset_blocked(v))
+        if kind == "ping":
+            return any(self.url_blocked(u) for u in v.split())
+        if kind == "input":
+            return dict(el.attrs).get("type", "").lower() == "image" and \
+                self.url_blocked(v)
         return kind == "url" and self.url_blocked(v)
 
     def carried(self, el):
@@ -262,11 +377,24 @@ class Judge:
                     return False
             elif bd[k] != v:
                 kind = FETCH_ATTRS.get((a.ns, a.name), {}).get(k)
-                if kind != "srcset" or srcset_candidates(bd[k]) != [
+                if k == "style":
+                    if bd[k] != self.css_cut(v):
+                        return False
+                elif kind != "srcset" or srcset_candidates(bd[k]) != [
                         c for c in srcset_candidates(v)
                         if not self.url_blocked(c[0])]:
                     return False
         return True
+
+    def sheet_cut_ok(self, a, b):
+        """Is <style> b's text a's without the items naming a blocked URL
+        (or, for a text whose markup or references the gate reads whole,
+        without all of it)?"""
+        ta, tb = a.text(), b.text()
+        if ta == tb:
+            return True
+        return tb == self.css_cut(ta) or (
+            tb.strip(ASCII_WS) == "" and self.css_blocked(ta))
 
     def fetch_urls(self, el):
         """Every URL el makes a browser fetch, beyond what the gate reads
@@ -278,6 +406,9 @@ class Judge:
                 urls += [c.strip().split()[0] for c in a.get(k, "").split(",")
                          if c.strip()]
             for k in ("src", "poster", "data", "ping", "background"):
+                if k == "src" and el.name == "input" and \
+                        a.get("type", "").lower() != "image":
+                    continue            # fetched only by an image button
                 urls += a.get(k, "").split() if k == "ping" else \
                     [a[k]] if k in a else []
             if el.name == "link":
@@ -374,6 +505,13 @@ def match_elem(a, b, removed, neutral):
             CUTS.append(a)
         else:
             return False
+    if a.name == "style" and a.ns in (HTML_NS, SVG_NS) and JUDGE is not None \
+            and not any(isinstance(k, Elem) for k in a.kids + b.kids) \
+            and a.text() != b.text():
+        if JUDGE.sheet_cut_ok(a, b):
+            CUTS.append(a)
+            return True
+        return False
     return match_list(a.kids, b.kids, removed, neutral)
 
 
@@ -489,6 +627,15 @@ def copy_with_cuts(seg, out, opos):
                     re.match(r"<[^\s/>]*", b).group(0):
                 return None
             i, j = ie, oe
+            if re.match(r"<style[\s/>]", a, re.I):
+                # a style sheet's text may have lost items (CSS cuts)
+                m = re.compile(r"</style", re.I)
+                si, sj = m.search(seg, i), m.search(out, j)
+                si = si.start() if si else len(seg)
+                sj = sj.start() if sj else len(out)
+                if not is_subsequence(out[j:sj], seg[i:si]):
+                    return None
+                i, j = si, sj
         elif j < len(out) and out[j] == seg[i]:
             i, j = i + 1, j + 1
         else:
@@ -571,6 +718,10 @@ def check(case, judge, cache):
         elif unneutralize(el) is None and judge.carried(el):
             problems.append("tracker URL kept in %s of %s"
                             % (" ".join(judge.carried(el)), el.label()))
+        elif el.name == "style" and el.ns in (HTML_NS, SVG_NS) and \
+                judge.css_blocked(el.text()):
+            problems.append("tracker URL kept in the text of %s"
+                            % el.label())
     nrep = len(case.get("removed", []))
     reported = case.get("removed", []) + case.get("neutralized", [])
     if nrep and nrep + len(case.get("neutralized", [])) == \
