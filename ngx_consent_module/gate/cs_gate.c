@@ -297,7 +297,8 @@ static const cs_attr_value_t *elem_attr(const cs_gate_t *g,
  * A denied element goes: neutralized when so configured (never one
  * on_unknown_host asked to remove, never a hint or an element whose URL
  * neutralize does not rename: they have no inert form; never an <iframe>
- * with a srcdoc, whose document would load ungated), else dropped.
+ * with a srcdoc, whose document would load ungated, never one whose style
+ * names a denied URL: neutralize leaves the style as it is), else dropped.
  * "ended": the element ends at upto; else its content and end tag are
  * still to come (neutralized, they flow on unchanged).
  */
@@ -308,7 +309,8 @@ deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->el.kind != CS_TAG_HINT
         && cs_gate_row_neutralizable(g->el.row)
         && elem_attr(g, CS_ATTR_DOCUMENT) == NULL
-        && !g->el.unknown_remove && neutralize_element(g, sc, upto, p, n))
+        && !g->el.unknown_remove && !style_denied(g, p, n)
+        && neutralize_element(g, sc, upto, p, n))
     {
         report_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);
         g->el.mode = M_PASS;

@@ -285,6 +285,25 @@ style_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to,
     return (int) n;
 }
 
+/*
+ * Whether the element's style attribute (its bytes p, n) carries a URL the
+ * request denies: neutralize keeps the style as it is, so such an element
+ * must be stripped instead.
+ */
+bool
+style_denied(cs_gate_t *g, const u_char_t *p, size_t n)
+{
+    const cs_attr_value_t  *v = &g->el.attr[CS_STYLE_SLOT];
+    cs_cut_t                cand[CS_ELEMENT_CUTS];
+    size_t                  from, to;
+
+    if (!v->seen || v->len == 0 || v->end == CS_NO_OFFSET || v->end > n) {
+        return false;
+    }
+    value_bytes(v, p, &from, &to);
+    return style_cuts(g, p, from, to, cand, CS_ELEMENT_CUTS) != 0;
+}
+
 /* The first three-byte marker m in v[0, len), or NULL. */
 static const char *
 find_marker(const char *v, size_t len, const char *m)

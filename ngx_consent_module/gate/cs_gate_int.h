@@ -610,6 +610,8 @@ void cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n,
 /* Adds the cut [off, end) (removed; with set after: replaced). */
 bool add_cut(cs_element_t *el, size_t off, size_t end);
 /* Emits the kept element with its cuts removed; its bytes end at upto. */
+/* Whether the element's style names a denied URL (cs_gate_fetch.c). */
+bool style_denied(cs_gate_t *g, const u_char_t *p, size_t n);
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
 /*

@@ -2081,6 +2081,22 @@ test_hook_on_element_neutralize(void **state)
               hk_cat("E:google:s:", hk_num(sizeof(FRAME_FB) - 1), ";", NULL));
 #undef FRAME_FB
 
+    /*
+     * neutralize keeps an element's style: one naming a denied URL would
+     * still load it, so that element is stripped; a first-party style
+     * stays on the neutralized element
+     */
+#define STYLED_FB  "<img src=\"" FB_PX "\" style=\"background:url(" FB_TR ")\">"
+    hk_expect(&hc, STYLED_FB "|", "|",
+              hk_cat("E:meta:s:", hk_num(sizeof(STYLED_FB) - 1), ";", NULL));
+#undef STYLED_FB
+#define STYLED_OWN  "<img src=\"" FB_PX "\" style=\"background:url(/a.png)\">"
+    hk_expect(&hc, STYLED_OWN "|",
+              "<img data-consent=\"meta\" data-consent-src=\"" FB_PX
+              "\" style=\"background:url(/a.png)\">|",
+              hk_cat("E:meta:n:", hk_num(sizeof(STYLED_OWN) - 1), ";", NULL));
+#undef STYLED_OWN
+
     /* neutralized script open at EOF: its length so far */
     hk_expect(&hc, "<script src=\"" FB_JS "\">var a",
               "<script type=\"text/plain\" data-consent=\"meta\" "
