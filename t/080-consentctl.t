@@ -127,6 +127,13 @@ is($out, "8 script meta neutralized\n", 'filter --report: neutralized');
 spew("$dir/b.html", qq{<script src="/js/a.js"></script><img src="https://www.facebook.com/tr?id=1"><script>gtag("js")</script>});
 ($out, $rc) = run("filter --db $db --site air-booking --consent meta --report $dir/b.html");
 is($out, "0 script - kept\n32 img meta kept\n76 script google removed\n", 'filter --report: kept and removed');
+# a consent manager's vendor list names hosts as data: kept, and the report
+# ties it to no one, as the gate does (an inline loader of the same host is
+# tied)
+my $cmp = qq{<script>var cmp = {vendors: ["connect.facebook.net", "www.googletagmanager.com"]};</script>};
+spew("$dir/c.html", $cmp . qq{<script>var s = document.createElement("script"); s.src = "https://connect.facebook.net/x.js";</script>});
+($out, $rc) = run("filter --db $db --site air-booking --consent all --report $dir/c.html");
+is($out, "0 script - kept\n" . length($cmp) . " script meta kept\n", 'filter --report: an inline script is tied as the gate ties it (data names no one)');
 ($out, $rc) = run("filter --db $db --site nosuch $dir/a.html");
 is($rc, 2, 'filter: unknown site is a usage error');
 

@@ -653,6 +653,43 @@ tie_recorded(void *ud, uint32_t recipient)
     tie_recipient(rec->gate, recipient);
 }
 
+/* What cs_gate_script_recipients() passes on, and the signatures' ties. */
+typedef struct {
+    uint32_t     tied[CS_SCRIPT_TIES];
+    uint32_t     n;
+    bool         overflow;
+    cs_match_cb  cb;
+    void        *ud;
+} cs_script_match_t;
+
+static void
+script_matched(void *ud, uint32_t recipient)
+{
+    cs_script_match_t *m = ud;
+
+    if (m->n < CS_SCRIPT_TIES) {
+        m->tied[m->n++] = recipient;
+    } else {
+        m->overflow = true;
+    }
+    m->cb(m->ud, recipient);
+}
+
+int
+cs_gate_script_recipients(const cs_rules_t *rules, const char *text,
+    size_t len, cs_simd_t simd_max, cs_match_cb cb, void *ud)
+{
+    cs_script_match_t  m = { .cb = cb, .ud = ud };
+    int                rc;
+
+    rc = cs_rules_match_signatures(rules, text, len, simd_max, script_matched,
+                                   &m);
+    /* hosts of recipients the signatures tied need no reading */
+    cs_gate_script_evidence(rules, text, len, m.tied, m.overflow ? 0 : m.n,
+                            cb, ud);
+    return rc;
+}
+
 /*
  * Ties an inline script to its recipients by evidence: the hosts it uses to
  * load or send (cs_gate_evidence.c), and the rules' code signatures. A
@@ -678,16 +715,13 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
             return;
         }
     }
-    if (cs_rules_match_signatures(g->conf.rules, text, len, g->conf.simd_max,
+    if (cs_gate_script_recipients(g->conf.rules, text, len, g->conf.simd_max,
                                   tie_recorded, &rec)
         != 0)
     {
         g->el.denied = true;
         memo = false;
     }
-    cs_gate_script_evidence(g->conf.rules, text, len, g->el.recipients,
-                            g->el.recipients_overflow ? 0 : g->el.nrecipients,
-                            tie_recorded, &rec);
     if (memo && !rec.overflow) {
         memo_store(g, CS_MEMO_SCRIPT, 0, text, len, hash, rec.tied,
                    rec.n * sizeof(uint32_t));

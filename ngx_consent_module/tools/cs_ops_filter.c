@@ -143,11 +143,12 @@ cs_is_container(const char *tag)
 
 /*
  * A simple element extent: the start tag to its '>' (quotes respected),
- * and for script/iframe/noscript on to the matching end tag.
+ * and for script/iframe/noscript on to the matching end tag. *content_end:
+ * where its content ends (its end tag's '<', or the extent's end).
  */
 static size_t
 cs_elem_end(const unsigned char *p, size_t n, size_t i, const char *tag,
-    size_t *tag_end)
+    size_t *tag_end, size_t *content_end)
 {
     char   q = 0;
     size_t j, l = strlen(tag);
@@ -164,7 +165,7 @@ cs_elem_end(const unsigned char *p, size_t n, size_t i, const char *tag,
         }
     }
     j = j < n ? j + 1 : n;
-    *tag_end = j;
+    *tag_end = *content_end = j;
     if (!cs_is_container(tag)) {
         return j;
     }
@@ -177,6 +178,7 @@ cs_elem_end(const unsigned char *p, size_t n, size_t i, const char *tag,
         for (k = 0; k < l && cs_lower(p[j + 2 + k]) == tag[k]; k++) {
         }
         if (k == l) {
+            *content_end = j;
             while (j < n && p[j] != '>') {
                 j++;
             }
@@ -201,10 +203,14 @@ cs_attr_cb(void *ud, uint32_t recipient)
     }
 }
 
-/* Recipients of an element: src/href hosts, and an inline body's text. */
+/*
+ * Recipients of an element: src/href hosts, and its content's: an inline
+ * script's as the gate ties it (signatures and evidence), other content's
+ * by the hosts it names.
+ */
 static void
-cs_attribute(const cs_rules_t *rules, const unsigned char *p, size_t tag_end,
-    size_t end, cs_attr_t *a)
+cs_attribute(const cs_rules_t *rules, const char *tag,
+    const unsigned char *p, size_t tag_end, size_t end, cs_attr_t *a)
 {
     static const char *const names[] = { "src=", "href=", NULL };
 
@@ -243,10 +249,11 @@ cs_attribute(const cs_rules_t *rules, const unsigned char *p, size_t tag_end,
             }
         }
     }
-    if (end > tag_end) {
-        (void) cs_rules_match_signatures(rules, (const char *) p + tag_end,
+    if (end > tag_end && strcmp(tag, "script") == 0) {
+        (void) cs_gate_script_recipients(rules, (const char *) p + tag_end,
                                          end - tag_end, CS_SIMD_BEST,
                                          cs_attr_cb, a);
+    } else if (end > tag_end) {
         cs_scan_text_hosts(rules, (const char *) p + tag_end, end - tag_end,
                            cs_attr_cb, a);
     }
@@ -345,15 +352,15 @@ cs_filter_report(const cs_rules_t *rules, cs_filter_t *f, cs_obuf_t *out)
             nr++;
             for (size_t i = cur; i < start; ) {
                 const char *tag = cs_tag_at(p, start, i);
-                size_t      te, e;
+                size_t      te, ce, e;
 
                 if (tag == NULL) {
                     i++;
                     continue;
                 }
-                e = cs_elem_end(p, start, i, tag, &te);
+                e = cs_elem_end(p, start, i, tag, &te, &ce);
                 memset(set, 0, words * sizeof(uint64_t));
-                cs_attribute(rules, p + i, te - i, e - i, &a);
+                cs_attribute(rules, tag, p + i, te - i, ce - i, &a);
                 cs_report_line(out, rules, i, tag, set, NULL, "removed");
                 i = e > i ? e : i + 1;
             }
@@ -365,7 +372,7 @@ cs_filter_report(const cs_rules_t *rules, cs_filter_t *f, cs_obuf_t *out)
     /* kept: gated tags found by a simple scan outside the removed ranges */
     for (size_t i = 0; i < n; ) {
         const char *tag;
-        size_t      te, e;
+        size_t      te, ce, e;
 
         if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
             const unsigned char *c = cs_memmem(p + i + 4, n - i - 4, "-->", 3);
@@ -376,14 +383,14 @@ cs_filter_report(const cs_rules_t *rules, cs_filter_t *f, cs_obuf_t *out)
             i++;
             continue;
         }
-        e = cs_elem_end(p, n, i, tag, &te);
+        e = cs_elem_end(p, n, i, tag, &te, &ce);
         bool was_neu = false;
         for (size_t k = 0; k < nneu; k++) {
             was_neu = was_neu || neu[k] == i;
         }
         if (!cs_in_range(removed, nr, i) && !was_neu) {
             memset(set, 0, words * sizeof(uint64_t));
-            cs_attribute(rules, p + i, te - i, e - i, &a);
+            cs_attribute(rules, tag, p + i, te - i, ce - i, &a);
             cs_report_line(out, rules, i, tag, set, NULL, "kept");
         }
         /* noscript content is scanned too: the gate looks inside it */
