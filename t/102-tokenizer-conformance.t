@@ -168,10 +168,6 @@ my %TODO = (
                                    . 'scripting it ends at the <img> (which moves to <body>); '
                                    . 'the gate removes <noscript>..</noscript> as one element, '
                                    . 'its end found as a scripting browser finds it',
-    'double escape left open'     => 'the gate removes one script to EOF (right); consentctl '
-                                   . '--report splits the removed bytes with its own element scan '
-                                   . '(tools/cs_ops.c cs_elem_end), which ends a script at the '
-                                   . 'first </script> and so lists two removals',
 );
 
 # Every fetch path, judged with every URL a browser would fetch; one the
