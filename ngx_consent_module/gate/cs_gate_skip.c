@@ -719,6 +719,30 @@ name_may_matter(const u_char_t *name)
 }
 
 /*
+ * name_may_matter() for the start tag whose '<' is at o in w (o < 62),
+ * the name's end read from the bits where it is in the window.
+ */
+static inline bool
+window_name_may_matter(const cs_window_t *w, unsigned o)
+{
+    uint64_t  term = (w->low | w->slash | w->gt) >> (o + 1);
+    unsigned  len = term ? (unsigned) __builtin_ctzll(term) : 63 - o;
+    unsigned  end = o + 1 + len;
+
+    if (len >= 10) {
+        return false;
+    }
+    if (term == 0) {
+        return name_may_matter(w->base + o + 1);
+    }
+    if ((w->ctrl >> end & 1) && !(cs_gate_char_class[w->base[end]] & C_SPACE))
+    {
+        return true;                    /* a control byte ends the name */
+    }
+    return tag_matters_word(w->base + o + 1, len);
+}
+
+/*
  * What block_run() carries from one block to the next: whether the last
  * byte was inside a tag, inside a quoted value (all ones or zero), and a
  * tag name running on.
@@ -851,7 +875,7 @@ block_run(const cs_window_t *w, cs_carry_t *c, cs_simd_t level,
     for (m = cand & BITS_BELOW(e); m != 0; m &= m - 1) {
         unsigned o = (unsigned) __builtin_ctzll(m);
 
-        if (!name_may_matter(base + o + 1)) {
+        if (!window_name_may_matter(w, o)) {
             cand &= ~((uint64_t) 1 << o);
         }
     }
