@@ -466,12 +466,12 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
 #define WINDOW_KEEP(x)  __asm__("" : "+v"(x))
 
 typedef struct {
-    __m256i  lt, gt, dq, sq, eq, slash, space, c1f, a, c25, x20, x0f;
+    __m256i  lt, gt, dq, sq, eq, slash, space, c1f, a, c25, x0f;
     __m256i  lo_tab, hi_tab, first, second;
 } cs_window_k256_t;
 
 typedef struct {
-    __m512i  lt, gt, dq, sq, eq, slash, space, c1f, a, c25, x20, x0f;
+    __m512i  lt, gt, dq, sq, eq, slash, space, c1f, a, c25, x0f;
     __m512i  lo_tab, hi_tab, first, second, t1, t2, t3;
 } cs_window_k512_t;
 
@@ -494,7 +494,6 @@ window_consts_avx2(cs_window_k256_t *k)
     WINDOW_SET(c1f, 0x1f);
     WINDOW_SET(a, 'a');
     WINDOW_SET(c25, 25);
-    WINDOW_SET(x20, 0x20);
     WINDOW_SET(x0f, 0x0f);
     WINDOW_SET(first, 0x03);
     WINDOW_SET(second, 0x0c);
@@ -519,7 +518,6 @@ window_consts_avx512(cs_window_k512_t *k)
     WINDOW_SET(c1f, 0x1f);
     WINDOW_SET(a, 'a');
     WINDOW_SET(c25, 25);
-    WINDOW_SET(x20, 0x20);
     WINDOW_SET(x0f, 0x0f);
     WINDOW_SET(first, 0x03);
     WINDOW_SET(second, 0x0c);
@@ -540,8 +538,8 @@ window_load_avx2(cs_window_t *w, const u_char_t *p,
     __m256i  v0 = _mm256_loadu_si256((const __m256i *) (const void *) p);
     __m256i  v1 = _mm256_loadu_si256((const __m256i *) (const void *)
                                      (p + 32));
-    __m256i  l0 = _mm256_or_si256(v0, k->x20);
-    __m256i  l1 = _mm256_or_si256(v1, k->x20);
+    __m256i  l0 = _mm256_or_si256(v0, k->space);    /* A-Z to a-z */
+    __m256i  l1 = _mm256_or_si256(v1, k->space);
     __m256i  f0, f1;
 
 #define WINDOW_BITS(m0, m1)                                                    \
@@ -590,7 +588,7 @@ window_load_avx512(cs_window_t *w, const u_char_t *p,
     const cs_window_k512_t *k)
 {
     __m512i  v = _mm512_loadu_si512((const void *) p);
-    __m512i  l = _mm512_or_si512(v, k->x20);
+    __m512i  l = _mm512_or_si512(v, k->space);      /* A-Z to a-z */
     __m512i  flags = _mm512_and_si512(_mm512_shuffle_epi8(k->lo_tab, l),
                          _mm512_shuffle_epi8(k->hi_tab, _mm512_and_si512(
                              _mm512_srli_epi16(l, 4), k->x0f)));
