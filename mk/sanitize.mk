@@ -92,7 +92,7 @@ $(SCALAR_DIR)/core/%.o: $(SRC)/%.c $(CORE_HDRS)
 	$(CC) $(CFLAGS) -DCS_GATE_SCALAR $(WARN) $(INCS) -c -o $@ $<
 
 $(SCALAR_DIR)/test_gate: $(SRC)/test/test_gate.c $(SCALAR_OBJS) $(TEST_SUPPORT)
-	$(CC) $(CFLAGS) $(WARN) $(INCS) -o $@ $< $(SCALAR_OBJS) $(CORE_LIBS) \
+	$(CC) $(CFLAGS) -DCS_GATE_SCALAR $(WARN) $(INCS) -o $@ $< $(SCALAR_OBJS) $(CORE_LIBS) \
 	  -lcmocka
 
 unit-scalar: $(SCALAR_DIR)/test_gate

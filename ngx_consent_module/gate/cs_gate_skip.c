@@ -457,50 +457,120 @@ window_load_sse2(cs_window_t *w, const u_char_t *p)
 
 #ifdef CS_VEC_WIDE
 
+/*
+ * The vectors window_load() compares with, made once per skip_windows()
+ * or classify_blocks() call: the compiler otherwise rebuilds each one
+ * (a move and a broadcast) in every block. The empty asm makes each an
+ * opaque value, kept in a register (or one spill slot) for the loop.
+ */
+#define WINDOW_KEEP(x)  __asm__("" : "+v"(x))
+
+typedef struct {
+    __m256i  lt, gt, dq, sq, eq, slash, space, c1f, a, c25, x0f;
+    __m256i  lo_tab, hi_tab, first, second;
+} cs_window_k256_t;
+
+typedef struct {
+    __m512i  lt, gt, dq, sq, eq, slash, space, c1f, a, c25, x0f;
+    __m512i  lo_tab, hi_tab, first, second, t1, t2, t3;
+} cs_window_k512_t;
+
+typedef struct {
+    cs_window_k256_t  y;
+    cs_window_k512_t  z;
+} cs_window_k_t;
+
 __attribute__((target("avx2"))) static inline void
-window_load_avx2(cs_window_t *w, const u_char_t *p)
+window_consts_avx2(cs_window_k256_t *k)
+{
+#define WINDOW_SET(f, c)  k->f = _mm256_set1_epi8(c); WINDOW_KEEP(k->f)
+    WINDOW_SET(lt, '<');
+    WINDOW_SET(gt, '>');
+    WINDOW_SET(dq, '"');
+    WINDOW_SET(sq, '\'');
+    WINDOW_SET(eq, '=');
+    WINDOW_SET(slash, '/');
+    WINDOW_SET(space, 0x20);
+    WINDOW_SET(c1f, 0x1f);
+    WINDOW_SET(a, 'a');
+    WINDOW_SET(c25, 25);
+    WINDOW_SET(x0f, 0x0f);
+    WINDOW_SET(first, 0x03);
+    WINDOW_SET(second, 0x0c);
+#undef WINDOW_SET
+    k->lo_tab = _mm256_setr_epi8(WINDOW_NIBBLE_LO, WINDOW_NIBBLE_LO);
+    WINDOW_KEEP(k->lo_tab);
+    k->hi_tab = _mm256_setr_epi8(WINDOW_NIBBLE_HI, WINDOW_NIBBLE_HI);
+    WINDOW_KEEP(k->hi_tab);
+}
+
+__attribute__((target("avx512f,avx512bw"))) static inline void
+window_consts_avx512(cs_window_k512_t *k)
+{
+#define WINDOW_SET(f, c)  k->f = _mm512_set1_epi8(c); WINDOW_KEEP(k->f)
+    WINDOW_SET(lt, '<');
+    WINDOW_SET(gt, '>');
+    WINDOW_SET(dq, '"');
+    WINDOW_SET(sq, '\'');
+    WINDOW_SET(eq, '=');
+    WINDOW_SET(slash, '/');
+    WINDOW_SET(space, 0x20);
+    WINDOW_SET(c1f, 0x1f);
+    WINDOW_SET(a, 'a');
+    WINDOW_SET(c25, 25);
+    WINDOW_SET(x0f, 0x0f);
+    WINDOW_SET(first, 0x03);
+    WINDOW_SET(second, 0x0c);
+    WINDOW_SET(t1, 0x10);
+    WINDOW_SET(t2, 0x20);
+    WINDOW_SET(t3, 0x40);
+#undef WINDOW_SET
+    k->lo_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(WINDOW_NIBBLE_LO));
+    WINDOW_KEEP(k->lo_tab);
+    k->hi_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(WINDOW_NIBBLE_HI));
+    WINDOW_KEEP(k->hi_tab);
+}
+
+__attribute__((target("avx2"))) static inline void
+window_load_avx2(cs_window_t *w, const u_char_t *p,
+    const cs_window_k256_t *k)
 {
     __m256i  v0 = _mm256_loadu_si256((const __m256i *) (const void *) p);
     __m256i  v1 = _mm256_loadu_si256((const __m256i *) (const void *)
                                      (p + 32));
-    __m256i  lo_tab = _mm256_setr_epi8(WINDOW_NIBBLE_LO, WINDOW_NIBBLE_LO);
-    __m256i  hi_tab = _mm256_setr_epi8(WINDOW_NIBBLE_HI, WINDOW_NIBBLE_HI);
-    __m256i  l0 = _mm256_or_si256(v0, _mm256_set1_epi8(0x20));
-    __m256i  l1 = _mm256_or_si256(v1, _mm256_set1_epi8(0x20));
+    __m256i  l0 = _mm256_or_si256(v0, k->space);    /* A-Z to a-z */
+    __m256i  l1 = _mm256_or_si256(v1, k->space);
     __m256i  f0, f1;
 
 #define WINDOW_BITS(m0, m1)                                                    \
     ((uint64_t) (uint32_t) _mm256_movemask_epi8(m0)                           \
      | (uint64_t) (uint32_t) _mm256_movemask_epi8(m1) << 32)
-#define WINDOW_EQ(v, c)  _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))
-#define WINDOW_MAX(v, c)                                                       \
-    _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(c)),                \
-                      _mm256_set1_epi8(c))
+#define WINDOW_EQ(v, c)  _mm256_cmpeq_epi8(v, k->c)
+#define WINDOW_MAX(v, c)  _mm256_cmpeq_epi8(_mm256_max_epu8(v, k->c), k->c)
 #define WINDOW_FLAGS(l)                                                        \
-    _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, l),                          \
-        _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(                         \
-            _mm256_srli_epi16(l, 4), _mm256_set1_epi8(0x0f))))
-#define WINDOW_ANY(v, bits)                                                    \
-    _mm256_xor_si256(WINDOW_EQ(_mm256_and_si256(v, _mm256_set1_epi8(bits)), 0), \
-                     _mm256_set1_epi8(-1))
+    _mm256_and_si256(_mm256_shuffle_epi8(k->lo_tab, l),                       \
+        _mm256_shuffle_epi8(k->hi_tab, _mm256_and_si256(                      \
+            _mm256_srli_epi16(l, 4), k->x0f)))
+#define WINDOW_NONE(v)  _mm256_cmpeq_epi8(v, _mm256_setzero_si256())
 
     f0 = WINDOW_FLAGS(l0);
     f1 = WINDOW_FLAGS(l1);
     w->base = p;
-    w->lt = WINDOW_BITS(WINDOW_EQ(v0, '<'), WINDOW_EQ(v1, '<'));
-    w->gt = WINDOW_BITS(WINDOW_EQ(v0, '>'), WINDOW_EQ(v1, '>'));
-    w->dq = WINDOW_BITS(WINDOW_EQ(v0, '"'), WINDOW_EQ(v1, '"'));
-    w->sq = WINDOW_BITS(WINDOW_EQ(v0, '\''), WINDOW_EQ(v1, '\''));
+    w->lt = WINDOW_BITS(WINDOW_EQ(v0, lt), WINDOW_EQ(v1, lt));
+    w->gt = WINDOW_BITS(WINDOW_EQ(v0, gt), WINDOW_EQ(v1, gt));
+    w->dq = WINDOW_BITS(WINDOW_EQ(v0, dq), WINDOW_EQ(v1, dq));
+    w->sq = WINDOW_BITS(WINDOW_EQ(v0, sq), WINDOW_EQ(v1, sq));
     w->quote = w->dq | w->sq;
-    w->eq = WINDOW_BITS(WINDOW_EQ(v0, '='), WINDOW_EQ(v1, '='));
-    w->slash = WINDOW_BITS(WINDOW_EQ(v0, '/'), WINDOW_EQ(v1, '/'));
-    w->low = WINDOW_BITS(WINDOW_MAX(v0, 0x20), WINDOW_MAX(v1, 0x20));
-    w->ctrl = WINDOW_BITS(WINDOW_MAX(v0, 0x1f), WINDOW_MAX(v1, 0x1f));
-    w->alpha = WINDOW_BITS(
-        WINDOW_MAX(_mm256_sub_epi8(l0, _mm256_set1_epi8('a')), 25),
-        WINDOW_MAX(_mm256_sub_epi8(l1, _mm256_set1_epi8('a')), 25));
-    w->first = WINDOW_BITS(WINDOW_ANY(f0, 0x03), WINDOW_ANY(f1, 0x03));
-    w->second = WINDOW_BITS(WINDOW_ANY(f0, 0x0c), WINDOW_ANY(f1, 0x0c));
+    w->eq = WINDOW_BITS(WINDOW_EQ(v0, eq), WINDOW_EQ(v1, eq));
+    w->slash = WINDOW_BITS(WINDOW_EQ(v0, slash), WINDOW_EQ(v1, slash));
+    w->low = WINDOW_BITS(WINDOW_MAX(v0, space), WINDOW_MAX(v1, space));
+    w->ctrl = WINDOW_BITS(WINDOW_MAX(v0, c1f), WINDOW_MAX(v1, c1f));
+    w->alpha = WINDOW_BITS(WINDOW_MAX(_mm256_sub_epi8(l0, k->a), c25),
+                           WINDOW_MAX(_mm256_sub_epi8(l1, k->a), c25));
+    w->first = ~WINDOW_BITS(WINDOW_NONE(_mm256_and_si256(f0, k->first)),
+                            WINDOW_NONE(_mm256_and_si256(f1, k->first)));
+    w->second = ~WINDOW_BITS(WINDOW_NONE(_mm256_and_si256(f0, k->second)),
+                             WINDOW_NONE(_mm256_and_si256(f1, k->second)));
     /* bits 4, 5 and 6 moved to bit 7, which movemask reads */
     w->attr3 = window_attr3(
         WINDOW_BITS(_mm256_slli_epi16(f0, 3), _mm256_slli_epi16(f1, 3)),
@@ -510,59 +580,81 @@ window_load_avx2(cs_window_t *w, const u_char_t *p)
 #undef WINDOW_EQ
 #undef WINDOW_MAX
 #undef WINDOW_FLAGS
-#undef WINDOW_ANY
+#undef WINDOW_NONE
 }
 
 __attribute__((target("avx512f,avx512bw"))) static inline void
-window_load_avx512(cs_window_t *w, const u_char_t *p)
+window_load_avx512(cs_window_t *w, const u_char_t *p,
+    const cs_window_k512_t *k)
 {
     __m512i  v = _mm512_loadu_si512((const void *) p);
-    __m512i  l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-    __m512i  lo_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(WINDOW_NIBBLE_LO));
-    __m512i  hi_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(WINDOW_NIBBLE_HI));
-    __m512i  flags = _mm512_and_si512(_mm512_shuffle_epi8(lo_tab, l),
-                         _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(
-                             _mm512_srli_epi16(l, 4), _mm512_set1_epi8(0x0f))));
+    __m512i  l = _mm512_or_si512(v, k->space);      /* A-Z to a-z */
+    __m512i  flags = _mm512_and_si512(_mm512_shuffle_epi8(k->lo_tab, l),
+                         _mm512_shuffle_epi8(k->hi_tab, _mm512_and_si512(
+                             _mm512_srli_epi16(l, 4), k->x0f)));
 
-#define WINDOW_EQ(c)  _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c))
+#define WINDOW_EQ(c)  _mm512_cmpeq_epi8_mask(v, k->c)
 
     w->base = p;
-    w->lt = WINDOW_EQ('<');
-    w->gt = WINDOW_EQ('>');
-    w->dq = WINDOW_EQ('"');
-    w->sq = WINDOW_EQ('\'');
+    w->lt = WINDOW_EQ(lt);
+    w->gt = WINDOW_EQ(gt);
+    w->dq = WINDOW_EQ(dq);
+    w->sq = WINDOW_EQ(sq);
     w->quote = w->dq | w->sq;
-    w->eq = WINDOW_EQ('=');
-    w->slash = WINDOW_EQ('/');
-    w->low = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x20));
-    w->ctrl = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20));
-    w->alpha = _mm512_cmple_epu8_mask(_mm512_sub_epi8(l, _mm512_set1_epi8('a')),
-                                      _mm512_set1_epi8(25));
-    w->first = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x03));
-    w->second = _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x0c));
-    w->attr3 = window_attr3(
-        _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x10)),
-        _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x20)),
-        _mm512_test_epi8_mask(flags, _mm512_set1_epi8(0x40)));
+    w->eq = WINDOW_EQ(eq);
+    w->slash = WINDOW_EQ(slash);
+    w->low = _mm512_cmple_epu8_mask(v, k->space);
+    w->ctrl = _mm512_cmple_epu8_mask(v, k->c1f);
+    w->alpha = _mm512_cmple_epu8_mask(_mm512_sub_epi8(l, k->a), k->c25);
+    w->first = _mm512_test_epi8_mask(flags, k->first);
+    w->second = _mm512_test_epi8_mask(flags, k->second);
+    w->attr3 = window_attr3(_mm512_test_epi8_mask(flags, k->t1),
+                            _mm512_test_epi8_mask(flags, k->t2),
+                            _mm512_test_epi8_mask(flags, k->t3));
 #undef WINDOW_EQ
 }
+
+#else
+
+typedef struct {
+    int  none;
+} cs_window_k_t;
 
 #endif
 
 static inline __attribute__((always_inline)) void
-window_load(cs_window_t *w, const u_char_t *p, cs_simd_t level)
+window_consts(cs_window_k_t *k, cs_simd_t level)
 {
 #ifdef CS_VEC_WIDE
     if (level == CS_SIMD_AVX512) {
-        window_load_avx512(w, p);
+        window_consts_avx512(&k->z);
         return;
     }
     if (level == CS_SIMD_AVX2) {
-        window_load_avx2(w, p);
+        window_consts_avx2(&k->y);
+        return;
+    }
+#endif
+    (void) k;
+    (void) level;
+}
+
+static inline __attribute__((always_inline)) void
+window_load(cs_window_t *w, const u_char_t *p, cs_simd_t level,
+    const cs_window_k_t *k)
+{
+#ifdef CS_VEC_WIDE
+    if (level == CS_SIMD_AVX512) {
+        window_load_avx512(w, p, &k->z);
+        return;
+    }
+    if (level == CS_SIMD_AVX2) {
+        window_load_avx2(w, p, &k->y);
         return;
     }
 #endif
     (void) level;
+    (void) k;
     window_load_sse2(w, p);
 }
 
@@ -622,6 +714,30 @@ name_may_matter(const u_char_t *name)
         len++;
     }
     return len < 10 && tag_matters_word(name, len);
+}
+
+/*
+ * name_may_matter() for the start tag whose '<' is at o in w (o < 62),
+ * the name's end read from the bits where it is in the window.
+ */
+static inline bool
+window_name_may_matter(const cs_window_t *w, unsigned o)
+{
+    uint64_t  term = (w->low | w->slash | w->gt) >> (o + 1);
+    unsigned  len = term ? (unsigned) __builtin_ctzll(term) : 63 - o;
+    unsigned  end = o + 1 + len;
+
+    if (len >= 10) {
+        return false;
+    }
+    if (term == 0) {
+        return name_may_matter(w->base + o + 1);
+    }
+    if ((w->ctrl >> end & 1) && !(cs_gate_char_class[w->base[end]] & C_SPACE))
+    {
+        return true;                    /* a control byte ends the name */
+    }
+    return tag_matters_word(w->base + o + 1, len);
 }
 
 /*
@@ -757,7 +873,7 @@ block_run(const cs_window_t *w, cs_carry_t *c, cs_simd_t level,
     for (m = cand & BITS_BELOW(e); m != 0; m &= m - 1) {
         unsigned o = (unsigned) __builtin_ctzll(m);
 
-        if (!name_may_matter(base + o + 1)) {
+        if (!window_name_may_matter(w, o)) {
             cand &= ~((uint64_t) 1 << o);
         }
     }
@@ -885,17 +1001,19 @@ skip_windows(const u_char_t *s, const u_char_t *lim, cs_simd_t level,
     bool *stopped)
 {
     cs_window_t      w = { .base = NULL }, block;
+    cs_window_k_t    k;
     cs_carry_t       carry;
     const u_char_t  *base, *lt, *end, *walk_to;
     unsigned         len;
     int              r;
 
+    window_consts(&k, level);
     for ( ;; ) {
         /* consecutive blocks from s, while the model holds */
         memset(&carry, 0, sizeof(carry));
         r = BLOCK_PASS;
         for (base = s; lim - base >= 80; base += len) {
-            window_load(&block, base, level);
+            window_load(&block, base, level, &k);
             r = block_run(&block, &carry, level, &len);
             if (r == BLOCK_STOP) {
                 *stopped = true;
@@ -927,11 +1045,11 @@ skip_windows(const u_char_t *s, const u_char_t *lim, cs_simd_t level,
                 return lt;
             }
             if (w.base == NULL || lt < w.base || lt - w.base > 32) {
-                window_load(&w, lt, level);
+                window_load(&w, lt, level, &k);
             }
             end = window_tag(&w, lt);
             if (end == lt && w.base != lt) {
-                window_load(&w, lt, level); /* the tag may fit from here */
+                window_load(&w, lt, level, &k); /* the tag may fit from here */
                 end = window_tag(&w, lt);
             }
             if (end == lt) {
@@ -1020,13 +1138,15 @@ cs_gate_tag_matters(const u_char_t *name, size_t len)
 static inline __attribute__((always_inline)) uint64_t
 classify_blocks(const u_char_t *p, size_t n, cs_simd_t level)
 {
-    cs_window_t  w;
-    uint64_t     sum = 0;
+    cs_window_t    w;
+    cs_window_k_t  k;
+    uint64_t       sum = 0;
     u_char_t     tail[64];
-    size_t       i;
+    size_t         i;
 
+    window_consts(&k, level);
     for (i = 0; n - i >= 64; i += 64) {
-        window_load(&w, p + i, level);
+        window_load(&w, p + i, level, &k);
         sum += w.lt ^ (w.gt << 1) ^ (w.quote << 2) ^ (w.eq << 3)
                ^ (w.slash << 4) ^ (w.low << 5) ^ (w.ctrl << 6)
                ^ (w.alpha << 7) ^ (w.first << 8) ^ (w.second << 9);
@@ -1035,7 +1155,7 @@ classify_blocks(const u_char_t *p, size_t n, cs_simd_t level)
     if (i < n) {
         memset(tail, ' ', sizeof(tail));
         memcpy(tail, p + i, n - i);
-        window_load(&w, tail, level);
+        window_load(&w, tail, level, &k);
         sum += w.lt ^ (w.gt << 1) ^ (w.quote << 2) ^ (w.alpha << 7);
     }
     return sum;

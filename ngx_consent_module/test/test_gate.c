@@ -1487,6 +1487,17 @@ static const struct {
       "\" id=x>@", true },
     { "<li a=\"\"b=\"\"c=\"\"d=\"\"e=\"\"f=\"\"g=\"\"h=\"\"i=\"\"j=\"\"k=\" x>@ \">",
       false },
+    /* start tags whose first two letters begin names that matter, decided
+       by the name's end in the window's bits (or past the window) */
+    { "<label for=x>@", true },
+    { "<li>@", true },
+    { "<Image-x a=\"b\">@", true },
+    { "<imagexxxxxx>@", true },
+    { "<scrip\x0c>@", true },
+    { "<scrip\x01>@", true },
+    { "<linkx a=\"@\">", false },
+    { "<lin\x01k a=\"@\">", false },
+    { "<SCRIPT a=\"b\">@</script>", false },
 };
 
 /* "<pixel>" for '@': short, so the tags fit a window */
@@ -1623,6 +1634,94 @@ test_skipped_tags_in_blocks(void **state)
                         }
                     }
                     ts_result_free(&r);
+                }
+            }
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/*
+ * Where the skipper stops among start tags whose first two letters begin
+ * names that matter (the blocks read such a name's end from their bits):
+ * at one that matters, or has a control byte in its name (the blocks leave
+ * those to the state machine; the scalar skipper reads them), not at one
+ * that does not, at every offset in and across a block, with every
+ * instruction set the CPU has; the last bytes before lim are not reached,
+ * as a <script> 220 bytes later stops all.
+ */
+static void
+test_skip_stops_by_name(void **state)
+{
+#if defined(__SSE2__) && !defined(CS_GATE_SCALAR)
+    const bool         blocks = true;
+#else
+    const bool         blocks = false;
+#endif
+    static const struct {
+        const char  *tag;
+        int          stop;              /* 2: where the blocks read it */
+    } names[] = {
+        { "<script>", 1 },
+        { "<SCRIPT a=\"b\">", 1 },
+        { "<link rel=x>", 1 },
+        { "<scrip\x01>", 2 },
+        { "<lin\x01k>", 2 },
+        { "<noscript>", 1 },
+        { "<label for=x>", 0 },
+        { "<li>", 0 },
+        { "<Image-x a=\"b\">", 0 },
+        { "<imagexxxxxx>", 0 },
+        { "<scrip\x0c>", 0 },
+        { "<linkx>", 0 },
+        { "<textareax>", 0 },
+    };
+    static const char  filler[] = "<b>x</b> ";
+    u_char_t           in[1024];
+    int                bad = 0;
+
+    (void) state;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        for (size_t lead = 0; lead < 140; lead++) {
+            size_t  o = 0, at, script, tl = strlen(names[i].tag);
+
+            /* after text, or after many small tags */
+            while (o < lead) {
+                if (lead % 2 && lead - o >= 3) {
+                    memcpy(in + o, "<i>", 3);
+                    o += 3;
+                } else {
+                    in[o++] = 'y';
+                }
+            }
+            at = o;
+            memcpy(in + o, names[i].tag, tl);
+            o += tl;
+            while (o < at + 220) {
+                memcpy(in + o, filler, sizeof(filler) - 1);
+                o += sizeof(filler) - 1;
+            }
+            script = o;
+            memcpy(in + o, "<script>", 8);
+            o += 8;
+            while (o < script + 200) {
+                memcpy(in + o, filler, sizeof(filler) - 1);
+                o += sizeof(filler) - 1;
+            }
+
+            for (cs_simd_t l = CS_SIMD_SSE2; l <= CS_SIMD_AVX512; l++) {
+                if (cs_cpu_simd(l) != l) {
+                    continue;
+                }
+                const u_char_t *q = cs_gate_skip_plain(in, in + o, l);
+                bool            stop = names[i].stop == 1
+                                       || (names[i].stop == 2 && blocks);
+                size_t          want = stop ? at : script;
+
+                if ((size_t) (q - in) != want && bad++ < 5) {
+                    print_error("%zu (simd %d) after %zu bytes: stopped at "
+                                "%zu, not %zu\n", i, (int) l, lead,
+                                (size_t) (q - in), want);
                 }
             }
         }
@@ -2614,6 +2713,7 @@ main(void)
         cmocka_unit_test(test_alloc_failure),
         cmocka_unit_test(test_skipped_tag_syntax),
         cmocka_unit_test(test_skipped_tags_in_blocks),
+        cmocka_unit_test(test_skip_stops_by_name),
         cmocka_unit_test(test_block_runs_match_byte_reading),
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
