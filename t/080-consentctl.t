@@ -134,6 +134,17 @@ my $cmp = qq{<script>var cmp = {vendors: ["connect.facebook.net", "www.googletag
 spew("$dir/c.html", $cmp . qq{<script>var s = document.createElement("script"); s.src = "https://connect.facebook.net/x.js";</script>});
 ($out, $rc) = run("filter --db $db --site air-booking --consent all --report $dir/c.html");
 is($out, "0 script - kept\n" . length($cmp) . " script meta kept\n", 'filter --report: an inline script is tied as the gate ties it (data names no one)');
+# a site's tagging host is its recipient's in filter as in the module: on
+# that site only, for a script src and for an inline loader alike
+($out, $rc) = run("compile t/rules/tagging_hosts.yaml -o $dir/tag.mdb");
+is($rc, 0, 'compile t/rules/tagging_hosts.yaml');
+my $sgtm = qq{<script src="https://sgtm.shop.example/gtm.js"></script>}
+         . qq{<script>var s=document.createElement("script");s.src="https://sgtm.shop.example/x.js";</script>|};
+spew("$dir/t.html", $sgtm);
+($out, $rc) = run("filter --db $dir/tag.mdb --site shop $dir/t.html");
+is($out, '|', 'filter: the site\'s tagging host ties both scripts to its recipient');
+($out, $rc) = run("filter --db $dir/tag.mdb --site blog $dir/t.html");
+is($out, $sgtm, 'filter: on another site the same host is first-party');
 ($out, $rc) = run("filter --db $db --site nosuch $dir/a.html");
 is($rc, 2, 'filter: unknown site is a usage error');
 

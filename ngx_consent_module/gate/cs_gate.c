@@ -676,8 +676,9 @@ script_matched(void *ud, uint32_t recipient)
 }
 
 int
-cs_gate_script_recipients(const cs_rules_t *rules, const char *text,
-    size_t len, cs_simd_t simd_max, cs_match_cb cb, void *ud)
+cs_gate_script_recipients(const cs_rules_t *rules, const uint32_t *site,
+    const char *text, size_t len, cs_simd_t simd_max, cs_match_cb cb,
+    void *ud)
 {
     cs_script_match_t  m = { .cb = cb, .ud = ud };
     int                rc;
@@ -685,8 +686,8 @@ cs_gate_script_recipients(const cs_rules_t *rules, const char *text,
     rc = cs_rules_match_signatures(rules, text, len, simd_max, script_matched,
                                    &m);
     /* hosts of recipients the signatures tied need no reading */
-    cs_gate_script_evidence(rules, text, len, m.tied, m.overflow ? 0 : m.n,
-                            cb, ud);
+    cs_gate_script_evidence(rules, site, text, len, m.tied,
+                            m.overflow ? 0 : m.n, cb, ud);
     return rc;
 }
 
@@ -694,8 +695,9 @@ cs_gate_script_recipients(const cs_rules_t *rules, const char *text,
  * Ties an inline script to its recipients by evidence: the hosts it uses to
  * load or send (cs_gate_evidence.c), and the rules' code signatures. A
  * matcher failure must not let a loader through. What they tie depends on
- * the text and the rules alone when nothing is tied before them (an inline
- * script has no URL), so the memo replays it for a text seen before.
+ * the text, the rules and the site (its tagging hosts) alone when nothing
+ * is tied before them (an inline script has no URL), so the memo replays it
+ * for a text seen before on the same site.
  */
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
@@ -704,10 +706,13 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
     const uint32_t    *kept;
     size_t             size;
     uint64_t           hash = 0;
-    bool               memo = memo_usable(g) && g->el.nrecipients == 0;
+    /* a site's tagging hosts count: its answers are its own (as tie_url's) */
+    uint32_t           scope = g->conf.has_site ? g->conf.site + 1 : 0;
+    bool               memo = memo_usable(g) && g->el.nrecipients == 0
+                              && (scope != 0 || !g->conf.has_site);
 
     if (memo) {
-        kept = memo_find(g, CS_MEMO_SCRIPT, 0, text, len, &size, &hash);
+        kept = memo_find(g, CS_MEMO_SCRIPT, scope, text, len, &size, &hash);
         if (kept != NULL) {
             for (size_t i = 0; i < size / sizeof(uint32_t); i++) {
                 tie_recipient(g, kept[i]);
@@ -715,15 +720,17 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
             return;
         }
     }
-    if (cs_gate_script_recipients(g->conf.rules, text, len, g->conf.simd_max,
-                                  tie_recorded, &rec)
+    if (cs_gate_script_recipients(g->conf.rules,
+                                  g->conf.has_site ? &g->conf.site : NULL,
+                                  text, len, g->conf.simd_max, tie_recorded,
+                                  &rec)
         != 0)
     {
         g->el.denied = true;
         memo = false;
     }
     if (memo && !rec.overflow) {
-        memo_store(g, CS_MEMO_SCRIPT, 0, text, len, hash, rec.tied,
+        memo_store(g, CS_MEMO_SCRIPT, scope, text, len, hash, rec.tied,
                    rec.n * sizeof(uint32_t));
     }
 }

@@ -154,12 +154,14 @@ bool cs_gate_url_denied(cs_gate_t *gate, const char *url, size_t len,
 /*
  * The recipients an inline script's text ties it to, as the gate judges
  * it: the rules' code signatures, then the hosts it uses to load or send
- * (not those it names as data). For tools that report on a page. Returns
+ * (not those it names as data), the tagging hosts of site (NULL: none)
+ * counting as their recipients'. For tools that report on a page. Returns
  * 0, or -1 when the signature matcher failed (the gate then removes the
  * script).
  */
-int cs_gate_script_recipients(const cs_rules_t *rules, const char *text,
-    size_t len, cs_simd_t simd_max, cs_match_cb cb, void *ud);
+int cs_gate_script_recipients(const cs_rules_t *rules, const uint32_t *site,
+    const char *text, size_t len, cs_simd_t simd_max, cs_match_cb cb,
+    void *ud);
 /* True while bytes are held back for an element under decision. */
 bool cs_gate_holding(const cs_gate_t *gate);
 

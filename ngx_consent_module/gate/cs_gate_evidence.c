@@ -433,9 +433,21 @@ js_lex(js_lex_t *lx, js_string_cb on_string, void *ud)
 typedef struct {
     const cs_rules_t  *rules;
     bool               construct;
+    const uint32_t    *site;        /* whose tagging hosts count, or NULL */
     cs_match_cb        tie;
     void              *tie_ud;
 } js_strings_t;
+
+/* The recipients' hosts text names, and the site's tagging hosts. */
+static void
+scan_hosts(const cs_rules_t *rules, const uint32_t *site, const char *text,
+    size_t len, cs_match_cb cb, void *ud)
+{
+    cs_scan_text_hosts(rules, text, len, cb, ud);
+    if (site != NULL) {
+        cs_rules_scan_tagging_hosts(rules, *site, text, len, cb, ud);
+    }
+}
 
 static bool
 has_bytes(const char *s, size_t n, const char *what)
@@ -471,7 +483,7 @@ string_hosts(js_lex_t *lx, size_t from, size_t to, bool data, void *ud)
     if (data ? st->construct && url_shaped
              : url_shaped || (st->construct && !sentence))
     {
-        cs_scan_text_hosts(st->rules, s, n, st->tie, st->tie_ud);
+        scan_hosts(st->rules, st->site, s, n, st->tie, st->tie_ud);
     }
 }
 
@@ -495,19 +507,20 @@ note_host(void *ud, uint32_t recipient)
 }
 
 void
-cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
-    size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
-    void *ud)
+cs_gate_script_evidence(const cs_rules_t *rules, const uint32_t *site,
+    const char *text, size_t len, const uint32_t *tied, uint32_t ntied,
+    cs_match_cb tie, void *ud)
 {
     js_lex_t      lx = { .t = text, .len = len };
-    js_strings_t  st = { .rules = rules, .tie = tie, .tie_ud = ud };
+    js_strings_t  st = { .rules = rules, .site = site, .tie = tie,
+                         .tie_ud = ud };
     js_named_t    nm = { .tied = tied, .ntied = ntied };
 
     /*
      * Most inline scripts name no recipient host, and a vendor snippet
      * names its own, already tied by a signature: nothing to read then.
      */
-    cs_scan_text_hosts(rules, text, len, note_host, &nm);
+    scan_hosts(rules, site, text, len, note_host, &nm);
     if (!nm.untied) {
         return;
     }
@@ -519,5 +532,5 @@ cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
             return;
         }
     }
-    cs_scan_text_hosts(rules, text, len, tie, ud);  /* unread: fail closed */
+    scan_hosts(rules, site, text, len, tie, ud);    /* unread: fail closed */
 }

@@ -705,17 +705,18 @@ void srcdoc_gate(cs_gate_t *g, const u_char_t *p, size_t n);
  * Calls tie for every recipient whose host the inline script's text uses
  * in a way that loads or sends (not as data only); see the file's top.
  * The ntied recipients in tied are tied already (by signatures): hosts of
- * theirs need no reading.
+ * theirs need no reading. site (NULL: none): whose tagging hosts count as
+ * their recipients' hosts.
  */
-void cs_gate_script_evidence(const cs_rules_t *rules, const char *text,
-    size_t len, const uint32_t *tied, uint32_t ntied, cs_match_cb tie,
-    void *ud);
+void cs_gate_script_evidence(const cs_rules_t *rules, const uint32_t *site,
+    const char *text, size_t len, const uint32_t *tied, uint32_t ntied,
+    cs_match_cb tie, void *ud);
 
 /* ---- cs_gate_memo.c ---- */
 
 typedef enum {
     CS_MEMO_SCRIPT = 1,   /* an inline script's text: the recipients tied,
-                             in order */
+                             in order (scope as a URL's) */
     CS_MEMO_URL           /* a URL attribute's value: its recipient, or
                              the unknown host it names (scope: the site
                              whose tagging hosts count, + 1; 0: none) */

@@ -2304,6 +2304,45 @@ test_site_tagging_host(void **state)
                                                 "sgtm.shop.example", 17), -1);
 }
 
+/*
+ * An inline script that loads from a site's tagging host is its
+ * recipient's on that site (evidence reads the site's hosts too, in any
+ * letter case); one that only names the host as data stays, and on another
+ * site the loader stays. The memo keeps each site's answer apart.
+ */
+static void
+test_site_tagging_host_evidence(void **state)
+{
+    const char  *loader = "<script>var s=document.createElement('script');"
+                          "s.src='https://SGTM.shop.example/x.js';"
+                          "document.head.appendChild(s);</script>|";
+    const char  *data = "<script>var hosts=['sgtm.shop.example'];</script>|";
+    const char  *near = "<script>var s=document.createElement('script');"
+                        "s.src='https://sgtm.shop.example.net/x.js';</script>|";
+    ts_conf_t    tc = { "", 0, -1, -1, CS_SIMD_BEST };
+    ts_result_t  r;
+
+    (void) state;
+    ts_gate_site = "shop";
+    r = ts_expect_gate(&tc, loader, "|");
+    assert_true(r.blocked[0] >> ts_rid("google") & 1);
+    ts_result_free(&r);
+    r = ts_expect_gate(&tc, data, data);
+    ts_result_free(&r);
+    r = ts_expect_gate(&tc, near, near);
+    ts_result_free(&r);
+    tc.allowed = "google";
+    r = ts_expect_gate(&tc, loader, loader);
+    ts_result_free(&r);
+    tc.allowed = "";
+    ts_gate_site = "blog";
+    r = ts_expect_gate(&tc, loader, loader);
+    ts_result_free(&r);
+    ts_gate_site = NULL;
+    r = ts_expect_gate(&tc, loader, loader);
+    ts_result_free(&r);
+}
+
 /* A <base> seen in one response changes nothing in the next one's gate. */
 static void
 test_base_per_response(void **state)
@@ -2719,6 +2758,7 @@ main(void)
         cmocka_unit_test(test_hook_on_element_neutralize),
         cmocka_unit_test(test_base_per_response),
         cmocka_unit_test(test_site_tagging_host),
+        cmocka_unit_test(test_site_tagging_host_evidence),
         cmocka_unit_test(test_srcdoc_nesting_bound),
         cmocka_unit_test(test_hook_on_element_oversize),
         cmocka_unit_test(test_hook_unknown_host_seen),

@@ -481,6 +481,8 @@ cs_audit_gate(cs_audit_t *a, json_t *page, const char *page_host,
         conf.rules = a->rules;
         conf.action = CS_ACTION_STRIP;
         conf.allowed = none;
+        conf.has_site = true;               /* its tagging hosts count */
+        conf.site = a->site;
         conf.max_element = a->max_element;
         conf.allocator.alloc = cs_audit_alloc;
         conf.allocator.free = cs_audit_release;

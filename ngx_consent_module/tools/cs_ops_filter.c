@@ -28,6 +28,7 @@ typedef struct {
     size_t               cursor;    /* end of the last kept input span */
     cs_obuf_t           *out;       /* plain output */
     bool                 report;
+    uint32_t             site;      /* whose tagging hosts count */
     cs_span_t           *spans;
     size_t               nspans, capspans;
     cs_obuf_t            ins;       /* inserted bytes, concatenated */
@@ -189,8 +190,9 @@ cs_elem_end(const unsigned char *p, size_t n, size_t i, const char *tag,
 }
 
 typedef struct {
-    uint64_t *set;
-    uint32_t  count;
+    uint64_t        *set;
+    uint32_t         count;
+    const uint32_t  *site;      /* whose tagging hosts count */
 } cs_attr_t;
 
 static void
@@ -250,7 +252,8 @@ cs_attribute(const cs_rules_t *rules, const char *tag,
         }
     }
     if (end > tag_end && strcmp(tag, "script") == 0) {
-        (void) cs_gate_script_recipients(rules, (const char *) p + tag_end,
+        (void) cs_gate_script_recipients(rules, a->site,
+                                         (const char *) p + tag_end,
                                          end - tag_end, CS_SIMD_BEST,
                                          cs_attr_cb, a);
     } else if (end > tag_end) {
@@ -305,7 +308,7 @@ cs_filter_report(const cs_rules_t *rules, cs_filter_t *f, cs_obuf_t *out)
     uint32_t             count = cs_rules_recipient_count(rules);
     size_t               words = cs_bitset_words(count) + 1;
     uint64_t            *set = calloc(words, sizeof(uint64_t));
-    cs_attr_t            a = { set, count };
+    cs_attr_t            a = { set, count, &f->site };
 
     if (removed == NULL || neu == NULL || set == NULL) {
         free(removed);
@@ -492,12 +495,15 @@ cs_ops_filter(const cs_rules_t *rules, const char *site, const char *consent,
     f.n = n;
     f.out = out;
     f.report = report;
+    f.site = (uint32_t) s;
     memset(&conf, 0, sizeof(conf));
     conf.rules = rules;
     conf.action = action;
     conf.allowed = allowed;
     conf.declared = declared;
     conf.blocked = blocked;
+    conf.has_site = true;                   /* as the module does */
+    conf.site = (uint32_t) s;
     conf.max_element = max_element;
     conf.allocator.alloc = cs_std_alloc;
     conf.allocator.free = cs_std_free;
