@@ -177,8 +177,9 @@ static const gate_case_t cases[] = {
       "<svg><style>.a{fill:u<!-- -->rl(" FB_TR ")}</style><g/></svg>",
       "<svg><style></style><g/></svg>" },
     { "svg_style_nested_tag_judged_alone", "", 0,
+      /* the <img> ends foreign content: its tag stays, its URL cut */
       "<svg><style>.a{x:y}<img src=\"" FB_PX "\"></style></svg>",
-      "<svg><style>.a{x:y}</style></svg>" },
+      "<svg><style>.a{x:y}<img></style></svg>" },
     { "fetch_img_srcset_allowed", "meta", 0,
       "<img srcset=\"" FB_TR " 1x\">", SAME },
 
@@ -725,18 +726,54 @@ static const gate_case_t cases[] = {
       "<svg><g><p><style><img src=\"" FB_PX "\"></style></p></g></svg>"
       "<math><font size=2><textarea><img src=\"" FB_PX "\"></textarea>"
       "</font></math>", SAME },
-    { "stripped_breakout_leaves_foreign_content", "", 0,
-      /* without the <img>, the browser reads the textarea as SVG */
+    /*
+     * A denied <img> or <embed> that ends foreign content keeps its tag
+     * with every URL-carrying attribute cut: it fetches nothing and still
+     * ends it, so what follows is HTML for the browser and the gate alike
+     * (the <textarea> is raw text, the pixel in it text).
+     */
+    { "stripped_breakout_keeps_tag", "", 0,
       "<svg><img src=\"" FB_PX "\"><textarea><img src=\"" FB_PX "\">"
       "</textarea></svg>",
-      "<svg><textarea></textarea></svg>" },
+      "<svg><img><textarea><img src=\"" FB_PX "\"></textarea></svg>" },
+    { "stripped_breakout_cuts_every_url", "", 0,
+      "<svg><g><img alt=\"a\"\n SRC='" FB_TR "' width=1 srcset=\"/b.png 1x, "
+      FB_TR " 2x\" style=\"color:red;background:url(" FB_TR ")\" id=i>"
+      "<style>.a{b:c}</style></g></svg><p>x</p>",
+      "<svg><g><img alt=\"a\" width=1 style=\"color:red;\" id=i>"
+      "<style>.a{b:c}</style></g></svg><p>x</p>" },
+    { "stripped_breakout_by_srcset", "", 0,
+      "<svg><img srcset=\"" FB_TR " 1x\" alt=x/><style>a</style></svg>",
+      "<svg><img alt=x/><style>a</style></svg>" },
+    { "stripped_breakout_embed_in_math", "", 0,
+      "<math><mrow><embed src=" FB_TR " type=\"image/gif\"><style>"
+      "<img src=\"" FB_PX "\"></style></mrow></math>",
+      "<math><mrow><embed type=\"image/gif\"><style>"
+      "<img src=\"" FB_PX "\"></style></mrow></math>" },
+    /* not ending foreign content, a denied element still goes whole */
+    { "stripped_outside_foreign_content_whole", "", 0,
+      "<p><img src=\"" FB_PX "\" alt=x>|<embed src=" FB_TR "></p>"
+      "<svg><foreignObject><img src=\"" FB_PX "\"></foreignObject>"
+      "<image href=\"" FB_TR "\"/></svg><math><mi><img src=\"" FB_PX "\">"
+      "</mi></math>",
+      "<p>|</p><svg><foreignObject></foreignObject></svg>"
+      "<math><mi></mi></math>" },
+    /*
+     * One past max_element is dropped, tag and all: it no longer ends
+     * foreign content, so the <style> after it stays SVG, its <img> live
+     */
+    { "oversize_breakout_dropped_stays_foreign", "", 256,
+      "<svg><img src=\"" FB_TR "\" alt=\"" X247 "\"><style>"
+      "<img src=\"" FB_PX "\"></style></svg>",
+      "<svg><style><img></style></svg>" },
     { "kept_breakout_ends_foreign_content", "", 0,
       "<svg><img src=\"/a.png\"><textarea><img src=\"" FB_PX "\">"
       "</textarea></svg>", SAME },
     { "font_without_attributes_stays_svg", "", 0,
       "<svg><font><style><!-- x --></style></font><style>"
       "<img src=\"" FB_PX "\"></style></svg>",
-      "<svg><font><style><!-- x --></style></font><style></style></svg>" },
+      "<svg><font><style><!-- x --></style></font><style><img></style>"
+      "</svg>" },
     { "end_tags_close_foreign_elements", "", 0,
       "<svg><g><g></svg><style><img src=\"" FB_PX "\"></style>"
       "<math></g><style><!-- x --></style></math>", SAME },
@@ -816,7 +853,7 @@ static const gate_case_t cases[] = {
       "<style>" X247 "{a:b}.c{d:url(/e.png)}.f{g:h}</style>|", SAME },
     { "svg_script_oversize_in_text_kept", "", 256,
       "<svg><script>" X247 "x<img src=\"" FB_PX "\">y</svg>",
-      "<svg><script>" X247 "xy</svg>" },
+      "<svg><script>" X247 "x<img>y</svg>" },
     { "mathml_script_is_not_run", "", 0,
       "<math><script>fbq('init','1');</script></math>", SAME },
     /* ---- <base href>: relative URLs after it resolve against it ---- */
