@@ -2702,6 +2702,101 @@ test_alloc_failure(void **state)
 }
 
 /*
+ * A denied <img>/<embed> that ends foreign content keeps its tag, its URLs
+ * cut: the same output and counts at every instruction set the CPU has
+ * (the scalar build runs this too), under every split; counted as one
+ * element removed (no attribute), its cut bytes the bytes removed.
+ */
+static void
+test_breakout_tag_kept(void **state)
+{
+    static const struct {
+        const char  *input;
+        const char  *expected;
+        uint64_t     removed;
+    } pages[] = {
+        { "text <b>b</b><svg><g><rect/>text<img src=\"" FB_PX "\" alt=a>"
+          "<style>.a{b:c}</style><p>p</p></g></svg><img src=\"" FB_PX "\">"
+          "<svg><img src=\"/own.png\"><textarea><img src=\"" FB_PX "\">"
+          "</textarea></svg>z",
+          "text <b>b</b><svg><g><rect/>text<img alt=a>"
+          "<style>.a{b:c}</style><p>p</p></g></svg>"
+          "<svg><img src=\"/own.png\"><textarea><img src=\"" FB_PX "\">"
+          "</textarea></svg>z", 2 },
+        { "<math><mi>x</mi><embed src=\"" FB_TR "\" width=1><svg>"
+          "<IMG SRCSET=\"" FB_TR " 2x\" src=" FB_TR "><style><img src=\""
+          FB_PX "\"></style></svg></math>",
+          "<math><mi>x</mi><embed width=1><svg><IMG><style><img src=\""
+          FB_PX "\"></style></svg></math>", 2 },
+    };
+    (void) state;
+    for (cs_simd_t l = CS_SIMD_SSE2; l <= CS_SIMD_AVX512; l++) {
+        if (cs_cpu_simd(l) != l) {
+            continue;
+        }
+        for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+            ts_conf_t    tc = { "", 0, -1, -1, l };
+            ts_result_t  r = ts_expect_gate(&tc, pages[i].input,
+                                            pages[i].expected);
+
+            assert_int_equal(r.stats.elements_removed, pages[i].removed);
+            assert_int_equal(r.stats.attributes_removed, 0);
+            ts_result_free(&r);
+        }
+    }
+}
+
+/*
+ * The hooks see it as a removed element with the bytes cut; neutralize
+ * neutralizes it as any other, and where it cannot (a style with a denied
+ * URL, on_unknown_host asked for removal) the tag stays with its URLs cut.
+ */
+static void
+test_hook_breakout_tag_kept(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, NULL, false };
+    hk_result_t  *r;
+
+    (void) state;
+    r = hk_expect(&hc, "<svg>" IMG_PX "<p>x</p></svg>",
+                  "<svg><img height=\"1\"><p>x</p></svg>",
+                  hk_cat("E:meta:s:",
+                         hk_num(sizeof(" src=\"" FB_PX "\"") - 1), ";", NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.attributes_removed, 0);
+    assert_int_equal(r->stats.bytes_removed, sizeof(" src=\"" FB_PX "\"") - 1);
+
+    hc.action = CS_ACTION_NEUTRALIZE;
+    r = hk_expect(&hc, "<svg>" IMG_PX "<p>x</p></svg>",
+                  "<svg><img data-consent=\"meta\" height=\"1\" "
+                  "data-consent-src=\"" FB_PX "\"><p>x</p></svg>",
+                  hk_cat("E:meta:n:", hk_num(sizeof(IMG_PX) - 1), ";", NULL));
+    assert_int_equal(r->stats.elements_neutralized, 1);
+    assert_int_equal(r->stats.elements_removed, 0);
+
+#define STYLED_FB  "<img src=\"" FB_PX "\" style=\"background:url(" FB_TR ")\">"
+    r = hk_expect(&hc, "<svg>" STYLED_FB "<p>x</p></svg>",
+                  "<svg><img style=\"\"><p>x</p></svg>",
+                  hk_cat("E:meta:s:",
+                         hk_num(sizeof(STYLED_FB) - sizeof("<img style=\"\">")),
+                         ";", NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.elements_neutralized, 0);
+#undef STYLED_FB
+
+#define IMG_UNKNOWN  "<img src=\"https://" UNKNOWN_HOST "/p.gif\">"
+    hc.remove_hosts = "," UNKNOWN_HOST ",";
+    r = hk_expect(&hc, "<svg>" IMG_UNKNOWN "<p>x</p></svg>",
+                  "<svg><img><p>x</p></svg>",
+                  hk_cat("U:" UNKNOWN_HOST ";E:?:s:",
+                         hk_num(sizeof(IMG_UNKNOWN) - sizeof("<img>")), ";",
+                         NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.unknown_removed, 1);
+#undef IMG_UNKNOWN
+}
+
+/*
  * Foreign content nested deeper than the gate tracks (CS_FOREIGN_MAX open
  * elements): the rest of the body is dropped after the tag that overflows,
  * so nothing it holds can load.
@@ -2754,6 +2849,8 @@ main(void)
         cmocka_unit_test(test_block_runs_match_byte_reading),
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
+        cmocka_unit_test(test_breakout_tag_kept),
+        cmocka_unit_test(test_hook_breakout_tag_kept),
         cmocka_unit_test(test_base_per_response),
         cmocka_unit_test(test_site_tagging_host),
         cmocka_unit_test(test_srcdoc_nesting_bound),
