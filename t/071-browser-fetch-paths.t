@@ -82,6 +82,8 @@ my $page = <<"HTML";
 <embed src="$FB/embed.gif" type="image/gif">
 <object data="$FB/object.gif" type="image/gif"><p>fallback</p></object>
 <svg width="4" height="4"><image href="$FB/svg-image.png" width="1" height="1"/><image xlink:href="$FB/svg-xlink.png" width="1" height="1"/><filter id="f"><feImage href="$FB/feimage.png"/></filter><rect filter="url(#f)" width="1" height="1"/></svg>
+<svg width="4" height="4"><g><img src="$FB/svg-breakout.png" srcset="$FB/svg-breakout-2x.png 2x" alt=""></g></svg>
+<math><mrow><embed src="$FB/math-breakout.gif" type="image/gif"></mrow></math>
 <iframe src="$GTM/ns.html" width="1" height="1"></iframe>
 <iframe width="1" height="1" srcdoc="<img src=&quot;$FB/srcdoc.png&quot;><img src=&quot;$OWN/srcdoc-own.png&quot;><iframe srcdoc=&quot;<img src=&amp;quot;$FB/srcdoc-nested.png&amp;quot;><img src=&amp;quot;$OWN/srcdoc-nested-own.png&amp;quot;>&quot;></iframe>"></iframe>
 <iframe width="1" height="1" srcdoc="<base href=&quot;$FB/&quot;><img src=&quot;base-relative.png&quot;><img src=&quot;$OWN/base-own.png&quot;>"></iframe>

@@ -75,6 +75,15 @@ my %pages = (
       . qq{<script type="speculationrules">{"prefetch":[{"source":"list","urls":["/next","$FB/x"]}]}</script>}
       . qq{<script type="speculationrules">{"prerender":[{"where":{"href_matches":"/*"}}]}</script>}
       . qq{</head><body><p>s</p></body></html>},
+    # a tracker <img>/<embed> that ends foreign content keeps its tag with
+    # its URL attributes cut (the tree stays); elsewhere it goes whole
+    'trackers ending foreign content' =>
+        qq{<!DOCTYPE html><html><head><title>f</title></head><body>}
+      . qq{<svg><g><rect width="1" height="1"/><img src="$FB/tr?id=1" alt="" width="1">}
+      . qq{<style>p{color:red}</style><p>x</p></g></svg>}
+      . qq{<math><mrow><embed src="$FB/tr?id=2" type="image/gif"><textarea><b>t</b></textarea></mrow></math>}
+      . qq{<svg><foreignObject><img src="$FB/tr?id=3" alt=""></foreignObject></svg>}
+      . qq{<p>y</p><img src="$FB/tr?id=4" alt=""></body></html>},
 );
 for my $name (sort keys %pages) {
     for my $cookie ('none', 'all') {
@@ -82,6 +91,9 @@ for my $name (sort keys %pages) {
         push @cases, $gate->case($id, 'air-booking', $cookie, 'strip', $pages{$name});
     }
 }
+push @cases, $gate->case('trackers ending foreign content consent=none neutralize',
+                         'air-booking', 'none', 'neutralize',
+                         $pages{'trackers ending foreign content'});
 
 my $verdict = $gate->judge(\@cases);
 for my $c (@cases) {
@@ -130,6 +142,17 @@ subtest 'the oracle sees wrong outputs' => sub {
     my $goodcss = { %$cbase, id => 'css right',
                     output => '<p style="color:red;  margin:0">x</p><style>.a{b:c}.d{}</style>' };
     is_deeply($gate->judge([$goodcss])->{'css right'}, [], 'the right CSS cut passes');
+
+    # a tracker <img> ending foreign content, removed whole: what follows
+    # stays in the <svg>, the tree differs beyond it
+    my $svg = '<svg><g><img src="https://connect.facebook.net/p.gif"><style>x</style></g></svg><p>y</p>';
+    my $sbase = { %$base, input => $svg };
+    is_deeply($gate->judge([{ %$sbase, id => 'svg cut', removed => [],
+                              output => '<svg><g><img><style>x</style></g></svg><p>y</p>' }])
+              ->{'svg cut'}, [], 'a break-out tag kept without its URL passes');
+    ok(scalar @{ $gate->judge([{ %$sbase, id => 'svg whole', removed => [index($svg, '<img')],
+                                 output => '<svg><g><style>x</style></g></svg><p>y</p>' }])
+                 ->{'svg whole'} }, 'a break-out tag removed whole is found');
 };
 
 done_testing();

@@ -160,10 +160,6 @@ my $gate  = ConsentDom->new(db => rules_db(), rules => $rules);
 # Cases the gate gets wrong today (issue 11): each is named, with why, and
 # runs as TODO so a fix shows as "unexpectedly succeeded".
 my %TODO = (
-    'stripped <img> ending svg'   => 'the <img> ends foreign content; stripped, it leaves the '
-                                   . '<style> after it in SVG, as the gate then reads it '
-                                   . '(README): the trees differ beyond the <img> (keeping a '
-                                   . 'break-out needs its tag kept, neutralized or without URLs)',
     'noscript pixel in head'      => 'deliberate (README "A <noscript> in <head>"): read without '
                                    . 'scripting it ends at the <img> (which moves to <body>); '
                                    . 'the gate removes <noscript>..</noscript> as one element, '

@@ -144,6 +144,7 @@ elem_reset(cs_gate_t *g, cs_scan_t *sc)
     g->el.sheet_skip = false;
     g->el.sheet_depth = 0;
     g->el.start_tag_ended = false;
+    g->el.breaks_out = false;
     g->el.content_off = 0;
     g->el.lt_off = 0;
     g->el.foreign_depth = 0;
@@ -269,6 +270,7 @@ drop_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto, size_t len,
         emit(g, sc, sc->out, sc->elem, sc->held);  /* the bytes before it */
     }
     sc->out = upto;
+    g->el.breaks_out = false;           /* its tag is gone */
     g->stats.bytes_removed += len;
     g->stats.elements_removed++;
     if (g->el.unknown_remove) {
@@ -299,6 +301,9 @@ static const cs_attr_value_t *elem_attr(const cs_gate_t *g,
  * neutralize does not rename: they have no inert form; never an <iframe>
  * with a srcdoc, whose document would load ungated, never one whose style
  * names a denied URL: neutralize leaves the style as it is), else dropped.
+ * A void element whose tag ends foreign content is not dropped: its tag
+ * stays with its URLs cut (keep_tag_cut), as the tree needs it, reported
+ * as removed with the bytes cut.
  * "ended": the element ends at upto; else its content and end tag are
  * still to come (neutralized, they flow on unchanged).
  */
@@ -306,6 +311,8 @@ static void
 deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n, bool ended)
 {
+    size_t  cut;
+
     if (g->conf.action == CS_ACTION_NEUTRALIZE && g->el.kind != CS_TAG_HINT
         && cs_gate_row_neutralizable(g->el.row)
         && elem_attr(g, CS_ATTR_DOCUMENT) == NULL
@@ -313,6 +320,15 @@ deny_element(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
         && neutralize_element(g, sc, upto, p, n))
     {
         report_removed(g, sc, upto, n, CS_ACTION_NEUTRALIZE, ended);
+        g->el.mode = M_PASS;
+        return;
+    }
+    if (g->el.breaks_out && ended && keep_tag_cut(g, sc, upto, p, n, &cut)) {
+        g->stats.elements_removed++;
+        if (g->el.unknown_remove) {
+            g->stats.unknown_removed++;
+        }
+        report_removed(g, sc, upto, cut, CS_ACTION_STRIP, true);
         g->el.mode = M_PASS;
         return;
     }
@@ -914,6 +930,7 @@ start_tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     if (g->el.mode != M_HOLD) {
         if (is_void) {
             if (g->el.mode == M_VOID) {
+                g->el.breaks_out = false;   /* its tag is gone */
                 drop_rest(g, sc, upto);     /* the void element ends here */
                 g->el.mode = M_PASS;
                 report_end(g, stream_offset(g, sc, upto));

@@ -446,6 +446,18 @@ sheet_cuts(cs_gate_t *g, const u_char_t *p, size_t from, size_t to)
     sheet_read(g, v, from, to, markup, NULL);
 }
 
+/* Cuts an attribute whole, with the spaces before it (p: the element). */
+static bool
+cut_whole(cs_element_t *el, const u_char_t *p, const cs_attr_value_t *v)
+{
+    size_t  off;
+
+    for (off = v->off; off > 0 && is_space(p[off - 1]); off--) {
+        /* void */
+    }
+    return add_cut(el, off, v->end);
+}
+
 void
 cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
 {
@@ -456,7 +468,7 @@ cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
         const cs_attr_value_t  *v = &el->attr[i];
         cs_cut_t                cand[CS_ELEMENT_CUTS];
         int                     ncand = -2;
-        size_t                  off, from, to;
+        size_t                  from, to;
         /* room for the whole-attribute cuts of those still to read */
         size_t                  room = CS_ELEMENT_CUTS - el->ncuts
                                        - (CS_ELEM_ATTRS - 1 - i);
@@ -505,11 +517,7 @@ cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
         if (ncand == 0) {
             continue;
         }
-        /* the attribute whole, with the spaces before it */
-        for (off = v->off; off > 0 && is_space(p[off - 1]); off--) {
-            /* void */
-        }
-        if (!add_cut(el, off, v->end)) {
+        if (!cut_whole(el, p, v)) {
             el->denied = true;      /* cannot cut it: the element goes */
             return;
         }
@@ -524,9 +532,10 @@ cut_attributes(cs_gate_t *g, const u_char_t *p, size_t n, size_t content_end)
 
 /*
  * Emits the element's bytes p[0, n) without its cuts (in element order; a
- * srcset's ranges may overlap), counting them.
+ * srcset's ranges may overlap), counting their bytes. Returns how many
+ * cuts removed bytes (a srcdoc written back removes none itself).
  */
-static void
+static size_t
 emit_kept(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
     bool held)
 {
@@ -561,8 +570,8 @@ emit_kept(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
         from = end;
     }
     emit(g, sc, p + from, p + n, held);
-    g->stats.attributes_removed += removed;
     el->ncuts = 0;
+    return removed;
 }
 
 void
@@ -581,9 +590,60 @@ keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     } else {
         emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
     }
-    emit_kept(g, sc, p, n, held);
+    g->stats.attributes_removed += emit_kept(g, sc, p, n, held);
     sc->out = upto;
     g->el.mode = M_PASS;
+}
+
+bool
+keep_tag_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n, size_t *removed)
+{
+    cs_element_t  *el = &g->el;
+    uint64_t       before = g->stats.bytes_removed;
+    bool           held = g->hold.has_element || sc->held;
+
+    el->ncuts = 0;
+    for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
+        const cs_tag_attr_t    *a = elem_attr_def(g, i);
+        const cs_attr_value_t  *v = &el->attr[i];
+        cs_cut_t                cand[CS_ELEMENT_CUTS];
+        int                     ncand = -1;
+        size_t                  from, to;
+
+        if (a == NULL || a->kind == CS_ATTR_TYPE || a->kind == CS_ATTR_REL
+            || !v->seen || v->end == CS_NO_OFFSET || v->end > n)
+        {
+            continue;               /* names no URL, or has no value */
+        }
+        if (a->kind == CS_ATTR_STYLE) {
+            /* the page's own styling stays but for its denied URLs */
+            value_bytes(v, p, &from, &to);
+            ncand = style_cuts(g, p, from, to, cand,
+                               CS_ELEMENT_CUTS - el->ncuts);
+            for (int k = 0; k < ncand; k++) {
+                if (!add_cut(el, cand[k].off, cand[k].end)) {
+                    return false;
+                }
+            }
+            if (ncand >= 0) {
+                continue;
+            }
+        }
+        if (!cut_whole(el, p, v)) {
+            return false;
+        }
+    }
+    if (g->hold.has_element) {
+        g->hold.len = 0;
+        g->hold.has_element = false;
+    } else {
+        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
+    }
+    (void) emit_kept(g, sc, p, n, held);
+    sc->out = upto;
+    *removed = (size_t) (g->stats.bytes_removed - before);
+    return true;
 }
 
 void
@@ -599,7 +659,7 @@ sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     if (!g->hold.has_element) {
         emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
     }
-    emit_kept(g, sc, p, lt, held);
+    g->stats.attributes_removed += emit_kept(g, sc, p, lt, held);
     /* the tag from its '<' on: held as any start tag the tokenizer reads */
     if (g->hold.has_element) {
         memmove(g->hold.buf, g->hold.buf + lt, n - lt);
@@ -668,7 +728,7 @@ sheet_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     if (!g->hold.has_element) {
         emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
     }
-    emit_kept(g, sc, p, settled, held);
+    g->stats.attributes_removed += emit_kept(g, sc, p, settled, held);
     if (g->hold.has_element) {
         memmove(g->hold.buf, g->hold.buf + settled, n - settled);
         g->hold.len = n - settled;

@@ -433,6 +433,11 @@ typedef struct {
     size_t               sheet_depth;     /* blocks open where it starts */
     cs_css_skip_t        sheet_lex;       /* sheet_skip's state */
     bool                 start_tag_ended; /* its attributes are all read */
+    bool                 breaks_out;      /* its start tag ends foreign
+                                             content (an <img> in <svg>):
+                                             denied, the tag stays with
+                                             its URLs cut; cleared when
+                                             the tag goes */
 } cs_element_t;
 
 typedef struct {
@@ -614,6 +619,15 @@ bool add_cut(cs_element_t *el, size_t off, size_t end);
 bool style_denied(cs_gate_t *g, const u_char_t *p, size_t n);
 void keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n);
+/*
+ * Keeps a denied element's start tag (p, its n bytes, ending at upto) with
+ * every attribute its row reads a URL from cut whole and its style's denied
+ * declarations cut: an <img> that ends foreign content fetches nothing and
+ * still ends it, so the page's tree stays. *removed: the bytes cut. Returns
+ * false, emitting nothing, when the cuts do not fit (it must go whole).
+ */
+bool keep_tag_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n, size_t *removed);
 /*
  * An SVG <style>'s text ends at the tag whose '<' is at el.lt_off (s: the
  * byte after it): the text is cut and kept, and the tag is held from its

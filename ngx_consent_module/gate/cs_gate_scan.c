@@ -399,14 +399,14 @@ tag_done(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     }
     if (enter_content(g, sc, s)) {
         /*
-         * A gated element that ends foreign content (<img>): stripped, it
-         * no longer does, and the browser reads what follows as SVG or
-         * MathML; so does the gate.
+         * A gated element that ends foreign content (<img>): denied, its
+         * tag stays with its URLs cut and still ends it; a tag that goes
+         * (dropped past max_element) no longer does, and the browser reads
+         * what follows as SVG or MathML; so does the gate.
          */
-        uint64_t removed = g->stats.elements_removed;
-
+        g->el.breaks_out = true;
         start_tag_done(g, sc, s);
-        if (g->stats.elements_removed == removed) {
+        if (g->el.breaks_out) {
             break_out(g);
         }
     } else if (g->el.kind != CS_TAG_NONE) {

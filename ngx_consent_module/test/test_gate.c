@@ -177,8 +177,9 @@ static const gate_case_t cases[] = {
       "<svg><style>.a{fill:u<!-- -->rl(" FB_TR ")}</style><g/></svg>",
       "<svg><style></style><g/></svg>" },
     { "svg_style_nested_tag_judged_alone", "", 0,
+      /* the <img> ends foreign content: its tag stays, its URL cut */
       "<svg><style>.a{x:y}<img src=\"" FB_PX "\"></style></svg>",
-      "<svg><style>.a{x:y}</style></svg>" },
+      "<svg><style>.a{x:y}<img></style></svg>" },
     { "fetch_img_srcset_allowed", "meta", 0,
       "<img srcset=\"" FB_TR " 1x\">", SAME },
 
@@ -725,18 +726,54 @@ static const gate_case_t cases[] = {
       "<svg><g><p><style><img src=\"" FB_PX "\"></style></p></g></svg>"
       "<math><font size=2><textarea><img src=\"" FB_PX "\"></textarea>"
       "</font></math>", SAME },
-    { "stripped_breakout_leaves_foreign_content", "", 0,
-      /* without the <img>, the browser reads the textarea as SVG */
+    /*
+     * A denied <img> or <embed> that ends foreign content keeps its tag
+     * with every URL-carrying attribute cut: it fetches nothing and still
+     * ends it, so what follows is HTML for the browser and the gate alike
+     * (the <textarea> is raw text, the pixel in it text).
+     */
+    { "stripped_breakout_keeps_tag", "", 0,
       "<svg><img src=\"" FB_PX "\"><textarea><img src=\"" FB_PX "\">"
       "</textarea></svg>",
-      "<svg><textarea></textarea></svg>" },
+      "<svg><img><textarea><img src=\"" FB_PX "\"></textarea></svg>" },
+    { "stripped_breakout_cuts_every_url", "", 0,
+      "<svg><g><img alt=\"a\"\n SRC='" FB_TR "' width=1 srcset=\"/b.png 1x, "
+      FB_TR " 2x\" style=\"color:red;background:url(" FB_TR ")\" id=i>"
+      "<style>.a{b:c}</style></g></svg><p>x</p>",
+      "<svg><g><img alt=\"a\" width=1 style=\"color:red;\" id=i>"
+      "<style>.a{b:c}</style></g></svg><p>x</p>" },
+    { "stripped_breakout_by_srcset", "", 0,
+      "<svg><img srcset=\"" FB_TR " 1x\" alt=x/><style>a</style></svg>",
+      "<svg><img alt=x/><style>a</style></svg>" },
+    { "stripped_breakout_embed_in_math", "", 0,
+      "<math><mrow><embed src=" FB_TR " type=\"image/gif\"><style>"
+      "<img src=\"" FB_PX "\"></style></mrow></math>",
+      "<math><mrow><embed type=\"image/gif\"><style>"
+      "<img src=\"" FB_PX "\"></style></mrow></math>" },
+    /* not ending foreign content, a denied element still goes whole */
+    { "stripped_outside_foreign_content_whole", "", 0,
+      "<p><img src=\"" FB_PX "\" alt=x>|<embed src=" FB_TR "></p>"
+      "<svg><foreignObject><img src=\"" FB_PX "\"></foreignObject>"
+      "<image href=\"" FB_TR "\"/></svg><math><mi><img src=\"" FB_PX "\">"
+      "</mi></math>",
+      "<p>|</p><svg><foreignObject></foreignObject></svg>"
+      "<math><mi></mi></math>" },
+    /*
+     * One past max_element is dropped, tag and all: it no longer ends
+     * foreign content, so the <style> after it stays SVG, its <img> live
+     */
+    { "oversize_breakout_dropped_stays_foreign", "", 256,
+      "<svg><img src=\"" FB_TR "\" alt=\"" X247 "\"><style>"
+      "<img src=\"" FB_PX "\"></style></svg>",
+      "<svg><style><img></style></svg>" },
     { "kept_breakout_ends_foreign_content", "", 0,
       "<svg><img src=\"/a.png\"><textarea><img src=\"" FB_PX "\">"
       "</textarea></svg>", SAME },
     { "font_without_attributes_stays_svg", "", 0,
       "<svg><font><style><!-- x --></style></font><style>"
       "<img src=\"" FB_PX "\"></style></svg>",
-      "<svg><font><style><!-- x --></style></font><style></style></svg>" },
+      "<svg><font><style><!-- x --></style></font><style><img></style>"
+      "</svg>" },
     { "end_tags_close_foreign_elements", "", 0,
       "<svg><g><g></svg><style><img src=\"" FB_PX "\"></style>"
       "<math></g><style><!-- x --></style></math>", SAME },
@@ -816,7 +853,7 @@ static const gate_case_t cases[] = {
       "<style>" X247 "{a:b}.c{d:url(/e.png)}.f{g:h}</style>|", SAME },
     { "svg_script_oversize_in_text_kept", "", 256,
       "<svg><script>" X247 "x<img src=\"" FB_PX "\">y</svg>",
-      "<svg><script>" X247 "xy</svg>" },
+      "<svg><script>" X247 "x<img>y</svg>" },
     { "mathml_script_is_not_run", "", 0,
       "<math><script>fbq('init','1');</script></math>", SAME },
     /* ---- <base href>: relative URLs after it resolve against it ---- */
@@ -2704,6 +2741,101 @@ test_alloc_failure(void **state)
 }
 
 /*
+ * A denied <img>/<embed> that ends foreign content keeps its tag, its URLs
+ * cut: the same output and counts at every instruction set the CPU has
+ * (the scalar build runs this too), under every split; counted as one
+ * element removed (no attribute), its cut bytes the bytes removed.
+ */
+static void
+test_breakout_tag_kept(void **state)
+{
+    static const struct {
+        const char  *input;
+        const char  *expected;
+        uint64_t     removed;
+    } pages[] = {
+        { "text <b>b</b><svg><g><rect/>text<img src=\"" FB_PX "\" alt=a>"
+          "<style>.a{b:c}</style><p>p</p></g></svg><img src=\"" FB_PX "\">"
+          "<svg><img src=\"/own.png\"><textarea><img src=\"" FB_PX "\">"
+          "</textarea></svg>z",
+          "text <b>b</b><svg><g><rect/>text<img alt=a>"
+          "<style>.a{b:c}</style><p>p</p></g></svg>"
+          "<svg><img src=\"/own.png\"><textarea><img src=\"" FB_PX "\">"
+          "</textarea></svg>z", 2 },
+        { "<math><mi>x</mi><embed src=\"" FB_TR "\" width=1><svg>"
+          "<IMG SRCSET=\"" FB_TR " 2x\" src=" FB_TR "><style><img src=\""
+          FB_PX "\"></style></svg></math>",
+          "<math><mi>x</mi><embed width=1><svg><IMG><style><img src=\""
+          FB_PX "\"></style></svg></math>", 2 },
+    };
+    (void) state;
+    for (cs_simd_t l = CS_SIMD_SSE2; l <= CS_SIMD_AVX512; l++) {
+        if (cs_cpu_simd(l) != l) {
+            continue;
+        }
+        for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+            ts_conf_t    tc = { "", 0, -1, -1, l };
+            ts_result_t  r = ts_expect_gate(&tc, pages[i].input,
+                                            pages[i].expected);
+
+            assert_int_equal(r.stats.elements_removed, pages[i].removed);
+            assert_int_equal(r.stats.attributes_removed, 0);
+            ts_result_free(&r);
+        }
+    }
+}
+
+/*
+ * The hooks see it as a removed element with the bytes cut; neutralize
+ * neutralizes it as any other, and where it cannot (a style with a denied
+ * URL, on_unknown_host asked for removal) the tag stays with its URLs cut.
+ */
+static void
+test_hook_breakout_tag_kept(void **state)
+{
+    hk_conf_t     hc = { "", CS_ACTION_STRIP, 0, NULL, false };
+    hk_result_t  *r;
+
+    (void) state;
+    r = hk_expect(&hc, "<svg>" IMG_PX "<p>x</p></svg>",
+                  "<svg><img height=\"1\"><p>x</p></svg>",
+                  hk_cat("E:meta:s:",
+                         hk_num(sizeof(" src=\"" FB_PX "\"") - 1), ";", NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.attributes_removed, 0);
+    assert_int_equal(r->stats.bytes_removed, sizeof(" src=\"" FB_PX "\"") - 1);
+
+    hc.action = CS_ACTION_NEUTRALIZE;
+    r = hk_expect(&hc, "<svg>" IMG_PX "<p>x</p></svg>",
+                  "<svg><img data-consent=\"meta\" height=\"1\" "
+                  "data-consent-src=\"" FB_PX "\"><p>x</p></svg>",
+                  hk_cat("E:meta:n:", hk_num(sizeof(IMG_PX) - 1), ";", NULL));
+    assert_int_equal(r->stats.elements_neutralized, 1);
+    assert_int_equal(r->stats.elements_removed, 0);
+
+#define STYLED_FB  "<img src=\"" FB_PX "\" style=\"background:url(" FB_TR ")\">"
+    r = hk_expect(&hc, "<svg>" STYLED_FB "<p>x</p></svg>",
+                  "<svg><img style=\"\"><p>x</p></svg>",
+                  hk_cat("E:meta:s:",
+                         hk_num(sizeof(STYLED_FB) - sizeof("<img style=\"\">")),
+                         ";", NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.elements_neutralized, 0);
+#undef STYLED_FB
+
+#define IMG_UNKNOWN  "<img src=\"https://" UNKNOWN_HOST "/p.gif\">"
+    hc.remove_hosts = "," UNKNOWN_HOST ",";
+    r = hk_expect(&hc, "<svg>" IMG_UNKNOWN "<p>x</p></svg>",
+                  "<svg><img><p>x</p></svg>",
+                  hk_cat("U:" UNKNOWN_HOST ";E:?:s:",
+                         hk_num(sizeof(IMG_UNKNOWN) - sizeof("<img>")), ";",
+                         NULL));
+    assert_int_equal(r->stats.elements_removed, 1);
+    assert_int_equal(r->stats.unknown_removed, 1);
+#undef IMG_UNKNOWN
+}
+
+/*
  * Foreign content nested deeper than the gate tracks (CS_FOREIGN_MAX open
  * elements): the rest of the body is dropped after the tag that overflows,
  * so nothing it holds can load.
@@ -2756,6 +2888,8 @@ main(void)
         cmocka_unit_test(test_block_runs_match_byte_reading),
         cmocka_unit_test(test_hook_on_element_strip),
         cmocka_unit_test(test_hook_on_element_neutralize),
+        cmocka_unit_test(test_breakout_tag_kept),
+        cmocka_unit_test(test_hook_breakout_tag_kept),
         cmocka_unit_test(test_base_per_response),
         cmocka_unit_test(test_site_tagging_host),
         cmocka_unit_test(test_site_tagging_host_evidence),
