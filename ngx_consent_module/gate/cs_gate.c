@@ -646,34 +646,16 @@ cs_gate_url_denied(cs_gate_t *g, const char *url, size_t len,
     return denied;
 }
 
-/* The recipients an inline script's matchers tie, in order, as they go. */
+/*
+ * The recipients an inline script's matchers tie, in order, as they go:
+ * recorded (the memo keeps them) and passed on to cb.
+ */
 #define CS_SCRIPT_TIES  32
 
 typedef struct {
-    cs_gate_t  *gate;
-    uint32_t    tied[CS_SCRIPT_TIES];
-    uint32_t    n;
-    bool        overflow;            /* more than CS_SCRIPT_TIES */
-} cs_script_ties_t;
-
-static void
-tie_recorded(void *ud, uint32_t recipient)
-{
-    cs_script_ties_t *rec = ud;
-
-    if (rec->n < CS_SCRIPT_TIES) {
-        rec->tied[rec->n++] = recipient;
-    } else {
-        rec->overflow = true;
-    }
-    tie_recipient(rec->gate, recipient);
-}
-
-/* What cs_gate_script_recipients() passes on, and the signatures' ties. */
-typedef struct {
     uint32_t     tied[CS_SCRIPT_TIES];
     uint32_t     n;
-    bool         overflow;
+    bool         overflow;          /* more than CS_SCRIPT_TIES */
     cs_match_cb  cb;
     void        *ud;
 } cs_script_match_t;
@@ -691,20 +673,31 @@ script_matched(void *ud, uint32_t recipient)
     m->cb(m->ud, recipient);
 }
 
+/* The rules' code signatures, then evidence; every tie goes through m. */
+static int
+script_match(const cs_rules_t *rules, const uint32_t *site, const char *text,
+    size_t len, cs_simd_t simd_max, cs_script_match_t *m)
+{
+    int       rc;
+    uint32_t  signed_n;
+
+    rc = cs_rules_match_signatures(rules, text, len, simd_max, script_matched,
+                                   m);
+    /* hosts of recipients the signatures tied need no reading */
+    signed_n = m->overflow ? 0 : m->n;
+    cs_gate_script_evidence(rules, site, text, len, m->tied, signed_n,
+                            script_matched, m);
+    return rc;
+}
+
 int
 cs_gate_script_recipients(const cs_rules_t *rules, const uint32_t *site,
     const char *text, size_t len, cs_simd_t simd_max, cs_match_cb cb,
     void *ud)
 {
     cs_script_match_t  m = { .cb = cb, .ud = ud };
-    int                rc;
 
-    rc = cs_rules_match_signatures(rules, text, len, simd_max, script_matched,
-                                   &m);
-    /* hosts of recipients the signatures tied need no reading */
-    cs_gate_script_evidence(rules, site, text, len, m.tied,
-                            m.overflow ? 0 : m.n, cb, ud);
-    return rc;
+    return script_match(rules, site, text, len, simd_max, &m);
 }
 
 /*
@@ -718,7 +711,7 @@ cs_gate_script_recipients(const cs_rules_t *rules, const uint32_t *site,
 static void
 tie_script_text(cs_gate_t *g, const char *text, size_t len)
 {
-    cs_script_ties_t   rec = { .gate = g };
+    cs_script_match_t  rec = { .cb = tie_recipient, .ud = g };
     const uint32_t    *kept;
     size_t             size;
     uint64_t           hash = 0;
@@ -736,10 +729,8 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
             return;
         }
     }
-    if (cs_gate_script_recipients(g->conf.rules,
-                                  g->conf.has_site ? &g->conf.site : NULL,
-                                  text, len, g->conf.simd_max, tie_recorded,
-                                  &rec)
+    if (script_match(g->conf.rules, g->conf.has_site ? &g->conf.site : NULL,
+                     text, len, g->conf.simd_max, &rec)
         != 0)
     {
         g->el.denied = true;
