@@ -646,6 +646,27 @@ keep_tag_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     return true;
 }
 
+/*
+ * The element's first `settled` of its n bytes (p) go out with their cuts;
+ * the rest stays held as the element's bytes.
+ */
+static void
+pass_settled(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
+    size_t settled, bool held)
+{
+    if (!g->hold.has_element) {
+        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
+    }
+    g->stats.attributes_removed += emit_kept(g, sc, p, settled, held);
+    if (g->hold.has_element) {
+        memmove(g->hold.buf, g->hold.buf + settled, n - settled);
+        g->hold.len = n - settled;
+    } else {
+        sc->elem = p + settled;
+        sc->out = p + settled;
+    }
+}
+
 void
 sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
 {
@@ -656,18 +677,8 @@ sheet_text_end(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
     elem_take(g, sc, s, &p, &n);
     held = g->hold.has_element || sc->held;
     cut_attributes(g, p, n, lt);
-    if (!g->hold.has_element) {
-        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
-    }
-    g->stats.attributes_removed += emit_kept(g, sc, p, lt, held);
     /* the tag from its '<' on: held as any start tag the tokenizer reads */
-    if (g->hold.has_element) {
-        memmove(g->hold.buf, g->hold.buf + lt, n - lt);
-        g->hold.len = n - lt;
-    } else {
-        sc->elem = p + lt;
-        sc->out = p + lt;
-    }
+    pass_settled(g, sc, p, n, lt, held);
     elem_reset(g, sc);
 }
 
@@ -725,17 +736,7 @@ sheet_overflow(cs_gate_t *g, cs_scan_t *sc, const u_char_t *s)
         }
     }
     /* what is settled is passed on, the rest held as the element's text */
-    if (!g->hold.has_element) {
-        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
-    }
-    g->stats.attributes_removed += emit_kept(g, sc, p, settled, held);
-    if (g->hold.has_element) {
-        memmove(g->hold.buf, g->hold.buf + settled, n - settled);
-        g->hold.len = n - settled;
-    } else {
-        sc->elem = p + settled;
-        sc->out = p + settled;
-    }
+    pass_settled(g, sc, p, n, settled, held);
     el->lt_off = el->lt_off > settled ? el->lt_off - settled : 0;
     el->content_off = 0;
     el->sheet_text = true;
