@@ -31,6 +31,13 @@ typedef struct {
     cs_arena_chunk_t       *head;
 } cs_arena_t;
 
+/* size bytes, 8-aligned, from the arena (cs_arena.c); NULL: out of memory */
+void *cs_arena_alloc(cs_arena_t *arena, size_t size);
+/* A copy of len bytes with a NUL appended, from the arena. */
+char *cs_arena_strndup(cs_arena_t *arena, const char *s, size_t len);
+/* Frees every chunk. */
+void cs_arena_free(cs_arena_t *arena);
+
 /* ---------------------------------------------------------------------- */
 
 /*
