@@ -534,13 +534,12 @@ tie_url(cs_gate_t *g, const char *url, size_t len)
     const void      *kept = NULL;
     size_t           size = 0;
     uint64_t         hash;
-    uint32_t         scope = g->conf.has_site ? g->conf.site + 1 : 0;
+    uint32_t         scope;
 
     if (len == 0) {
         return;
     }
-    /* scope 0 with a site: site + 1 wrapped, no scope of its own */
-    if (memo_usable(g) && !g->base.set && (scope != 0 || !g->conf.has_site)) {
+    if (memo_usable(g, &scope) && !g->base.set) {
         kept = memo_find(g, CS_MEMO_URL, scope, url, len, &size, &hash);
         if (kept != NULL) {
             memcpy(&t, kept, size);
@@ -715,10 +714,9 @@ tie_script_text(cs_gate_t *g, const char *text, size_t len)
     const uint32_t    *kept;
     size_t             size;
     uint64_t           hash = 0;
-    /* a site's tagging hosts count: its answers are its own (as tie_url's) */
-    uint32_t           scope = g->conf.has_site ? g->conf.site + 1 : 0;
-    bool               memo = memo_usable(g) && g->el.nrecipients == 0
-                              && (scope != 0 || !g->conf.has_site);
+    uint32_t           scope;
+    bool               memo = memo_usable(g, &scope)
+                              && g->el.nrecipients == 0;
 
     if (memo) {
         kept = memo_find(g, CS_MEMO_SCRIPT, scope, text, len, &size, &hash);

@@ -730,17 +730,20 @@ void cs_gate_script_evidence(const cs_rules_t *rules, const uint32_t *site,
 
 typedef enum {
     CS_MEMO_SCRIPT = 1,   /* an inline script's text: the recipients tied,
-                             in order (scope as a URL's) */
+                             in order */
     CS_MEMO_URL           /* a URL attribute's value: its recipient, or
-                             the unknown host it names (scope: the site
-                             whose tagging hosts count, + 1; 0: none) */
+                             the unknown host it names */
 } cs_memo_kind_t;
 
-/* The gate has a memo, made for its rules. */
-bool memo_usable(const cs_gate_t *g);
+/*
+ * The gate has a memo, made for its rules, and *scope is the one its
+ * answers are kept in: what attributions depend on besides the key, the
+ * site whose tagging hosts count (+ 1; 0: none).
+ */
+bool memo_usable(const cs_gate_t *g, uint32_t *scope);
 /*
  * The result kept for the key in its scope (what else the result depends
- * on: 0, or a URL's site + 1), or NULL; *size its length, *hash the key's
+ * on: memo_usable()'s), or NULL; *size its length, *hash the key's
  * (for memo_store). Counts a hit or a miss.
  */
 const void *memo_find(cs_gate_t *g, cs_memo_kind_t kind, uint32_t scope,

@@ -181,9 +181,12 @@ cs_gate_memo_stats(const cs_gate_memo_t *m)
 }
 
 bool
-memo_usable(const cs_gate_t *g)
+memo_usable(const cs_gate_t *g, uint32_t *scope)
 {
-    return g->conf.memo != NULL && g->conf.memo->rules == g->conf.rules;
+    *scope = g->conf.has_site ? g->conf.site + 1 : 0;
+    /* a site whose scope wraps to 0 would share the no-site answers */
+    return g->conf.memo != NULL && g->conf.memo->rules == g->conf.rules
+           && (*scope != 0 || !g->conf.has_site);
 }
 
 /*
