@@ -574,24 +574,38 @@ emit_kept(cs_gate_t *g, cs_scan_t *sc, const u_char_t *p, size_t n,
     return removed;
 }
 
-void
-keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+/*
+ * The element, its n bytes p ending at upto, goes out without its cuts
+ * (after the bytes before it) and is held no more. Returns emit_kept()'s
+ * count.
+ */
+static size_t
+emit_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
     const u_char_t *p, size_t n)
 {
-    bool  held = g->hold.has_element || sc->held;
+    bool    held = g->hold.has_element || sc->held;
+    size_t  cuts;
 
-    if (g->el.ncuts == 0) {
-        keep_element(g, sc);
-        return;
-    }
     if (g->hold.has_element) {
         g->hold.len = 0;
         g->hold.has_element = false;
     } else {
         emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
     }
-    g->stats.attributes_removed += emit_kept(g, sc, p, n, held);
+    cuts = emit_kept(g, sc, p, n, held);
     sc->out = upto;
+    return cuts;
+}
+
+void
+keep_element_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
+    const u_char_t *p, size_t n)
+{
+    if (g->el.ncuts == 0) {
+        keep_element(g, sc);
+        return;
+    }
+    g->stats.attributes_removed += emit_element_cut(g, sc, upto, p, n);
     g->el.mode = M_PASS;
 }
 
@@ -601,7 +615,6 @@ keep_tag_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
 {
     cs_element_t  *el = &g->el;
     uint64_t       before = g->stats.bytes_removed;
-    bool           held = g->hold.has_element || sc->held;
 
     el->ncuts = 0;
     for (size_t i = 0; i < CS_ELEM_ATTRS; i++) {
@@ -634,14 +647,7 @@ keep_tag_cut(cs_gate_t *g, cs_scan_t *sc, const u_char_t *upto,
             return false;
         }
     }
-    if (g->hold.has_element) {
-        g->hold.len = 0;
-        g->hold.has_element = false;
-    } else {
-        emit(g, sc, sc->out, sc->elem, sc->held);   /* the bytes before it */
-    }
-    (void) emit_kept(g, sc, p, n, held);
-    sc->out = upto;
+    (void) emit_element_cut(g, sc, upto, p, n);
     *removed = (size_t) (g->stats.bytes_removed - before);
     return true;
 }
