@@ -53,6 +53,13 @@ size_t cs_url_host(const char *url, size_t len, char *host, size_t hostlen);
  */
 void cs_scan_text_hosts(const cs_rules_t *rules, const char *text,
     size_t len, cs_match_cb cb, void *ud);
+/*
+ * The same for the site's tagging hosts (cs_rules_site_tagging_host()):
+ * cb with the recipient of each domain-like token that is one of them or
+ * under one.
+ */
+void cs_scan_text_site_hosts(const cs_rules_t *rules, uint32_t site,
+    const char *text, size_t len, cs_match_cb cb, void *ud);
 
 /* ---- consent ---- */
 

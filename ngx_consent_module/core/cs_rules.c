@@ -570,51 +570,6 @@ cs_rules_site_tagging_host(const cs_rules_t *rules, uint32_t site,
     return -1;
 }
 
-/* A byte of a host name (a letter, digit, '-' or '.'). */
-static bool
-is_host_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-/* Whether text names host at i: the same letters, not inside a longer
-   name (a subdomain before it is fine). */
-static bool
-host_named_at(const char *text, size_t len, size_t i, const char *host,
-    size_t hl)
-{
-    for (size_t k = 0; k < hl; k++) {
-        unsigned char c = (unsigned char) text[i + k];
-
-        if ((c >= 'A' && c <= 'Z' ? c | 0x20 : c) != (unsigned char) host[k]) {
-            return false;
-        }
-    }
-    return (i + hl == len || !is_host_byte((unsigned char) text[i + hl]))
-           && (i == 0 || text[i - 1] == '.'
-               || !is_host_byte((unsigned char) text[i - 1]));
-}
-
-void
-cs_rules_scan_tagging_hosts(const cs_rules_t *rules, uint32_t site,
-    const char *text, size_t len, cs_match_cb cb, void *ud)
-{
-    for (uint32_t t = 0; rules != NULL && t < rules->ntagging; t++) {
-        const cs_tagging_host_t *th = &rules->tagging[t];
-
-        if (th->site != site || th->host_len == 0) {
-            continue;
-        }
-        for (size_t i = 0; i + th->host_len <= len; i++) {
-            if (host_named_at(text, len, i, th->host, th->host_len)) {
-                cb(ud, th->recipient);
-                break;
-            }
-        }
-    }
-}
-
 uint32_t
 cs_rules_site_tagging_count(const cs_rules_t *rules, uint32_t site)
 {

@@ -228,14 +228,6 @@ int32_t cs_rules_site_tagging_host(const cs_rules_t *rules, uint32_t site,
     const char *host, size_t len);
 /* How many tagging hosts the site names. */
 uint32_t cs_rules_site_tagging_count(const cs_rules_t *rules, uint32_t site);
-/*
- * Calls cb once for each of the site's tagging hosts that text names as a
- * host (any letter case; the host itself or a subdomain of it, not a part
- * of a longer name), with its recipient: cs_scan_text_hosts() for the
- * site's own hosts.
- */
-void cs_rules_scan_tagging_hosts(const cs_rules_t *rules, uint32_t site,
-    const char *text, size_t len, cs_match_cb cb, void *ud);
 
 /* One target: a recipient id or category, len bytes (also NUL-terminated). */
 typedef void (*cs_target_cb)(void *ud, const char *target, size_t len);

@@ -628,3 +628,42 @@ cs_scan_text_hosts(const cs_rules_t *rules, const char *text, size_t len,
                               token, cb, ud);
     }
 }
+
+void
+cs_scan_text_site_hosts(const cs_rules_t *rules, uint32_t site,
+    const char *text, size_t len, cs_match_cb cb, void *ud)
+{
+    char    token[CS_HOST_MAX + 1];
+    size_t  i = 0;
+
+    if (cs_rules_site_tagging_count(rules, site) == 0) {
+        return;
+    }
+    while (i < len) {
+        size_t  s, e;
+
+        while (i < len && !is_host_char((unsigned char) text[i])) {
+            i++;
+        }
+        for (s = i; i < len && is_host_char((unsigned char) text[i]); i++) {
+            /* void */
+        }
+        for (e = i; s < e && text[s] == '.'; s++) {
+            /* void */
+        }
+        while (e > s && text[e - 1] == '.') {
+            e--;
+        }
+        if (e - s >= 3 && e - s <= CS_HOST_MAX
+            && memchr(text + s, '.', e - s) != NULL)
+        {
+            int32_t  r;
+
+            lower_copy(text + s, e - s, token);
+            r = cs_rules_site_tagging_host(rules, site, token, e - s);
+            if (r >= 0) {
+                cb(ud, (uint32_t) r);
+            }
+        }
+    }
+}

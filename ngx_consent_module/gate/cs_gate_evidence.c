@@ -445,7 +445,7 @@ scan_hosts(const cs_rules_t *rules, const uint32_t *site, const char *text,
 {
     cs_scan_text_hosts(rules, text, len, cb, ud);
     if (site != NULL) {
-        cs_rules_scan_tagging_hosts(rules, *site, text, len, cb, ud);
+        cs_scan_text_site_hosts(rules, *site, text, len, cb, ud);
     }
 }
 
